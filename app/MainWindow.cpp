@@ -1,0 +1,54 @@
+#include "MainWindow.h"
+
+#include "ServerBrowser.h"
+#include "ServerModel.h"
+
+#include <QApplication>
+#include <QKeySequence>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QStatusBar>
+
+MainWindow::MainWindow(QWidget *parent)
+    : QMainWindow(parent)
+    , m_browser(new bfs::ServerBrowser(this))
+{
+    setWindowTitle(QStringLiteral("Backfill Studio"));
+    setCentralWidget(m_browser);
+    m_versions = new QLabel(this);
+    statusBar()->addPermanentWidget(m_versions);
+
+    QMenu *file = menuBar()->addMenu(QStringLiteral("&File"));
+    QAction *refresh = file->addAction(QStringLiteral("&Refresh"), m_browser, &bfs::ServerBrowser::refresh);
+    refresh->setShortcut(QKeySequence::Refresh);
+    file->addSeparator();
+    QAction *quit = file->addAction(QStringLiteral("&Quit"), qApp, &QApplication::quit);
+    quit->setShortcut(QKeySequence::Quit);
+    QMenu *help = menuBar()->addMenu(QStringLiteral("&Help"));
+    help->addAction(QStringLiteral("&About Backfill Studio"), this, [this] {
+        QMessageBox::about(this, QStringLiteral("About Backfill Studio"),
+                           QStringLiteral("<b>Backfill Studio %1</b><p>Backfill historical data into compressed "
+                                          "TimescaleDB hypertables.</p>")
+                               .arg(QApplication::applicationVersion()));
+    });
+
+    connect(m_browser, &bfs::ServerBrowser::inspected, this, [this](const bfs::ServerInspection &in) {
+        if (in.serverVersionNum > 0) {
+            m_versions->setText(QStringLiteral("PostgreSQL %1 · TimescaleDB %2")
+                                    .arg(in.serverVersion,
+                                         in.timescaleInstalled ? in.timescaleVersion.toString()
+                                                               : QStringLiteral("not installed")));
+            setWindowTitle(QStringLiteral("%1 — Backfill Studio").arg(in.target));
+        } else {
+            m_versions->clear();
+            setWindowTitle(QStringLiteral("Backfill Studio"));
+        }
+    });
+    resize(1200, 760);
+}
+
+void MainWindow::connectTo(const bfs::ConnectionProfile &profile)
+{
+    m_browser->connectTo(profile);
+}

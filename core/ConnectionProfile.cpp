@@ -1,0 +1,137 @@
+#include "ConnectionProfile.h"
+
+#include <libpq-fe.h>
+
+#include <QStringList>
+
+namespace bfs {
+
+namespace {
+
+QString quoteConnValue(const QString &v)
+{
+    if (!v.isEmpty() && !v.contains(QLatin1Char(' ')) && !v.contains(QLatin1Char('\''))
+        && !v.contains(QLatin1Char('\\')))
+        return v;
+    QString q = v;
+    q.replace(QLatin1Char('\\'), QLatin1String("\\\\"));
+    q.replace(QLatin1Char('\''), QLatin1String("\\'"));
+    return QLatin1Char('\'') + q + QLatin1Char('\'');
+}
+
+} // namespace
+
+bool ConnectionProfile::fromConnInfo(const QString &conninfo, ConnectionProfile *out, QString *error)
+{
+    char *err = nullptr;
+    PQconninfoOption *opts = PQconninfoParse(conninfo.toUtf8().constData(), &err);
+    if (!opts) {
+        if (error)
+            *error = err ? QString::fromUtf8(err).trimmed() : QStringLiteral("out of memory");
+        PQfreemem(err);
+        return false;
+    }
+    ConnectionProfile p;
+    p.host.clear();
+    p.sslMode.clear();
+    for (PQconninfoOption *o = opts; o->keyword; ++o) {
+        if (!o->val)
+            continue;
+        const QString key = QString::fromUtf8(o->keyword);
+        const QString val = QString::fromUtf8(o->val);
+        if (key == QLatin1String("host") || (key == QLatin1String("hostaddr") && p.host.isEmpty()))
+            p.host = val;
+        else if (key == QLatin1String("port"))
+            p.port = val.toInt();
+        else if (key == QLatin1String("dbname"))
+            p.database = val;
+        else if (key == QLatin1String("user"))
+            p.user = val;
+        else if (key == QLatin1String("password"))
+            p.password = val;
+        else if (key == QLatin1String("sslmode"))
+            p.sslMode = val;
+        else if (key == QLatin1String("sslrootcert"))
+            p.sslRootCert = val;
+        else if (key == QLatin1String("sslcert"))
+            p.sslCert = val;
+        else if (key == QLatin1String("sslkey"))
+            p.sslKey = val;
+        else if (key == QLatin1String("service"))
+            p.service = val;
+        else if (key == QLatin1String("connect_timeout"))
+            p.connectTimeoutSeconds = val.toInt();
+        else if (key == QLatin1String("application_name"))
+            p.applicationName = val;
+    }
+    PQconninfoFree(opts);
+    if (p.port <= 0)
+        p.port = 5432;
+    *out = p;
+    return true;
+}
+
+QString ConnectionProfile::toConnInfo() const
+{
+    QStringList parts;
+    auto add = [&parts](const char *key, const QString &value) {
+        if (!value.isEmpty())
+            parts << QLatin1String(key) + QLatin1Char('=') + quoteConnValue(value);
+    };
+    add("service", service);
+    add("host", host);
+    if (port > 0)
+        add("port", QString::number(port));
+    add("dbname", database);
+    add("user", user);
+    add("sslmode", sslMode);
+    add("sslrootcert", sslRootCert);
+    add("sslcert", sslCert);
+    add("sslkey", sslKey);
+    if (connectTimeoutSeconds > 0)
+        add("connect_timeout", QString::number(connectTimeoutSeconds));
+    return parts.join(QLatin1Char(' '));
+}
+
+QString ConnectionProfile::displayTarget() const
+{
+    QString t;
+    if (!user.isEmpty())
+        t += user + QLatin1Char('@');
+    t += host.isEmpty() ? QStringLiteral("localhost") : host;
+    t += QLatin1Char(':') + QString::number(port);
+    if (!database.isEmpty())
+        t += QLatin1Char('/') + database;
+    if (!service.isEmpty() && host.isEmpty())
+        t = QStringLiteral("service ") + service;
+    return t;
+}
+
+QString ConnectionProfile::qpsqlConnectOptions() const
+{
+    // QPSQL joins "key=value;key=value" into the conninfo it passes to libpq.
+    QStringList parts;
+    auto add = [&parts](const char *key, const QString &value) {
+        if (!value.isEmpty())
+            parts << QLatin1String(key) + QLatin1Char('=') + quoteConnValue(value);
+    };
+    add("service", service);
+    add("sslmode", sslMode);
+    add("sslrootcert", sslRootCert);
+    add("sslcert", sslCert);
+    add("sslkey", sslKey);
+    if (connectTimeoutSeconds > 0)
+        add("connect_timeout", QString::number(connectTimeoutSeconds));
+    add("application_name", applicationName);
+    return parts.join(QLatin1Char(';'));
+}
+
+bool ConnectionProfile::operator==(const ConnectionProfile &o) const
+{
+    return name == o.name && host == o.host && port == o.port && database == o.database && user == o.user
+        && password == o.password && sslMode == o.sslMode && sslRootCert == o.sslRootCert
+        && sslCert == o.sslCert && sslKey == o.sslKey && service == o.service
+        && connectTimeoutSeconds == o.connectTimeoutSeconds && applicationName == o.applicationName;
+}
+
+} // namespace bfs

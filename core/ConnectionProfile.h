@@ -1,0 +1,44 @@
+#pragma once
+
+#include "backfill_core_export.h"
+
+#include <QMetaType>
+#include <QString>
+
+namespace bfs {
+
+// Where and how to connect. The password lives here only in memory: it is never
+// written by toConnInfo(), to settings, logs or journals.
+struct BACKFILL_CORE_EXPORT ConnectionProfile
+{
+    QString name;
+    QString host = QStringLiteral("localhost");
+    int port = 5432;
+    QString database;
+    QString user;
+    QString password;                      // in memory only
+    QString sslMode = QStringLiteral("prefer");
+    QString sslRootCert;
+    QString sslCert;
+    QString sslKey;
+    QString service;                       // pg_service.conf entry, if any
+    int connectTimeoutSeconds = 10;
+    QString applicationName = QStringLiteral("Backfill Studio");
+
+    // Parses any libpq connection string or postgresql:// URI (PQconninfoParse).
+    // Returns false and fills *error when the text is not a valid conninfo.
+    static bool fromConnInfo(const QString &conninfo, ConnectionProfile *out, QString *error);
+
+    // A libpq connection string without the password, safe to show and log.
+    QString toConnInfo() const;
+    // "user@host:port/database", for messages.
+    QString displayTarget() const;
+    // The QPSQL connect options (everything that has no QSqlDatabase setter).
+    QString qpsqlConnectOptions() const;
+
+    bool operator==(const ConnectionProfile &o) const;
+};
+
+} // namespace bfs
+
+Q_DECLARE_METATYPE(bfs::ConnectionProfile)

@@ -1,0 +1,246 @@
+#include "Database.h"
+
+#include <libpq-fe.h>
+
+#include <QAtomicInteger>
+#include <QSqlDatabase>
+#include <QSqlDriver>
+#include <QSqlError>
+#include <QThread>
+
+namespace bfs {
+
+namespace {
+
+QAtomicInteger<quint64> s_connectionCounter;
+
+struct ResultDeleter
+{
+    void operator()(PGresult *r) const { PQclear(r); }
+};
+using ResultPtr = std::unique_ptr<PGresult, ResultDeleter>;
+
+QString field(const PGresult *r, int code)
+{
+    const char *v = PQresultErrorField(r, code);
+    return v ? QString::fromUtf8(v) : QString();
+}
+
+DbError errorFromResult(const PGresult *r, PGconn *conn, const QString &context)
+{
+    DbError e;
+    e.kind = DbError::Kind::Query;
+    e.context = context;
+    if (r) {
+        e.sqlState = field(r, PG_DIAG_SQLSTATE);
+        e.server = field(r, PG_DIAG_MESSAGE_PRIMARY);
+        const QString detail = field(r, PG_DIAG_MESSAGE_DETAIL);
+        const QString hint = field(r, PG_DIAG_MESSAGE_HINT);
+        if (!detail.isEmpty())
+            e.server += QStringLiteral("\nDetail: ") + detail;
+        if (!hint.isEmpty())
+            e.server += QStringLiteral("\nHint: ") + hint;
+    }
+    if (e.server.isEmpty() && conn)
+        e.server = QString::fromUtf8(PQerrorMessage(conn)).trimmed();
+    if (e.sqlState == QLatin1String("42501"))
+        e.kind = DbError::Kind::PermissionDenied;
+    e.message = e.server.section(QLatin1Char('\n'), 0, 0);
+    if (e.message.isEmpty())
+        e.message = QStringLiteral("The server connection failed.");
+    return e;
+}
+
+} // namespace
+
+QString QueryResult::value(int row, const QString &col) const
+{
+    const int c = column(col);
+    Q_ASSERT_X(c >= 0, "QueryResult::value", qPrintable(col));
+    return c < 0 ? QString() : m_rows.at(row).at(c);
+}
+
+qint64 QueryResult::intValue(int row, const QString &col, qint64 fallback) const
+{
+    bool ok = false;
+    const qint64 v = value(row, col).toLongLong(&ok);
+    return ok ? v : fallback;
+}
+
+Database::Database(ConnectionProfile profile)
+    : m_profile(std::move(profile))
+{
+    m_connectionName = QStringLiteral("bfs-%1-%2")
+                           .arg(quintptr(QThread::currentThread()), 0, 16)
+                           .arg(s_connectionCounter.fetchAndAddRelaxed(1));
+}
+
+Database::~Database()
+{
+    close();
+}
+
+bool Database::open(DbError *error)
+{
+    close();
+    if (!QSqlDatabase::isDriverAvailable(QStringLiteral("QPSQL"))) {
+        if (error) {
+            error->kind = DbError::Kind::Driver;
+            error->message = QStringLiteral("The Qt PostgreSQL driver (QPSQL) is not installed.");
+        }
+        return false;
+    }
+    bool ok = false;
+    QString failure;
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), m_connectionName);
+        if (!m_profile.host.isEmpty())
+            db.setHostName(m_profile.host);
+        if (m_profile.port > 0)
+            db.setPort(m_profile.port);
+        db.setDatabaseName(m_profile.database);
+        db.setUserName(m_profile.user);
+        db.setPassword(m_profile.password);
+        db.setConnectOptions(m_profile.qpsqlConnectOptions());
+        ok = db.open();
+        if (ok) {
+            const QVariant v = db.driver()->handle();
+            if (v.isValid() && (qstrcmp(v.typeName(), "PGconn*") == 0 || qstrcmp(v.typeName(), "pg_conn*") == 0))
+                m_conn = *static_cast<PGconn *const *>(v.constData());
+            ok = m_conn != nullptr;
+            if (m_conn) // server notices (DEBUG/NOTICE chatter) must not reach stderr
+                PQsetNoticeProcessor(m_conn, [](void *, const char *) {}, nullptr);
+            if (!ok)
+                failure = QStringLiteral("the QPSQL driver gave no libpq handle (%1)").arg(QLatin1String(v.typeName()));
+        } else {
+            failure = db.lastError().databaseText();
+            if (failure.isEmpty())
+                failure = db.lastError().text();
+        }
+    }
+    if (!ok) {
+        if (error)
+            *error = DbError::fromConnectFailure(failure, m_profile.displayTarget());
+        close();
+        return false;
+    }
+    return true;
+}
+
+bool Database::isOpen() const
+{
+    return m_conn != nullptr && PQstatus(m_conn) == CONNECTION_OK;
+}
+
+void Database::close()
+{
+    m_conn = nullptr;
+    if (QSqlDatabase::contains(m_connectionName)) {
+        {
+            QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
+            db.close();
+        }
+        QSqlDatabase::removeDatabase(m_connectionName);
+    }
+}
+
+bool Database::exec(const QString &sql, const QStringList &params, QueryResult *result, DbError *error,
+                    const QString &context)
+{
+    if (!m_conn) {
+        if (error) {
+            error->kind = DbError::Kind::Unreachable;
+            error->message = QStringLiteral("Not connected.");
+            error->context = context;
+        }
+        return false;
+    }
+    QList<QByteArray> values;
+    values.reserve(params.size());
+    std::vector<const char *> ptrs;
+    ptrs.reserve(params.size());
+    for (const QString &p : params) {
+        values << (p.isNull() ? QByteArray() : p.toUtf8());
+        ptrs.push_back(p.isNull() ? nullptr : values.last().constData());
+    }
+    ResultPtr r(PQexecParams(m_conn, sql.toUtf8().constData(), int(ptrs.size()), nullptr, ptrs.data(),
+                             nullptr, nullptr, 0));
+    const ExecStatusType st = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        if (error) {
+            *error = errorFromResult(r.get(), m_conn, context.isEmpty() ? sql.simplified().left(200) : context);
+            if (PQstatus(m_conn) == CONNECTION_BAD)
+                error->kind = DbError::Kind::Unreachable;
+        }
+        return false;
+    }
+    if (result) {
+        *result = QueryResult();
+        result->commandTag = QString::fromUtf8(PQcmdStatus(r.get()));
+        const int nf = PQnfields(r.get());
+        const int nt = PQntuples(r.get());
+        for (int c = 0; c < nf; ++c)
+            result->m_columns << QString::fromUtf8(PQfname(r.get(), c));
+        result->m_rows.reserve(nt);
+        for (int t = 0; t < nt; ++t) {
+            QStringList row;
+            row.reserve(nf);
+            for (int c = 0; c < nf; ++c)
+            {
+                if (PQgetisnull(r.get(), t, c))
+                    row << QString();
+                else if (PQgetlength(r.get(), t, c) == 0)
+                    row << QStringLiteral(""); // empty, not NULL
+                else
+                    row << QString::fromUtf8(PQgetvalue(r.get(), t, c), PQgetlength(r.get(), t, c));
+            }
+            result->m_rows << row;
+        }
+    }
+    return true;
+}
+
+bool Database::execScript(const QString &sql, DbError *error, const QString &context)
+{
+    if (!m_conn) {
+        if (error) {
+            error->kind = DbError::Kind::Unreachable;
+            error->message = QStringLiteral("Not connected.");
+            error->context = context;
+        }
+        return false;
+    }
+    ResultPtr r(PQexec(m_conn, sql.toUtf8().constData()));
+    const ExecStatusType st = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY)
+        return true;
+    if (error) {
+        *error = errorFromResult(r.get(), m_conn, context.isEmpty() ? sql.simplified().left(200) : context);
+        if (PQstatus(m_conn) == CONNECTION_BAD)
+            error->kind = DbError::Kind::Unreachable;
+    }
+    return false;
+}
+
+QString Database::quoteIdentifier(const QString &identifier) const
+{
+    if (m_conn) {
+        const QByteArray utf8 = identifier.toUtf8();
+        char *q = PQescapeIdentifier(m_conn, utf8.constData(), size_t(utf8.size()));
+        if (q) {
+            const QString s = QString::fromUtf8(q);
+            PQfreemem(q);
+            return s;
+        }
+    }
+    QString s = identifier;
+    s.replace(QLatin1Char('"'), QLatin1String("\"\""));
+    return QLatin1Char('"') + s + QLatin1Char('"');
+}
+
+QString Database::qualifiedName(const QString &schema, const QString &name) const
+{
+    return quoteIdentifier(schema) + QLatin1Char('.') + quoteIdentifier(name);
+}
+
+} // namespace bfs

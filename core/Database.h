@@ -1,0 +1,82 @@
+#pragma once
+
+#include "ConnectionProfile.h"
+#include "DbError.h"
+#include "backfill_core_export.h"
+
+#include <QList>
+#include <QString>
+#include <QStringList>
+#include <QVariant>
+
+#include <memory>
+
+typedef struct pg_conn PGconn;
+typedef struct pg_result PGresult;
+
+namespace bfs {
+
+// Rows of one statement, copied out of the libpq result (which is freed at once).
+// Values are text as the server sent them; NULL is a null QString.
+class BACKFILL_CORE_EXPORT QueryResult
+{
+public:
+    int rowCount() const { return int(m_rows.size()); }
+    int columnCount() const { return int(m_columns.size()); }
+    const QStringList &columns() const { return m_columns; }
+    int column(const QString &name) const { return int(m_columns.indexOf(name)); }
+    QString value(int row, int col) const { return m_rows.at(row).at(col); }
+    QString value(int row, const QString &col) const;
+    bool isNull(int row, const QString &col) const { return value(row, col).isNull(); }
+    bool boolValue(int row, const QString &col) const { return value(row, col) == QLatin1String("t"); }
+    qint64 intValue(int row, const QString &col, qint64 fallback = 0) const;
+    QString commandTag;
+
+private:
+    friend class Database;
+    QStringList m_columns;
+    QList<QStringList> m_rows;
+};
+
+// One PostgreSQL connection opened through Qt Sql's QPSQL driver and used through its
+// libpq handle, so that every value is a bound parameter (PQexecParams, unnamed
+// statements: nothing is left behind in the session) and errors keep their SQLSTATE.
+//
+// A Database belongs to the thread that opened it. The QSqlDatabase connection has a
+// unique name and is removed when the Database is destroyed.
+class BACKFILL_CORE_EXPORT Database
+{
+public:
+    explicit Database(ConnectionProfile profile);
+    ~Database();
+    Database(const Database &) = delete;
+    Database &operator=(const Database &) = delete;
+
+    bool open(DbError *error);
+    bool isOpen() const;
+    void close();
+
+    // Runs one statement; $1, $2 … are bound to params (a null QString is SQL NULL).
+    bool exec(const QString &sql, const QStringList &params, QueryResult *result, DbError *error,
+              const QString &context = QString());
+    bool exec(const QString &sql, QueryResult *result, DbError *error, const QString &context = QString())
+    {
+        return exec(sql, QStringList(), result, error, context);
+    }
+
+    // Runs several statements without parameters (simple query protocol), e.g. a seed script.
+    bool execScript(const QString &sql, DbError *error, const QString &context = QString());
+
+    QString quoteIdentifier(const QString &identifier) const;
+    QString qualifiedName(const QString &schema, const QString &name) const;
+    const ConnectionProfile &profile() const { return m_profile; }
+    QString connectionName() const { return m_connectionName; }
+    PGconn *handle() const { return m_conn; }
+
+private:
+    ConnectionProfile m_profile;
+    QString m_connectionName;
+    PGconn *m_conn = nullptr;
+};
+
+} // namespace bfs

