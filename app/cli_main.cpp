@@ -1,3 +1,4 @@
+#include "CliBackfill.h"
 #include "CliInspect.h"
 #include "Terminal.h"
 
@@ -13,6 +14,7 @@ QString usage()
         "\n"
         "Commands:\n"
         "  inspect --db CONNINFO [--table NAME] [--json]   show server, TimescaleDB, hypertables and chunks\n"
+        "  backfill --db CONNINFO --table NAME --csv FILE [...]   load a CSV file (backfill --help lists the options)\n"
         "\n"
         "Options:\n"
         "  --version   print the version\n"
@@ -48,6 +50,8 @@ int main(int argc, char *argv[])
     args.removeAt(1); // the parser of each command sees "program --options"
     if (command == QLatin1String("inspect"))
         return runInspect(args);
+    if (command == QLatin1String("backfill"))
+        return runBackfill(args);
     Terminal::err(QStringLiteral("backfill-studio-cli: unknown command \"%1\"\n\n%2").arg(command, usage()));
     return ExitCode::Usage;
 }

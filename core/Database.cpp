@@ -67,6 +67,13 @@ qint64 QueryResult::intValue(int row, const QString &col, qint64 fallback) const
     return ok ? v : fallback;
 }
 
+qint64 QueryResult::intValue(int row, int col, qint64 fallback) const
+{
+    bool ok = false;
+    const qint64 v = value(row, col).toLongLong(&ok);
+    return ok ? v : fallback;
+}
+
 Database::Database(ConnectionProfile profile)
     : m_profile(std::move(profile))
 {
@@ -110,6 +117,8 @@ bool Database::open(DbError *error)
             ok = m_conn != nullptr;
             if (m_conn) // server notices (DEBUG/NOTICE chatter) must not reach stderr
                 PQsetNoticeProcessor(m_conn, [](void *, const char *) {}, nullptr);
+            if (m_conn)
+                m_cancel = PQgetCancel(m_conn);
             if (!ok)
                 failure = QStringLiteral("the QPSQL driver gave no libpq handle (%1)").arg(QLatin1String(v.typeName()));
         } else {
@@ -134,6 +143,10 @@ bool Database::isOpen() const
 
 void Database::close()
 {
+    if (m_cancel) {
+        PQfreeCancel(m_cancel);
+        m_cancel = nullptr;
+    }
     m_conn = nullptr;
     if (QSqlDatabase::contains(m_connectionName)) {
         {
@@ -220,6 +233,59 @@ bool Database::execScript(const QString &sql, DbError *error, const QString &con
             error->kind = DbError::Kind::Unreachable;
     }
     return false;
+}
+
+bool Database::beginCopy(const QString &sql, DbError *error)
+{
+    if (!m_conn) {
+        error->kind = DbError::Kind::Unreachable;
+        error->message = QStringLiteral("Not connected.");
+        return false;
+    }
+    ResultPtr r(PQexec(m_conn, sql.toUtf8().constData()));
+    if (r && PQresultStatus(r.get()) == PGRES_COPY_IN)
+        return true;
+    *error = errorFromResult(r.get(), m_conn, sql.simplified().left(200));
+    return false;
+}
+
+bool Database::putCopyData(const QByteArray &data, DbError *error)
+{
+    if (PQputCopyData(m_conn, data.constData(), int(data.size())) == 1)
+        return true;
+    *error = errorFromResult(nullptr, m_conn, QStringLiteral("send COPY data"));
+    error->kind = PQstatus(m_conn) == CONNECTION_BAD ? DbError::Kind::Unreachable : DbError::Kind::Query;
+    return false;
+}
+
+bool Database::endCopy(const char *abortReason, qint64 *rows, DbError *error)
+{
+    if (PQputCopyEnd(m_conn, abortReason) != 1) {
+        *error = errorFromResult(nullptr, m_conn, QStringLiteral("end COPY"));
+        return false;
+    }
+    bool ok = true;
+    while (PGresult *raw = PQgetResult(m_conn)) {
+        ResultPtr r(raw);
+        const ExecStatusType st = PQresultStatus(raw);
+        if (st == PGRES_COMMAND_OK) {
+            if (rows)
+                *rows = QByteArray(PQcmdTuples(raw)).toLongLong();
+        } else if (ok) {
+            ok = false;
+            *error = errorFromResult(raw, m_conn, QStringLiteral("COPY"));
+            if (PQstatus(m_conn) == CONNECTION_BAD)
+                error->kind = DbError::Kind::Unreachable;
+        }
+    }
+    return ok && !abortReason;
+}
+
+void Database::requestCancel()
+{
+    char buffer[256];
+    if (m_cancel)
+        PQcancel(m_cancel, buffer, sizeof buffer);
 }
 
 QString Database::quoteIdentifier(const QString &identifier) const

@@ -13,6 +13,7 @@
 
 typedef struct pg_conn PGconn;
 typedef struct pg_result PGresult;
+typedef struct pg_cancel PGcancel;
 
 namespace bfs {
 
@@ -30,6 +31,7 @@ public:
     bool isNull(int row, const QString &col) const { return value(row, col).isNull(); }
     bool boolValue(int row, const QString &col) const { return value(row, col) == QLatin1String("t"); }
     qint64 intValue(int row, const QString &col, qint64 fallback = 0) const;
+    qint64 intValue(int row, int col, qint64 fallback = 0) const;
     QString commandTag;
 
 private:
@@ -67,6 +69,16 @@ public:
     // Runs several statements without parameters (simple query protocol), e.g. a seed script.
     bool execScript(const QString &sql, DbError *error, const QString &context = QString());
 
+    // COPY … FROM STDIN: begin, send data (blocks while the server's buffers are full,
+    // which is the backpressure), end. endCopy(abortReason) aborts the COPY instead.
+    bool beginCopy(const QString &sql, DbError *error);
+    bool putCopyData(const QByteArray &data, DbError *error);
+    bool endCopy(const char *abortReason, qint64 *rows, DbError *error);
+
+    // Asks the server to cancel the running statement. Safe from any thread and from a
+    // signal handler while the connection is open.
+    void requestCancel();
+
     QString quoteIdentifier(const QString &identifier) const;
     QString qualifiedName(const QString &schema, const QString &name) const;
     const ConnectionProfile &profile() const { return m_profile; }
@@ -77,6 +89,7 @@ private:
     ConnectionProfile m_profile;
     QString m_connectionName;
     PGconn *m_conn = nullptr;
+    PGcancel *m_cancel = nullptr;
 };
 
 } // namespace bfs

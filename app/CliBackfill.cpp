@@ -1,0 +1,264 @@
+#include "CliBackfill.h"
+
+#include "CliInspect.h"
+#include "ConnectionProfile.h"
+#include "CsvLoader.h"
+#include "Database.h"
+#include "Terminal.h"
+
+#include <QCommandLineParser>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QJsonArray>
+
+#include <atomic>
+#include <csignal>
+#include <memory>
+
+using namespace bfs;
+
+namespace {
+
+std::atomic<bool> g_cancel{false};
+Database *g_db = nullptr;
+
+extern "C" void onInterrupt(int)
+{
+    g_cancel.store(true);
+    if (g_db)
+        g_db->requestCancel(); // PQcancel is async-signal-safe
+}
+
+QJsonObject summaryJson(const CsvLoader::Summary &s)
+{
+    QJsonObject o;
+    o[QStringLiteral("outcome")] = [&] {
+        switch (s.outcome) {
+        case CsvLoader::Outcome::Completed: return QStringLiteral("completed");
+        case CsvLoader::Outcome::InputError: return QStringLiteral("input_error");
+        case CsvLoader::Outcome::ConnectionError: return QStringLiteral("connection_error");
+        case CsvLoader::Outcome::ServerError: return QStringLiteral("server_error");
+        case CsvLoader::Outcome::Cancelled: return QStringLiteral("cancelled");
+        }
+        return QString();
+    }();
+    o[QStringLiteral("message")] = s.message;
+    o[QStringLiteral("target")] = s.target;
+    o[QStringLiteral("dry_run")] = s.dryRun;
+    o[QStringLiteral("rows_read")] = double(s.rowsRead);
+    o[QStringLiteral("rows_loaded")] = double(s.rowsLoaded);
+    o[QStringLiteral("rows_duplicate")] = double(s.rowsDuplicate);
+    o[QStringLiteral("rows_rejected")] = double(s.rowsRejected);
+    if (s.rowsExisting >= 0)
+        o[QStringLiteral("rows_existing")] = double(s.rowsExisting);
+    o[QStringLiteral("blank_lines")] = double(s.blankLines);
+    QJsonObject seconds;
+    seconds[QStringLiteral("read_and_upload")] = s.secondsRead;
+    seconds[QStringLiteral("insert")] = s.secondsInsert;
+    o[QStringLiteral("seconds")] = seconds;
+    QJsonObject fmt;
+    fmt[QStringLiteral("encoding")] = CsvFormat::encodingName(s.format.encoding);
+    fmt[QStringLiteral("delimiter")] = CsvFormat::delimiterName(s.format.delimiter);
+    fmt[QStringLiteral("header")] = s.format.header;
+    fmt[QStringLiteral("decimal_comma")] = s.format.decimalComma;
+    o[QStringLiteral("format")] = fmt;
+    o[QStringLiteral("timezone")] = s.timeZone;
+    o[QStringLiteral("upload")] = s.uploadMethod;
+    QJsonArray mapping;
+    for (const auto &m : s.mapping) {
+        QJsonObject j;
+        j[QStringLiteral("csv")] = m.csvColumn;
+        j[QStringLiteral("column")] = m.tableColumn;
+        j[QStringLiteral("type")] = m.sqlType;
+        if (!m.format.isEmpty())
+            j[QStringLiteral("format")] = m.format;
+        mapping << j;
+    }
+    o[QStringLiteral("mapping")] = mapping;
+    o[QStringLiteral("ignored_columns")] = QJsonArray::fromStringList(s.ignoredColumns);
+    if (!s.rejectsPath.isEmpty())
+        o[QStringLiteral("rejects_file")] = s.rejectsPath;
+    if (s.error.isError()) {
+        QJsonObject e;
+        e[QStringLiteral("message")] = s.error.message;
+        e[QStringLiteral("sqlstate")] = s.error.sqlState;
+        e[QStringLiteral("context")] = s.error.context;
+        o[QStringLiteral("error")] = e;
+    }
+    return o;
+}
+
+} // namespace
+
+int runBackfill(const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("Load a CSV file into a table or hypertable."));
+    parser.addHelpOption();
+    const QCommandLineOption db(QStringLiteral("db"), QStringLiteral("libpq connection string or postgresql:// URI."), QStringLiteral("CONNINFO"));
+    const QCommandLineOption table(QStringLiteral("table"), QStringLiteral("Target table, [SCHEMA.]NAME."), QStringLiteral("NAME"));
+    const QCommandLineOption csv(QStringLiteral("csv"), QStringLiteral("The CSV file."), QStringLiteral("FILE"));
+    const QCommandLineOption delimiter(QStringLiteral("delimiter"), QStringLiteral("Field delimiter (, ; | TAB); detected when omitted."), QStringLiteral("C"));
+    const QCommandLineOption encoding(QStringLiteral("encoding"), QStringLiteral("utf-8, utf-16le, utf-16be, windows-1252, latin1; detected when omitted."), QStringLiteral("NAME"));
+    const QCommandLineOption noHeader(QStringLiteral("no-header"), QStringLiteral("The first row is data (columns map by position)."));
+    const QCommandLineOption skipLines(QStringLiteral("skip-lines"), QStringLiteral("Skip N lines before the header."), QStringLiteral("N"));
+    const QCommandLineOption nullToken(QStringLiteral("null"), QStringLiteral("A cell that means NULL (repeatable; default: empty, NULL, NA, N/A)."), QStringLiteral("TOKEN"));
+    const QCommandLineOption decimalComma(QStringLiteral("decimal-comma"), QStringLiteral("Numbers use a decimal comma (detected when omitted)."));
+    const QCommandLineOption map(QStringLiteral("map"), QStringLiteral("Map a CSV column (name or number) to a table column (repeatable)."), QStringLiteral("CSVCOLUMN=COLUMN"));
+    const QCommandLineOption format(QStringLiteral("format"), QStringLiteral("Date-time format of a column: a Qt pattern (dd.MM.yyyy HH:mm), iso, epoch or epoch_ms (repeatable)."), QStringLiteral("COLUMN=PATTERN"));
+    const QCommandLineOption timezone(QStringLiteral("timezone"), QStringLiteral("IANA time zone of naive timestamps (default UTC)."), QStringLiteral("IANA"));
+    const QCommandLineOption dstOverlap(QStringLiteral("dst-overlap"), QStringLiteral("Local times that happen twice: reject (default), earlier or later."), QStringLiteral("MODE"));
+    const QCommandLineOption onConflict(QStringLiteral("on-conflict"), QStringLiteral("Rows whose unique key exists: error (default), skip or update."), QStringLiteral("MODE"));
+    const QCommandLineOption upload(QStringLiteral("upload"), QStringLiteral("copy or insert (default: copy, insert where COPY is not possible)."), QStringLiteral("METHOD"));
+    const QCommandLineOption rejectsFile(QStringLiteral("rejects"), QStringLiteral("Write rejected rows with line, column and reason to FILE."), QStringLiteral("FILE"));
+    const QCommandLineOption maxRejects(QStringLiteral("max-rejects"), QStringLiteral("Stop when more than N rows are rejected (0: at the first; default: no limit)."), QStringLiteral("N"));
+    const QCommandLineOption dryRun(QStringLiteral("dry-run"), QStringLiteral("Read, convert and count rows that already exist; change nothing."));
+    const QCommandLineOption exportSql(QStringLiteral("export-sql"), QStringLiteral("Write the equivalent SQL script (needs the backfill planner)."), QStringLiteral("FILE"));
+    const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("Print one JSON object at the end."));
+    parser.addOptions({db, table, csv, delimiter, encoding, noHeader, skipLines, nullToken, decimalComma, map, format,
+                       timezone, dstOverlap, onConflict, upload, rejectsFile, maxRejects, dryRun, exportSql, json});
+    auto usage = [](const QString &message) {
+        Terminal::err(QStringLiteral("backfill-studio-cli backfill: %1").arg(message));
+        return ExitCode::Usage;
+    };
+    if (!parser.parse(arguments))
+        return usage(parser.errorText());
+    if (parser.isSet(QStringLiteral("help"))) {
+        Terminal::out(parser.helpText());
+        return ExitCode::Ok;
+    }
+    for (const QCommandLineOption *required : {&db, &table, &csv})
+        if (!parser.isSet(*required))
+            return usage(QStringLiteral("--%1 is required").arg(required->names().first()));
+    if (parser.isSet(exportSql))
+        return usage(QStringLiteral("--export-sql is not available yet: it comes with the backfill planner"));
+
+    CsvLoader::Options o;
+    o.csvPath = parser.value(csv);
+    o.table = parser.value(table);
+    if (parser.isSet(delimiter)) {
+        const QString d = parser.value(delimiter);
+        if (d == QLatin1String("TAB") || d == QLatin1String("\\t") || d == QLatin1String("tab"))
+            o.delimiter = QLatin1Char('\t');
+        else if (d.size() == 1)
+            o.delimiter = d.at(0);
+        else
+            return usage(QStringLiteral("--delimiter must be one character or TAB"));
+    }
+    if (parser.isSet(encoding)) {
+        CsvFormat::Encoding e;
+        if (!CsvFormat::encodingFromName(parser.value(encoding), &e))
+            return usage(QStringLiteral("unknown --encoding \"%1\"").arg(parser.value(encoding)));
+        o.encoding = e;
+    }
+    if (parser.isSet(noHeader))
+        o.header = false;
+    if (parser.isSet(decimalComma))
+        o.decimalComma = true;
+    if (parser.isSet(skipLines)) {
+        bool ok = false;
+        o.skipLines = parser.value(skipLines).toInt(&ok);
+        if (!ok || o.skipLines < 0)
+            return usage(QStringLiteral("--skip-lines needs a number"));
+    }
+    if (parser.isSet(nullToken))
+        o.nullTokens = parser.values(nullToken);
+    for (const QString &m : parser.values(map)) {
+        const qsizetype eq = m.lastIndexOf(QLatin1Char('='));
+        if (eq <= 0 || eq == m.size() - 1)
+            return usage(QStringLiteral("--map needs CSVCOLUMN=COLUMN, got \"%1\"").arg(m));
+        o.mappings << qMakePair(m.left(eq), m.mid(eq + 1));
+    }
+    for (const QString &f : parser.values(format)) {
+        const qsizetype eq = f.indexOf(QLatin1Char('='));
+        if (eq <= 0 || eq == f.size() - 1)
+            return usage(QStringLiteral("--format needs COLUMN=PATTERN, got \"%1\"").arg(f));
+        o.formats.insert(f.left(eq), f.mid(eq + 1));
+    }
+    o.timeZone = parser.value(timezone);
+    if (parser.isSet(dstOverlap)) {
+        const QString v = parser.value(dstOverlap);
+        if (v == QLatin1String("reject"))
+            o.overlap = DateTimeParser::Overlap::Reject;
+        else if (v == QLatin1String("earlier"))
+            o.overlap = DateTimeParser::Overlap::Earlier;
+        else if (v == QLatin1String("later"))
+            o.overlap = DateTimeParser::Overlap::Later;
+        else
+            return usage(QStringLiteral("--dst-overlap must be reject, earlier or later"));
+    }
+    if (parser.isSet(onConflict) && !CsvLoader::conflictFromName(parser.value(onConflict), &o.conflict))
+        return usage(QStringLiteral("--on-conflict must be error, skip or update"));
+    if (parser.isSet(upload)) {
+        const QString u = parser.value(upload);
+        if (u == QLatin1String("copy"))
+            o.upload = CsvLoader::Upload::Copy;
+        else if (u == QLatin1String("insert"))
+            o.upload = CsvLoader::Upload::Insert;
+        else
+            return usage(QStringLiteral("--upload must be copy or insert"));
+    }
+    o.rejectsPath = parser.value(rejectsFile);
+    if (parser.isSet(maxRejects)) {
+        bool ok = false;
+        o.maxRejects = parser.value(maxRejects).toLongLong(&ok);
+        if (!ok || o.maxRejects < 0)
+            return usage(QStringLiteral("--max-rejects needs a number ≥ 0"));
+    }
+    o.dryRun = parser.isSet(dryRun);
+
+    ConnectionProfile profile;
+    QString parseError;
+    if (!ConnectionProfile::fromConnInfo(parser.value(db), &profile, &parseError))
+        return usage(QStringLiteral("invalid --db: %1").arg(parseError));
+    profile.applicationName = QStringLiteral("Backfill Studio CLI");
+
+    auto database = std::make_unique<Database>(profile);
+    DbError error;
+    bool opened = database->open(&error);
+    if (!opened && error.kind == DbError::Kind::PasswordRequired && Terminal::stdinIsTerminal()) {
+        profile.password = Terminal::readPassword(QStringLiteral("Password for %1: ").arg(profile.displayTarget()));
+        database = std::make_unique<Database>(profile);
+        opened = database->open(&error);
+    }
+    if (!opened) {
+        Terminal::err(error.toString());
+        return ExitCode::Connection;
+    }
+
+    g_db = database.get();
+    std::signal(SIGINT, onInterrupt);
+    std::signal(SIGTERM, onInterrupt);
+    CsvLoader loader(o);
+    const CsvLoader::Summary s = loader.run(*database, &g_cancel);
+    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
+    g_db = nullptr;
+
+    if (parser.isSet(json))
+        Terminal::out(QString::fromUtf8(QJsonDocument(summaryJson(s)).toJson(QJsonDocument::Indented)));
+    switch (s.outcome) {
+    case CsvLoader::Outcome::Completed:
+        if (!parser.isSet(json)) {
+            Terminal::out(s.message);
+            if (s.rowsExisting >= 0)
+                Terminal::out(QStringLiteral("%1 of them already exist under the unique key.").arg(s.rowsExisting));
+            if (s.rowsRejected > 0 && !s.rejectsPath.isEmpty())
+                Terminal::out(QStringLiteral("Rejected rows: %1").arg(s.rejectsPath));
+        }
+        return s.rowsRejected > 0 ? ExitCode::Rejected : ExitCode::Ok;
+    case CsvLoader::Outcome::InputError:
+        Terminal::err(s.message);
+        return ExitCode::Usage;
+    case CsvLoader::Outcome::ConnectionError:
+        Terminal::err(s.error.isError() ? s.error.toString() : s.message);
+        return ExitCode::Connection;
+    case CsvLoader::Outcome::ServerError:
+        Terminal::err(s.message + (s.error.server.isEmpty() ? QString() : QStringLiteral("\nServer: ") + s.error.server));
+        return ExitCode::Server;
+    case CsvLoader::Outcome::Cancelled:
+        Terminal::err(s.message);
+        return ExitCode::Cancelled;
+    }
+    return ExitCode::Server;
+}

@@ -1,0 +1,497 @@
+#include "CsvLoader.h"
+
+#include "CsvReader.h"
+#include "CsvSniffer.h"
+#include "Database.h"
+#include "RejectsWriter.h"
+#include "TargetTable.h"
+#include "ValueConverter.h"
+
+#include <QAtomicInteger>
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QElapsedTimer>
+#include <QFileInfo>
+#include <QTimeZone>
+
+namespace bfs {
+
+namespace {
+
+QAtomicInteger<quint32> s_stageCounter;
+
+void appendCopyField(QByteArray &out, const ValueConverter::Value &v)
+{
+    if (v.isNull) {
+        out += "\\N";
+        return;
+    }
+    const QByteArray utf8 = v.text.toUtf8();
+    for (char c : utf8) {
+        switch (c) {
+        case '\\': out += "\\\\"; break;
+        case '\t': out += "\\t"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        default: out += c;
+        }
+    }
+}
+
+CsvLoader::Summary fail(CsvLoader::Summary s, CsvLoader::Outcome outcome, const QString &message, const DbError &error = DbError())
+{
+    s.outcome = outcome;
+    s.message = message;
+    s.error = error;
+    s.rowsLoaded = 0;
+    s.rowsDuplicate = 0;
+    return s;
+}
+
+} // namespace
+
+CsvLoader::CsvLoader(Options options)
+    : m_options(std::move(options))
+{
+}
+
+QString CsvLoader::conflictName(Conflict c)
+{
+    switch (c) {
+    case Conflict::Error: return QStringLiteral("error");
+    case Conflict::Skip: return QStringLiteral("skip");
+    case Conflict::Update: return QStringLiteral("update");
+    }
+    return QString();
+}
+
+bool CsvLoader::conflictFromName(const QString &name, Conflict *out)
+{
+    if (name == QLatin1String("error"))
+        *out = Conflict::Error;
+    else if (name == QLatin1String("skip"))
+        *out = Conflict::Skip;
+    else if (name == QLatin1String("update"))
+        *out = Conflict::Update;
+    else
+        return false;
+    return true;
+}
+
+CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel, const ProgressFn &progress)
+{
+    const Options &o = m_options;
+    Summary s;
+    s.dryRun = o.dryRun;
+    s.rejectsPath = o.rejectsPath;
+    const QString file = QFileInfo(o.csvPath).fileName().isEmpty() ? o.csvPath : o.csvPath;
+    auto cancelled = [cancel] { return cancel && cancel->load(std::memory_order_relaxed); };
+
+    // 1. How the file is written: detected, then the user's overrides.
+    const CsvSniffer::Result sniffed = CsvSniffer::sniffFile(o.csvPath);
+    if (!sniffed.ok)
+        return fail(s, Outcome::InputError, sniffed.error);
+    CsvFormat format = sniffed.format;
+    if (o.delimiter)
+        format.delimiter = *o.delimiter;
+    if (o.encoding)
+        format.encoding = *o.encoding;
+    if (o.header)
+        format.header = *o.header;
+    if (o.decimalComma)
+        format.decimalComma = *o.decimalComma;
+    format.skipLines = o.skipLines;
+    format.maxFieldChars = o.maxFieldChars;
+    s.format = format;
+
+    CsvReader reader(format);
+    if (!reader.open(o.csvPath))
+        return fail(s, Outcome::InputError, reader.errorString().startsWith(o.csvPath) ? reader.errorString()
+                                                                                       : QStringLiteral("%1: %2").arg(file, reader.errorString()));
+    QStringList csvColumns = reader.header();
+    if (!format.header) {
+        csvColumns.clear();
+        for (int i = 0; i < sniffed.columns.size(); ++i)
+            csvColumns << QStringLiteral("column%1").arg(i + 1);
+    }
+
+    // 2. The target as the catalog describes it.
+    TargetTable table;
+    DbError tableError;
+    if (!TargetTable::load(db, o.table, &table, &tableError))
+        return fail(s, tableError.kind == DbError::Kind::TableMissing ? Outcome::InputError
+                       : tableError.kind == DbError::Kind::Unreachable ? Outcome::ConnectionError : Outcome::ServerError,
+                    tableError.message, tableError);
+    s.target = table.displayName();
+
+    // 3. CSV columns → table columns: explicit --map first, then by name (or by position without a header).
+    QList<int> csvToTable(csvColumns.size(), -1);
+    QList<bool> tableTaken(table.columns.size(), false);
+    auto csvIndexOf = [&csvColumns](const QString &ref) -> int {
+        bool isNumber = false;
+        const int n = ref.toInt(&isNumber);
+        if (isNumber)
+            return (n >= 1 && n <= csvColumns.size()) ? n - 1 : -1;
+        for (int i = 0; i < csvColumns.size(); ++i)
+            if (csvColumns.at(i) == ref)
+                return i;
+        for (int i = 0; i < csvColumns.size(); ++i)
+            if (csvColumns.at(i).compare(ref, Qt::CaseInsensitive) == 0)
+                return i;
+        return -1;
+    };
+    for (const auto &[csvRef, column] : o.mappings) {
+        const int ci = csvIndexOf(csvRef);
+        if (ci < 0)
+            return fail(s, Outcome::InputError, QStringLiteral("%1: --map %2=%3: the file has no column \"%2\" (it has: %4)")
+                                                    .arg(file, csvRef, column, csvColumns.join(QStringLiteral(", "))));
+        const int ti = table.columnIndex(column);
+        if (ti < 0)
+            return fail(s, Outcome::InputError, QStringLiteral("--map %1=%2: table %3 has no column \"%2\"").arg(csvRef, column, s.target));
+        if (tableTaken[ti])
+            return fail(s, Outcome::InputError, QStringLiteral("--map: column \"%1\" is mapped twice").arg(column));
+        csvToTable[ci] = ti;
+        tableTaken[ti] = true;
+    }
+    if (o.mappings.isEmpty() || format.header) {
+        int position = 0;
+        for (int ci = 0; ci < csvColumns.size(); ++ci) {
+            if (csvToTable[ci] >= 0)
+                continue;
+            int ti = -1;
+            if (format.header) {
+                ti = table.columnIndex(csvColumns.at(ci));
+            } else {
+                while (position < table.columns.size() && (table.columns.at(position).generated || tableTaken[position]))
+                    ++position;
+                ti = position < table.columns.size() ? position++ : -1;
+            }
+            if (ti >= 0 && !tableTaken[ti] && !table.columns.at(ti).generated) {
+                csvToTable[ci] = ti;
+                tableTaken[ti] = true;
+            }
+        }
+    }
+    for (int ci = 0; ci < csvColumns.size(); ++ci)
+        if (csvToTable[ci] < 0)
+            s.ignoredColumns << csvColumns.at(ci);
+    for (int ti = 0; ti < table.columns.size(); ++ti) {
+        const TargetTable::Column &c = table.columns.at(ti);
+        if (tableTaken[ti] && c.generated)
+            return fail(s, Outcome::InputError, QStringLiteral("column \"%1\" of %2 is generated and cannot be loaded").arg(c.name, s.target));
+        if (!tableTaken[ti] && c.notNull && !c.hasDefault && !c.generated)
+            return fail(s, Outcome::InputError,
+                        QStringLiteral("%1: no CSV column maps to \"%2\", which %3 requires (NOT NULL, no default); "
+                                       "use --map CSVCOLUMN=%2")
+                            .arg(file, c.name, s.target));
+    }
+
+    // 4. One converter per mapped column.
+    QTimeZone zone(QByteArrayLiteral("UTC"));
+    if (!o.timeZone.isEmpty()) {
+        zone = QTimeZone(o.timeZone.toUtf8());
+        if (!zone.isValid())
+            return fail(s, Outcome::InputError, QStringLiteral("unknown time zone \"%1\" (use an IANA name such as Europe/Berlin)").arg(o.timeZone));
+    }
+    s.timeZone = o.timeZone.isEmpty() ? QStringLiteral("UTC") : o.timeZone;
+    QList<int> mappedCsv;
+    QList<ValueConverter> converters;
+    QList<const TargetTable::Column *> mappedColumns;
+    for (int ci = 0; ci < csvColumns.size(); ++ci) {
+        if (csvToTable[ci] < 0)
+            continue;
+        const TargetTable::Column &c = table.columns.at(csvToTable[ci]);
+        ValueConverter::Options vo;
+        if (!o.nullTokens.isEmpty())
+            vo.nullTokens = o.nullTokens;
+        vo.decimalComma = format.decimalComma;
+        vo.sourceZone = zone;
+        vo.overlap = o.overlap;
+        QString fmt = o.formats.value(c.name, o.formats.value(csvColumns.at(ci)));
+        if (fmt.isEmpty() && ci < sniffed.dateFormats.size())
+            fmt = sniffed.dateFormats.at(ci);
+        if (fmt.isEmpty())
+            fmt = QStringLiteral("iso");
+        vo.dateTimeFormat = fmt;
+        QString formatError;
+        if (!DateTimeParser(fmt).isValidFormat(&formatError))
+            return fail(s, Outcome::InputError, QStringLiteral("--format %1: %2").arg(c.name, formatError));
+        const bool isTime = c.type == ValueConverter::Type::TimestampTz || c.type == ValueConverter::Type::Timestamp
+            || c.type == ValueConverter::Type::Date;
+        s.mapping << ColumnMapping{csvColumns.at(ci), ci, c.name, c.sqlType, isTime ? fmt : QString()};
+        mappedCsv << ci;
+        converters << ValueConverter(c.type, vo);
+        mappedColumns << &c;
+    }
+    if (mappedCsv.isEmpty())
+        return fail(s, Outcome::InputError, QStringLiteral("%1: no CSV column matches a column of %2 (CSV columns: %3); use --map")
+                                                .arg(file, s.target, csvColumns.join(QStringLiteral(", "))));
+    QStringList conflictKey;
+    if (o.conflict == Conflict::Update) {
+        for (const QStringList &key : std::as_const(table.uniqueKeys)) {
+            bool covered = true;
+            for (const QString &k : key)
+                covered = covered && tableTaken[table.columnIndex(k)];
+            if (covered) {
+                conflictKey = key;
+                break;
+            }
+        }
+        if (conflictKey.isEmpty())
+            return fail(s, Outcome::InputError, QStringLiteral("--on-conflict update needs a unique key of %1 whose columns are all in the file").arg(s.target));
+    }
+
+    RejectsWriter rejects;
+    if (!o.rejectsPath.isEmpty()) {
+        QString error;
+        if (!rejects.open(o.rejectsPath, &error))
+            return fail(s, Outcome::InputError, error);
+    }
+
+    // 5. Upload method: COPY unless the server cannot take it (the WASM sandbox crashes on COPY FROM STDIN).
+    Upload method = o.upload;
+    if (method == Upload::Auto) {
+        QueryResult r;
+        DbError e;
+        method = Upload::Copy;
+        if (db.exec(QStringLiteral("SELECT version()"), &r, &e) && r.value(0, 0).contains(QLatin1String("Emscripten")))
+            method = Upload::Insert;
+    }
+    s.uploadMethod = method == Upload::Copy ? QStringLiteral("copy") : QStringLiteral("insert");
+
+    // 6. Staging table in a transaction: the target only changes at the very end.
+    DbError dbError;
+    auto serverFailure = [&](const DbError &e) {
+        DbError ignored;
+        if (db.isOpen())
+            db.execScript(QStringLiteral("ROLLBACK"), &ignored);
+        if (cancelled())
+            return fail(s, Outcome::Cancelled, QStringLiteral("Cancelled: nothing was written to %1.").arg(s.target), e);
+        return fail(s, e.kind == DbError::Kind::Unreachable ? Outcome::ConnectionError : Outcome::ServerError,
+                    QStringLiteral("%1 Nothing was written to %2.").arg(e.message, s.target), e);
+    };
+    const QString stage = QStringLiteral("bfs_stage_%1_%2_%3")
+                              .arg(QCoreApplication::applicationPid())
+                              .arg(QDateTime::currentMSecsSinceEpoch() % 100000000)
+                              .arg(s_stageCounter.fetchAndAddRelaxed(1));
+    QStringList stageColumns{QStringLiteral("bfs_line bigint")};
+    QStringList stageNames;
+    QStringList targetNames;
+    for (int i = 0; i < mappedColumns.size(); ++i) {
+        stageColumns << QStringLiteral("c%1 %2").arg(i).arg(mappedColumns.at(i)->sqlType);
+        stageNames << QStringLiteral("c%1").arg(i);
+        targetNames << db.quoteIdentifier(mappedColumns.at(i)->name);
+    }
+    if (!db.execScript(QStringLiteral("BEGIN; CREATE TEMP TABLE %1 (%2) ON COMMIT DROP")
+                           .arg(stage, stageColumns.join(QStringLiteral(", "))),
+                       &dbError, QStringLiteral("create the staging table")))
+        return serverFailure(dbError);
+
+    QElapsedTimer timer;
+    timer.start();
+    const int width = int(csvColumns.size());
+    const int nMapped = int(mappedCsv.size());
+    QByteArray copyBuffer;
+    QStringList batchParams;
+    int batchRows = 0;
+    const int maxBatchRows = qMax(1, qMin(500, 60000 / (nMapped + 1)));
+    bool copying = false;
+    if (method == Upload::Copy) {
+        if (!db.beginCopy(QStringLiteral("COPY %1 (bfs_line, %2) FROM STDIN").arg(stage, stageNames.join(QStringLiteral(", "))), &dbError))
+            return serverFailure(dbError);
+        copying = true;
+    }
+    auto flushInsert = [&]() -> bool {
+        if (batchRows == 0)
+            return true;
+        QString sql = QStringLiteral("INSERT INTO %1 (bfs_line, %2) VALUES ").arg(stage, stageNames.join(QStringLiteral(", ")));
+        int p = 1;
+        for (int r = 0; r < batchRows; ++r) {
+            sql += r ? QStringLiteral(",(") : QStringLiteral("(");
+            for (int c = 0; c <= nMapped; ++c)
+                sql += (c ? QStringLiteral(",$") : QStringLiteral("$")) + QString::number(p++);
+            sql += QLatin1Char(')');
+        }
+        const bool ok = db.exec(sql, batchParams, nullptr, &dbError, QStringLiteral("upload a batch to the staging table"));
+        batchParams.clear();
+        batchRows = 0;
+        return ok;
+    };
+    auto reportProgress = [&](const QString &phase) {
+        if (progress)
+            progress(Progress{s.rowsRead, s.rowsRejected, reader.bytesRead(), reader.totalBytes(), phase});
+    };
+
+    CsvRecord rec;
+    QList<ValueConverter::Value> values(nMapped);
+    QString stopReason;
+    while (reader.next(&rec)) {
+        ++s.rowsRead;
+        QString reason;
+        QString column;
+        if (!rec.error.isEmpty()) {
+            reason = rec.error;
+            column = rec.errorColumn - 1 < csvColumns.size() && rec.errorColumn > 0 ? csvColumns.at(rec.errorColumn - 1)
+                                                                                     : QString::number(rec.errorColumn);
+        } else if (rec.fields.size() != width) {
+            reason = QStringLiteral("expected %1 fields, found %2").arg(width).arg(rec.fields.size());
+        } else {
+            for (int i = 0; i < nMapped; ++i) {
+                values[i] = converters.at(i).convert(rec.fields.at(mappedCsv.at(i)));
+                if (!values[i].ok) {
+                    reason = values[i].error;
+                    column = csvColumns.at(mappedCsv.at(i));
+                    break;
+                }
+                if (values[i].isNull && mappedColumns.at(i)->notNull) {
+                    reason = QStringLiteral("empty value for \"%1\", which must not be NULL").arg(mappedColumns.at(i)->name);
+                    column = csvColumns.at(mappedCsv.at(i));
+                    break;
+                }
+            }
+        }
+        if (!reason.isEmpty()) {
+            ++s.rowsRejected;
+            rejects.write(rec.line, column, reason, rec.raw, rec.rawTruncated);
+            if (o.maxRejects >= 0 && s.rowsRejected > o.maxRejects) {
+                stopReason = o.maxRejects == 0
+                    ? QStringLiteral("%1, line %2%3: %4 (stopping at the first error)")
+                          .arg(file).arg(rec.line).arg(column.isEmpty() ? QString() : QStringLiteral(", column %1").arg(column), reason)
+                    : QStringLiteral("%1: more than %2 rows rejected; the last at line %3%4: %5")
+                          .arg(file).arg(o.maxRejects).arg(rec.line)
+                          .arg(column.isEmpty() ? QString() : QStringLiteral(", column %1").arg(column), reason);
+                break;
+            }
+        } else if (copying) {
+            copyBuffer += QByteArray::number(rec.line);
+            for (int i = 0; i < nMapped; ++i) {
+                copyBuffer += '\t';
+                appendCopyField(copyBuffer, values.at(i));
+            }
+            copyBuffer += '\n';
+            if (copyBuffer.size() >= 256 * 1024) {
+                if (!db.putCopyData(copyBuffer, &dbError))
+                    return serverFailure(dbError);
+                copyBuffer.clear();
+            }
+        } else {
+            batchParams << QString::number(rec.line);
+            for (int i = 0; i < nMapped; ++i)
+                batchParams << (values.at(i).isNull ? QString() : values.at(i).text);
+            if (++batchRows >= maxBatchRows && !flushInsert())
+                return serverFailure(dbError);
+        }
+        if ((s.rowsRead & 0x3FFF) == 0) {
+            reportProgress(QStringLiteral("upload"));
+            if (cancelled())
+                break;
+        }
+    }
+    s.blankLines = reader.blankLines();
+    QString rejectsError;
+    rejects.close(&rejectsError);
+
+    const bool stop = !stopReason.isEmpty() || cancelled();
+    if (copying) {
+        if (!stop && !copyBuffer.isEmpty() && !db.putCopyData(copyBuffer, &dbError))
+            return serverFailure(dbError);
+        if (!db.endCopy(stop ? "cancelled by Backfill Studio" : nullptr, nullptr, &dbError) && !stop)
+            return serverFailure(dbError);
+    } else if (!stop && !flushInsert()) {
+        return serverFailure(dbError);
+    }
+    s.secondsRead = timer.elapsed() / 1000.0;
+    if (stop) {
+        DbError ignored;
+        db.execScript(QStringLiteral("ROLLBACK"), &ignored);
+        if (!stopReason.isEmpty())
+            return fail(s, Outcome::InputError, stopReason + QStringLiteral(". Nothing was written to %1.").arg(s.target));
+        return fail(s, Outcome::Cancelled, QStringLiteral("Cancelled after %1 rows: nothing was written to %2.").arg(s.rowsRead).arg(s.target));
+    }
+    reportProgress(QStringLiteral("insert"));
+    const qint64 staged = s.rowsRead - s.rowsRejected;
+
+    // 7. Staging → target.
+    timer.restart();
+    QueryResult r;
+    if (o.dryRun) {
+        if (!table.uniqueKeys.isEmpty()) {
+            QStringList conditions;
+            bool covered = true;
+            for (const QString &k : table.uniqueKeys.first()) {
+                const int pos = [&] {
+                    for (int i = 0; i < mappedColumns.size(); ++i)
+                        if (mappedColumns.at(i)->name == k)
+                            return i;
+                    return -1;
+                }();
+                covered = covered && pos >= 0;
+                conditions << QStringLiteral("t.%1 = s.c%2").arg(db.quoteIdentifier(k)).arg(pos);
+            }
+            if (covered) {
+                if (!db.exec(QStringLiteral("SELECT count(*) FROM %1 s WHERE EXISTS (SELECT 1 FROM %2 t WHERE %3)")
+                                 .arg(stage, db.qualifiedName(table.schema, table.name), conditions.join(QStringLiteral(" AND "))),
+                             &r, &dbError, QStringLiteral("count rows that already exist")))
+                    return serverFailure(dbError);
+                s.rowsExisting = r.intValue(0, 0);
+            }
+        }
+        db.execScript(QStringLiteral("ROLLBACK"), &dbError);
+        s.secondsInsert = timer.elapsed() / 1000.0;
+        s.rowsLoaded = 0;
+        s.message = QStringLiteral("Dry run: %1 rows would be loaded into %2; nothing was written.").arg(staged).arg(s.target);
+        return s;
+    }
+
+    const QString target = db.qualifiedName(table.schema, table.name);
+    QString sql;
+    switch (o.conflict) {
+    case Conflict::Error:
+        sql = QStringLiteral("INSERT INTO %1 (%2) SELECT %3 FROM %4 ORDER BY bfs_line")
+                  .arg(target, targetNames.join(QStringLiteral(", ")), stageNames.join(QStringLiteral(", ")), stage);
+        break;
+    case Conflict::Skip:
+        sql = QStringLiteral("INSERT INTO %1 (%2) SELECT %3 FROM %4 ORDER BY bfs_line ON CONFLICT DO NOTHING")
+                  .arg(target, targetNames.join(QStringLiteral(", ")), stageNames.join(QStringLiteral(", ")), stage);
+        break;
+    case Conflict::Update: {
+        QStringList keyStage, keyTarget, updates;
+        for (int i = 0; i < mappedColumns.size(); ++i) {
+            const QString &name = mappedColumns.at(i)->name;
+            if (conflictKey.contains(name)) {
+                keyStage << stageNames.at(i);
+                keyTarget << db.quoteIdentifier(name);
+            } else {
+                updates << QStringLiteral("%1 = EXCLUDED.%1").arg(db.quoteIdentifier(name));
+            }
+        }
+        // The last row of the file wins when the file repeats a key.
+        sql = QStringLiteral("INSERT INTO %1 (%2) SELECT %3 FROM (SELECT DISTINCT ON (%4) * FROM %5 ORDER BY %4, bfs_line DESC) d "
+                             "ORDER BY bfs_line ON CONFLICT (%6) DO %7")
+                  .arg(target, targetNames.join(QStringLiteral(", ")), stageNames.join(QStringLiteral(", ")),
+                       keyStage.join(QStringLiteral(", ")), stage, keyTarget.join(QStringLiteral(", ")),
+                       updates.isEmpty() ? QStringLiteral("NOTHING") : QStringLiteral("UPDATE SET ") + updates.join(QStringLiteral(", ")));
+        break;
+    }
+    }
+    if (!db.exec(sql, &r, &dbError, QStringLiteral("insert the staged rows into %1").arg(s.target))) {
+        if (dbError.sqlState == QLatin1String("23505"))
+        {
+            const QString detail = dbError.server.section(QStringLiteral("Detail: "), 1).trimmed();
+            dbError.message = QStringLiteral("A row of the file already exists in %1%2. Use --on-conflict skip or update.")
+                                  .arg(s.target, detail.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(detail));
+        }
+        return serverFailure(dbError);
+    }
+    const qint64 written = r.commandTag.section(QLatin1Char(' '), -1).toLongLong();
+    if (!db.execScript(QStringLiteral("COMMIT"), &dbError, QStringLiteral("commit")))
+        return serverFailure(dbError);
+    s.secondsInsert = timer.elapsed() / 1000.0;
+    s.rowsLoaded = written;
+    s.rowsDuplicate = staged - written;
+    s.message = QStringLiteral("%1 rows read: %2 loaded, %3 skipped as duplicates, %4 rejected.")
+                    .arg(s.rowsRead).arg(s.rowsLoaded).arg(s.rowsDuplicate).arg(s.rowsRejected);
+    return s;
+}
+
+} // namespace bfs

@@ -1,0 +1,110 @@
+#pragma once
+
+#include "CsvFormat.h"
+#include "DateTimeParser.h"
+#include "DbError.h"
+#include "backfill_core_export.h"
+
+#include <QHash>
+#include <QList>
+#include <QPair>
+#include <QStringList>
+
+#include <atomic>
+#include <functional>
+#include <optional>
+
+namespace bfs {
+
+class Database;
+
+// Loads a CSV file into a table (hypertable or plain table): reads and converts on the
+// client, streams the rows into a temporary staging table (COPY or INSERT batches), then
+// moves them into the target in one statement with the chosen conflict handling. The
+// target changes only if the whole load succeeds; every data row ends loaded, skipped
+// as a duplicate, or rejected (with line, column and reason in the rejects file).
+class BACKFILL_CORE_EXPORT CsvLoader
+{
+public:
+    enum class Conflict { Error, Skip, Update };
+    enum class Upload { Auto, Copy, Insert };
+    enum class Outcome { Completed, InputError, ConnectionError, ServerError, Cancelled };
+
+    struct Options
+    {
+        QString csvPath;
+        QString table;
+        std::optional<QChar> delimiter;
+        std::optional<CsvFormat::Encoding> encoding;
+        std::optional<bool> header;
+        std::optional<bool> decimalComma;
+        int skipLines = 0;
+        QStringList nullTokens; // empty: "", NULL, NA, N/A
+        QList<QPair<QString, QString>> mappings; // CSV column (name or 1-based number) → table column
+        QHash<QString, QString> formats;         // table or CSV column → date-time format
+        QString timeZone;                        // IANA name for naive timestamps; empty = UTC
+        DateTimeParser::Overlap overlap = DateTimeParser::Overlap::Reject;
+        Conflict conflict = Conflict::Error;
+        Upload upload = Upload::Auto;
+        QString rejectsPath;
+        qint64 maxRejects = -1; // -1 allow all, 0 stop at the first, N allow up to N
+        bool dryRun = false;
+        qint64 maxFieldChars = 1 << 20;
+    };
+
+    struct Progress
+    {
+        qint64 rowsRead = 0;
+        qint64 rowsRejected = 0;
+        qint64 bytesRead = 0;
+        qint64 totalBytes = -1;
+        QString phase;
+    };
+
+    struct ColumnMapping
+    {
+        QString csvColumn;
+        int csvIndex = -1;
+        QString tableColumn;
+        QString sqlType;
+        QString format; // date-time format used, for time columns
+    };
+
+    struct Summary
+    {
+        Outcome outcome = Outcome::Completed;
+        DbError error;
+        QString message;
+        qint64 rowsRead = 0;
+        qint64 rowsLoaded = 0;
+        qint64 rowsDuplicate = 0;
+        qint64 rowsRejected = 0;
+        qint64 rowsExisting = -1; // dry run: staged rows whose unique key already exists
+        qint64 blankLines = 0;
+        double secondsRead = 0;   // read, convert and upload to staging (streamed together)
+        double secondsInsert = 0; // staging → target
+        CsvFormat format;
+        QString uploadMethod;
+        QString timeZone;
+        QString target;
+        QList<ColumnMapping> mapping;
+        QStringList ignoredColumns;
+        QString rejectsPath;
+        bool dryRun = false;
+
+        bool accountedFor() const { return rowsLoaded + rowsDuplicate + rowsRejected == rowsRead; }
+    };
+
+    using ProgressFn = std::function<void(const Progress &)>;
+
+    explicit CsvLoader(Options options);
+    Summary run(Database &db, const std::atomic<bool> *cancel = nullptr, const ProgressFn &progress = ProgressFn());
+
+    static QString conflictName(Conflict c);
+    static bool conflictFromName(const QString &name, Conflict *out);
+
+private:
+    Options m_options;
+};
+
+} // namespace bfs

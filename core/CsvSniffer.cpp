@@ -1,0 +1,308 @@
+#include "CsvSniffer.h"
+
+#include "CsvReader.h"
+#include "DateTimeParser.h"
+#include "ValueConverter.h"
+
+#include <QBuffer>
+#include <QFile>
+#include <QRegularExpression>
+
+#include <map>
+
+namespace bfs {
+
+namespace {
+
+bool validUtf8(const QByteArray &s, bool allowTruncatedTail)
+{
+    const auto *p = reinterpret_cast<const uchar *>(s.constData());
+    const auto *end = p + s.size();
+    while (p < end) {
+        const uchar b = *p;
+        int len = b < 0x80 ? 1 : (b & 0xE0) == 0xC0 ? 2 : (b & 0xF0) == 0xE0 ? 3 : (b & 0xF8) == 0xF0 ? 4 : 0;
+        if (len == 0 || (len == 2 && b < 0xC2))
+            return false;
+        if (end - p < len)
+            return allowTruncatedTail;
+        for (int i = 1; i < len; ++i)
+            if ((p[i] & 0xC0) != 0x80)
+                return false;
+        p += len;
+    }
+    return true;
+}
+
+QList<QStringList> parseSample(const QString &text, const CsvFormat &format, int maxRecords, bool dropLast)
+{
+    QByteArray utf8 = text.toUtf8();
+    QBuffer buffer(&utf8);
+    buffer.open(QIODevice::ReadOnly);
+    CsvFormat f = format;
+    f.encoding = CsvFormat::Encoding::Utf8;
+    f.header = false;
+    f.maxFieldChars = 1 << 16;
+    CsvReader reader(f);
+    QList<QStringList> rows;
+    if (!reader.open(&buffer))
+        return rows;
+    CsvRecord rec;
+    while (rows.size() < maxRecords && reader.next(&rec))
+        rows << rec.fields;
+    if (dropLast && !rows.isEmpty() && reader.bytesRead() >= utf8.size() && rows.size() < maxRecords)
+        rows.removeLast(); // probably cut by the sample boundary
+    return rows;
+}
+
+bool looksNumeric(const QString &v, bool decimalComma)
+{
+    QString n;
+    return ValueConverter::parseNumber(QStringView(v).trimmed(), decimalComma, &n);
+}
+
+bool looksDate(const QString &v)
+{
+    static const QRegularExpression re(QStringLiteral(R"(^\s*(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}|[A-Za-z]{3}-\d{1,2}-\d{4}|\d{1,2}-[A-Za-z]{3}-\d{4}))"));
+    return re.match(v).hasMatch();
+}
+
+} // namespace
+
+CsvFormat::Encoding CsvSniffer::detectEncoding(const QByteArray &s, bool *bom)
+{
+    *bom = true;
+    if (s.startsWith("\xEF\xBB\xBF"))
+        return CsvFormat::Encoding::Utf8;
+    if (s.startsWith("\xFF\xFE"))
+        return CsvFormat::Encoding::Utf16LE;
+    if (s.startsWith("\xFE\xFF"))
+        return CsvFormat::Encoding::Utf16BE;
+    *bom = false;
+    // UTF-16 without BOM: ASCII text has a zero in every other byte.
+    if (s.size() >= 4) {
+        int evenZero = 0, oddZero = 0;
+        const int n = int(qMin<qsizetype>(s.size(), 4096)) & ~1;
+        for (int i = 0; i < n; i += 2) {
+            evenZero += s[i] == 0;
+            oddZero += s[i + 1] == 0;
+        }
+        if (oddZero > n / 2 * 0.7 && evenZero < n / 2 * 0.1)
+            return CsvFormat::Encoding::Utf16LE;
+        if (evenZero > n / 2 * 0.7 && oddZero < n / 2 * 0.1)
+            return CsvFormat::Encoding::Utf16BE;
+    }
+    return validUtf8(s, true) ? CsvFormat::Encoding::Utf8 : CsvFormat::Encoding::Windows1252;
+}
+
+QString CsvSniffer::detectDateFormat(const QStringList &values, bool preferDayFirst, bool *ambiguous)
+{
+    if (ambiguous)
+        *ambiguous = false;
+    QStringList nonEmpty;
+    for (const QString &v : values)
+        if (!v.trimmed().isEmpty())
+            nonEmpty << v.trimmed();
+    if (nonEmpty.isEmpty())
+        return QString();
+    auto allParse = [&nonEmpty](const QString &format) {
+        const DateTimeParser p(format);
+        for (const QString &v : nonEmpty)
+            if (!p.parse(v).ok)
+                return false;
+        return true;
+    };
+    if (allParse(QStringLiteral("iso")))
+        return QStringLiteral("iso");
+    static const QStringList dayFirst = {
+        QStringLiteral("dd.MM.yyyy HH:mm:ss"), QStringLiteral("dd.MM.yyyy HH:mm"), QStringLiteral("dd.MM.yyyy"),
+        QStringLiteral("d.M.yyyy H:mm"), QStringLiteral("d.M.yyyy"),
+        QStringLiteral("dd/MM/yyyy HH:mm:ss"), QStringLiteral("dd/MM/yyyy HH:mm"), QStringLiteral("dd/MM/yyyy"),
+        QStringLiteral("d/M/yyyy H:mm"), QStringLiteral("d/M/yyyy"),
+    };
+    static const QStringList monthFirst = {
+        QStringLiteral("MM/dd/yyyy h:mm:ss AP"), QStringLiteral("MM/dd/yyyy h:mm AP"), QStringLiteral("M/d/yyyy h:mm AP"),
+        QStringLiteral("M/d/yyyy h:mm:ss AP"), QStringLiteral("MM/dd/yyyy HH:mm:ss"), QStringLiteral("MM/dd/yyyy HH:mm"),
+        QStringLiteral("MM/dd/yyyy"), QStringLiteral("M/d/yyyy H:mm"), QStringLiteral("M/d/yyyy"),
+    };
+    static const QStringList others = {
+        QStringLiteral("yyyyMMdd"), QStringLiteral("yyyyMMddHHmmss"), QStringLiteral("yyyy/MM/dd HH:mm:ss"),
+        QStringLiteral("yyyy/MM/dd HH:mm"), QStringLiteral("yyyy/MM/dd"), QStringLiteral("MMM-d-yyyy"),
+        QStringLiteral("d-MMM-yyyy"), QStringLiteral("dd-MMM-yyyy HH:mm"), QStringLiteral("MMM d yyyy"),
+    };
+    QString day, month;
+    for (const QString &f : dayFirst)
+        if (allParse(f)) {
+            day = f;
+            break;
+        }
+    for (const QString &f : monthFirst)
+        if (allParse(f)) {
+            month = f;
+            break;
+        }
+    if (!day.isEmpty() && !month.isEmpty()) {
+        if (ambiguous)
+            *ambiguous = true;
+        return preferDayFirst ? day : month;
+    }
+    if (!day.isEmpty())
+        return day;
+    if (!month.isEmpty())
+        return month;
+    for (const QString &f : others)
+        if (allParse(f))
+            return f;
+    // Whole numbers in the range of recent instants: epoch seconds or milliseconds.
+    bool allInt = true;
+    qint64 lo = std::numeric_limits<qint64>::max(), hi = std::numeric_limits<qint64>::min();
+    for (const QString &v : nonEmpty) {
+        bool ok = false;
+        const qint64 n = v.toLongLong(&ok);
+        allInt = allInt && ok;
+        lo = qMin(lo, n);
+        hi = qMax(hi, n);
+    }
+    if (allInt && lo >= 315532800LL && hi <= 4102444800LL) // 1980 … 2100
+        return QStringLiteral("epoch");
+    if (allInt && lo >= 315532800000LL && hi <= 4102444800000LL)
+        return QStringLiteral("epoch_ms");
+    return QString();
+}
+
+CsvSniffer::Result CsvSniffer::sniffFile(const QString &path)
+{
+    Result r;
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) {
+        r.error = QStringLiteral("%1: %2").arg(path, f.errorString());
+        return r;
+    }
+    const QByteArray sample = f.read(SampleBytes);
+    const bool complete = f.atEnd();
+    r = sniff(sample, complete);
+    if (!r.ok)
+        r.error = QStringLiteral("%1: %2").arg(path, r.error);
+    return r;
+}
+
+CsvSniffer::Result CsvSniffer::sniff(const QByteArray &sample, bool completeFile)
+{
+    Result r;
+    if (sample.isEmpty()) {
+        r.error = QStringLiteral("the file is empty");
+        return r;
+    }
+    r.format.encoding = detectEncoding(sample, &r.format.hasBom);
+    QString text;
+    {
+        QByteArray bytes = sample;
+        QBuffer buffer(&bytes);
+        buffer.open(QIODevice::ReadOnly);
+        CsvFormat raw = r.format;
+        raw.delimiter = QChar(0x1F); // unit separator: never splits, so one "field" per line
+        raw.quote = QChar();
+        raw.header = false;
+        CsvReader lines(raw);
+        lines.open(&buffer);
+        CsvRecord rec;
+        while (lines.next(&rec))
+            text += rec.fields.join(QString()) + QLatin1Char('\n');
+    }
+
+    // Delimiter: the candidate that splits the most records into the same, largest count.
+    const QList<QChar> candidates = {QLatin1Char(','), QLatin1Char(';'), QLatin1Char('\t'), QLatin1Char('|')};
+    double bestScore = 0;
+    for (QChar d : candidates) {
+        CsvFormat f = r.format;
+        f.delimiter = d;
+        const QList<QStringList> rows = parseSample(text, f, 200, !completeFile);
+        if (rows.isEmpty())
+            continue;
+        std::map<qsizetype, int> counts;
+        for (const QStringList &row : rows)
+            ++counts[row.size()];
+        qsizetype mode = 0;
+        int modeCount = 0;
+        for (auto [n, c] : counts)
+            if (c > modeCount || (c == modeCount && n > mode)) {
+                mode = n;
+                modeCount = c;
+            }
+        if (mode < 2)
+            continue;
+        const double score = double(modeCount) / rows.size() * 100 + qMin<qsizetype>(mode, 50) * 0.01;
+        if (score > bestScore) {
+            bestScore = score;
+            r.format.delimiter = d;
+        }
+    }
+
+    QList<QStringList> rows = parseSample(text, r.format, 200, !completeFile);
+    if (rows.isEmpty()) {
+        r.error = QStringLiteral("no rows could be read");
+        return r;
+    }
+    const qsizetype width = rows.first().size();
+
+    // Decimal comma: with a non-comma delimiter, numbers like 1.234,5 or 12,5.
+    if (r.format.delimiter != QLatin1Char(',')) {
+        static const QRegularExpression comma(QStringLiteral(R"(^\s*[-+]?\d{1,3}(\.\d{3})*,\d+\s*$|^\s*[-+]?\d+,\d+\s*$)"));
+        static const QRegularExpression point(QStringLiteral(R"(^\s*[-+]?\d+\.\d+\s*$)"));
+        int commas = 0, points = 0;
+        for (int i = 1; i < rows.size(); ++i)
+            for (const QString &v : rows.at(i)) {
+                if (looksDate(v))
+                    continue;
+                commas += comma.match(v).hasMatch();
+                points += point.match(v).hasMatch();
+            }
+        r.format.decimalComma = commas > points;
+    }
+
+    // Header: the first row has no number or date where later rows have them,
+    // or every field of the first row is distinct non-numeric text.
+    const QStringList &first = rows.first();
+    bool firstAllText = true;
+    for (const QString &v : first)
+        firstAllText = firstAllText && !v.trimmed().isEmpty() && !looksNumeric(v, r.format.decimalComma) && !looksDate(v);
+    r.format.header = firstAllText && rows.size() >= 1;
+
+    const int dataStart = r.format.header ? 1 : 0;
+    if (r.format.header) {
+        for (const QString &v : first)
+            r.columns << v.trimmed();
+    } else {
+        for (int i = 0; i < width; ++i)
+            r.columns << QStringLiteral("column%1").arg(i + 1);
+    }
+    for (int i = dataStart; i < rows.size() && r.sampleRows.size() < 100; ++i)
+        r.sampleRows << rows.at(i);
+
+    const bool preferDayFirst = r.format.delimiter == QLatin1Char(';') || r.format.decimalComma;
+    for (int c = 0; c < r.columns.size(); ++c) {
+        QStringList values;
+        bool numeric = true;
+        for (const QStringList &row : std::as_const(r.sampleRows)) {
+            const QString v = c < row.size() ? row.at(c) : QString();
+            values << v;
+            if (!v.trimmed().isEmpty())
+                numeric = numeric && looksNumeric(v, r.format.decimalComma);
+        }
+        bool ambiguous = false;
+        QString fmt = detectDateFormat(values, preferDayFirst, &ambiguous);
+        if ((fmt == QLatin1String("epoch") || fmt == QLatin1String("epoch_ms"))) {
+            // Plain integers are dates only when the column is named like one.
+            const QString name = r.columns.at(c).toLower();
+            if (!(name.contains(QLatin1String("time")) || name.contains(QLatin1String("date")) || name == QLatin1String("ts")
+                  || name.contains(QLatin1String("epoch"))))
+                fmt.clear();
+        }
+        r.dateFormats << fmt;
+        r.ambiguousDate << ambiguous;
+        r.numericColumn << (numeric && fmt.isEmpty());
+    }
+    r.ok = true;
+    return r;
+}
+
+} // namespace bfs

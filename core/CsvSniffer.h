@@ -1,0 +1,39 @@
+#pragma once
+
+#include "CsvFormat.h"
+#include "backfill_core_export.h"
+
+#include <QByteArray>
+#include <QList>
+#include <QStringList>
+
+namespace bfs {
+
+// Detects how a CSV file is written from a sample of its first bytes: encoding (BOM,
+// valid UTF-8, UTF-16 without BOM, else Windows-1252), delimiter, quote, header,
+// decimal separator, and a date/time format per column.
+class BACKFILL_CORE_EXPORT CsvSniffer
+{
+public:
+    struct Result
+    {
+        bool ok = false;
+        QString error;
+        CsvFormat format;
+        QStringList columns;          // header names, or column1, column2 …
+        QList<QStringList> sampleRows; // parsed with the detected format (data rows only)
+        QStringList dateFormats;      // per column: "" (not a date), "iso", "epoch", "epoch_ms" or a pattern
+        QList<bool> ambiguousDate;    // per column: both day-first and month-first fit
+        QList<bool> numericColumn;    // per column: every sample value is a number
+    };
+
+    static constexpr qint64 SampleBytes = 256 * 1024;
+
+    static Result sniffFile(const QString &path);
+    static Result sniff(const QByteArray &sample, bool completeFile);
+    static CsvFormat::Encoding detectEncoding(const QByteArray &sample, bool *bom);
+    // Sample values → format: "" when no candidate fits all non-empty values.
+    static QString detectDateFormat(const QStringList &values, bool preferDayFirst, bool *ambiguous = nullptr);
+};
+
+} // namespace bfs

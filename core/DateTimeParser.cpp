@@ -1,0 +1,284 @@
+#include "DateTimeParser.h"
+
+#include <QLocale>
+
+#include <algorithm>
+
+namespace bfs {
+
+namespace {
+
+inline int digit(QChar c)
+{
+    const char16_t u = c.unicode();
+    return (u >= u'0' && u <= u'9') ? int(u - u'0') : -1;
+}
+
+// Reads exactly n digits at pos.
+bool readDigits(QStringView s, qsizetype &pos, int n, int *value)
+{
+    if (pos + n > s.size())
+        return false;
+    int v = 0;
+    for (int i = 0; i < n; ++i) {
+        const int d = digit(s[pos + i]);
+        if (d < 0)
+            return false;
+        v = v * 10 + d;
+    }
+    pos += n;
+    *value = v;
+    return true;
+}
+
+} // namespace
+
+DateTimeParser::DateTimeParser(const QString &format)
+    : m_format(format.trimmed())
+{
+    const QString f = m_format.toLower();
+    if (f.isEmpty() || f == QLatin1String("iso") || f == QLatin1String("auto"))
+        m_kind = Kind::Iso;
+    else if (f == QLatin1String("epoch") || f == QLatin1String("epoch_s"))
+        m_kind = Kind::Epoch;
+    else if (f == QLatin1String("epoch_ms"))
+        m_kind = Kind::EpochMs;
+    else {
+        m_kind = Kind::Pattern;
+        m_patternHasTime = m_format.contains(QLatin1Char('h'), Qt::CaseInsensitive)
+            || m_format.contains(QLatin1Char('m')) || m_format.contains(QLatin1Char('s'));
+    }
+}
+
+bool DateTimeParser::isValidFormat(QString *error) const
+{
+    if (m_kind != Kind::Pattern)
+        return true;
+    static const QString letters = QStringLiteral("dMyhHmszaAPpt");
+    bool hasField = false;
+    for (QChar c : m_format)
+        hasField = hasField || letters.contains(c);
+    if (!hasField || !m_format.contains(QLatin1Char('y')) || !m_format.contains(QLatin1Char('d'))) {
+        if (error)
+            *error = QStringLiteral("\"%1\" is not a date-time pattern (use Qt's syntax, e.g. dd.MM.yyyy HH:mm), "
+                                    "iso, epoch or epoch_ms").arg(m_format);
+        return false;
+    }
+    return true;
+}
+
+bool DateTimeParser::parseIso(QStringView s, Result *r)
+{
+    s = s.trimmed();
+    qsizetype pos = 0;
+    int y, mo, d;
+    if (!readDigits(s, pos, 4, &y))
+        return false;
+    const bool dashed = pos < s.size() && s[pos] == QLatin1Char('-');
+    if (dashed)
+        ++pos;
+    if (!readDigits(s, pos, 2, &mo))
+        return false;
+    if (dashed) {
+        if (pos >= s.size() || s[pos] != QLatin1Char('-'))
+            return false;
+        ++pos;
+    }
+    if (!readDigits(s, pos, 2, &d))
+        return false;
+    r->date = QDate(y, mo, d);
+    if (!r->date.isValid()) {
+        r->error = QStringLiteral("%1 is not a calendar date").arg(s.left(pos));
+        return false;
+    }
+    if (pos == s.size())
+        return true; // date only
+    if (s[pos] != QLatin1Char('T') && s[pos] != QLatin1Char('t') && s[pos] != QLatin1Char(' '))
+        return false;
+    ++pos;
+    int h, mi, sec = 0;
+    if (!readDigits(s, pos, 2, &h))
+        return false;
+    if (pos < s.size() && s[pos] == QLatin1Char(':'))
+        ++pos;
+    if (!readDigits(s, pos, 2, &mi))
+        return false;
+    int ms = 0;
+    qint64 micro = 0;
+    if (pos < s.size() && s[pos] == QLatin1Char(':')) {
+        ++pos;
+        if (!readDigits(s, pos, 2, &sec))
+            return false;
+        if (pos < s.size() && (s[pos] == QLatin1Char('.') || s[pos] == QLatin1Char(','))) {
+            ++pos;
+            int n = 0;
+            qint64 frac = 0;
+            while (pos < s.size() && digit(s[pos]) >= 0) {
+                if (n < 6) {
+                    frac = frac * 10 + digit(s[pos]);
+                    ++n;
+                }
+                ++pos;
+            }
+            if (n == 0)
+                return false;
+            for (; n < 6; ++n)
+                frac *= 10;
+            ms = int(frac / 1000);
+            micro = frac % 1000;
+        }
+    }
+    if (h == 24 && mi == 0 && sec == 0 && ms == 0 && micro == 0) {
+        r->date = r->date.addDays(1);
+        h = 0;
+    }
+    r->time = QTime(h, mi, sec, ms);
+    r->microsecond = micro;
+    if (!r->time.isValid()) {
+        r->error = QStringLiteral("%1:%2:%3 is not a time of day").arg(h).arg(mi).arg(sec);
+        return false;
+    }
+    while (pos < s.size() && s[pos] == QLatin1Char(' '))
+        ++pos;
+    if (pos == s.size())
+        return true;
+    const QChar z = s[pos];
+    if ((z == QLatin1Char('Z') || z == QLatin1Char('z')) && pos + 1 == s.size()) {
+        r->hasOffset = true;
+        r->offsetSeconds = 0;
+        return true;
+    }
+    if (z != QLatin1Char('+') && z != QLatin1Char('-'))
+        return false;
+    ++pos;
+    int oh = 0, om = 0;
+    if (!readDigits(s, pos, 2, &oh))
+        return false;
+    if (pos < s.size() && s[pos] == QLatin1Char(':'))
+        ++pos;
+    if (pos < s.size() && !readDigits(s, pos, 2, &om))
+        return false;
+    if (pos != s.size() || oh > 15 || om > 59)
+        return false;
+    r->hasOffset = true;
+    r->offsetSeconds = (oh * 3600 + om * 60) * (z == QLatin1Char('-') ? -1 : 1);
+    return true;
+}
+
+DateTimeParser::Result DateTimeParser::parse(QStringView text) const
+{
+    Result r;
+    const QStringView t = text.trimmed();
+    switch (m_kind) {
+    case Kind::Iso:
+        r.ok = parseIso(t, &r);
+        if (!r.ok && r.error.isEmpty())
+            r.error = QStringLiteral("\"%1\" is not an ISO 8601 date/time (e.g. 2024-03-31 14:30:00+02)").arg(t.toString());
+        return r;
+    case Kind::Epoch:
+    case Kind::EpochMs: {
+        bool ok = false;
+        const double v = t.toDouble(&ok);
+        if (!ok || t.isEmpty() || !(v > -1e13 && v < 1e13 * (m_kind == Kind::EpochMs ? 1000 : 1))) {
+            r.error = QStringLiteral("\"%1\" is not a number of %2 since 1970")
+                          .arg(t.toString(), m_kind == Kind::Epoch ? QStringLiteral("seconds") : QStringLiteral("milliseconds"));
+            return r;
+        }
+        const qint64 totalMicro = qint64(v * (m_kind == Kind::Epoch ? 1e6 : 1e3) + (v >= 0 ? 0.5 : -0.5));
+        qint64 msec = totalMicro / 1000;
+        qint64 micro = totalMicro % 1000;
+        if (micro < 0) {
+            micro += 1000;
+            msec -= 1;
+        }
+        const QDateTime dt = QDateTime::fromMSecsSinceEpoch(msec, Qt::UTC);
+        r.date = dt.date();
+        r.time = dt.time();
+        r.microsecond = micro;
+        r.hasOffset = true;
+        r.ok = true;
+        return r;
+    }
+    case Kind::Pattern: {
+        const QString s = t.toString();
+        const QLocale c = QLocale::c();
+        if (m_patternHasTime) {
+            const QDateTime dt = c.toDateTime(s, m_format);
+            if (dt.isValid()) {
+                r.date = dt.date();
+                r.time = dt.time();
+                r.ok = true;
+                return r;
+            }
+        } else {
+            const QDate d = c.toDate(s, m_format);
+            if (d.isValid()) {
+                r.date = d;
+                r.ok = true;
+                return r;
+            }
+        }
+        r.error = QStringLiteral("\"%1\" does not match the format %2").arg(s, m_format);
+        return r;
+    }
+    }
+    return r;
+}
+
+bool DateTimeParser::toUtc(const Result &r, const QTimeZone &zone, Overlap overlap, QDateTime *utc, qint64 *micro,
+                           QString *error)
+{
+    const QTime time = r.time.isValid() ? r.time : QTime(0, 0);
+    *micro = r.microsecond;
+    // Treat the wall-clock reading as if it were UTC, then find the offsets that map to it.
+    const QDateTime wall(r.date, time, Qt::UTC);
+    if (r.hasOffset) {
+        *utc = wall.addSecs(-r.offsetSeconds);
+        return true;
+    }
+    if (!zone.isValid() || zone.id() == "UTC") {
+        *utc = wall;
+        return true;
+    }
+    const qint64 wallSecs = wall.toSecsSinceEpoch();
+    int candidates[4];
+    int n = 0;
+    for (qint64 probe : {wallSecs - 86400 * 2, wallSecs - 3 * 3600, wallSecs, wallSecs + 3 * 3600, wallSecs + 86400 * 2}) {
+        const int off = zone.offsetFromUtc(QDateTime::fromSecsSinceEpoch(probe, Qt::UTC));
+        bool seen = false;
+        for (int i = 0; i < n; ++i)
+            seen = seen || candidates[i] == off;
+        if (!seen && n < 4)
+            candidates[n++] = off;
+    }
+    qint64 valid[4];
+    int nValid = 0;
+    for (int i = 0; i < n; ++i) {
+        const qint64 u = wallSecs - candidates[i];
+        if (zone.offsetFromUtc(QDateTime::fromSecsSinceEpoch(u, Qt::UTC)) == candidates[i])
+            valid[nValid++] = u;
+    }
+    const QString local = QStringLiteral("%1 %2").arg(r.date.toString(Qt::ISODate), time.toString(QStringLiteral("HH:mm:ss")));
+    if (nValid == 0) {
+        *error = QStringLiteral("%1 does not exist in %2 (the clocks were put forward: DST gap)")
+                     .arg(local, QString::fromUtf8(zone.id()));
+        return false;
+    }
+    if (nValid > 1) {
+        const qint64 earliest = *std::min_element(valid, valid + nValid);
+        const qint64 latest = *std::max_element(valid, valid + nValid);
+        if (overlap == Overlap::Reject) {
+            *error = QStringLiteral("%1 happens twice in %2 (the clocks were put back: DST overlap); "
+                                    "choose the earlier or later reading explicitly")
+                         .arg(local, QString::fromUtf8(zone.id()));
+            return false;
+        }
+        *utc = QDateTime::fromSecsSinceEpoch(overlap == Overlap::Earlier ? earliest : latest, Qt::UTC)
+                   .addMSecs(time.msec());
+        return true;
+    }
+    *utc = QDateTime::fromSecsSinceEpoch(valid[0], Qt::UTC).addMSecs(time.msec());
+    return true;
+}
+
+} // namespace bfs

@@ -1,0 +1,31 @@
+#pragma once
+
+#include "backfill_core_export.h"
+
+#include <QFile>
+#include <QString>
+
+namespace bfs {
+
+// The rejects CSV: one row per rejected input row, with where and why, and the
+// original text as it was in the file (line breaks inside it kept).
+// Columns: line,column,reason,record
+class BACKFILL_CORE_EXPORT RejectsWriter
+{
+public:
+    RejectsWriter() = default;
+    bool open(const QString &path, QString *error);
+    bool isOpen() const { return m_file.isOpen(); }
+    void write(qint64 line, const QString &column, const QString &reason, const QString &record, bool truncated);
+    bool close(QString *error);
+    QString path() const { return m_file.fileName(); }
+    qint64 count() const { return m_count; }
+
+    static QString quote(const QString &field);
+
+private:
+    QFile m_file;
+    qint64 m_count = 0;
+};
+
+} // namespace bfs

@@ -1,0 +1,256 @@
+#include "ValueConverter.h"
+
+#include <limits>
+
+namespace bfs {
+
+ValueConverter::ValueConverter(Type type, const Options &options)
+    : m_type(type)
+    , m_options(options)
+    , m_parser(options.dateTimeFormat)
+{
+}
+
+ValueConverter::Type ValueConverter::typeFromCatalog(const QString &typeName)
+{
+    const QString t = typeName.trimmed().toLower();
+    if (t == QLatin1String("timestamp with time zone") || t == QLatin1String("timestamptz"))
+        return Type::TimestampTz;
+    if (t.startsWith(QLatin1String("timestamp")))
+        return Type::Timestamp;
+    if (t == QLatin1String("date"))
+        return Type::Date;
+    if (t == QLatin1String("smallint") || t == QLatin1String("int2"))
+        return Type::SmallInt;
+    if (t == QLatin1String("integer") || t == QLatin1String("int4") || t == QLatin1String("int"))
+        return Type::Integer;
+    if (t == QLatin1String("bigint") || t == QLatin1String("int8"))
+        return Type::BigInt;
+    if (t.startsWith(QLatin1String("numeric")) || t.startsWith(QLatin1String("decimal")))
+        return Type::Numeric;
+    if (t == QLatin1String("real") || t == QLatin1String("float4"))
+        return Type::Real;
+    if (t == QLatin1String("double precision") || t == QLatin1String("float8"))
+        return Type::Double;
+    if (t == QLatin1String("boolean") || t == QLatin1String("bool"))
+        return Type::Boolean;
+    if (t == QLatin1String("text") || t.startsWith(QLatin1String("character")) || t.startsWith(QLatin1String("varchar"))
+        || t == QLatin1String("name") || t == QLatin1String("citext"))
+        return Type::Text;
+    return Type::Other;
+}
+
+QString ValueConverter::typeName(Type t)
+{
+    switch (t) {
+    case Type::Text: return QStringLiteral("text");
+    case Type::SmallInt: return QStringLiteral("smallint");
+    case Type::Integer: return QStringLiteral("integer");
+    case Type::BigInt: return QStringLiteral("bigint");
+    case Type::Numeric: return QStringLiteral("numeric");
+    case Type::Real: return QStringLiteral("real");
+    case Type::Double: return QStringLiteral("double precision");
+    case Type::Boolean: return QStringLiteral("boolean");
+    case Type::TimestampTz: return QStringLiteral("timestamp with time zone");
+    case Type::Timestamp: return QStringLiteral("timestamp without time zone");
+    case Type::Date: return QStringLiteral("date");
+    case Type::Other: return QStringLiteral("other");
+    }
+    return QString();
+}
+
+bool ValueConverter::parseNumber(QStringView s, bool decimalComma, QString *out)
+{
+    // Accepts 1234.5, -1,234.5, 1 234,5 (decimal comma), 1.234,5, 1e-3, +7.
+    const QChar dec = decimalComma ? QLatin1Char(',') : QLatin1Char('.');
+    const QChar group = decimalComma ? QLatin1Char('.') : QLatin1Char(',');
+    out->clear();
+    out->reserve(s.size());
+    qsizetype i = 0;
+    if (i < s.size() && (s[i] == QLatin1Char('-') || s[i] == QLatin1Char('+'))) {
+        if (s[i] == QLatin1Char('-'))
+            out->append(QLatin1Char('-'));
+        ++i;
+    }
+    int intDigits = 0;
+    int digitsSinceGroup = -1; // -1: no group separator seen yet
+    bool seenDot = false;
+    int fracDigits = 0;
+    bool exponent = false;
+    for (; i < s.size(); ++i) {
+        const QChar c = s[i];
+        if (c.isDigit() && c.unicode() < 128) {
+            out->append(c);
+            if (seenDot)
+                ++fracDigits;
+            else {
+                ++intDigits;
+                if (digitsSinceGroup >= 0)
+                    ++digitsSinceGroup;
+            }
+        } else if (!seenDot && !exponent && (c == group || c == QChar(0x00A0) || c == QChar(0x202F) || c == QLatin1Char(' ') || c == QLatin1Char('\''))) {
+            // Thousands separator: must follow 1–3 digits, or exactly 3 since the last one.
+            if (intDigits == 0 || (digitsSinceGroup >= 0 && digitsSinceGroup != 3) || (digitsSinceGroup < 0 && intDigits > 3))
+                return false;
+            digitsSinceGroup = 0;
+        } else if (c == dec && !seenDot && !exponent) {
+            if (digitsSinceGroup >= 0 && digitsSinceGroup != 3)
+                return false;
+            seenDot = true;
+            out->append(QLatin1Char('.'));
+        } else if ((c == QLatin1Char('e') || c == QLatin1Char('E')) && !exponent && (intDigits + fracDigits) > 0) {
+            if (digitsSinceGroup >= 0 && digitsSinceGroup != 3 && !seenDot)
+                return false;
+            exponent = true;
+            out->append(QLatin1Char('e'));
+            if (i + 1 < s.size() && (s[i + 1] == QLatin1Char('-') || s[i + 1] == QLatin1Char('+'))) {
+                out->append(s[i + 1]);
+                ++i;
+            }
+            if (i + 1 >= s.size())
+                return false;
+        } else {
+            return false;
+        }
+    }
+    if (intDigits + fracDigits == 0)
+        return false;
+    if (digitsSinceGroup >= 0 && !seenDot && !exponent && digitsSinceGroup != 3)
+        return false;
+    return true;
+}
+
+bool ValueConverter::parseBool(QStringView s, bool *value)
+{
+    static const char *const yes[] = {"true", "t", "1", "yes", "y", "on"};
+    static const char *const no[] = {"false", "f", "0", "no", "n", "off"};
+    for (const char *w : yes)
+        if (s.compare(QLatin1String(w), Qt::CaseInsensitive) == 0) {
+            *value = true;
+            return true;
+        }
+    for (const char *w : no)
+        if (s.compare(QLatin1String(w), Qt::CaseInsensitive) == 0) {
+            *value = false;
+            return true;
+        }
+    return false;
+}
+
+ValueConverter::Value ValueConverter::convertTime(QStringView cell) const
+{
+    Value v;
+    const DateTimeParser::Result r = m_parser.parse(cell);
+    if (!r.ok) {
+        v.ok = false;
+        v.error = r.error;
+        return v;
+    }
+    if (m_type == Type::Date) {
+        v.text = r.date.toString(Qt::ISODate);
+        return v;
+    }
+    auto fraction = [](int ms, qint64 micro) {
+        return (ms == 0 && micro == 0) ? QString() : QStringLiteral(".%1").arg(qint64(ms) * 1000 + micro, 6, 10, QLatin1Char('0'));
+    };
+    if (m_type == Type::Timestamp) {
+        // Wall-clock time as written; an explicit offset in the text is kept out of it
+        // by converting to the source zone's wall clock.
+        QDateTime wall(r.date, r.time.isValid() ? r.time : QTime(0, 0), Qt::UTC);
+        if (r.hasOffset)
+            wall = wall.addSecs(-r.offsetSeconds).toTimeZone(m_options.sourceZone);
+        v.text = wall.date().toString(Qt::ISODate) + QLatin1Char(' ') + wall.time().toString(QStringLiteral("HH:mm:ss"))
+            + fraction(wall.time().msec(), r.microsecond);
+        return v;
+    }
+    QDateTime utc;
+    qint64 micro = 0;
+    QString error;
+    if (!DateTimeParser::toUtc(r, m_options.sourceZone, m_options.overlap, &utc, &micro, &error)) {
+        v.ok = false;
+        v.error = error;
+        return v;
+    }
+    v.text = utc.date().toString(Qt::ISODate) + QLatin1Char(' ') + utc.time().toString(QStringLiteral("HH:mm:ss"))
+        + fraction(utc.time().msec(), micro) + QStringLiteral("+00");
+    return v;
+}
+
+ValueConverter::Value ValueConverter::convert(const QString &rawCell) const
+{
+    Value v;
+    const QStringView cell = m_options.trim ? QStringView(rawCell).trimmed() : QStringView(rawCell);
+    for (const QString &token : m_options.nullTokens) {
+        if (cell.compare(token, Qt::CaseInsensitive) == 0 && (m_type != Type::Text || !token.isEmpty() || cell.isEmpty())) {
+            v.isNull = true;
+            return v;
+        }
+    }
+    switch (m_type) {
+    case Type::Text:
+    case Type::Other:
+        v.text = m_options.trim ? cell.toString() : rawCell;
+        return v;
+    case Type::SmallInt:
+    case Type::Integer:
+    case Type::BigInt: {
+        QString n;
+        bool ok = parseNumber(cell, m_options.decimalComma, &n);
+        qint64 value = 0;
+        if (ok) {
+            value = n.toLongLong(&ok);
+            if (!ok) {
+                // 12.0 is fine, 12.5 is not an integer
+                bool dok = false;
+                const double d = n.toDouble(&dok);
+                ok = dok && d == double(qint64(d)) && qAbs(d) < 9.2e18;
+                value = qint64(d);
+            }
+        }
+        const qint64 lo = m_type == Type::SmallInt ? -32768 : m_type == Type::Integer ? std::numeric_limits<qint32>::min() : std::numeric_limits<qint64>::min();
+        const qint64 hi = m_type == Type::SmallInt ? 32767 : m_type == Type::Integer ? std::numeric_limits<qint32>::max() : std::numeric_limits<qint64>::max();
+        if (!ok) {
+            v.ok = false;
+            v.error = QStringLiteral("\"%1\" is not an integer").arg(cell.toString());
+        } else if (value < lo || value > hi) {
+            v.ok = false;
+            v.error = QStringLiteral("%1 is out of range for %2").arg(cell.toString(), typeName(m_type));
+        } else {
+            v.text = QString::number(value);
+        }
+        return v;
+    }
+    case Type::Numeric:
+    case Type::Real:
+    case Type::Double: {
+        const QString lower = cell.toString().toLower();
+        if (m_type != Type::Numeric && (lower == QLatin1String("nan") || lower == QLatin1String("infinity") || lower == QLatin1String("-infinity"))) {
+            v.text = lower;
+            return v;
+        }
+        if (!parseNumber(cell, m_options.decimalComma, &v.text)) {
+            v.ok = false;
+            v.error = QStringLiteral("\"%1\" is not a number%2").arg(cell.toString(),
+                m_options.decimalComma ? QStringLiteral(" (decimal comma expected)") : QString());
+        }
+        return v;
+    }
+    case Type::Boolean: {
+        bool b = false;
+        if (!parseBool(cell, &b)) {
+            v.ok = false;
+            v.error = QStringLiteral("\"%1\" is not a boolean (true/false, t/f, 1/0, yes/no)").arg(cell.toString());
+        } else {
+            v.text = b ? QStringLiteral("t") : QStringLiteral("f");
+        }
+        return v;
+    }
+    case Type::TimestampTz:
+    case Type::Timestamp:
+    case Type::Date:
+        return convertTime(cell);
+    }
+    return v;
+}
+
+} // namespace bfs

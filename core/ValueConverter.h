@@ -1,0 +1,61 @@
+#pragma once
+
+#include "DateTimeParser.h"
+#include "backfill_core_export.h"
+
+#include <QString>
+#include <QStringList>
+#include <QTimeZone>
+
+namespace bfs {
+
+// Converts one CSV cell to the text PostgreSQL reads for the target column's type,
+// entirely on the client: timestamps become UTC ISO text, numbers use a decimal
+// point, booleans t/f. A cell that does not convert gets a reason naming the value.
+class BACKFILL_CORE_EXPORT ValueConverter
+{
+public:
+    enum class Type { Text, SmallInt, Integer, BigInt, Numeric, Real, Double, Boolean, TimestampTz, Timestamp, Date, Other };
+
+    struct Options
+    {
+        QStringList nullTokens{QString(), QStringLiteral("NULL"), QStringLiteral("NA"), QStringLiteral("N/A")};
+        bool decimalComma = false;
+        QString dateTimeFormat = QStringLiteral("iso");
+        QTimeZone sourceZone = QTimeZone(QByteArrayLiteral("UTC"));
+        DateTimeParser::Overlap overlap = DateTimeParser::Overlap::Reject;
+        bool trim = true;
+    };
+
+    struct Value
+    {
+        bool ok = true;
+        bool isNull = false;
+        QString text;  // what the server gets (valid when ok && !isNull)
+        QString error; // why not (when !ok)
+    };
+
+    ValueConverter() = default;
+    ValueConverter(Type type, const Options &options);
+
+    // Maps a catalog type name (format_type or typname) to a Type.
+    static Type typeFromCatalog(const QString &typeName);
+    static QString typeName(Type t);
+
+    Type type() const { return m_type; }
+    const Options &options() const { return m_options; }
+    Value convert(const QString &cell) const;
+
+    // Building blocks, public for tests and the sniffer.
+    static bool parseNumber(QStringView text, bool decimalComma, QString *normalized);
+    static bool parseBool(QStringView text, bool *value);
+
+private:
+    Value convertTime(QStringView cell) const;
+
+    Type m_type = Type::Text;
+    Options m_options;
+    DateTimeParser m_parser;
+};
+
+} // namespace bfs
