@@ -4,7 +4,6 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QProcess>
 #include <QtTest>
 
 class TestCli : public QObject
@@ -21,36 +20,12 @@ private Q_SLOTS:
     void usageErrorsExitWithTwo();
 
 private:
-    struct Run
+    using Run = TestServers::CliRun;
+    static Run cli(const QStringList &args, const QString &password = QString())
     {
-        int exitCode = -1;
-        QByteArray out;
-        QByteArray err;
-    };
-    Run cli(const QStringList &args, const QString &password = QString());
-};
-
-TestCli::Run TestCli::cli(const QStringList &args, const QString &password)
-{
-    QProcess p;
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.remove(QStringLiteral("PGPASSWORD"));
-    if (!password.isEmpty())
-        env.insert(QStringLiteral("PGPASSWORD"), password);
-    p.setProcessEnvironment(env);
-    p.setStandardInputFile(QProcess::nullDevice());
-    p.start(TestServers::binary(QStringLiteral("backfill-studio-cli")), args);
-    Run r;
-    if (!p.waitForFinished(120000)) {
-        qWarning("backfill-studio-cli did not finish");
-        p.kill();
-        return r;
+        return TestServers::runCli(args, password);
     }
-    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = p.readAllStandardOutput();
-    r.err = p.readAllStandardError();
-    return r;
-}
+};
 
 void TestCli::versionComesFromCMake()
 {

@@ -1,6 +1,7 @@
 #include "TestServers.h"
 
 #include <QFile>
+#include <QProcess>
 #include <QTcpServer>
 #include <QtTest>
 
@@ -88,6 +89,29 @@ int closedPort()
 QString binary(const QString &name)
 {
     return QStringLiteral(BFS_BIN_DIR) + QLatin1Char('/') + name;
+}
+
+CliRun runCli(const QStringList &args, const QString &password)
+{
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.remove(QStringLiteral("PGPASSWORD"));
+    if (!password.isEmpty())
+        env.insert(QStringLiteral("PGPASSWORD"), password);
+    p.setProcessEnvironment(env);
+    p.setStandardInputFile(QProcess::nullDevice());
+    p.start(binary(QStringLiteral("backfill-studio-cli")), args);
+    CliRun r;
+    if (!p.waitForFinished(300000)) {
+        qWarning("backfill-studio-cli did not finish");
+        p.kill();
+        p.waitForFinished();
+        return r;
+    }
+    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    r.out = p.readAllStandardOutput();
+    r.err = p.readAllStandardError();
+    return r;
 }
 
 } // namespace TestServers

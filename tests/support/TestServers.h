@@ -21,4 +21,13 @@ QString conninfo(const bfs::ConnectionProfile &profile);
 int closedPort();
 QString binary(const QString &name);
 
+struct CliRun
+{
+    int exitCode = -1;
+    QByteArray out;
+    QByteArray err;
+};
+// Runs backfill-studio-cli with PGPASSWORD set to `password` (or unset) and no stdin.
+CliRun runCli(const QStringList &args, const QString &password = QString());
+
 } // namespace TestServers

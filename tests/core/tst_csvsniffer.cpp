@@ -1,0 +1,151 @@
+// Detection of encoding, delimiter, header, decimal separator and date formats from a sample.
+#include "CsvSniffer.h"
+
+#include <QtTest>
+
+using namespace bfs;
+
+class TestCsvSniffer : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void detectsDelimiter_data();
+    void detectsDelimiter();
+    void europeanExcelExport();
+    void utf16UnicodeTextExport();
+    void windows1252WhenNotUtf8();
+    void utf8WithBom();
+    void headerlessFile();
+    void dateFormats_data();
+    void dateFormats();
+    void ambiguousDayMonthIsFlagged();
+    void epochOnlyForTimeNamedColumns();
+    void emptySampleIsAnError();
+};
+
+void TestCsvSniffer::detectsDelimiter_data()
+{
+    QTest::addColumn<QByteArray>("sample");
+    QTest::addColumn<QChar>("delimiter");
+    QTest::newRow("comma") << QByteArray("time,device,value\n2024-01-01 00:00,1,2.5\n2024-01-01 01:00,2,3.5\n") << QChar(QLatin1Char(','));
+    QTest::newRow("semicolon with commas in text") << QByteArray("name;note\nA;x, y\nB;z, w\n") << QChar(QLatin1Char(';'));
+    QTest::newRow("tab") << QByteArray("a\tb\tc\n1\t2\t3\n") << QChar(QLatin1Char('\t'));
+    QTest::newRow("pipe") << QByteArray("a|b\n1|2\n3|4\n") << QChar(QLatin1Char('|'));
+    QTest::newRow("quoted commas do not count") << QByteArray("a;b\n\"1,2,3\";4\n\"5,6,7\";8\n") << QChar(QLatin1Char(';'));
+}
+
+void TestCsvSniffer::detectsDelimiter()
+{
+    QFETCH(QByteArray, sample);
+    const CsvSniffer::Result r = CsvSniffer::sniff(sample, true);
+    QVERIFY2(r.ok, qPrintable(r.error));
+    QTEST(r.format.delimiter, "delimiter");
+}
+
+void TestCsvSniffer::europeanExcelExport()
+{
+    const QByteArray sample("Zeit;Gerät;Temperatur;Feuchte\r\n"
+                            "31.01.2026 14:30;1;21,5;1.013,25\r\n"
+                            "31.01.2026 15:00;2;-3,75;998,5\r\n");
+    const CsvSniffer::Result r = CsvSniffer::sniff(sample, true);
+    QVERIFY2(r.ok, qPrintable(r.error));
+    QCOMPARE(r.format.delimiter, QLatin1Char(';'));
+    QVERIFY(r.format.decimalComma);
+    QVERIFY(r.format.header);
+    QCOMPARE(r.format.encoding, CsvFormat::Encoding::Utf8);
+    QCOMPARE(r.columns, (QStringList{QStringLiteral("Zeit"), QStringLiteral("Gerät"), QStringLiteral("Temperatur"), QStringLiteral("Feuchte")}));
+    QCOMPARE(r.dateFormats.at(0), QStringLiteral("dd.MM.yyyy HH:mm"));
+    QVERIFY(r.numericColumn.at(2));
+    QCOMPARE(r.sampleRows.size(), 2);
+}
+
+void TestCsvSniffer::utf16UnicodeTextExport()
+{
+    // Excel's "Unicode text": UTF-16LE with BOM, tab separated.
+    const QString text = QStringLiteral("time\tvalue\r\n2024-01-01\t1\r\n2024-01-02\t2\r\n");
+    QByteArray sample("\xFF\xFE", 2);
+    for (QChar c : text) {
+        sample.append(char(c.unicode() & 0xFF));
+        sample.append(char(c.unicode() >> 8));
+    }
+    const CsvSniffer::Result r = CsvSniffer::sniff(sample, true);
+    QVERIFY2(r.ok, qPrintable(r.error));
+    QCOMPARE(r.format.encoding, CsvFormat::Encoding::Utf16LE);
+    QVERIFY(r.format.hasBom);
+    QCOMPARE(r.format.delimiter, QLatin1Char('\t'));
+    QCOMPARE(r.dateFormats.at(0), QStringLiteral("iso"));
+}
+
+void TestCsvSniffer::windows1252WhenNotUtf8()
+{
+    const CsvSniffer::Result r = CsvSniffer::sniff(QByteArray("Stadt;Preis\nM\xFCnchen;5\x80\n"), true);
+    QVERIFY2(r.ok, qPrintable(r.error));
+    QCOMPARE(r.format.encoding, CsvFormat::Encoding::Windows1252);
+    QCOMPARE(r.sampleRows.first().first(), QStringLiteral("München"));
+}
+
+void TestCsvSniffer::utf8WithBom()
+{
+    const CsvSniffer::Result r = CsvSniffer::sniff(QByteArray("\xEF\xBB\xBFid,name\n1,x\n"), true);
+    QCOMPARE(r.format.encoding, CsvFormat::Encoding::Utf8);
+    QVERIFY(r.format.hasBom);
+    QCOMPARE(r.columns.first(), QStringLiteral("id"));
+}
+
+void TestCsvSniffer::headerlessFile()
+{
+    const CsvSniffer::Result r = CsvSniffer::sniff(QByteArray("2024-01-01 00:00,1,2.5\n2024-01-01 01:00,2,3.5\n"), true);
+    QVERIFY2(r.ok, qPrintable(r.error));
+    QVERIFY(!r.format.header);
+    QCOMPARE(r.columns, (QStringList{QStringLiteral("column1"), QStringLiteral("column2"), QStringLiteral("column3")}));
+    QCOMPARE(r.sampleRows.size(), 2);
+}
+
+void TestCsvSniffer::dateFormats_data()
+{
+    QTest::addColumn<QStringList>("values");
+    QTest::addColumn<QString>("format");
+    QTest::newRow("iso") << QStringList{"2024-03-31 14:30:00+02", "2024-04-01T00:00:00Z"} << "iso";
+    QTest::newRow("european") << QStringList{"31.03.2024 14:30", "01.04.2024 00:00"} << "dd.MM.yyyy HH:mm";
+    QTest::newRow("US 12-hour") << QStringList{"03/31/2024 2:30 PM", "04/01/2024 9:05 AM"} << "MM/dd/yyyy h:mm AP";
+    QTest::newRow("compact") << QStringList{"19950101", "19951231"} << "iso";
+    QTest::newRow("month names") << QStringList{"Jan-1-1995", "Dec-31-1995"} << "MMM-d-yyyy";
+    QTest::newRow("empty cells ignored") << QStringList{"", "31.03.2024", ""} << "dd.MM.yyyy";
+    QTest::newRow("not dates") << QStringList{"abc", "def"} << "";
+}
+
+void TestCsvSniffer::dateFormats()
+{
+    QFETCH(QStringList, values);
+    QTEST(CsvSniffer::detectDateFormat(values, false), "format");
+}
+
+void TestCsvSniffer::ambiguousDayMonthIsFlagged()
+{
+    bool ambiguous = false;
+    const QStringList values{QStringLiteral("01/02/2024"), QStringLiteral("03/04/2024")};
+    QCOMPARE(CsvSniffer::detectDateFormat(values, true, &ambiguous), QStringLiteral("dd/MM/yyyy"));
+    QVERIFY(ambiguous);
+    QCOMPARE(CsvSniffer::detectDateFormat(values, false, &ambiguous), QStringLiteral("MM/dd/yyyy"));
+    QVERIFY(ambiguous);
+    QCOMPARE(CsvSniffer::detectDateFormat({QStringLiteral("13/02/2024")}, false, &ambiguous), QStringLiteral("dd/MM/yyyy"));
+    QVERIFY(!ambiguous);
+}
+
+void TestCsvSniffer::epochOnlyForTimeNamedColumns()
+{
+    const CsvSniffer::Result r = CsvSniffer::sniff(QByteArray("ts,count\n1700000000,1700000001\n1700000060,1700000002\n"), true);
+    QVERIFY2(r.ok, qPrintable(r.error));
+    QCOMPARE(r.dateFormats.at(0), QStringLiteral("epoch"));
+    QCOMPARE(r.dateFormats.at(1), QString());
+}
+
+void TestCsvSniffer::emptySampleIsAnError()
+{
+    const CsvSniffer::Result r = CsvSniffer::sniff(QByteArray(), true);
+    QVERIFY(!r.ok);
+    QVERIFY(r.error.contains(QLatin1String("empty")));
+}
+
+QTEST_GUILESS_MAIN(TestCsvSniffer)
+#include "tst_csvsniffer.moc"

@@ -1,0 +1,165 @@
+// Cell text → the value PostgreSQL gets, for every type and format a spreadsheet produces.
+#include "ValueConverter.h"
+
+#include <QtTest>
+
+using namespace bfs;
+using Type = ValueConverter::Type;
+
+class TestValueConverter : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void converts_data();
+    void converts();
+    void mapsCatalogTypes();
+    void userDefinedNullTokens();
+};
+
+Q_DECLARE_METATYPE(ValueConverter::Type)
+Q_DECLARE_METATYPE(DateTimeParser::Overlap)
+
+void TestValueConverter::converts_data()
+{
+    QTest::addColumn<ValueConverter::Type>("type");
+    QTest::addColumn<QString>("format");
+    QTest::addColumn<QString>("zone");
+    QTest::addColumn<bool>("decimalComma");
+    QTest::addColumn<DateTimeParser::Overlap>("overlap");
+    QTest::addColumn<QString>("input");
+    QTest::addColumn<QString>("expected"); // "NULL", the converted text, or "!error substring"
+
+    const auto R = DateTimeParser::Overlap::Reject;
+    const QString iso = QStringLiteral("iso");
+    const QString utc = QStringLiteral("UTC");
+    auto row = [&](const char *name, Type t, const QString &fmt, const QString &zone, bool dc, const QString &in, const QString &out,
+                   DateTimeParser::Overlap ov = DateTimeParser::Overlap::Reject) {
+        QTest::newRow(name) << t << fmt << zone << dc << ov << in << out;
+    };
+    Q_UNUSED(R)
+    // Timestamps with zone
+    row("iso with space", Type::TimestampTz, iso, utc, false, "2024-03-31 14:30:00", "2024-03-31 14:30:00+00");
+    row("iso with T and Z", Type::TimestampTz, iso, utc, false, "2024-03-31T14:30:00Z", "2024-03-31 14:30:00+00");
+    row("iso with offset", Type::TimestampTz, iso, utc, false, "2024-03-31T14:30:00+02:00", "2024-03-31 12:30:00+00");
+    row("iso with compact offset", Type::TimestampTz, iso, utc, false, "2024-03-31 14:30:00-0530", "2024-03-31 20:00:00+00");
+    row("iso with fraction", Type::TimestampTz, iso, utc, false, "2024-03-31 14:30:00.123456", "2024-03-31 14:30:00.123456+00");
+    row("iso fraction of 3 digits", Type::TimestampTz, iso, utc, false, "2024-03-31T14:30:00.5Z", "2024-03-31 14:30:00.500000+00");
+    row("iso without seconds", Type::TimestampTz, iso, utc, false, "2024-03-31 14:30", "2024-03-31 14:30:00+00");
+    row("iso date only", Type::TimestampTz, iso, utc, false, "2024-03-31", "2024-03-31 00:00:00+00");
+    row("iso compact date", Type::TimestampTz, iso, utc, false, "20240331", "2024-03-31 00:00:00+00");
+    row("iso impossible date", Type::TimestampTz, iso, utc, false, "2024-02-30 10:00", "!2024-02-30 is not a calendar date");
+    row("iso garbage", Type::TimestampTz, iso, utc, false, "yesterday", "!is not an ISO 8601 date/time");
+    row("naive time read in zone", Type::TimestampTz, iso, "Europe/Berlin", false, "2024-07-01 12:00:00", "2024-07-01 10:00:00+00");
+    row("naive winter time in zone", Type::TimestampTz, iso, "Europe/Berlin", false, "2024-01-15 12:00:00", "2024-01-15 11:00:00+00");
+    row("explicit offset beats zone", Type::TimestampTz, iso, "Europe/Berlin", false, "2024-07-01 12:00:00+00", "2024-07-01 12:00:00+00");
+    row("DST gap rejected", Type::TimestampTz, iso, "Europe/Berlin", false, "2026-03-29 02:30:00", "!does not exist in Europe/Berlin");
+    row("DST overlap rejected", Type::TimestampTz, iso, "Europe/Berlin", false, "2026-10-25 02:30:00", "!happens twice in Europe/Berlin");
+    row("DST overlap earlier", Type::TimestampTz, iso, "Europe/Berlin", false, "2026-10-25 02:30:00", "2026-10-25 00:30:00+00",
+        DateTimeParser::Overlap::Earlier);
+    row("DST overlap later", Type::TimestampTz, iso, "Europe/Berlin", false, "2026-10-25 02:30:00", "2026-10-25 01:30:00+00",
+        DateTimeParser::Overlap::Later);
+    row("US DST gap", Type::TimestampTz, QStringLiteral("MM/dd/yyyy h:mm AP"), "America/New_York", false, "03/08/2026 2:15 AM",
+        "!does not exist in America/New_York");
+    row("US 12-hour clock", Type::TimestampTz, QStringLiteral("MM/dd/yyyy h:mm AP"), "America/New_York", false, "07/04/2026 1:05 PM",
+        "2026-07-04 17:05:00+00");
+    row("European day first", Type::TimestampTz, QStringLiteral("dd.MM.yyyy HH:mm"), utc, false, "31.12.2025 23:59", "2025-12-31 23:59:00+00");
+    row("compact yyyyMMdd", Type::TimestampTz, QStringLiteral("yyyyMMdd"), utc, false, "19950101", "1995-01-01 00:00:00+00");
+    row("month names", Type::TimestampTz, QStringLiteral("MMM-d-yyyy"), utc, false, "Jan-1-1995", "1995-01-01 00:00:00+00");
+    row("pattern mismatch", Type::TimestampTz, QStringLiteral("dd.MM.yyyy HH:mm"), utc, false, "2025-12-31", "!does not match the format dd.MM.yyyy HH:mm");
+    row("epoch seconds", Type::TimestampTz, QStringLiteral("epoch"), utc, false, "1700000000", "2023-11-14 22:13:20+00");
+    row("epoch with fraction", Type::TimestampTz, QStringLiteral("epoch"), utc, false, "1700000000.25", "2023-11-14 22:13:20.250000+00");
+    row("epoch milliseconds", Type::TimestampTz, QStringLiteral("epoch_ms"), utc, false, "1700000000123", "2023-11-14 22:13:20.123000+00");
+    row("epoch not a number", Type::TimestampTz, QStringLiteral("epoch"), utc, false, "soon", "!not a number of seconds");
+    row("24:00 is next midnight", Type::TimestampTz, iso, utc, false, "2024-12-31 24:00:00", "2025-01-01 00:00:00+00");
+    // timestamp without time zone keeps the wall clock
+    row("naive timestamp kept", Type::Timestamp, iso, "Europe/Berlin", false, "2024-07-01 12:00:00", "2024-07-01 12:00:00");
+    row("offset to wall clock of zone", Type::Timestamp, iso, "Europe/Berlin", false, "2024-07-01 10:00:00Z", "2024-07-01 12:00:00");
+    row("date", Type::Date, QStringLiteral("dd.MM.yyyy"), utc, false, "05.06.2024", "2024-06-05");
+    // Numbers
+    row("integer", Type::Integer, iso, utc, false, "42", "42");
+    row("negative integer", Type::Integer, iso, utc, false, "-7", "-7");
+    row("integer with thousands", Type::BigInt, iso, utc, false, "1,234,567", "1234567");
+    row("integer written 12.0", Type::Integer, iso, utc, false, "12.0", "12");
+    row("integer with fraction rejected", Type::Integer, iso, utc, false, "12.5", "!is not an integer");
+    row("integer out of range", Type::Integer, iso, utc, false, "3000000000", "!out of range for integer");
+    row("smallint out of range", Type::SmallInt, iso, utc, false, "40000", "!out of range for smallint");
+    row("bigint max", Type::BigInt, iso, utc, false, "9223372036854775807", "9223372036854775807");
+    row("double", Type::Double, iso, utc, false, "21.5", "21.5");
+    row("double exponent", Type::Double, iso, utc, false, "1.5e-3", "1.5e-3");
+    row("double with thousands", Type::Double, iso, utc, false, "1,234.5", "1234.5");
+    row("decimal comma", Type::Double, iso, utc, true, "21,5", "21.5");
+    row("decimal comma with thousands", Type::Numeric, iso, utc, true, "1.234.567,89", "1234567.89");
+    row("decimal comma, space thousands", Type::Numeric, iso, utc, true, "1 234,5", "1234.5");
+    row("misplaced thousands separator", Type::Double, iso, utc, false, "12,34.5", "!is not a number");
+    row("decimal point under decimal comma", Type::Double, iso, utc, true, "21.5", "!decimal comma expected");
+    row("not a number", Type::Double, iso, utc, false, "warm", "!\"warm\" is not a number");
+    row("NaN for float", Type::Real, iso, utc, false, "NaN", "nan");
+    // Booleans
+    row("bool true", Type::Boolean, iso, utc, false, "true", "t");
+    row("bool t", Type::Boolean, iso, utc, false, "T", "t");
+    row("bool yes", Type::Boolean, iso, utc, false, "Yes", "t");
+    row("bool 0", Type::Boolean, iso, utc, false, "0", "f");
+    row("bool no", Type::Boolean, iso, utc, false, "no", "f");
+    row("bool garbage", Type::Boolean, iso, utc, false, "maybe", "!is not a boolean");
+    // NULL tokens and text
+    row("empty is NULL", Type::Integer, iso, utc, false, "", "NULL");
+    row("NULL token", Type::Double, iso, utc, false, "NULL", "NULL");
+    row("NA token", Type::TimestampTz, iso, utc, false, "NA", "NULL");
+    row("N/A token", Type::Text, iso, utc, false, "n/a", "NULL");
+    row("text kept", Type::Text, iso, utc, false, "=cmd|' /C calc'!A0", "=cmd|' /C calc'!A0");
+    row("text trimmed", Type::Text, iso, utc, false, "  ok  ", "ok");
+}
+
+void TestValueConverter::converts()
+{
+    QFETCH(ValueConverter::Type, type);
+    QFETCH(QString, format);
+    QFETCH(QString, zone);
+    QFETCH(bool, decimalComma);
+    QFETCH(DateTimeParser::Overlap, overlap);
+    QFETCH(QString, input);
+    QFETCH(QString, expected);
+    ValueConverter::Options o;
+    o.dateTimeFormat = format;
+    o.sourceZone = QTimeZone(zone.toUtf8());
+    QVERIFY2(o.sourceZone.isValid(), qPrintable(zone));
+    o.decimalComma = decimalComma;
+    o.overlap = overlap;
+    const ValueConverter c(type, o);
+    const ValueConverter::Value v = c.convert(input);
+    if (expected.startsWith(QLatin1Char('!'))) {
+        QVERIFY2(!v.ok, qPrintable(v.text));
+        QVERIFY2(v.error.contains(expected.mid(1)), qPrintable(v.error));
+    } else if (expected == QLatin1String("NULL")) {
+        QVERIFY2(v.ok && v.isNull, qPrintable(v.error));
+    } else {
+        QVERIFY2(v.ok, qPrintable(v.error));
+        QVERIFY(!v.isNull);
+        QCOMPARE(v.text, expected);
+    }
+}
+
+void TestValueConverter::mapsCatalogTypes()
+{
+    QCOMPARE(ValueConverter::typeFromCatalog(QStringLiteral("timestamp with time zone")), Type::TimestampTz);
+    QCOMPARE(ValueConverter::typeFromCatalog(QStringLiteral("timestamp(3) without time zone")), Type::Timestamp);
+    QCOMPARE(ValueConverter::typeFromCatalog(QStringLiteral("numeric(10,2)")), Type::Numeric);
+    QCOMPARE(ValueConverter::typeFromCatalog(QStringLiteral("character varying(20)")), Type::Text);
+    QCOMPARE(ValueConverter::typeFromCatalog(QStringLiteral("double precision")), Type::Double);
+    QCOMPARE(ValueConverter::typeFromCatalog(QStringLiteral("bigint")), Type::BigInt);
+    QCOMPARE(ValueConverter::typeFromCatalog(QStringLiteral("jsonb")), Type::Other);
+}
+
+void TestValueConverter::userDefinedNullTokens()
+{
+    ValueConverter::Options o;
+    o.nullTokens = {QStringLiteral("-"), QStringLiteral("#N/A")};
+    const ValueConverter c(Type::Double, o);
+    QVERIFY(c.convert(QStringLiteral("-")).isNull);
+    QVERIFY(c.convert(QStringLiteral("#N/A")).isNull);
+    QVERIFY(!c.convert(QStringLiteral("NULL")).ok); // not a token any more, and not a number
+    QCOMPARE(c.convert(QStringLiteral("-1")).text, QStringLiteral("-1"));
+}
+
+QTEST_GUILESS_MAIN(TestValueConverter)
+#include "tst_valueconverter.moc"

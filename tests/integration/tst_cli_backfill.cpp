@@ -1,0 +1,157 @@
+// `backfill-studio-cli backfill` as scripts use it: exit codes, JSON summary, dry run.
+#include "Database.h"
+#include "TestServers.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace bfs;
+
+class TestCliBackfill : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void loadsAndPrintsJsonSummary();
+    void rejectedRowsExitWithOne();
+    void duplicatesFailWithFourUnlessSkipped();
+    void dryRunChangesNothing();
+    void inputErrorsExitWithTwo();
+    void connectionErrorsExitWithThree();
+
+private:
+    QString conninfo() const { return TestServers::pg15(QStringLiteral("bf_owner")).toConnInfo(); }
+    qint64 count(const QString &sql);
+    QString freshTable(const QString &name);
+    QTemporaryDir m_dir;
+};
+
+static QString sample(const char *name)
+{
+    return QStringLiteral(BFS_SOURCE_DIR "/resources/samples/") + QLatin1String(name);
+}
+
+void TestCliBackfill::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+}
+
+// Each test function runs in its own process (one CTest test each): each gets its own table.
+QString TestCliBackfill::freshTable(const QString &name)
+{
+    Database db(TestServers::pg15(QStringLiteral("bf_owner")));
+    DbError e;
+    if (!db.open(&e) || !db.execScript(QStringLiteral(
+                               "DROP TABLE IF EXISTS %1; CREATE TABLE %1 (time timestamptz NOT NULL, "
+                               "device_id int NOT NULL, temperature float8, humidity float8, status text, UNIQUE (time, device_id));").arg(name),
+                           &e))
+        qWarning("%s", qPrintable(e.toString()));
+    return name;
+}
+
+qint64 TestCliBackfill::count(const QString &sql)
+{
+    Database db(TestServers::pg15(QStringLiteral("bf_owner")));
+    DbError e;
+    QueryResult r;
+    if (!db.open(&e) || !db.exec(sql, &r, &e))
+        return -1;
+    return r.intValue(0, 0);
+}
+
+void TestCliBackfill::loadsAndPrintsJsonSummary()
+{
+    const QString table = freshTable(QStringLiteral("cli_json"));
+    const auto r = TestServers::runCli({QStringLiteral("backfill"), QStringLiteral("--db"), conninfo(), QStringLiteral("--table"),
+                                        table, QStringLiteral("--csv"), sample("conditions_gap.csv"),
+                                        QStringLiteral("--json")});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    const QJsonObject o = QJsonDocument::fromJson(r.out).object();
+    QCOMPARE(o.value(QStringLiteral("rows_read")).toInt(), 336);
+    QCOMPARE(o.value(QStringLiteral("rows_loaded")).toInt(), 336);
+    QCOMPARE(o.value(QStringLiteral("rows_duplicate")).toInt(), 0);
+    QCOMPARE(o.value(QStringLiteral("rows_rejected")).toInt(), 0);
+    QVERIFY(o.value(QStringLiteral("seconds")).toObject().contains(QStringLiteral("read_and_upload")));
+    QVERIFY(o.value(QStringLiteral("seconds")).toObject().contains(QStringLiteral("insert")));
+    QCOMPARE(o.value(QStringLiteral("upload")).toString(), QStringLiteral("copy"));
+    QCOMPARE(count(QStringLiteral("SELECT count(*) FROM cli_json WHERE device_id = 5")), qint64(336));
+}
+
+void TestCliBackfill::rejectedRowsExitWithOne()
+{
+    const QString table = freshTable(QStringLiteral("cli_rejects"));
+    const QString rejects = m_dir.filePath(QStringLiteral("rejects.csv"));
+    const auto r = TestServers::runCli({QStringLiteral("backfill"), QStringLiteral("--db"), conninfo(), QStringLiteral("--table"),
+                                        table, QStringLiteral("--csv"), sample("conditions_bad_rows.csv"),
+                                        QStringLiteral("--rejects"), rejects});
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(r.out.contains("48 rows read: 44 loaded, 0 skipped as duplicates, 4 rejected."), r.out.constData());
+    QVERIFY(QFile::exists(rejects));
+}
+
+void TestCliBackfill::duplicatesFailWithFourUnlessSkipped()
+{
+    const QString table = freshTable(QStringLiteral("cli_dups"));
+    const QStringList base{QStringLiteral("backfill"), QStringLiteral("--db"), conninfo(), QStringLiteral("--table"),
+                           table, QStringLiteral("--csv"), sample("conditions_gap.csv")};
+    QCOMPARE(TestServers::runCli(base).exitCode, 0);
+    const auto dup = TestServers::runCli(base);
+    QCOMPARE(dup.exitCode, 4);
+    QVERIFY2(dup.err.contains("already exists"), dup.err.constData());
+    const auto skip = TestServers::runCli(base + QStringList{QStringLiteral("--on-conflict"), QStringLiteral("skip"), QStringLiteral("--json")});
+    QCOMPARE(skip.exitCode, 0);
+    QCOMPARE(QJsonDocument::fromJson(skip.out).object().value(QStringLiteral("rows_duplicate")).toInt(), 336);
+}
+
+void TestCliBackfill::dryRunChangesNothing()
+{
+    const QString table = freshTable(QStringLiteral("cli_dry"));
+    const qint64 before = count(QStringLiteral("SELECT count(*) FROM cli_dry"));
+    const auto r = TestServers::runCli({QStringLiteral("backfill"), QStringLiteral("--db"), conninfo(), QStringLiteral("--table"),
+                                        table, QStringLiteral("--csv"), sample("conditions_duplicates.csv"),
+                                        QStringLiteral("--dry-run"), QStringLiteral("--json")});
+    QCOMPARE(r.exitCode, 0);
+    const QJsonObject o = QJsonDocument::fromJson(r.out).object();
+    QCOMPARE(o.value(QStringLiteral("dry_run")).toBool(), true);
+    QCOMPARE(o.value(QStringLiteral("rows_read")).toInt(), 144);
+    QVERIFY(o.contains(QStringLiteral("rows_existing")));
+    QCOMPARE(count(QStringLiteral("SELECT count(*) FROM cli_dry")), before);
+}
+
+void TestCliBackfill::inputErrorsExitWithTwo()
+{
+    const QString table = freshTable(QStringLiteral("cli_input"));
+    const QStringList base{QStringLiteral("backfill"), QStringLiteral("--db"), conninfo(), QStringLiteral("--table"), table};
+    const auto missing = TestServers::runCli(base + QStringList{QStringLiteral("--csv"), QStringLiteral("/nonexistent/file.csv")});
+    QCOMPARE(missing.exitCode, 2);
+    QVERIFY2(missing.err.contains("/nonexistent/file.csv"), missing.err.constData());
+    const auto badZone = TestServers::runCli(base + QStringList{QStringLiteral("--csv"), sample("conditions_gap.csv"),
+                                                                QStringLiteral("--timezone"), QStringLiteral("Mars/Olympus")});
+    QCOMPARE(badZone.exitCode, 2);
+    QVERIFY(badZone.err.contains("unknown time zone"));
+    const auto badMap = TestServers::runCli(base + QStringList{QStringLiteral("--csv"), sample("conditions_gap.csv"),
+                                                               QStringLiteral("--map"), QStringLiteral("nope=device_id")});
+    QCOMPARE(badMap.exitCode, 2);
+    const auto stop = TestServers::runCli(base + QStringList{QStringLiteral("--csv"), sample("conditions_bad_rows.csv"),
+                                                             QStringLiteral("--max-rejects"), QStringLiteral("0"),
+                                                             QStringLiteral("--on-conflict"), QStringLiteral("skip")});
+    QCOMPARE(stop.exitCode, 2);
+    QVERIFY2(stop.err.contains("conditions_bad_rows.csv, line 7, column time"), stop.err.constData());
+    QCOMPARE(TestServers::runCli({QStringLiteral("backfill"), QStringLiteral("--db"), conninfo()}).exitCode, 2);
+}
+
+void TestCliBackfill::connectionErrorsExitWithThree()
+{
+    const QString table = freshTable(QStringLiteral("cli_conn"));
+    ConnectionProfile p = TestServers::pg15(QStringLiteral("bf_scram"));
+    const auto r = TestServers::runCli({QStringLiteral("backfill"), QStringLiteral("--db"), p.toConnInfo(), QStringLiteral("--table"),
+                                        table, QStringLiteral("--csv"), sample("conditions_gap.csv")},
+                                       QStringLiteral("wrong"));
+    QCOMPARE(r.exitCode, 3);
+    QVERIFY(r.err.contains("rejected the user name or password"));
+}
+
+QTEST_GUILESS_MAIN(TestCliBackfill)
+#include "tst_cli_backfill.moc"

@@ -1,0 +1,388 @@
+// Loading CSV files into real tables: COPY into PostgreSQL 15, INSERT batches into the
+// TimescaleDB sandbox, with complete row accounting, rejects, conflicts and cancel.
+#include "CsvLoader.h"
+#include "Database.h"
+#include "TestServers.h"
+
+#include <QFile>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace bfs;
+
+class TestLoader : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void copyIntoPlainTableOnPg15();
+    void europeanFileIsDetectedAndConverted();
+    void naiveTimesAreReadInTheSourceZone();
+    void rejectsFileKeepsLineColumnReasonAndText();
+    void stopAtFirstErrorWritesNothing();
+    void conflictErrorWritesNothingAndNamesTheKey();
+    void conflictSkipCountsDuplicates();
+    void conflictUpdateOverwritesNonKeyColumns();
+    void dryRunCountsExistingRowsAndWritesNothing();
+    void cancelMidStreamWritesNothing();
+    void missingRequiredColumnIsAnInputError();
+    void insertBatchesIntoCompressedSandboxHypertable();
+    void sandboxSkipsDuplicatesInCompressedChunks();
+
+private:
+    QString writeCsv(const QString &name, const QByteArray &content);
+    void exec(const ConnectionProfile &p, const QString &sql);
+    qint64 count(const ConnectionProfile &p, const QString &sql);
+    CsvLoader::Summary load(const ConnectionProfile &p, CsvLoader::Options o, const std::atomic<bool> *cancel = nullptr,
+                            const CsvLoader::ProgressFn &progress = CsvLoader::ProgressFn());
+    QTemporaryDir m_dir;
+};
+
+void TestLoader::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+}
+
+QString TestLoader::writeCsv(const QString &name, const QByteArray &content)
+{
+    const QString path = m_dir.filePath(name);
+    QFile f(path);
+    if (!f.open(QIODevice::WriteOnly))
+        qFatal("cannot write %s", qPrintable(path));
+    f.write(content);
+    return path;
+}
+
+void TestLoader::exec(const ConnectionProfile &p, const QString &sql)
+{
+    Database db(p);
+    DbError e;
+    QVERIFY2(db.open(&e), qPrintable(e.toString()));
+    QVERIFY2(db.execScript(sql, &e), qPrintable(e.toString()));
+}
+
+qint64 TestLoader::count(const ConnectionProfile &p, const QString &sql)
+{
+    Database db(p);
+    DbError e;
+    QueryResult r;
+    if (!db.open(&e) || !db.exec(sql, &r, &e)) {
+        qWarning("%s", qPrintable(e.toString()));
+        return -1;
+    }
+    return r.intValue(0, 0);
+}
+
+CsvLoader::Summary TestLoader::load(const ConnectionProfile &p, CsvLoader::Options o, const std::atomic<bool> *cancel,
+                                    const CsvLoader::ProgressFn &progress)
+{
+    Database db(p);
+    DbError e;
+    if (!db.open(&e)) {
+        CsvLoader::Summary s;
+        s.outcome = CsvLoader::Outcome::ConnectionError;
+        s.message = e.toString();
+        return s;
+    }
+    return CsvLoader(o).run(db, cancel, progress);
+}
+
+static const char *kReadings = "DROP TABLE IF EXISTS %1; CREATE TABLE %1 (time timestamptz NOT NULL, device_id int NOT NULL, "
+                               "temperature double precision, humidity double precision, status text, UNIQUE (time, device_id));";
+
+void TestLoader::copyIntoPlainTableOnPg15()
+{
+    const ConnectionProfile pg = TestServers::pg15(QStringLiteral("bf_owner"));
+    exec(pg, QString::fromLatin1(kReadings).arg(QStringLiteral("r_copy")));
+    CsvLoader::Options o;
+    o.csvPath = QStringLiteral(BFS_SOURCE_DIR "/resources/samples/conditions_before_first_chunk.csv");
+    o.table = QStringLiteral("r_copy");
+    const CsvLoader::Summary s = load(pg, o);
+    QVERIFY2(s.outcome == CsvLoader::Outcome::Completed, qPrintable(s.message));
+    QCOMPARE(s.uploadMethod, QStringLiteral("copy"));
+    QCOMPARE(s.rowsRead, qint64(840));
+    QCOMPARE(s.rowsLoaded, qint64(840));
+    QVERIFY(s.accountedFor());
+    QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_copy")), qint64(840));
+    QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_copy WHERE time = '2026-07-27 05:00:00+00' AND device_id = 2 "
+                                      "AND status = 'ok' AND temperature = 26.83 AND humidity = 46.07")),
+             qint64(1));
+}
+
+void TestLoader::europeanFileIsDetectedAndConverted()
+{
+    const ConnectionProfile pg = TestServers::pg15(QStringLiteral("bf_owner"));
+    exec(pg, QString::fromLatin1(kReadings).arg(QStringLiteral("r_euro")));
+    const QString path = writeCsv(QStringLiteral("euro.csv"),
+                                  "time;device_id;temperature;humidity;status\r\n"
+                                  "31.01.2026 14:30;1;21,5;1.013,25;ok\r\n"
+                                  "31.01.2026 15:00;2;-3,75;998,5;M\xFC" "de\r\n"); // Windows-1252 ü
+    CsvLoader::Options o;
+    o.csvPath = path;
+    o.table = QStringLiteral("r_euro");
+    o.timeZone = QStringLiteral("Europe/Berlin");
+    const CsvLoader::Summary s = load(pg, o);
+    QVERIFY2(s.outcome == CsvLoader::Outcome::Completed, qPrintable(s.message));
+    QCOMPARE(s.format.delimiter, QLatin1Char(';'));
+    QVERIFY(s.format.decimalComma);
+    QCOMPARE(s.format.encoding, CsvFormat::Encoding::Windows1252);
+    QCOMPARE(s.rowsLoaded, qint64(2));
+    QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_euro WHERE time = '2026-01-31 13:30:00+00' AND temperature = 21.5 "
+                                      "AND humidity = 1013.25")),
+             qint64(1));
+    QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_euro WHERE status = 'Müde' AND temperature = -3.75")), qint64(1));
+}
+
+void TestLoader::naiveTimesAreReadInTheSourceZone()
+{
+    const ConnectionProfile pg = TestServers::pg15(QStringLiteral("bf_owner"));
+    exec(pg, QString::fromLatin1(kReadings).arg(QStringLiteral("r_zone")));
+    const QString path = writeCsv(QStringLiteral("zone.csv"),
+                                  "time,device_id\n"
+                                  "2026-07-01 12:00,1\n"
+                                  "2026-03-29 02:30,1\n"    // DST gap in Berlin
+                                  "2026-10-25 02:30,1\n"    // DST overlap in Berlin
+                                  "2026-07-01 12:00Z,2\n"); // explicit zone wins
+    CsvLoader::Options o;
+    o.csvPath = path;
+    o.table = QStringLiteral("r_zone");
+    o.timeZone = QStringLiteral("Europe/Berlin");
+    o.rejectsPath = m_dir.filePath(QStringLiteral("zone.rejects.csv"));
+    const CsvLoader::Summary s = load(pg, o);
+    QVERIFY2(s.outcome == CsvLoader::Outcome::Completed, qPrintable(s.message));
+    QCOMPARE(s.rowsLoaded, qint64(2));
+    QCOMPARE(s.rowsRejected, qint64(2));
+    QVERIFY(s.accountedFor());
+    QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_zone WHERE time = '2026-07-01 10:00:00+00' AND device_id = 1")), qint64(1));
+    QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_zone WHERE time = '2026-07-01 12:00:00+00' AND device_id = 2")), qint64(1));
+    QFile rejects(o.rejectsPath);
+    QVERIFY(rejects.open(QIODevice::ReadOnly));
+    const QByteArray text = rejects.readAll();
+    QVERIFY2(text.contains("3,time,2026-03-29 02:30:00 does not exist in Europe/Berlin"), text.constData());
+    QVERIFY2(text.contains("4,time,2026-10-25 02:30:00 happens twice in Europe/Berlin"), text.constData());
+
+    // The same file with an explicit choice for repeated times loads the overlap row.
+    exec(pg, QStringLiteral("TRUNCATE r_zone"));
+    o.overlap = DateTimeParser::Overlap::Later;
+    const CsvLoader::Summary later = load(pg, o);
+    QCOMPARE(later.rowsLoaded, qint64(3));
+    QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_zone WHERE time = '2026-10-25 01:30:00+00'")), qint64(1));
+}
+
+void TestLoader::rejectsFileKeepsLineColumnReasonAndText()
+{
+    const ConnectionProfile pg = TestServers::pg15(QStringLiteral("bf_owner"));
+    exec(pg, QString::fromLatin1(kReadings).arg(QStringLiteral("r_bad")));
+    CsvLoader::Options o;
+    o.csvPath = QStringLiteral(BFS_SOURCE_DIR "/resources/samples/conditions_bad_rows.csv");
+    o.table = QStringLiteral("r_bad");
+    o.rejectsPath = m_dir.filePath(QStringLiteral("bad.rejects.csv"));
+    const CsvLoader::Summary s = load(pg, o);
+    QVERIFY2(s.outcome == CsvLoader::Outcome::Completed, qPrintable(s.message));
+    QCOMPARE(s.rowsRead, qint64(48));
+    QCOMPARE(s.rowsLoaded, qint64(44));
+    QCOMPARE(s.rowsRejected, qint64(4));
+    QVERIFY(s.accountedFor());
+    QFile f(o.rejectsPath);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QList<QByteArray> lines = f.readAll().split('\n');
+    QCOMPARE(lines.at(0), QByteArray("line,column,reason,record"));
+    QCOMPARE(lines.at(1), QByteArray("7,time,2026-13-45 is not a calendar date,\"2026-13-45 99:00:00+00,7,30.04,73.47,ok\""));
+    QCOMPARE(lines.at(2), QByteArray("19,temperature,\"\"\"warm\"\" is not a number\",\"2026-08-25 08:30:00+00,7,warm,68.42,ok\""));
+    QCOMPARE(lines.at(3), QByteArray("31,,\"expected 5 fields, found 3\",\"2026-08-25 14:30:00+00,7,23.96\""));
+    QCOMPARE(lines.at(4), QByteArray("43,device_id,\"\"\"seven\"\" is not an integer\",\"2026-08-25 20:30:00+00,seven,23.03,55.03,ok\""));
+    QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_bad")), qint64(44));
+}
+
+void TestLoader::stopAtFirstErrorWritesNothing()
+{
+    const ConnectionProfile pg = TestServers::pg15(QStringLiteral("bf_owner"));
+    exec(pg, QString::fromLatin1(kReadings).arg(QStringLiteral("r_stop")));
+    CsvLoader::Options o;
+    o.csvPath = QStringLiteral(BFS_SOURCE_DIR "/resources/samples/conditions_bad_rows.csv");
+    o.table = QStringLiteral("r_stop");
+    o.maxRejects = 0;
+    const CsvLoader::Summary s = load(pg, o);
+    QCOMPARE(s.outcome, CsvLoader::Outcome::InputError);
+    QVERIFY2(s.message.contains(QLatin1String("conditions_bad_rows.csv, line 7, column time: 2026-13-45 is not a calendar date")),
+             qPrintable(s.message));
+    QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_stop")), qint64(0));
+
+    o.maxRejects = 3; // four bad rows: over the limit
+    QCOMPARE(load(pg, o).outcome, CsvLoader::Outcome::InputError);
+    QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_stop")), qint64(0));
+    o.maxRejects = 4;
+    QCOMPARE(load(pg, o).rowsLoaded, qint64(44));
+}
+
+void TestLoader::conflictErrorWritesNothingAndNamesTheKey()
+{
+    const ConnectionProfile pg = TestServers::pg15(QStringLiteral("bf_owner"));
+    exec(pg, QString::fromLatin1(kReadings).arg(QStringLiteral("r_err")) +
+                 QStringLiteral("INSERT INTO r_err VALUES ('2026-08-20 00:30:00+00', 1, 0, 0, 'old');"));
+    CsvLoader::Options o;
+    o.csvPath = QStringLiteral(BFS_SOURCE_DIR "/resources/samples/conditions_duplicates.csv");
+    o.table = QStringLiteral("r_err");
+    const CsvLoader::Summary s = load(pg, o);
+    QCOMPARE(s.outcome, CsvLoader::Outcome::ServerError);
+    QCOMPARE(s.error.sqlState, QStringLiteral("23505"));
+    QVERIFY2(s.message.contains(QLatin1String("device_id)=(2026-08-20 00:30:00+00, 1) already exists")), qPrintable(s.message));
+    QVERIFY(s.message.contains(QLatin1String("Nothing was written")));
+    QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_err")), qint64(1));
+}
+
+void TestLoader::conflictSkipCountsDuplicates()
+{
+    const ConnectionProfile pg = TestServers::pg15(QStringLiteral("bf_owner"));
+    exec(pg, QString::fromLatin1(kReadings).arg(QStringLiteral("r_skip")));
+    CsvLoader::Options o;
+    o.csvPath = QStringLiteral(BFS_SOURCE_DIR "/resources/samples/conditions_duplicates.csv");
+    o.table = QStringLiteral("r_skip");
+    o.conflict = CsvLoader::Conflict::Skip;
+    QCOMPARE(load(pg, o).rowsLoaded, qint64(144));
+    const CsvLoader::Summary again = load(pg, o);
+    QCOMPARE(again.rowsRead, qint64(144));
+    QCOMPARE(again.rowsLoaded, qint64(0));
+    QCOMPARE(again.rowsDuplicate, qint64(144));
+    QVERIFY(again.accountedFor());
+    QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_skip")), qint64(144));
+}
+
+void TestLoader::conflictUpdateOverwritesNonKeyColumns()
+{
+    const ConnectionProfile pg = TestServers::pg15(QStringLiteral("bf_owner"));
+    exec(pg, QString::fromLatin1(kReadings).arg(QStringLiteral("r_upd")) +
+                 QStringLiteral("INSERT INTO r_upd VALUES ('2026-01-01 00:00:00+00', 1, 0, 0, 'old');"));
+    const QString path = writeCsv(QStringLiteral("upd.csv"),
+                                  "time,device_id,temperature,status\n"
+                                  "2026-01-01 00:00:00+00,1,10,first\n"
+                                  "2026-01-01 00:00:00+00,1,11,second\n" // same key again: the last row wins
+                                  "2026-01-01 01:00:00+00,1,12,new\n");
+    CsvLoader::Options o;
+    o.csvPath = path;
+    o.table = QStringLiteral("r_upd");
+    o.conflict = CsvLoader::Conflict::Update;
+    const CsvLoader::Summary s = load(pg, o);
+    QVERIFY2(s.outcome == CsvLoader::Outcome::Completed, qPrintable(s.message));
+    QCOMPARE(s.rowsLoaded, qint64(2));
+    QCOMPARE(s.rowsDuplicate, qint64(1));
+    QVERIFY(s.accountedFor());
+    QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_upd WHERE device_id = 1 AND temperature = 11 AND status = 'second' "
+                                      "AND humidity = 0")),
+             qint64(1));
+    QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_upd")), qint64(2));
+}
+
+void TestLoader::dryRunCountsExistingRowsAndWritesNothing()
+{
+    const ConnectionProfile pg = TestServers::pg15(QStringLiteral("bf_owner"));
+    exec(pg, QString::fromLatin1(kReadings).arg(QStringLiteral("r_dry")) +
+                 QStringLiteral("INSERT INTO r_dry SELECT t, d, 0, 0, 'x' FROM generate_series('2026-08-20 00:00+00'::timestamptz, "
+                                "'2026-08-20 23:30+00', '30 minutes') t, generate_series(1, 2) d;"));
+    CsvLoader::Options o;
+    o.csvPath = QStringLiteral(BFS_SOURCE_DIR "/resources/samples/conditions_duplicates.csv");
+    o.table = QStringLiteral("r_dry");
+    o.dryRun = true;
+    const CsvLoader::Summary s = load(pg, o);
+    QVERIFY2(s.outcome == CsvLoader::Outcome::Completed, qPrintable(s.message));
+    QCOMPARE(s.rowsExisting, qint64(96));
+    QCOMPARE(s.rowsLoaded, qint64(0));
+    QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_dry")), qint64(96));
+}
+
+void TestLoader::cancelMidStreamWritesNothing()
+{
+    const ConnectionProfile pg = TestServers::pg15(QStringLiteral("bf_owner"));
+    exec(pg, QString::fromLatin1(kReadings).arg(QStringLiteral("r_cancel")));
+    QByteArray content("time,device_id,temperature\n");
+    for (int i = 0; i < 60000; ++i)
+        content += "2026-01-01 00:00:00+00," + QByteArray::number(i) + ",1.5\n";
+    CsvLoader::Options o;
+    o.csvPath = writeCsv(QStringLiteral("big.csv"), content);
+    o.table = QStringLiteral("r_cancel");
+    std::atomic<bool> cancel{false};
+    qint64 rowsAtCancel = 0;
+    const CsvLoader::Summary s = load(pg, o, &cancel, [&](const CsvLoader::Progress &p) {
+        if (p.rowsRead >= 20000 && !cancel) {
+            rowsAtCancel = p.rowsRead;
+            cancel = true;
+        }
+    });
+    QCOMPARE(s.outcome, CsvLoader::Outcome::Cancelled);
+    QVERIFY(rowsAtCancel > 0);
+    QVERIFY2(s.rowsRead < 60000, "the reader stopped soon after the cancel");
+    QVERIFY(s.message.contains(QLatin1String("nothing was written")));
+    QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_cancel")), qint64(0));
+    // The connection is usable again: no transaction left open.
+    QCOMPARE(load(pg, o).rowsLoaded, qint64(60000));
+}
+
+void TestLoader::missingRequiredColumnIsAnInputError()
+{
+    const ConnectionProfile pg = TestServers::pg15(QStringLiteral("bf_owner"));
+    exec(pg, QString::fromLatin1(kReadings).arg(QStringLiteral("r_req")));
+    CsvLoader::Options o;
+    o.csvPath = writeCsv(QStringLiteral("nodevice.csv"), "time,temperature\n2026-01-01,1\n");
+    o.table = QStringLiteral("r_req");
+    const CsvLoader::Summary s = load(pg, o);
+    QCOMPARE(s.outcome, CsvLoader::Outcome::InputError);
+    QVERIFY2(s.message.contains(QLatin1String("no CSV column maps to \"device_id\"")), qPrintable(s.message));
+    o.mappings << qMakePair(QStringLiteral("temperature"), QStringLiteral("device_id"));
+    const CsvLoader::Summary mapped = load(pg, o);
+    QVERIFY2(mapped.outcome == CsvLoader::Outcome::Completed, qPrintable(mapped.message));
+    QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_req WHERE device_id = 1 AND temperature IS NULL")), qint64(1));
+    o.table = QStringLiteral("no_such_table");
+    QCOMPARE(load(pg, o).outcome, CsvLoader::Outcome::InputError);
+}
+
+static const char *kSandboxTable =
+    "DROP TABLE IF EXISTS %1; "
+    "CREATE TABLE %1 (time timestamptz NOT NULL, device_id int NOT NULL, temperature double precision, "
+    "  humidity double precision, status text, UNIQUE (time, device_id)); "
+    "SELECT create_hypertable('%1', 'time', chunk_time_interval => interval '1 day'); "
+    "INSERT INTO %1 SELECT t, d, 20, 50, 'seed' FROM generate_series('2026-08-20 00:00+00'::timestamptz, "
+    "  '2026-08-21 23:30+00', '30 minutes') t, generate_series(1, 2) d; "
+    "ALTER TABLE %1 SET (timescaledb.compress, timescaledb.compress_segmentby = 'device_id'); "
+    "SELECT compress_chunk(c, true) FROM show_chunks('%1') c;";
+
+void TestLoader::insertBatchesIntoCompressedSandboxHypertable()
+{
+    const ConnectionProfile sb = TestServers::sandbox();
+    exec(sb, QString::fromLatin1(kSandboxTable).arg(QStringLiteral("lt_direct")));
+    CsvLoader::Options o;
+    o.csvPath = QStringLiteral(BFS_SOURCE_DIR "/resources/samples/conditions_duplicates.csv");
+    o.table = QStringLiteral("lt_direct");
+    o.conflict = CsvLoader::Conflict::Skip;
+    const CsvLoader::Summary s = load(sb, o);
+    QVERIFY2(s.outcome == CsvLoader::Outcome::Completed, qPrintable(s.message));
+    QCOMPARE(s.uploadMethod, QStringLiteral("insert")); // the sandbox cannot take COPY
+    QCOMPARE(s.rowsRead, qint64(144));
+    QCOMPARE(s.rowsLoaded, qint64(48));
+    QCOMPARE(s.rowsDuplicate, qint64(96));
+    QVERIFY(s.accountedFor());
+    QCOMPARE(count(sb, QStringLiteral("SELECT count(*) FROM lt_direct WHERE device_id = 6")), qint64(48));
+    QCOMPARE(count(sb, QStringLiteral("SELECT count(*) FROM lt_direct WHERE status = 'seed'")), qint64(192));
+}
+
+void TestLoader::sandboxSkipsDuplicatesInCompressedChunks()
+{
+    const ConnectionProfile sb = TestServers::sandbox();
+    exec(sb, QString::fromLatin1(kSandboxTable).arg(QStringLiteral("lt_dry")));
+    CsvLoader::Options o;
+    o.csvPath = QStringLiteral(BFS_SOURCE_DIR "/resources/samples/conditions_duplicates.csv");
+    o.table = QStringLiteral("lt_dry");
+    o.dryRun = true;
+    const CsvLoader::Summary dry = load(sb, o);
+    QVERIFY2(dry.outcome == CsvLoader::Outcome::Completed, qPrintable(dry.message));
+    QCOMPARE(dry.rowsExisting, qint64(96));
+    QCOMPARE(count(sb, QStringLiteral("SELECT count(*) FROM lt_dry")), qint64(192));
+    // Conflict mode "error" fails on the first existing key and leaves the hypertable as it was.
+    o.dryRun = false;
+    const CsvLoader::Summary err = load(sb, o);
+    QCOMPARE(err.outcome, CsvLoader::Outcome::ServerError);
+    QCOMPARE(err.error.sqlState, QStringLiteral("23505"));
+    QCOMPARE(count(sb, QStringLiteral("SELECT count(*) FROM lt_dry")), qint64(192));
+}
+
+QTEST_GUILESS_MAIN(TestLoader)
+#include "tst_loader.moc"
