@@ -20,22 +20,46 @@ namespace {
 
 QAtomicInteger<quint32> s_stageCounter;
 
+// Appends one value in COPY text format (UTF-8, backslash escapes, \N for NULL)
+// straight from UTF-16, without an intermediate QByteArray.
 void appendCopyField(QByteArray &out, const ValueConverter::Value &v)
 {
     if (v.isNull) {
-        out += "\\N";
+        out.append("\\N", 2);
         return;
     }
-    const QByteArray utf8 = v.text.toUtf8();
-    for (char c : utf8) {
-        switch (c) {
-        case '\\': out += "\\\\"; break;
-        case '\t': out += "\\t"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        default: out += c;
+    const qsizetype base = out.size();
+    const QStringView text = v.textView();
+    const qsizetype n = text.size();
+    out.resize(base + n * 3 + 4); // worst case: every unit becomes 3 bytes (or 2 for an escape)
+    char *p = out.data() + base;
+    const char16_t *s = reinterpret_cast<const char16_t *>(text.data());
+    for (qsizetype i = 0; i < n; ++i) {
+        const char16_t c = s[i];
+        if (c < 0x80) {
+            switch (c) {
+            case u'\\': *p++ = '\\'; *p++ = '\\'; break;
+            case u'\t': *p++ = '\\'; *p++ = 't'; break;
+            case u'\n': *p++ = '\\'; *p++ = 'n'; break;
+            case u'\r': *p++ = '\\'; *p++ = 'r'; break;
+            default: *p++ = char(c);
+            }
+        } else if (c < 0x800) {
+            *p++ = char(0xC0 | (c >> 6));
+            *p++ = char(0x80 | (c & 0x3F));
+        } else if (QChar::isHighSurrogate(c) && i + 1 < n && QChar::isLowSurrogate(s[i + 1])) {
+            const char32_t cp = QChar::surrogateToUcs4(c, s[++i]);
+            *p++ = char(0xF0 | (cp >> 18));
+            *p++ = char(0x80 | ((cp >> 12) & 0x3F));
+            *p++ = char(0x80 | ((cp >> 6) & 0x3F));
+            *p++ = char(0x80 | (cp & 0x3F));
+        } else {
+            *p++ = char(0xE0 | (c >> 12));
+            *p++ = char(0x80 | ((c >> 6) & 0x3F));
+            *p++ = char(0x80 | (c & 0x3F));
         }
     }
+    out.truncate(p - out.constData());
 }
 
 CsvLoader::Summary fail(CsvLoader::Summary s, CsvLoader::Outcome outcome, const QString &message, const DbError &error = DbError())
@@ -282,10 +306,16 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
         stageNames << QStringLiteral("c%1").arg(i);
         targetNames << db.quoteIdentifier(mappedColumns.at(i)->name);
     }
-    if (!db.execScript(QStringLiteral("BEGIN; CREATE TEMP TABLE %1 (%2) ON COMMIT DROP")
-                           .arg(stage, stageColumns.join(QStringLiteral(", "))),
+    // With conflicts as errors, COPY can stream straight into the target inside the
+    // transaction (a failure rolls everything back); skip/update and dry runs need the
+    // staging table to compare keys first.
+    const bool direct = method == Upload::Copy && o.conflict == Conflict::Error && !o.dryRun;
+    if (!db.execScript(direct ? QStringLiteral("BEGIN")
+                              : QStringLiteral("BEGIN; CREATE TEMP TABLE %1 (%2) ON COMMIT DROP")
+                                    .arg(stage, stageColumns.join(QStringLiteral(", "))),
                        &dbError, QStringLiteral("create the staging table")))
         return serverFailure(dbError);
+    const QString target = db.qualifiedName(table.schema, table.name);
 
     QElapsedTimer timer;
     timer.start();
@@ -297,7 +327,9 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
     const int maxBatchRows = qMax(1, qMin(500, 60000 / (nMapped + 1)));
     bool copying = false;
     if (method == Upload::Copy) {
-        if (!db.beginCopy(QStringLiteral("COPY %1 (bfs_line, %2) FROM STDIN").arg(stage, stageNames.join(QStringLiteral(", "))), &dbError))
+        const QString copy = direct ? QStringLiteral("COPY %1 (%2) FROM STDIN").arg(target, targetNames.join(QStringLiteral(", ")))
+                                    : QStringLiteral("COPY %1 (bfs_line, %2) FROM STDIN").arg(stage, stageNames.join(QStringLiteral(", ")));
+        if (!db.beginCopy(copy, &dbError))
             return serverFailure(dbError);
         copying = true;
     }
@@ -363,9 +395,11 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
                 break;
             }
         } else if (copying) {
-            copyBuffer += QByteArray::number(rec.line);
+            if (!direct)
+                copyBuffer += QByteArray::number(rec.line);
             for (int i = 0; i < nMapped; ++i) {
-                copyBuffer += '\t';
+                if (i > 0 || !direct)
+                    copyBuffer += '\t';
                 appendCopyField(copyBuffer, values.at(i));
             }
             copyBuffer += '\n';
@@ -377,7 +411,7 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
         } else {
             batchParams << QString::number(rec.line);
             for (int i = 0; i < nMapped; ++i)
-                batchParams << (values.at(i).isNull ? QString() : values.at(i).text);
+                batchParams << (values.at(i).isNull ? QString() : values.at(i).toString());
             if (++batchRows >= maxBatchRows && !flushInsert())
                 return serverFailure(dbError);
         }
@@ -395,8 +429,27 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
     if (copying) {
         if (!stop && !copyBuffer.isEmpty() && !db.putCopyData(copyBuffer, &dbError))
             return serverFailure(dbError);
-        if (!db.endCopy(stop ? "cancelled by Backfill Studio" : nullptr, nullptr, &dbError) && !stop)
+        qint64 copied = 0;
+        if (!db.endCopy(stop ? "cancelled by Backfill Studio" : nullptr, &copied, &dbError) && !stop) {
+            if (dbError.sqlState == QLatin1String("23505")) {
+                const QString detail = dbError.server.section(QStringLiteral("Detail: "), 1).section(QLatin1Char('\n'), 0, 0).trimmed();
+                dbError.message = QStringLiteral("A row of the file already exists in %1%2. Use --on-conflict skip or update.")
+                                      .arg(s.target, detail.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(detail));
+            }
             return serverFailure(dbError);
+        }
+        if (direct && !stop) {
+            s.secondsRead = timer.elapsed() / 1000.0;
+            timer.restart();
+            if (!db.execScript(QStringLiteral("COMMIT"), &dbError, QStringLiteral("commit")))
+                return serverFailure(dbError);
+            s.secondsInsert = timer.elapsed() / 1000.0;
+            s.rowsLoaded = copied;
+            s.rowsDuplicate = 0;
+            s.message = QStringLiteral("%1 rows read: %2 loaded, %3 skipped as duplicates, %4 rejected.")
+                            .arg(s.rowsRead).arg(s.rowsLoaded).arg(s.rowsDuplicate).arg(s.rowsRejected);
+            return s;
+        }
     } else if (!stop && !flushInsert()) {
         return serverFailure(dbError);
     }
@@ -443,7 +496,6 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
         return s;
     }
 
-    const QString target = db.qualifiedName(table.schema, table.name);
     QString sql;
     switch (o.conflict) {
     case Conflict::Error:
@@ -477,7 +529,7 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
     if (!db.exec(sql, &r, &dbError, QStringLiteral("insert the staged rows into %1").arg(s.target))) {
         if (dbError.sqlState == QLatin1String("23505"))
         {
-            const QString detail = dbError.server.section(QStringLiteral("Detail: "), 1).trimmed();
+            const QString detail = dbError.server.section(QStringLiteral("Detail: "), 1).section(QLatin1Char('\n'), 0, 0).trimmed();
             dbError.message = QStringLiteral("A row of the file already exists in %1%2. Use --on-conflict skip or update.")
                                   .arg(s.target, detail.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(detail));
         }

@@ -83,12 +83,29 @@ bool CsvReader::start()
     return true;
 }
 
+void CsvReader::flushRaw()
+{
+    if (!m_current || m_rawStart < 0)
+        return;
+    const qsizetype n = m_pos - m_rawStart;
+    if (n > 0) {
+        if (m_current->raw.size() + n <= CsvRecord::RawLimit)
+            m_current->raw.append(m_buffer.constData() + m_rawStart, n);
+        else
+            m_current->rawTruncated = true;
+    }
+    m_rawStart = m_pos;
+}
+
 bool CsvReader::fill()
 {
     if (m_eof)
         return false;
+    flushRaw();
     m_buffer.remove(0, m_pos);
     m_pos = 0;
+    if (m_rawStart >= 0)
+        m_rawStart = 0;
     while (m_buffer.isEmpty()) {
         QByteArray chunk = m_device->read(kChunkBytes);
         if (chunk.isEmpty()) {
@@ -141,16 +158,18 @@ bool CsvReader::next(CsvRecord *record)
 bool CsvReader::readRecord(CsvRecord *rec)
 {
     enum class State { FieldStart, Unquoted, Quoted, AfterQuote };
-    rec->fields.clear();
-    rec->raw.clear();
+    rec->fields.clear(); // keeps the list's capacity
+    rec->raw.truncate(0); // keeps the string's capacity
     rec->rawTruncated = false;
     rec->error.clear();
     rec->errorColumn = 0;
     rec->line = m_line;
+    m_current = rec;
+    m_rawStart = m_pos;
 
     const char16_t delim = m_format.delimiter.unicode();
     const bool quoting = !m_format.quote.isNull();
-    const char16_t quote = m_format.quote.unicode();
+    const char16_t quote = quoting ? m_format.quote.unicode() : char16_t(0xFFFE);
     const qint64 maxField = m_format.maxFieldChars;
 
     State state = State::FieldStart;
@@ -163,39 +182,68 @@ bool CsvReader::readRecord(CsvRecord *rec)
             rec->errorColumn = int(rec->fields.size()) + 1;
         }
     };
-    auto appendRaw = [rec](const QString &s) {
-        if (rec->raw.size() + s.size() <= CsvRecord::RawLimit)
-            rec->raw += s;
-        else
-            rec->rawTruncated = true;
+    auto tooLong = [&] {
+        fail(QStringLiteral("field %1 is longer than %2 characters").arg(rec->fields.size() + 1).arg(maxField));
     };
-    auto appendField = [&](char16_t c) {
-        if (field.size() < maxField)
-            field += QChar(c);
-        else
-            fail(QStringLiteral("field %1 is longer than %2 characters").arg(rec->fields.size() + 1).arg(maxField));
+    auto appendSpan = [&](const QChar *from, qsizetype n) {
+        if (field.size() + n <= maxField) {
+            field.append(from, n);
+        } else {
+            field.append(from, qMax<qsizetype>(0, maxField - field.size()));
+            tooLong();
+        }
+    };
+    auto finish = [&](qint64 endLine) {
+        flushRaw();
+        m_current = nullptr;
+        m_rawStart = -1;
+        rec->fields << field;
+        rec->endLine = endLine;
+        return true;
     };
 
-    char16_t c = 0;
     while (true) {
-        const qint64 lineBefore = m_line;
-        if (!getChar(&c)) {
-            if (!any)
+        // Fast path: copy runs of ordinary characters in one go.
+        if (state == State::Unquoted || state == State::Quoted) {
+            const QChar *d = m_buffer.constData();
+            const qsizetype n = m_buffer.size();
+            const qsizetype from = m_pos;
+            const char16_t stop = state == State::Unquoted ? delim : quote;
+            while (m_pos < n) {
+                const char16_t c = d[m_pos].unicode();
+                if (c == stop || c == u'\n' || c == u'\r' || c == 0 || c == TextDecoder::InvalidMarker)
+                    break;
+                ++m_pos;
+            }
+            if (m_pos > from) {
+                any = true;
+                appendSpan(d + from, m_pos - from);
+            }
+        }
+        if (m_pos >= m_buffer.size() && !fill()) {
+            if (!any) {
+                m_current = nullptr;
+                m_rawStart = -1;
                 return false;
+            }
             if (state == State::Quoted)
                 fail(QStringLiteral("unterminated quoted field: the quote opened on line %1 is never closed").arg(quoteLine));
-            rec->fields << field;
-            rec->endLine = m_line;
+            return finish(m_line);
+        }
+        const char16_t next = m_buffer.at(m_pos).unicode();
+        if ((next == u'\n' || next == u'\r') && state != State::Quoted) {
+            // End of the record: its raw text stops before the line break.
+            const qint64 endLine = m_line;
+            finish(endLine);
+            char16_t lineBreak = 0;
+            getChar(&lineBreak); // consumes CR, LF or CRLF
             return true;
         }
+        const qint64 lineBefore = m_line;
+        char16_t c = 0;
+        getChar(&c);
         any = true;
         const bool newline = c == u'\n' && m_line != lineBefore;
-        if (newline && state != State::Quoted) {
-            rec->fields << field;
-            rec->endLine = lineBefore;
-            return true;
-        }
-        appendRaw(newline ? m_lastNewline : QString(QChar(c)));
         if (c == 0) {
             fail(QStringLiteral("NUL byte in field %1").arg(rec->fields.size() + 1));
             continue;
@@ -208,13 +256,13 @@ bool CsvReader::readRecord(CsvRecord *rec)
         }
         switch (state) {
         case State::FieldStart:
-            if (quoting && c == quote) {
+            if (c == quote) {
                 state = State::Quoted;
                 quoteLine = m_line;
             } else if (c == delim) {
                 rec->fields << QString();
             } else {
-                appendField(c);
+                appendSpan(reinterpret_cast<const QChar *>(&c), 1);
                 state = State::Unquoted;
             }
             break;
@@ -224,22 +272,20 @@ bool CsvReader::readRecord(CsvRecord *rec)
                 field.clear();
                 state = State::FieldStart;
             } else {
-                appendField(c); // a quote inside an unquoted field is kept as text
+                appendSpan(reinterpret_cast<const QChar *>(&c), 1); // e.g. the first character after a refill
             }
             break;
         case State::Quoted:
-            if (c == quote) {
+            if (c == quote)
                 state = State::AfterQuote;
-            } else if (newline) {
-                for (QChar nc : m_lastNewline)
-                    appendField(nc.unicode());
-            } else {
-                appendField(c);
-            }
+            else if (newline)
+                appendSpan(m_lastNewline.constData(), m_lastNewline.size());
+            else
+                appendSpan(reinterpret_cast<const QChar *>(&c), 1);
             break;
         case State::AfterQuote:
             if (c == quote) {
-                appendField(c);
+                appendSpan(reinterpret_cast<const QChar *>(&c), 1);
                 state = State::Quoted;
             } else if (c == delim) {
                 rec->fields << field;
@@ -247,7 +293,7 @@ bool CsvReader::readRecord(CsvRecord *rec)
                 state = State::FieldStart;
             } else {
                 fail(QStringLiteral("text after the closing quote in field %1").arg(rec->fields.size() + 1));
-                appendField(c);
+                appendSpan(reinterpret_cast<const QChar *>(&c), 1);
                 state = State::Unquoted;
             }
             break;

@@ -64,6 +64,8 @@ private:
     bool readRecord(CsvRecord *record);
     // Next character with line ends folded to '\n'; false at the end of input.
     bool getChar(char16_t *ch);
+    // Moves the text of the current record consumed so far into its raw copy.
+    void flushRaw();
 
     CsvFormat m_format;
     std::unique_ptr<QIODevice> m_ownedDevice;
@@ -73,6 +75,8 @@ private:
     qsizetype m_pos = 0;
     bool m_eof = false;
     QString m_lastNewline; // the original form of the line break getChar() just folded
+    CsvRecord *m_current = nullptr; // record being read, for flushRaw()
+    qsizetype m_rawStart = -1;      // where its unflushed text starts in m_buffer
     qint64 m_line = 1;
     qint64 m_bytesRead = 0;
     qint64 m_totalBytes = -1;

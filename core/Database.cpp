@@ -40,6 +40,9 @@ DbError errorFromResult(const PGresult *r, PGconn *conn, const QString &context)
             e.server += QStringLiteral("\nDetail: ") + detail;
         if (!hint.isEmpty())
             e.server += QStringLiteral("\nHint: ") + hint;
+        const QString where = field(r, PG_DIAG_CONTEXT);
+        if (!where.isEmpty())
+            e.server += QStringLiteral("\nWhere: ") + where.left(500);
     }
     if (e.server.isEmpty() && conn)
         e.server = QString::fromUtf8(PQerrorMessage(conn)).trimmed();

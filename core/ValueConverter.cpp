@@ -8,6 +8,7 @@ ValueConverter::ValueConverter(Type type, const Options &options)
     : m_type(type)
     , m_options(options)
     , m_parser(options.dateTimeFormat)
+    , m_utcZone(!options.sourceZone.isValid() || options.sourceZone.id() == "UTC")
 {
 }
 
@@ -59,11 +60,52 @@ QString ValueConverter::typeName(Type t)
     return QString();
 }
 
+bool ValueConverter::isPlainNumber(QStringView s, bool decimalComma)
+{
+    // -12.5, 3, 0.25: digits with at most one decimal point, nothing to rewrite.
+    qsizetype i = (s.size() > 0 && s[0] == QLatin1Char('-')) ? 1 : 0;
+    if (i >= s.size())
+        return false;
+    int digits = 0;
+    bool dot = false;
+    for (; i < s.size(); ++i) {
+        const char16_t c = s[i].unicode();
+        if (c >= u'0' && c <= u'9')
+            ++digits;
+        else if (c == u'.' && !decimalComma && !dot)
+            dot = true;
+        else
+            return false;
+    }
+    return digits > 0 && s.back() != QLatin1Char('.');
+}
+
 bool ValueConverter::parseNumber(QStringView s, bool decimalComma, QString *out)
 {
     // Accepts 1234.5, -1,234.5, 1 234,5 (decimal comma), 1.234,5, 1e-3, +7.
     const QChar dec = decimalComma ? QLatin1Char(',') : QLatin1Char('.');
     const QChar group = decimalComma ? QLatin1Char('.') : QLatin1Char(',');
+    // Common case first: [-]digits[.digits] needs no rewriting.
+    {
+        qsizetype i = (s.size() > 0 && (s[0] == QLatin1Char('-') || s[0] == QLatin1Char('+'))) ? 1 : 0;
+        const qsizetype signEnd = i;
+        int digits = 0;
+        bool dot = false;
+        bool simple = i < s.size();
+        for (; i < s.size() && simple; ++i) {
+            const char16_t c = s[i].unicode();
+            if (c >= u'0' && c <= u'9')
+                ++digits;
+            else if (c == u'.' && !decimalComma && !dot)
+                dot = true;
+            else
+                simple = false;
+        }
+        if (simple && digits > 0) {
+            *out = (signEnd == 1 && s[0] == QLatin1Char('+')) ? s.mid(1).toString() : s.toString();
+            return true;
+        }
+    }
     out->clear();
     out->reserve(s.size());
     qsizetype i = 0;
@@ -137,6 +179,56 @@ bool ValueConverter::parseBool(QStringView s, bool *value)
     return false;
 }
 
+namespace {
+
+// "YYYY-MM-DD HH:MM:SS[.ffffff]" for an instant given as seconds since 1970 plus microseconds.
+QString formatUtc(qint64 secs, qint64 micro, bool withZone)
+{
+    qint64 days = secs / 86400;
+    qint64 rem = secs % 86400;
+    if (rem < 0) {
+        rem += 86400;
+        --days;
+    }
+    const QDate d = QDate::fromJulianDay(days + 2440588);
+    int y = d.year();
+    char16_t buf[40];
+    int n = 0;
+    auto put2 = [&](int v) {
+        buf[n++] = char16_t(u'0' + v / 10);
+        buf[n++] = char16_t(u'0' + v % 10);
+    };
+    if (y < 0 || y > 9999)
+        return QString(); // outside what we format; callers reject it
+    buf[n++] = char16_t(u'0' + y / 1000);
+    buf[n++] = char16_t(u'0' + (y / 100) % 10);
+    put2(y % 100);
+    buf[n++] = u'-';
+    put2(d.month());
+    buf[n++] = u'-';
+    put2(d.day());
+    buf[n++] = u' ';
+    put2(int(rem / 3600));
+    buf[n++] = u':';
+    put2(int(rem / 60 % 60));
+    buf[n++] = u':';
+    put2(int(rem % 60));
+    if (micro > 0) {
+        buf[n++] = u'.';
+        qint64 div = 100000;
+        for (int i = 0; i < 6; ++i, div /= 10)
+            buf[n++] = char16_t(u'0' + (micro / div) % 10);
+    }
+    if (withZone) {
+        buf[n++] = u'+';
+        buf[n++] = u'0';
+        buf[n++] = u'0';
+    }
+    return QString(reinterpret_cast<const QChar *>(buf), n);
+}
+
+} // namespace
+
 ValueConverter::Value ValueConverter::convertTime(QStringView cell) const
 {
     Value v;
@@ -163,16 +255,27 @@ ValueConverter::Value ValueConverter::convertTime(QStringView cell) const
             + fraction(wall.time().msec(), r.microsecond);
         return v;
     }
-    QDateTime utc;
-    qint64 micro = 0;
-    QString error;
-    if (!DateTimeParser::toUtc(r, m_options.sourceZone, m_options.overlap, &utc, &micro, &error)) {
-        v.ok = false;
-        v.error = error;
-        return v;
+    const QTime time = r.time.isValid() ? r.time : QTime(0, 0);
+    const qint64 wallSecs = (r.date.toJulianDay() - 2440588) * 86400 + time.msecsSinceStartOfDay() / 1000;
+    const qint64 micro = qint64(time.msec()) * 1000 + r.microsecond;
+    if (r.hasOffset || m_utcZone) {
+        // Fast path: plain arithmetic, no time zone database.
+        v.text = formatUtc(wallSecs - (r.hasOffset ? r.offsetSeconds : 0), micro, true);
+    } else {
+        QDateTime utc;
+        qint64 sub = 0;
+        QString error;
+        if (!DateTimeParser::toUtc(r, m_options.sourceZone, m_options.overlap, &utc, &sub, &error)) {
+            v.ok = false;
+            v.error = error;
+            return v;
+        }
+        v.text = formatUtc(utc.toSecsSinceEpoch(), micro, true);
     }
-    v.text = utc.date().toString(Qt::ISODate) + QLatin1Char(' ') + utc.time().toString(QStringLiteral("HH:mm:ss"))
-        + fraction(utc.time().msec(), micro) + QStringLiteral("+00");
+    if (v.text.isEmpty()) {
+        v.ok = false;
+        v.error = QStringLiteral("\"%1\" is outside the years 0–9999").arg(cell.toString());
+    }
     return v;
 }
 
@@ -181,7 +284,7 @@ ValueConverter::Value ValueConverter::convert(const QString &rawCell) const
     Value v;
     const QStringView cell = m_options.trim ? QStringView(rawCell).trimmed() : QStringView(rawCell);
     for (const QString &token : m_options.nullTokens) {
-        if (cell.compare(token, Qt::CaseInsensitive) == 0 && (m_type != Type::Text || !token.isEmpty() || cell.isEmpty())) {
+        if (token.size() == cell.size() && cell.compare(token, Qt::CaseInsensitive) == 0) {
             v.isNull = true;
             return v;
         }
@@ -189,11 +292,39 @@ ValueConverter::Value ValueConverter::convert(const QString &rawCell) const
     switch (m_type) {
     case Type::Text:
     case Type::Other:
-        v.text = m_options.trim ? cell.toString() : rawCell;
+        v.view = m_options.trim ? cell : QStringView(rawCell);
+        if (v.view.isNull())
+            v.view = QStringView(u"", 0);
         return v;
     case Type::SmallInt:
     case Type::Integer:
     case Type::BigInt: {
+        // Fast path: plain digits.
+        if (cell.size() > 0 && cell.size() <= 18) {
+            qsizetype i = (cell[0] == QLatin1Char('-') || cell[0] == QLatin1Char('+')) ? 1 : 0;
+            qint64 value = 0;
+            bool digits = i < cell.size();
+            for (; i < cell.size() && digits; ++i) {
+                const char16_t c = cell[i].unicode();
+                digits = c >= u'0' && c <= u'9';
+                value = value * 10 + (c - u'0');
+            }
+            if (digits) {
+                if (cell[0] == QLatin1Char('-'))
+                    value = -value;
+                const qint64 lo = m_type == Type::SmallInt ? -32768 : m_type == Type::Integer ? std::numeric_limits<qint32>::min() : std::numeric_limits<qint64>::min();
+                const qint64 hi = m_type == Type::SmallInt ? 32767 : m_type == Type::Integer ? std::numeric_limits<qint32>::max() : std::numeric_limits<qint64>::max();
+                if (value < lo || value > hi) {
+                    v.ok = false;
+                    v.error = QStringLiteral("%1 is out of range for %2").arg(cell.toString(), typeName(m_type));
+                } else if (cell[0] == QLatin1Char('+')) {
+                    v.text = QString::number(value);
+                } else {
+                    v.view = cell; // already what PostgreSQL reads
+                }
+                return v;
+            }
+        }
         QString n;
         bool ok = parseNumber(cell, m_options.decimalComma, &n);
         qint64 value = 0;
@@ -226,6 +357,10 @@ ValueConverter::Value ValueConverter::convert(const QString &rawCell) const
         const QString lower = cell.toString().toLower();
         if (m_type != Type::Numeric && (lower == QLatin1String("nan") || lower == QLatin1String("infinity") || lower == QLatin1String("-infinity"))) {
             v.text = lower;
+            return v;
+        }
+        if (isPlainNumber(cell, m_options.decimalComma)) {
+            v.view = cell;
             return v;
         }
         if (!parseNumber(cell, m_options.decimalComma, &v.text)) {

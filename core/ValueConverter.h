@@ -31,8 +31,13 @@ public:
     {
         bool ok = true;
         bool isNull = false;
-        QString text;  // what the server gets (valid when ok && !isNull)
-        QString error; // why not (when !ok)
+        QString text;      // what the server gets (valid when ok && !isNull) …
+        QStringView view;  // … or, when the cell needs no rewriting, a view of the cell itself
+        QString error;     // why not (when !ok)
+
+        // The converted text; valid while the cell it came from is.
+        QStringView textView() const { return view.isNull() ? QStringView(text) : view; }
+        QString toString() const { return view.isNull() ? text : view.toString(); }
     };
 
     ValueConverter() = default;
@@ -49,6 +54,7 @@ public:
     // Building blocks, public for tests and the sniffer.
     static bool parseNumber(QStringView text, bool decimalComma, QString *normalized);
     static bool parseBool(QStringView text, bool *value);
+    static bool isPlainNumber(QStringView text, bool decimalComma);
 
 private:
     Value convertTime(QStringView cell) const;
@@ -56,6 +62,7 @@ private:
     Type m_type = Type::Text;
     Options m_options;
     DateTimeParser m_parser;
+    bool m_utcZone = true;
 };
 
 } // namespace bfs

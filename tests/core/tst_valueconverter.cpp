@@ -128,14 +128,14 @@ void TestValueConverter::converts()
     const ValueConverter c(type, o);
     const ValueConverter::Value v = c.convert(input);
     if (expected.startsWith(QLatin1Char('!'))) {
-        QVERIFY2(!v.ok, qPrintable(v.text));
+        QVERIFY2(!v.ok, qPrintable(v.toString()));
         QVERIFY2(v.error.contains(expected.mid(1)), qPrintable(v.error));
     } else if (expected == QLatin1String("NULL")) {
         QVERIFY2(v.ok && v.isNull, qPrintable(v.error));
     } else {
         QVERIFY2(v.ok, qPrintable(v.error));
         QVERIFY(!v.isNull);
-        QCOMPARE(v.text, expected);
+        QCOMPARE(v.toString(), expected);
     }
 }
 
@@ -158,7 +158,7 @@ void TestValueConverter::userDefinedNullTokens()
     QVERIFY(c.convert(QStringLiteral("-")).isNull);
     QVERIFY(c.convert(QStringLiteral("#N/A")).isNull);
     QVERIFY(!c.convert(QStringLiteral("NULL")).ok); // not a token any more, and not a number
-    QCOMPARE(c.convert(QStringLiteral("-1")).text, QStringLiteral("-1"));
+    QCOMPARE(c.convert(QStringLiteral("-1")).toString(), QStringLiteral("-1"));
 }
 
 QTEST_GUILESS_MAIN(TestValueConverter)
