@@ -2,11 +2,16 @@
 
 #include "CliInspect.h"
 #include "ConnectionProfile.h"
+#include "BackfillEngine.h"
 #include "CsvLoader.h"
+#include "InspectionJson.h"
+#include "Journal.h"
+#include "TargetTable.h"
 #include "Database.h"
 #include "Terminal.h"
 
 #include <QCommandLineParser>
+#include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QJsonArray>
@@ -88,7 +93,158 @@ QJsonObject summaryJson(const CsvLoader::Summary &s)
     return o;
 }
 
+struct EngineOptions
+{
+    const QCommandLineOption &exportSql, &decompress, &direct, &leaveToPolicy, &lockTimeout, &journalDir, &json, &verbose;
+};
+
+int exitCodeFor(CsvLoader::Outcome outcome, qint64 rejected)
+{
+    switch (outcome) {
+    case CsvLoader::Outcome::Completed: return rejected > 0 ? ExitCode::Rejected : ExitCode::Ok;
+    case CsvLoader::Outcome::InputError: return ExitCode::Usage;
+    case CsvLoader::Outcome::ConnectionError: return ExitCode::Connection;
+    case CsvLoader::Outcome::ServerError: return ExitCode::Server;
+    case CsvLoader::Outcome::Cancelled: return ExitCode::Cancelled;
+    }
+    return ExitCode::Server;
+}
+
+int runEngine(Database &db, const CsvLoader::Options &load, const QCommandLineParser &parser, const EngineOptions &eo)
+{
+    BackfillEngine::Options options;
+    options.load = load;
+    options.planOnly = load.dryRun || parser.isSet(eo.exportSql);
+    options.overrides.forceDecompress = parser.isSet(eo.decompress);
+    options.overrides.forceDirect = parser.isSet(eo.direct);
+    options.overrides.leaveRecompressionToPolicy = parser.isSet(eo.leaveToPolicy);
+    if (parser.isSet(eo.lockTimeout))
+        options.overrides.lockTimeoutMs = parser.value(eo.lockTimeout).toInt();
+    options.journalDirectory = parser.value(eo.journalDir);
+
+    g_db = &db;
+    std::signal(SIGINT, onInterrupt);
+    std::signal(SIGTERM, onInterrupt);
+    BackfillEngine engine(options);
+    const bool verbose = parser.isSet(eo.verbose);
+    const BackfillEngine::Result r = engine.run(db, &g_cancel, BackfillEngine::ProgressFn(), [verbose](const QString &sql) {
+        if (verbose)
+            Terminal::err(sql.simplified());
+    });
+    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
+    g_db = nullptr;
+
+    if (parser.isSet(eo.exportSql) && r.planned) {
+        QFile f(parser.value(eo.exportSql));
+        if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
+            Terminal::err(QStringLiteral("cannot write %1: %2").arg(f.fileName(), f.errorString()));
+            return ExitCode::Usage;
+        }
+        f.write(BackfillEngine::exportSql(r.plan, r.load, load.csvPath).toUtf8());
+    }
+    if (parser.isSet(eo.json)) {
+        QJsonObject o = summaryJson(r.load);
+        o[QStringLiteral("outcome")] = summaryJson([&] { CsvLoader::Summary x = r.load; x.outcome = r.outcome; return x; }())
+                                           .value(QStringLiteral("outcome"));
+        o[QStringLiteral("message")] = r.message;
+        o[QStringLiteral("dry_run")] = options.planOnly;
+        o[QStringLiteral("timescaledb_version")] = r.plan.version.text;
+        QJsonArray chunks;
+        if (!r.chunks.isEmpty()) {
+            for (const auto &c : r.chunks) {
+                QJsonObject j;
+                j[QStringLiteral("name")] = c.name;
+                j[QStringLiteral("action")] = c.action;
+                j[QStringLiteral("rows")] = double(c.rows);
+                j[QStringLiteral("inserted")] = double(c.inserted);
+                j[QStringLiteral("compressed_before")] = c.compressedBefore;
+                j[QStringLiteral("compressed_after")] = c.compressedAfter;
+                chunks << j;
+            }
+        } else {
+            for (const auto &c : r.plan.chunks) {
+                QJsonObject j;
+                j[QStringLiteral("name")] = c.chunk.qualifiedName();
+                j[QStringLiteral("action")] = BackfillPlan::actionName(c.action);
+                j[QStringLiteral("rows")] = double(c.rows);
+                j[QStringLiteral("reason")] = c.reason;
+                j[QStringLiteral("compressed_before")] = c.chunk.isCompressed();
+                chunks << j;
+            }
+        }
+        o[QStringLiteral("chunks")] = chunks;
+        o[QStringLiteral("new_chunk_rows")] = double(r.plan.newChunkRows);
+        QJsonObject policy;
+        policy[QStringLiteral("job_id")] = r.policyJob ? QJsonValue(r.policyJob) : QJsonValue();
+        policy[QStringLiteral("paused")] = r.policyPaused;
+        policy[QStringLiteral("restored")] = r.policyRestored;
+        policy[QStringLiteral("reason")] = r.plan.policyReason;
+        o[QStringLiteral("policy")] = policy;
+        QJsonObject seconds;
+        seconds[QStringLiteral("stage")] = r.secondsStage;
+        seconds[QStringLiteral("plan")] = r.secondsPlan;
+        seconds[QStringLiteral("move")] = r.secondsMove;
+        seconds[QStringLiteral("recompress")] = r.secondsRecompress;
+        o[QStringLiteral("seconds")] = seconds;
+        if (r.load.rowsExisting >= 0 || r.plan.summary.existingRows >= 0)
+            o[QStringLiteral("rows_existing")] = double(r.plan.summary.existingRows);
+        if (!r.plan.blockers.isEmpty())
+            o[QStringLiteral("blockers")] = QJsonArray::fromStringList(r.plan.blockers);
+        if (r.error.isError())
+            o[QStringLiteral("error")] = InspectionJson::toJson(r.error);
+        Terminal::out(QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Indented)));
+    } else {
+        if (r.planned && options.planOnly)
+            Terminal::out(r.plan.toText());
+        if (r.outcome == CsvLoader::Outcome::Completed)
+            Terminal::out(r.message);
+        else
+            Terminal::err(r.message + (r.error.server.isEmpty() ? QString() : QStringLiteral("\nServer: ") + r.error.server));
+        if (r.load.rowsRejected > 0 && !r.load.rejectsPath.isEmpty())
+            Terminal::out(QStringLiteral("Rejected rows: %1").arg(r.load.rejectsPath));
+    }
+    return exitCodeFor(r.outcome, r.load.rowsRejected);
+}
+
 } // namespace
+
+int runRecover(const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("Finish interrupted backfills: recompress chunks, resume policies."));
+    parser.addHelpOption();
+    const QCommandLineOption db(QStringLiteral("db"), QStringLiteral("libpq connection string or postgresql:// URI."), QStringLiteral("CONNINFO"));
+    const QCommandLineOption journalDir(QStringLiteral("journal-dir"), QStringLiteral("Folder of the backfill journals."), QStringLiteral("DIR"));
+    parser.addOptions({db, journalDir});
+    if (!parser.parse(arguments) || !parser.isSet(db)) {
+        Terminal::err(QStringLiteral("backfill-studio-cli recover: %1").arg(parser.errorText().isEmpty() ? QStringLiteral("--db CONNINFO is required") : parser.errorText()));
+        return ExitCode::Usage;
+    }
+    ConnectionProfile profile;
+    QString parseError;
+    if (!ConnectionProfile::fromConnInfo(parser.value(db), &profile, &parseError)) {
+        Terminal::err(QStringLiteral("backfill-studio-cli recover: invalid --db: %1").arg(parseError));
+        return ExitCode::Usage;
+    }
+    Database database(profile);
+    DbError error;
+    if (!database.open(&error)) {
+        Terminal::err(error.toString());
+        return ExitCode::Connection;
+    }
+    QStringList actions;
+    const bool ok = BackfillEngine::recover(database, parser.value(journalDir), &actions, &error);
+    for (const QString &a : actions)
+        Terminal::out(a);
+    if (actions.isEmpty())
+        Terminal::out(QStringLiteral("No interrupted backfill to recover for this server."));
+    if (!ok) {
+        Terminal::err(error.toString());
+        return ExitCode::Server;
+    }
+    return ExitCode::Ok;
+}
 
 int runBackfill(const QStringList &arguments)
 {
@@ -113,10 +269,17 @@ int runBackfill(const QStringList &arguments)
     const QCommandLineOption rejectsFile(QStringLiteral("rejects"), QStringLiteral("Write rejected rows with line, column and reason to FILE."), QStringLiteral("FILE"));
     const QCommandLineOption maxRejects(QStringLiteral("max-rejects"), QStringLiteral("Stop when more than N rows are rejected (0: at the first; default: no limit)."), QStringLiteral("N"));
     const QCommandLineOption dryRun(QStringLiteral("dry-run"), QStringLiteral("Read, convert and count rows that already exist; change nothing."));
-    const QCommandLineOption exportSql(QStringLiteral("export-sql"), QStringLiteral("Write the equivalent SQL script (needs the backfill planner)."), QStringLiteral("FILE"));
+    const QCommandLineOption exportSql(QStringLiteral("export-sql"), QStringLiteral("Hypertables: write the plan as a commented psql script and change nothing."), QStringLiteral("FILE"));
+    const QCommandLineOption decompress(QStringLiteral("decompress"), QStringLiteral("Hypertables: decompress every touched compressed chunk instead of inserting directly."));
+    const QCommandLineOption direct(QStringLiteral("direct"), QStringLiteral("Hypertables: insert directly wherever the server version allows it, even for large batches."));
+    const QCommandLineOption leaveToPolicy(QStringLiteral("leave-recompression-to-policy"), QStringLiteral("Hypertables: do not recompress at the end; the policy will."));
+    const QCommandLineOption lockTimeout(QStringLiteral("lock-timeout"), QStringLiteral("Hypertables: milliseconds to wait for a chunk lock (default 5000)."), QStringLiteral("MS"));
+    const QCommandLineOption journalDir(QStringLiteral("journal-dir"), QStringLiteral("Folder of the backfill journals (default: the application data folder)."), QStringLiteral("DIR"));
+    const QCommandLineOption verbose(QStringLiteral("verbose"), QStringLiteral("Hypertables: print every SQL statement to standard error as it runs."));
     const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("Print one JSON object at the end."));
     parser.addOptions({db, table, csv, delimiter, encoding, noHeader, skipLines, nullToken, decimalComma, map, format,
-                       timezone, dstOverlap, onConflict, upload, rejectsFile, maxRejects, dryRun, exportSql, json});
+                       timezone, dstOverlap, onConflict, upload, rejectsFile, maxRejects, dryRun, exportSql, json,
+                       decompress, direct, leaveToPolicy, lockTimeout, journalDir, verbose});
     auto usage = [](const QString &message) {
         Terminal::err(QStringLiteral("backfill-studio-cli backfill: %1").arg(message));
         return ExitCode::Usage;
@@ -130,8 +293,8 @@ int runBackfill(const QStringList &arguments)
     for (const QCommandLineOption *required : {&db, &table, &csv})
         if (!parser.isSet(*required))
             return usage(QStringLiteral("--%1 is required").arg(required->names().first()));
-    if (parser.isSet(exportSql))
-        return usage(QStringLiteral("--export-sql is not available yet: it comes with the backfill planner"));
+    if (parser.isSet(decompress) && parser.isSet(direct))
+        return usage(QStringLiteral("--decompress and --direct exclude each other"));
 
     CsvLoader::Options o;
     o.csvPath = parser.value(csv);
@@ -225,6 +388,18 @@ int runBackfill(const QStringList &arguments)
         Terminal::err(error.toString());
         return ExitCode::Connection;
     }
+
+    // A hypertable gets the chunk-aware engine; a plain table the straight load.
+    TargetTable target;
+    DbError targetError;
+    if (!TargetTable::load(*database, o.table, &target, &targetError)) {
+        Terminal::err(targetError.message);
+        return targetError.kind == DbError::Kind::Unreachable ? ExitCode::Connection : ExitCode::Usage;
+    }
+    if (target.isHypertable)
+        return runEngine(*database, o, parser, {exportSql, decompress, direct, leaveToPolicy, lockTimeout, journalDir, json, verbose});
+    if (parser.isSet(exportSql))
+        return usage(QStringLiteral("--export-sql needs a hypertable; %1 is a plain table").arg(target.displayName()));
 
     g_db = database.get();
     std::signal(SIGINT, onInterrupt);

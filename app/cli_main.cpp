@@ -15,6 +15,7 @@ QString usage()
         "Commands:\n"
         "  inspect --db CONNINFO [--table NAME] [--json]   show server, TimescaleDB, hypertables and chunks\n"
         "  backfill --db CONNINFO --table NAME --csv FILE [...]   load a CSV file (backfill --help lists the options)\n"
+        "  recover --db CONNINFO [--journal-dir DIR]   finish interrupted backfills (recompress, resume policies)\n"
         "\n"
         "Options:\n"
         "  --version   print the version\n"
@@ -52,6 +53,8 @@ int main(int argc, char *argv[])
         return runInspect(args);
     if (command == QLatin1String("backfill"))
         return runBackfill(args);
+    if (command == QLatin1String("recover"))
+        return runRecover(args);
     Terminal::err(QStringLiteral("backfill-studio-cli: unknown command \"%1\"\n\n%2").arg(command, usage()));
     return ExitCode::Usage;
 }

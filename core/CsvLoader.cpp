@@ -74,6 +74,33 @@ CsvLoader::Summary fail(CsvLoader::Summary s, CsvLoader::Outcome outcome, const 
 
 } // namespace
 
+QString CsvLoader::insertStatement(const InsertSpec &spec)
+{
+    const QString cols = spec.targetColumns.join(QStringLiteral(", "));
+    const QString src = spec.stageColumns.join(QStringLiteral(", "));
+    const QString where = spec.where.isEmpty() ? QString() : QStringLiteral(" WHERE ") + spec.where;
+    switch (spec.conflict) {
+    case Conflict::Error:
+        return QStringLiteral("INSERT INTO %1 (%2) SELECT %3 FROM %4%5 ORDER BY bfs_line").arg(spec.target, cols, src, spec.stage, where);
+    case Conflict::Skip:
+        return QStringLiteral("INSERT INTO %1 (%2) SELECT %3 FROM %4%5 ORDER BY bfs_line ON CONFLICT DO NOTHING")
+            .arg(spec.target, cols, src, spec.stage, where);
+    case Conflict::Update: {
+        QStringList updates;
+        for (const QString &c : spec.targetColumns)
+            if (!spec.keyTargetColumns.contains(c))
+                updates << QStringLiteral("%1 = EXCLUDED.%1").arg(c);
+        // The last row of the file wins when the file repeats a key.
+        return QStringLiteral("INSERT INTO %1 (%2) SELECT %3 FROM (SELECT DISTINCT ON (%4) * FROM %5%6 ORDER BY %4, bfs_line DESC) d "
+                              "ORDER BY bfs_line ON CONFLICT (%7) DO %8")
+            .arg(spec.target, cols, src, spec.keyStageColumns.join(QStringLiteral(", ")), spec.stage, where,
+                 spec.keyTargetColumns.join(QStringLiteral(", ")),
+                 updates.isEmpty() ? QStringLiteral("NOTHING") : QStringLiteral("UPDATE SET ") + updates.join(QStringLiteral(", ")));
+    }
+    }
+    return QString();
+}
+
 CsvLoader::CsvLoader(Options options)
     : m_options(std::move(options))
 {
@@ -309,10 +336,11 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
     // With conflicts as errors, COPY can stream straight into the target inside the
     // transaction (a failure rolls everything back); skip/update and dry runs need the
     // staging table to compare keys first.
-    const bool direct = method == Upload::Copy && o.conflict == Conflict::Error && !o.dryRun;
+    const bool direct = method == Upload::Copy && o.conflict == Conflict::Error && !o.dryRun && !o.stageOnly;
     if (!db.execScript(direct ? QStringLiteral("BEGIN")
-                              : QStringLiteral("BEGIN; CREATE TEMP TABLE %1 (%2) ON COMMIT DROP")
-                                    .arg(stage, stageColumns.join(QStringLiteral(", "))),
+                              : QStringLiteral("BEGIN; CREATE TEMP TABLE %1 (%2)%3")
+                                    .arg(stage, stageColumns.join(QStringLiteral(", ")),
+                                         o.stageOnly ? QString() : QStringLiteral(" ON COMMIT DROP")),
                        &dbError, QStringLiteral("create the staging table")))
         return serverFailure(dbError);
     const QString target = db.qualifiedName(table.schema, table.name);
@@ -463,6 +491,14 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
     }
     reportProgress(QStringLiteral("insert"));
     const qint64 staged = s.rowsRead - s.rowsRejected;
+    s.conflictKey = conflictKey;
+    if (o.stageOnly) {
+        if (!db.execScript(QStringLiteral("COMMIT"), &dbError, QStringLiteral("commit the staged rows")))
+            return serverFailure(dbError);
+        s.stageTable = stage;
+        s.message = QStringLiteral("%1 rows staged, %2 rejected.").arg(staged).arg(s.rowsRejected);
+        return s;
+    }
 
     // 7. Staging → target.
     timer.restart();
@@ -496,36 +532,19 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
         return s;
     }
 
-    QString sql;
-    switch (o.conflict) {
-    case Conflict::Error:
-        sql = QStringLiteral("INSERT INTO %1 (%2) SELECT %3 FROM %4 ORDER BY bfs_line")
-                  .arg(target, targetNames.join(QStringLiteral(", ")), stageNames.join(QStringLiteral(", ")), stage);
-        break;
-    case Conflict::Skip:
-        sql = QStringLiteral("INSERT INTO %1 (%2) SELECT %3 FROM %4 ORDER BY bfs_line ON CONFLICT DO NOTHING")
-                  .arg(target, targetNames.join(QStringLiteral(", ")), stageNames.join(QStringLiteral(", ")), stage);
-        break;
-    case Conflict::Update: {
-        QStringList keyStage, keyTarget, updates;
-        for (int i = 0; i < mappedColumns.size(); ++i) {
-            const QString &name = mappedColumns.at(i)->name;
-            if (conflictKey.contains(name)) {
-                keyStage << stageNames.at(i);
-                keyTarget << db.quoteIdentifier(name);
-            } else {
-                updates << QStringLiteral("%1 = EXCLUDED.%1").arg(db.quoteIdentifier(name));
-            }
+    InsertSpec spec;
+    spec.target = target;
+    spec.targetColumns = targetNames;
+    spec.stage = stage;
+    spec.stageColumns = stageNames;
+    spec.conflict = o.conflict;
+    for (int i = 0; i < mappedColumns.size(); ++i) {
+        if (conflictKey.contains(mappedColumns.at(i)->name)) {
+            spec.keyStageColumns << stageNames.at(i);
+            spec.keyTargetColumns << targetNames.at(i);
         }
-        // The last row of the file wins when the file repeats a key.
-        sql = QStringLiteral("INSERT INTO %1 (%2) SELECT %3 FROM (SELECT DISTINCT ON (%4) * FROM %5 ORDER BY %4, bfs_line DESC) d "
-                             "ORDER BY bfs_line ON CONFLICT (%6) DO %7")
-                  .arg(target, targetNames.join(QStringLiteral(", ")), stageNames.join(QStringLiteral(", ")),
-                       keyStage.join(QStringLiteral(", ")), stage, keyTarget.join(QStringLiteral(", ")),
-                       updates.isEmpty() ? QStringLiteral("NOTHING") : QStringLiteral("UPDATE SET ") + updates.join(QStringLiteral(", ")));
-        break;
     }
-    }
+    const QString sql = insertStatement(spec);
     if (!db.exec(sql, &r, &dbError, QStringLiteral("insert the staged rows into %1").arg(s.target))) {
         if (dbError.sqlState == QLatin1String("23505"))
         {

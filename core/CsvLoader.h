@@ -50,7 +50,24 @@ public:
         qint64 maxRejects = -1; // -1 allow all, 0 stop at the first, N allow up to N
         bool dryRun = false;
         qint64 maxFieldChars = 1 << 20;
+        // Only read, convert and stage: the staging table (a session temp table with
+        // bfs_line and c0, c1 … in mapping order) is committed and kept for the caller.
+        bool stageOnly = false;
     };
+
+    // INSERT … SELECT from staged rows with the conflict handling of the mode.
+    struct InsertSpec
+    {
+        QString target;               // quoted, qualified
+        QStringList targetColumns;    // quoted
+        QString stage;                // staging table
+        QStringList stageColumns;     // c0, c1 …
+        Conflict conflict = Conflict::Error;
+        QStringList keyStageColumns;  // for Update: the conflict key, staged names …
+        QStringList keyTargetColumns; // … and quoted target names
+        QString where;                // optional filter on the staged rows
+    };
+    static QString insertStatement(const InsertSpec &spec);
 
     struct Progress
     {
@@ -91,6 +108,8 @@ public:
         QStringList ignoredColumns;
         QString rejectsPath;
         bool dryRun = false;
+        QString stageTable; // stageOnly: where the rows are
+        QStringList conflictKey; // the unique key used for Update (table column names)
 
         bool accountedFor() const { return rowsLoaded + rowsDuplicate + rowsRejected == rowsRead; }
     };

@@ -1,0 +1,89 @@
+#pragma once
+
+#include "BackfillPlan.h"
+#include "BackfillPlanner.h"
+#include "CsvLoader.h"
+#include "DbError.h"
+#include "backfill_core_export.h"
+
+#include <QJsonObject>
+
+#include <atomic>
+#include <functional>
+
+namespace bfs {
+
+class Database;
+
+// The backfill procedure on a hypertable: inspect, stage the CSV, plan each chunk,
+// pause the compression policy, move the rows chunk by chunk (one transaction each),
+// recompress, resume the policy, refresh continuous aggregates — writing a journal
+// before every state change, and restoring the policy and compression in every outcome.
+class BACKFILL_CORE_EXPORT BackfillEngine
+{
+public:
+    struct Options
+    {
+        CsvLoader::Options load;
+        BackfillPlan::Overrides overrides;
+        QString journalDirectory; // empty: Journal::defaultDirectory()
+        bool planOnly = false;    // --dry-run: stage, plan, count, change nothing
+    };
+
+    struct ChunkResult
+    {
+        QString name;
+        QString action;
+        qint64 rows = 0;     // staged rows for this chunk
+        qint64 inserted = 0; // rows the INSERT wrote
+        bool compressedBefore = false;
+        bool compressedAfter = false;
+    };
+
+    struct Result
+    {
+        CsvLoader::Outcome outcome = CsvLoader::Outcome::Completed;
+        QString message;
+        DbError error;
+        CsvLoader::Summary load; // reading, conversion and row accounting
+        BackfillPlan plan;
+        bool planned = false;
+        QList<ChunkResult> chunks;
+        qint64 newChunkRows = 0;
+        int policyJob = 0;
+        bool policyPaused = false;
+        bool policyRestored = false;
+        double secondsStage = 0, secondsPlan = 0, secondsMove = 0, secondsRecompress = 0;
+        QString journalPath;
+        QStringList statements; // every SQL statement run (no secrets)
+    };
+
+    struct Progress
+    {
+        QString phase;   // "stage", "plan", "move", "recompress", "finish"
+        int chunk = 0;   // 1-based chunk being worked on
+        int chunks = 0;
+        qint64 rowsMoved = 0;
+        qint64 rowsTotal = 0;
+        QString chunkName;
+    };
+
+    using ProgressFn = std::function<void(const Progress &)>;
+    using LogFn = std::function<void(const QString &sql)>;
+
+    explicit BackfillEngine(Options options);
+    Result run(Database &db, const std::atomic<bool> *cancel = nullptr, const ProgressFn &progress = ProgressFn(),
+               const LogFn &log = LogFn());
+
+    // Finishes unfinished journals for the server `db` is connected to: recompresses chunks
+    // left decompressed or partial, restores the policy. Returns what it did, one line each.
+    static bool recover(Database &db, const QString &journalDirectory, QStringList *actions, DbError *error);
+
+    // The plan as a commented psql script doing the same.
+    static QString exportSql(const BackfillPlan &plan, const CsvLoader::Summary &load, const QString &csvPath);
+
+private:
+    Options m_options;
+};
+
+} // namespace bfs

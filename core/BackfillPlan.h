@@ -1,0 +1,92 @@
+#pragma once
+
+#include "CsvLoader.h"
+#include "ServerModel.h"
+#include "TimescaleVersion.h"
+#include "backfill_core_export.h"
+
+#include <QDateTime>
+#include <QList>
+#include <QStringList>
+
+namespace bfs {
+
+// What the staged rows look like, measured on the server before anything changes.
+struct BACKFILL_CORE_EXPORT StageSummary
+{
+    struct ChunkRows
+    {
+        QString schema;
+        QString name;
+        qint64 rows = 0;     // staged rows whose time falls in this chunk's range
+        qint64 existing = -1; // of them, rows whose unique key already exists (-1: no key)
+    };
+    qint64 stagedRows = 0;
+    QDateTime minTime; // time columns (UTC)
+    QDateTime maxTime;
+    qint64 minInteger = 0; // integer time columns
+    qint64 maxInteger = 0;
+    bool integerTime = false;
+    QList<ChunkRows> chunks;     // existing chunks the rows fall into
+    qint64 rowsOutsideChunks = 0; // rows that will create new chunks
+    qint64 existingRows = -1;     // dry-run count under the unique key (-1: no unique key)
+};
+
+// A backfill explained before it runs: one action per touched chunk, and every other
+// decision, each with the sentence that justifies it.
+struct BACKFILL_CORE_EXPORT BackfillPlan
+{
+    enum class Action { DirectInsert, DecompressInsertRecompress, NewChunk, Blocked };
+
+    struct ChunkStep
+    {
+        ChunkInfo chunk;
+        qint64 rows = 0;
+        Action action = Action::DirectInsert;
+        QString reason;
+        bool recompress = false; // compress again when the run ends
+    };
+
+    struct Overrides
+    {
+        bool forceDecompress = false;  // decompress every touched compressed chunk
+        bool forceDirect = false;      // insert directly wherever the version allows it
+        bool leaveRecompressionToPolicy = false;
+        qint64 largeBatchRows = 100000; // at or above: decompress once instead of inserting directly
+        int lockTimeoutMs = 5000;
+    };
+
+    QString target;         // schema.name
+    QString timeColumn;
+    TimescaleVersion version;
+    CsvLoader::Conflict conflict = CsvLoader::Conflict::Error;
+    QString conflictReason;
+    QList<ChunkStep> chunks;
+    qint64 newChunkRows = 0;
+    QString newChunkReason;
+    bool hasPolicy = false;
+    PolicyJob policy;
+    bool pausePolicy = false;
+    QString policyReason;
+    QStringList sessionSettings; // statements, e.g. SET lock_timeout = '5s'
+    QStringList sessionReasons;
+    bool setDecompressionLimit = false; // SET LOCAL max_tuples_decompressed_per_dml_transaction = 0
+    bool recompressNow = true;
+    QString recompressReason;
+    bool useRecompressProcedure = false; // before 2.14: CALL recompress_chunk for partial chunks
+    bool compressNewChunks = false;       // new chunks older than the policy's compress_after
+    QString compressAfter;
+    QStringList continuousAggregates;
+    QString caggReason;
+    QStringList blockers; // why the plan cannot run; empty = runnable
+    StageSummary summary;
+
+    bool runnable() const { return blockers.isEmpty(); }
+    int count(Action a) const;
+    static QString actionName(Action a);
+    QString toText() const;
+};
+
+} // namespace bfs
+
+Q_DECLARE_METATYPE(bfs::BackfillPlan)

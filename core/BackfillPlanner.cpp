@@ -1,0 +1,280 @@
+#include "BackfillPlanner.h"
+
+namespace bfs {
+
+namespace {
+
+bool inWindow(const TimescaleVersion &v, int a1, int a2, int a3, int b1, int b2, int b3)
+{
+    // [a, b): at least a and below b
+    return v.atLeast(a1, a2, a3) && !v.atLeast(b1, b2, b3);
+}
+
+QString rangeText(const ChunkInfo &c)
+{
+    if (c.integerRange)
+        return QStringLiteral("[%1, %2)").arg(c.rangeStartInteger).arg(c.rangeEndInteger);
+    return QStringLiteral("[%1, %2)").arg(c.rangeStart.toString(Qt::ISODate), c.rangeEnd.toString(Qt::ISODate));
+}
+
+} // namespace
+
+bool BackfillPlanner::directInsertAllowed(const TimescaleVersion &v, const QList<UniqueKey> &keys,
+                                          CsvLoader::Conflict conflict, bool dmlDecompressionEnabled, QString *reason)
+{
+    const QString ver = v.toString();
+    if (!v.atLeast(2, 3)) {
+        *reason = QStringLiteral("TimescaleDB %1 rejects INSERT into compressed chunks (allowed from 2.3)").arg(ver);
+        return false;
+    }
+    if (!v.atLeast(2, 11)) {
+        if (!keys.isEmpty()) {
+            *reason = QStringLiteral("TimescaleDB %1 rejects INSERT into a compressed chunk that has a primary or unique "
+                                     "constraint (SQLSTATE 0A000; allowed from 2.11)").arg(ver);
+            return false;
+        }
+        *reason = v.atLeast(2, 10)
+            ? QStringLiteral("TimescaleDB %1 accepts INSERT into compressed chunks without unique constraints; the rows "
+                             "land in the chunk's uncompressed part").arg(ver)
+            : QStringLiteral("TimescaleDB %1 accepts INSERT into compressed chunks without unique constraints; the rows "
+                             "are compressed into the chunk").arg(ver);
+        return true;
+    }
+    if (!dmlDecompressionEnabled) {
+        *reason = QStringLiteral("timescaledb.enable_dml_decompression is off on this server, so DML on compressed chunks fails");
+        return false;
+    }
+    if (keys.isEmpty()) {
+        *reason = QStringLiteral("TimescaleDB %1 inserts into compressed chunks directly").arg(ver);
+        return true;
+    }
+    for (const UniqueKey &k : keys) {
+        if (k.hasExpression && inWindow(v, 2, 11, 0, 2, 13, 1)) {
+            *reason = QStringLiteral("unique expression index %1 is not enforced on compressed chunks in TimescaleDB "
+                                     "2.11.0–2.13.0 (this server: %2; fixed in 2.13.1)").arg(k.name, ver);
+            return false;
+        }
+    }
+    if (keys.size() > 1 && !v.atLeast(2, 15, 3)) {
+        *reason = QStringLiteral("the hypertable has %1 unique indexes, which compressed INSERT mishandles before "
+                                 "TimescaleDB 2.15.3 (this server: %2)").arg(keys.size()).arg(ver);
+        return false;
+    }
+    if (conflict == CsvLoader::Conflict::Skip && inWindow(v, 2, 16, 0, 2, 18, 1)) {
+        *reason = QStringLiteral("multi-row INSERT … ON CONFLICT DO NOTHING drops every row after the first conflict on "
+                                 "compressed chunks in TimescaleDB 2.16.0–2.18.0 (this server: %1; fixed in 2.18.1)").arg(ver);
+        return false;
+    }
+    QString extra;
+    if (v.atLeast(2, 16) && conflict != CsvLoader::Conflict::Update)
+        extra = QStringLiteral("; from 2.16 such an insert decompresses nothing");
+    else if (conflict == CsvLoader::Conflict::Update)
+        extra = QStringLiteral("; DO UPDATE decompresses only the batches it matches");
+    *reason = QStringLiteral("TimescaleDB %1 inserts into compressed chunks directly, unique constraints included "
+                             "(allowed from 2.11)%2").arg(ver, extra);
+    return true;
+}
+
+BackfillPlan BackfillPlanner::plan(const Input &in)
+{
+    BackfillPlan p;
+    const HypertableInfo &ht = in.hypertable;
+    const BackfillPlan::Overrides &o = in.overrides;
+    p.target = ht.qualifiedName();
+    p.version = in.version;
+    p.conflict = in.conflict;
+    p.summary = in.summary;
+    if (const DimensionInfo *t = ht.timeDimension())
+        p.timeColumn = t->column;
+
+    // Conflict handling.
+    if (ht.uniqueKeys.isEmpty()) {
+        p.conflictReason = QStringLiteral("%1 has no primary key or unique constraint: every row is inserted, "
+                                          "duplicates cannot be detected").arg(p.target);
+    } else {
+        const QString key = ht.uniqueKeys.first().columns.join(QStringLiteral(", "));
+        switch (in.conflict) {
+        case CsvLoader::Conflict::Error:
+            p.conflictReason = QStringLiteral("a row whose (%1) already exists stops the run; the chunk being written is "
+                                              "rolled back and the hypertable restored").arg(key);
+            break;
+        case CsvLoader::Conflict::Skip:
+            p.conflictReason = QStringLiteral("rows whose (%1) already exists are skipped (ON CONFLICT DO NOTHING) and "
+                                              "counted as duplicates").arg(key);
+            break;
+        case CsvLoader::Conflict::Update:
+            p.conflictReason = QStringLiteral("rows whose (%1) already exists update the other columns (ON CONFLICT DO "
+                                              "UPDATE); key columns are never changed").arg(key);
+            break;
+        }
+    }
+
+    // Blockers: checked before anything changes.
+    if (in.license == QLatin1String("apache") && ht.compressedChunkCount() > 0)
+        p.blockers << QStringLiteral("the server runs the Apache-licensed edition of TimescaleDB, whose compression "
+                                     "functions are not available");
+    if (!in.ownsHypertable)
+        p.blockers << QStringLiteral("role %1 does not own %2 (owner: %3): decompress_chunk and compress_chunk need the "
+                                     "owner's privileges (SQLSTATE 42501)")
+                          .arg(in.currentUser, p.target, ht.owner);
+
+    // Per chunk.
+    bool anyDirectOnCompressed = false;
+    for (const StageSummary::ChunkRows &cr : in.summary.chunks) {
+        if (cr.rows <= 0)
+            continue;
+        const ChunkInfo *chunk = nullptr;
+        for (const ChunkInfo &c : ht.chunks)
+            if (c.schema == cr.schema && c.name == cr.name)
+                chunk = &c;
+        if (!chunk)
+            continue;
+        BackfillPlan::ChunkStep step;
+        step.chunk = *chunk;
+        step.rows = cr.rows;
+        const QString where = QStringLiteral("%1 %2").arg(chunk->name, rangeText(*chunk));
+        if (chunk->state == ChunkInfo::State::Frozen) {
+            step.action = BackfillPlan::Action::Blocked;
+            step.reason = QStringLiteral("%1 is frozen: TimescaleDB rejects any change to it").arg(where);
+            p.blockers << step.reason;
+        } else if (chunk->state == ChunkInfo::State::Uncompressed) {
+            step.action = BackfillPlan::Action::DirectInsert;
+            step.reason = QStringLiteral("%1 is not compressed: plain INSERT").arg(where);
+        } else {
+            QString why;
+            const bool allowed = directInsertAllowed(in.version, ht.uniqueKeys, in.conflict, in.dmlDecompressionEnabled, &why);
+            if (o.forceDecompress) {
+                step.action = BackfillPlan::Action::DecompressInsertRecompress;
+                step.reason = QStringLiteral("%1: decompressed because you asked for it").arg(where);
+            } else if (!allowed) {
+                step.action = BackfillPlan::Action::DecompressInsertRecompress;
+                step.reason = QStringLiteral("%1 is %2: decompress → insert → recompress, because %3")
+                                  .arg(where, ChunkInfo::stateName(chunk->state), why);
+            } else if (cr.rows >= o.largeBatchRows && !o.forceDirect) {
+                step.action = BackfillPlan::Action::DecompressInsertRecompress;
+                step.reason = QStringLiteral("%1 receives %2 rows (at least %3): decompressing it once and compressing it "
+                                             "again is faster than inserting into compressed batches")
+                                  .arg(where).arg(cr.rows).arg(o.largeBatchRows);
+            } else {
+                step.action = BackfillPlan::Action::DirectInsert;
+                step.reason = QStringLiteral("%1 is %2: insert directly, because %3").arg(where, ChunkInfo::stateName(chunk->state), why);
+                anyDirectOnCompressed = true;
+            }
+            step.recompress = true;
+        }
+        p.chunks << step;
+    }
+    p.newChunkRows = in.summary.rowsOutsideChunks;
+    if (p.newChunkRows > 0)
+        p.newChunkReason = QStringLiteral("%1 rows fall outside every existing chunk: TimescaleDB creates new, uncompressed "
+                                          "chunks for them").arg(p.newChunkRows);
+
+    // The compression policy.
+    if (const PolicyJob *job = ht.compressionPolicy()) {
+        p.hasPolicy = true;
+        p.policy = *job;
+        p.compressAfter = job->compressAfter;
+        if (!job->scheduled) {
+            p.pausePolicy = false;
+            p.policyReason = QStringLiteral("compression policy job %1 is already paused; it is left as it is").arg(job->jobId);
+        } else {
+            p.pausePolicy = true;
+            p.policyReason = QStringLiteral("compression policy job %1 is paused (alter_job … scheduled => false) so it cannot "
+                                            "compress a chunk while rows are moved, and scheduled again in every outcome")
+                                 .arg(job->jobId);
+            if (!in.memberOfJobOwner)
+                p.blockers << QStringLiteral("role %1 is not a member of %2, which owns compression policy job %3: alter_job "
+                                             "needs that membership")
+                                  .arg(in.currentUser, job->owner)
+                                  .arg(job->jobId);
+        }
+    } else {
+        p.policyReason = QStringLiteral("%1 has no compression policy: nothing to pause").arg(p.target);
+    }
+
+    // Session settings.
+    p.sessionSettings << QStringLiteral("SET lock_timeout = '%1ms'").arg(o.lockTimeoutMs);
+    p.sessionReasons << QStringLiteral("lock_timeout %1 ms: a chunk locked by another session fails fast and is named, "
+                                       "instead of queueing behind it").arg(o.lockTimeoutMs);
+    if (anyDirectOnCompressed && in.version.atLeast(2, 14)) {
+        p.setDecompressionLimit = true;
+        p.sessionReasons << QStringLiteral("timescaledb.max_tuples_decompressed_per_dml_transaction = 0 for each direct "
+                                           "insert: the default limit of 100000 would abort a large insert (SQLSTATE 53400)");
+    }
+
+    // Recompression.
+    const bool touchesCompressed = std::any_of(p.chunks.cbegin(), p.chunks.cend(), [](const BackfillPlan::ChunkStep &s) { return s.recompress; });
+    p.useRecompressProcedure = !in.version.atLeast(2, 14);
+    if (o.leaveRecompressionToPolicy && p.hasPolicy) {
+        p.recompressNow = false;
+        p.recompressReason = QStringLiteral("recompression is left to policy job %1 (you asked for it)").arg(p.policy.jobId);
+    } else if (touchesCompressed) {
+        p.recompressNow = true;
+        p.recompressReason = p.useRecompressProcedure
+            ? QStringLiteral("chunks that were compressed are compressed again at the end (before 2.14 with CALL recompress_chunk)")
+            : QStringLiteral("chunks that were compressed are compressed again at the end (compress_chunk also recompresses "
+                             "partially compressed chunks from 2.14)");
+        if (o.leaveRecompressionToPolicy)
+            p.recompressReason += QStringLiteral("; there is no policy to leave it to");
+    } else {
+        p.recompressNow = false;
+        p.recompressReason = QStringLiteral("no compressed chunk is touched");
+    }
+    if (p.hasPolicy && p.newChunkRows > 0 && p.recompressNow | !touchesCompressed) {
+        p.compressNewChunks = !o.leaveRecompressionToPolicy;
+        if (p.compressNewChunks)
+            p.recompressReason += QStringLiteral("; new chunks older than the policy's compress_after (%1) are compressed as "
+                                                 "run_job would").arg(p.compressAfter);
+    }
+
+    p.continuousAggregates = in.continuousAggregates;
+    if (!p.continuousAggregates.isEmpty())
+        p.caggReason = QStringLiteral("continuous aggregates %1 are refreshed over the backfilled range, which they would "
+                                      "otherwise not see").arg(p.continuousAggregates.join(QStringLiteral(", ")));
+    return p;
+}
+
+int BackfillPlan::count(Action a) const
+{
+    int n = 0;
+    for (const ChunkStep &s : chunks)
+        n += s.action == a ? 1 : 0;
+    return n;
+}
+
+QString BackfillPlan::actionName(Action a)
+{
+    switch (a) {
+    case Action::DirectInsert: return QStringLiteral("direct insert");
+    case Action::DecompressInsertRecompress: return QStringLiteral("decompress, insert, recompress");
+    case Action::NewChunk: return QStringLiteral("new chunk");
+    case Action::Blocked: return QStringLiteral("blocked");
+    }
+    return QString();
+}
+
+QString BackfillPlan::toText() const
+{
+    QStringList lines;
+    lines << QStringLiteral("Plan for %1 (TimescaleDB %2)").arg(target, version.toString());
+    lines << QStringLiteral("  %1 staged rows; %2 existing chunks touched; %3 rows for new chunks")
+                 .arg(summary.stagedRows).arg(chunks.size()).arg(newChunkRows);
+    if (summary.existingRows >= 0)
+        lines << QStringLiteral("  %1 staged rows already exist under the unique key").arg(summary.existingRows);
+    lines << QStringLiteral("Conflicts: ") + conflictReason;
+    lines << QStringLiteral("Policy:    ") + policyReason;
+    for (const QString &r : sessionReasons)
+        lines << QStringLiteral("Session:   ") + r;
+    for (const ChunkStep &s : chunks)
+        lines << QStringLiteral("  %1  %2 rows  %3 — %4").arg(s.chunk.name).arg(s.rows).arg(actionName(s.action), s.reason);
+    if (newChunkRows > 0)
+        lines << QStringLiteral("  new chunks  %1 rows — %2").arg(newChunkRows).arg(newChunkReason);
+    lines << QStringLiteral("Recompress: ") + recompressReason;
+    if (!caggReason.isEmpty())
+        lines << QStringLiteral("Aggregates: ") + caggReason;
+    for (const QString &b : blockers)
+        lines << QStringLiteral("BLOCKED: ") + b;
+    return lines.join(QLatin1Char('\n'));
+}
+
+} // namespace bfs

@@ -1,0 +1,37 @@
+#pragma once
+
+#include "BackfillPlan.h"
+#include "backfill_core_export.h"
+
+namespace bfs {
+
+// Decides, per touched chunk, between direct insert, decompress → insert → recompress
+// and new chunk, from the TimescaleDB version matrix and its known bug windows, the
+// hypertable's unique keys, the conflict mode and the batch size. Pure: no server access.
+class BACKFILL_CORE_EXPORT BackfillPlanner
+{
+public:
+    struct Input
+    {
+        TimescaleVersion version;
+        QString license = QStringLiteral("timescale");
+        HypertableInfo hypertable;
+        StageSummary summary;
+        CsvLoader::Conflict conflict = CsvLoader::Conflict::Error;
+        BackfillPlan::Overrides overrides;
+        bool dmlDecompressionEnabled = true; // timescaledb.enable_dml_decompression
+        QString currentUser;
+        bool ownsHypertable = true;          // owner, or member of the owner role
+        bool memberOfJobOwner = true;        // alter_job / run_job need it
+        QStringList continuousAggregates;
+    };
+
+    static BackfillPlan plan(const Input &input);
+
+    // Whether INSERT into a compressed chunk is safe on this version with these keys and
+    // this conflict mode; *reason gets the sentence either way.
+    static bool directInsertAllowed(const TimescaleVersion &v, const QList<UniqueKey> &keys, CsvLoader::Conflict conflict,
+                                    bool dmlDecompressionEnabled, QString *reason);
+};
+
+} // namespace bfs

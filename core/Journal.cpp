@@ -1,0 +1,125 @@
+#include "Journal.h"
+
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QDir>
+#include <QFile>
+#include <QJsonDocument>
+#include <QStandardPaths>
+#include <QUuid>
+
+#include <cstdlib>
+#ifdef Q_OS_UNIX
+#include <unistd.h>
+#endif
+
+namespace bfs {
+
+QString Journal::defaultDirectory()
+{
+    const QString env = qEnvironmentVariable("BFS_JOURNAL_DIR");
+    if (!env.isEmpty())
+        return env;
+    QString base = QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation);
+    if (base.isEmpty())
+        base = QDir::homePath() + QStringLiteral("/.local/share");
+    return base + QStringLiteral("/Backfill Studio/journals");
+}
+
+QString Journal::crashPoint()
+{
+    return qEnvironmentVariable("BFS_CRASH_AT");
+}
+
+bool Journal::create(const QString &directory, const QJsonObject &header, QString *error)
+{
+    if (!QDir().mkpath(directory)) {
+        *error = QStringLiteral("cannot create the journal folder %1").arg(directory);
+        return false;
+    }
+    m_path = QDir(directory).filePath(QStringLiteral("backfill-%1-%2.journal")
+                                          .arg(QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyyMMddHHmmss")),
+                                               QUuid::createUuid().toString(QUuid::Id128).left(8)));
+    QJsonObject h = header;
+    h[QStringLiteral("started")] = QDateTime::currentDateTimeUtc().toString(Qt::ISODate);
+    h[QStringLiteral("pid")] = double(QCoreApplication::applicationPid());
+    if (!write(QStringLiteral("start"), h)) {
+        *error = QStringLiteral("cannot write the journal %1").arg(m_path);
+        return false;
+    }
+    return true;
+}
+
+bool Journal::write(const QString &step, const QJsonObject &data)
+{
+    QJsonObject line = data;
+    line[QStringLiteral("step")] = step;
+    line[QStringLiteral("at")] = QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs);
+    QFile f(m_path);
+    if (!f.open(QIODevice::WriteOnly | QIODevice::Append))
+        return false;
+    const QByteArray bytes = QJsonDocument(line).toJson(QJsonDocument::Compact) + '\n';
+    const bool ok = f.write(bytes) == bytes.size() && f.flush();
+#ifdef Q_OS_UNIX
+    ::fsync(f.handle());
+#endif
+    f.close();
+    if (!crashPoint().isEmpty() && crashPoint() == step)
+        std::_Exit(137); // fault injection for the recovery tests: die like kill -9
+    return ok;
+}
+
+void Journal::finish()
+{
+    if (!m_path.isEmpty())
+        QFile::remove(m_path);
+    m_path.clear();
+}
+
+QStringList Journal::unfinished(const QString &directory)
+{
+    QDir dir(directory);
+    QStringList out;
+    const QStringList names = dir.entryList({QStringLiteral("backfill-*.journal")}, QDir::Files, QDir::Name);
+    for (const QString &n : names)
+        out << dir.filePath(n);
+    return out;
+}
+
+bool Journal::read(const QString &path, QJsonObject *header, QList<Entry> *entries, QString *error)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) {
+        *error = QStringLiteral("%1: %2").arg(path, f.errorString());
+        return false;
+    }
+    int lineNo = 0;
+    while (!f.atEnd()) {
+        const QByteArray line = f.readLine().trimmed();
+        ++lineNo;
+        if (line.isEmpty())
+            continue;
+        QJsonParseError pe;
+        const QJsonObject o = QJsonDocument::fromJson(line, &pe).object();
+        if (pe.error != QJsonParseError::NoError) {
+            // A torn last line (crash while writing) is ignored; anything else is corruption.
+            if (f.atEnd())
+                break;
+            *error = QStringLiteral("%1, line %2: %3").arg(path).arg(lineNo).arg(pe.errorString());
+            return false;
+        }
+        const QString step = o.value(QStringLiteral("step")).toString();
+        if (step == QLatin1String("start"))
+            *header = o;
+        else
+            entries->append(Entry{step, o});
+    }
+    return true;
+}
+
+void Journal::remove(const QString &path)
+{
+    QFile::remove(path);
+}
+
+} // namespace bfs
