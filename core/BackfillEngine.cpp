@@ -70,6 +70,30 @@ QString serverId(const Database &db)
     return QStringLiteral("%1:%2/%3").arg(p.host, QString::number(p.port), p.database);
 }
 
+// Compresses the chunks of [from, to] that are not compressed and that the compression
+// policy would compress now (range_end older than compress_after).
+bool compressPolicyRange(Database &db, const QString &schema, const QString &name, const QString &compressAfter,
+                         const QDateTime &from, const QDateTime &to, QStringList *actions, DbError *error)
+{
+    QueryResult r;
+    if (!db.exec(QStringLiteral("SELECT format('%I.%I', chunk_schema, chunk_name) FROM timescaledb_information.chunks "
+                                "WHERE hypertable_schema = $1 AND hypertable_name = $2 AND NOT is_compressed "
+                                "AND range_end <= now() - $3::interval AND range_end > $4::timestamptz AND range_start <= $5::timestamptz "
+                                "ORDER BY range_start"),
+                 {schema, name, compressAfter, isoUtc(from), isoUtc(to)}, &r, error, QStringLiteral("find chunks to compress")))
+        return false;
+    bool ok = true;
+    for (int i = 0; i < r.rowCount(); ++i) {
+        const QString chunk = r.value(i, 0);
+        if (db.exec(QStringLiteral("SELECT compress_chunk($1::regclass, true)"), {chunk}, nullptr, error,
+                    QStringLiteral("compress %1").arg(chunk)))
+            *actions << QStringLiteral("compressed new chunk %1").arg(chunk);
+        else
+            ok = false;
+    }
+    return ok;
+}
+
 } // namespace
 
 BackfillEngine::BackfillEngine(Options options)
@@ -385,6 +409,13 @@ BackfillEngine::Result BackfillEngine::run(Database &db, const std::atomic<bool>
                 chunks << o;
             }
         h[QStringLiteral("compressed_before")] = chunks;
+        if (sum.minTime.isValid() && res.plan.compressNewChunks) {
+            h[QStringLiteral("min_time")] = isoUtc(sum.minTime);
+            h[QStringLiteral("max_time")] = isoUtc(sum.maxTime);
+            h[QStringLiteral("compress_after")] = res.plan.compressAfter;
+            h[QStringLiteral("hypertable_schema")] = ht.schema;
+            h[QStringLiteral("hypertable_name")] = ht.name;
+        }
         QString err;
         if (!journal.create(journalDir, h, &err)) {
             dropStage();
@@ -435,12 +466,18 @@ BackfillEngine::Result BackfillEngine::run(Database &db, const std::atomic<bool>
     QSet<QString> touchedCompressed; // chunks whose compression must be put back
     const int total = int(ordered.size()) + (sum.rowsOutsideChunks > 0 ? 1 : 0);
     int index = 0;
+    int completedRanges = 0;
     QElapsedTimer moveTimer;
     moveTimer.start();
     auto runRange = [&](const RangeGroup *g) -> bool {
         ++index;
         const QString label = g ? g->steps.value(0).chunk.name : QStringLiteral("new chunks");
         report(Progress{QStringLiteral("move"), index, total, moved, staged, label});
+        if (cancelled()) {
+            e = DbError();
+            e.kind = DbError::Kind::Cancelled;
+            return false;
+        }
         QJsonObject o;
         QJsonArray names;
         if (g)
@@ -509,6 +546,7 @@ BackfillEngine::Result BackfillEngine::run(Database &db, const std::atomic<bool>
         const qint64 inserted = ins.commandTag.section(QLatin1Char(' '), -1).toLongLong();
         moved += rows;
         written += inserted;
+        ++completedRanges;
         if (g) {
             for (const auto &s : g->steps)
                 res.chunks << ChunkResult{s.chunk.qualifiedName(), BackfillPlan::actionName(s.action), rows, inserted,
@@ -529,7 +567,7 @@ BackfillEngine::Result BackfillEngine::run(Database &db, const std::atomic<bool>
             break;
         }
         if (!runRange(&g))
-            stopWith(cancelled() ? CsvLoader::Outcome::Cancelled
+            stopWith(cancelled() || e.kind == DbError::Kind::Cancelled ? CsvLoader::Outcome::Cancelled
                                  : (e.kind == DbError::Kind::Unreachable ? CsvLoader::Outcome::ConnectionError : CsvLoader::Outcome::ServerError),
                      e.message, e);
     }
@@ -537,7 +575,8 @@ BackfillEngine::Result BackfillEngine::run(Database &db, const std::atomic<bool>
         if (cancelled())
             stopWith(CsvLoader::Outcome::Cancelled, QString());
         else if (!runRange(nullptr))
-            stopWith(cancelled() ? CsvLoader::Outcome::Cancelled : CsvLoader::Outcome::ServerError, e.message, e);
+            stopWith(cancelled() || e.kind == DbError::Kind::Cancelled ? CsvLoader::Outcome::Cancelled : CsvLoader::Outcome::ServerError,
+                     e.message, e);
     }
     res.secondsMove = moveTimer.elapsed() / 1000.0;
 
@@ -586,26 +625,18 @@ BackfillEngine::Result BackfillEngine::run(Database &db, const std::atomic<bool>
             }
         }
     }
-    if (cleanupOk && !failed && res.plan.compressNewChunks && !integerTime && !res.plan.compressAfter.isEmpty()) {
-        // New chunks the policy would compress now, as run_job would.
-        QSet<QString> before;
-        for (const ChunkInfo &c : ht.chunks)
-            before.insert(c.qualifiedName());
-        if (exec(QStringLiteral("SELECT format('%I.%I', chunk_schema, chunk_name) FROM timescaledb_information.chunks "
-                                "WHERE hypertable_schema = $1 AND hypertable_name = $2 AND NOT is_compressed "
-                                "AND range_end <= now() - $3::interval ORDER BY range_start"),
-                 {ht.schema, ht.name, res.plan.compressAfter}, &r, &e, QStringLiteral("find new chunks to compress"))) {
-            for (int i = 0; i < r.rowCount(); ++i) {
-                const QString chunk = r.value(i, 0);
-                if (before.contains(chunk))
-                    continue;
-                QJsonObject o;
-                o[QStringLiteral("chunk")] = chunk;
-                journal.write(QStringLiteral("compress_new"), o);
-                if (!exec(QStringLiteral("SELECT compress_chunk($1::regclass, true)"), {chunk}, nullptr, &e, QStringLiteral("compress %1").arg(chunk)))
-                    cleanupOk = false;
-            }
-        }
+    if (cleanupOk && res.plan.compressNewChunks && !integerTime && !res.plan.compressAfter.isEmpty() && sum.minTime.isValid()) {
+        // Chunks of the backfilled range that the policy would compress now, as run_job would.
+        QStringList actions;
+        QJsonObject o;
+        o[QStringLiteral("from")] = isoUtc(sum.minTime);
+        o[QStringLiteral("to")] = isoUtc(sum.maxTime);
+        journal.write(QStringLiteral("compress_new"), o);
+        if (!compressPolicyRange(db, ht.schema, ht.name, res.plan.compressAfter, sum.minTime, sum.maxTime, &actions, &e))
+            cleanupOk = false;
+        for (const QString &a : std::as_const(actions))
+            if (log)
+                log(QStringLiteral("-- ") + a);
     }
     res.secondsRecompress = rt.elapsed() / 1000.0;
     if (res.policyPaused) {
@@ -661,7 +692,7 @@ BackfillEngine::Result BackfillEngine::run(Database &db, const std::atomic<bool>
         res.load.rowsLoaded = written;
         const QString done = written > 0
             ? QStringLiteral("%1 rows in %2 completed chunk range(s) were committed; run the same backfill again to finish "
-                             "(completed ranges are skipped).").arg(written).arg(index - 1)
+                             "(completed ranges are skipped).").arg(written).arg(completedRanges)
             : QStringLiteral("No rows were written.");
         const QString restored = res.policyPaused ? (res.policyRestored ? QStringLiteral(" The compression policy was resumed.")
                                                                          : QStringLiteral(" The compression policy could NOT be resumed: run backfill-studio-cli recover."))
@@ -850,6 +881,18 @@ bool BackfillEngine::recover(Database &db, const QString &journalDirectory, QStr
                 *actions << QStringLiteral("compressed %1 again").arg(chunk);
             else {
                 *actions << QStringLiteral("could not compress %1: %2").arg(chunk, e.message);
+                allOk = false;
+                *error = e;
+            }
+        }
+        // Chunks of the backfilled range that the policy would have compressed by now.
+        if (header.contains(QStringLiteral("min_time"))) {
+            const QDateTime from = QDateTime::fromString(header.value(QStringLiteral("min_time")).toString(), QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz+00"));
+            const QDateTime to = QDateTime::fromString(header.value(QStringLiteral("max_time")).toString(), QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz+00"));
+            if (!compressPolicyRange(db, header.value(QStringLiteral("hypertable_schema")).toString(),
+                                     header.value(QStringLiteral("hypertable_name")).toString(),
+                                     header.value(QStringLiteral("compress_after")).toString(), QDateTime(from.date(), from.time(), Qt::UTC),
+                                     QDateTime(to.date(), to.time(), Qt::UTC), actions, &e)) {
                 allOk = false;
                 *error = e;
             }

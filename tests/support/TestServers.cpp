@@ -91,13 +91,15 @@ QString binary(const QString &name)
     return QStringLiteral(BFS_BIN_DIR) + QLatin1Char('/') + name;
 }
 
-CliRun runCli(const QStringList &args, const QString &password)
+CliRun runCli(const QStringList &args, const QString &password, const QStringList &environment)
 {
     QProcess p;
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.remove(QStringLiteral("PGPASSWORD"));
     if (!password.isEmpty())
         env.insert(QStringLiteral("PGPASSWORD"), password);
+    for (const QString &kv : environment)
+        env.insert(kv.section(QLatin1Char('='), 0, 0), kv.section(QLatin1Char('='), 1));
     p.setProcessEnvironment(env);
     p.setStandardInputFile(QProcess::nullDevice());
     p.start(binary(QStringLiteral("backfill-studio-cli")), args);

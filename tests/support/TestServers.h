@@ -3,6 +3,7 @@
 #include "ConnectionProfile.h"
 
 #include <QString>
+#include <QStringList>
 
 // Where the CTest fixtures put the test servers, and profiles to reach them.
 namespace TestServers {
@@ -28,6 +29,7 @@ struct CliRun
     QByteArray err;
 };
 // Runs backfill-studio-cli with PGPASSWORD set to `password` (or unset) and no stdin.
-CliRun runCli(const QStringList &args, const QString &password = QString());
+// `environment` adds NAME=VALUE entries.
+CliRun runCli(const QStringList &args, const QString &password = QString(), const QStringList &environment = QStringList());
 
 } // namespace TestServers

@@ -1,0 +1,280 @@
+// The planner's decisions over the TimescaleDB version matrix and its bug windows.
+#include "BackfillPlanner.h"
+
+#include <QtTest>
+
+using namespace bfs;
+using Action = BackfillPlan::Action;
+using Conflict = CsvLoader::Conflict;
+
+Q_DECLARE_METATYPE(BackfillPlan::Action)
+Q_DECLARE_METATYPE(CsvLoader::Conflict)
+
+namespace {
+
+ChunkInfo chunk(int day, ChunkInfo::State state)
+{
+    ChunkInfo c;
+    c.schema = QStringLiteral("_timescaledb_internal");
+    c.name = QStringLiteral("_hyper_1_%1_chunk").arg(day);
+    c.rangeStart = QDateTime(QDate(2026, 8, day), QTime(0, 0), Qt::UTC);
+    c.rangeEnd = c.rangeStart.addDays(1);
+    c.state = state;
+    return c;
+}
+
+HypertableInfo hypertable(int uniqueKeys, bool expressionKey = false)
+{
+    HypertableInfo h;
+    h.schema = QStringLiteral("public");
+    h.name = QStringLiteral("conditions");
+    h.owner = QStringLiteral("postgres");
+    h.compressionEnabled = true;
+    DimensionInfo t;
+    t.column = QStringLiteral("time");
+    t.columnType = QStringLiteral("timestamp with time zone");
+    t.timeInterval = QStringLiteral("1 day");
+    h.dimensions << t;
+    for (int i = 0; i < uniqueKeys; ++i) {
+        UniqueKey k;
+        k.name = QStringLiteral("key%1").arg(i);
+        k.columns = {QStringLiteral("time"), QStringLiteral("device_id")};
+        k.hasExpression = expressionKey && i == 0;
+        h.uniqueKeys << k;
+    }
+    h.chunks << chunk(1, ChunkInfo::State::Compressed) << chunk(2, ChunkInfo::State::Uncompressed);
+    PolicyJob job;
+    job.jobId = 1000;
+    job.procName = QStringLiteral("policy_compression");
+    job.scheduled = true;
+    job.owner = QStringLiteral("postgres");
+    job.compressAfter = QStringLiteral("30 days");
+    h.policies << job;
+    return h;
+}
+
+BackfillPlanner::Input input(const QString &version, int uniqueKeys, Conflict conflict, qint64 rowsInCompressed = 100)
+{
+    BackfillPlanner::Input in;
+    in.version = TimescaleVersion::parse(version);
+    in.hypertable = hypertable(uniqueKeys);
+    in.conflict = conflict;
+    in.currentUser = QStringLiteral("postgres");
+    in.summary.stagedRows = rowsInCompressed + 10;
+    in.summary.chunks << StageSummary::ChunkRows{QStringLiteral("_timescaledb_internal"), QStringLiteral("_hyper_1_1_chunk"), rowsInCompressed, -1};
+    in.summary.chunks << StageSummary::ChunkRows{QStringLiteral("_timescaledb_internal"), QStringLiteral("_hyper_1_2_chunk"), 10, -1};
+    in.summary.minTime = QDateTime(QDate(2026, 8, 1), QTime(0, 0), Qt::UTC);
+    return in;
+}
+
+} // namespace
+
+class TestPlanner : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void compressedChunkActionByVersion_data();
+    void compressedChunkActionByVersion();
+    void uncompressedChunksAreAlwaysDirect();
+    void rowsOutsideChunksMakeNewChunks();
+    void largeBatchesAreDecompressed();
+    void overridesAreHonoured();
+    void policyIsPausedOrLeftAlone();
+    void missingPrivilegesBlockBeforeAnyChange();
+    void frozenChunkBlocks();
+    void apacheLicenseBlocksCompressedTargets();
+    void sessionSettingsAndRecompressionFollowVersion();
+    void integerTimeAndSpacePartitions();
+    void planTextNamesEveryDecision();
+};
+
+void TestPlanner::compressedChunkActionByVersion_data()
+{
+    QTest::addColumn<QString>("version");
+    QTest::addColumn<int>("uniqueKeys");
+    QTest::addColumn<CsvLoader::Conflict>("conflict");
+    QTest::addColumn<BackfillPlan::Action>("action");
+    QTest::addColumn<QString>("because");
+
+    const auto D = Action::DirectInsert;
+    const auto X = Action::DecompressInsertRecompress;
+    const auto E = Conflict::Error, S = Conflict::Skip, U = Conflict::Update;
+    QTest::newRow("2.9.3 no key") << "2.9.3" << 0 << E << D << "compressed into the chunk";
+    QTest::newRow("2.9.3 unique key") << "2.9.3" << 1 << E << X << "primary or unique constraint";
+    QTest::newRow("2.9.3 unique key skip") << "2.9.3" << 1 << S << X << "allowed from 2.11";
+    QTest::newRow("2.10.2 no key") << "2.10.2" << 0 << S << D << "uncompressed part";
+    QTest::newRow("2.10.2 unique key") << "2.10.2" << 1 << E << X << "SQLSTATE 0A000";
+    QTest::newRow("2.11.2 unique key") << "2.11.2" << 1 << E << D << "unique constraints included";
+    QTest::newRow("2.11.2 skip") << "2.11.2" << 1 << S << D << "allowed from 2.11";
+    QTest::newRow("2.11.2 update") << "2.11.2" << 1 << U << D << "DO UPDATE decompresses only";
+    QTest::newRow("2.11.2 two keys") << "2.11.2" << 2 << E << X << "before TimescaleDB 2.15.3";
+    QTest::newRow("2.13.0 unique key") << "2.13.0" << 1 << E << D << "allowed from 2.11";
+    QTest::newRow("2.16.1 skip (bug window)") << "2.16.1" << 1 << S << X << "2.16.0–2.18.0";
+    QTest::newRow("2.16.1 error") << "2.16.1" << 1 << E << D << "decompresses nothing";
+    QTest::newRow("2.16.1 update") << "2.16.1" << 1 << U << D << "DO UPDATE";
+    QTest::newRow("2.18.0 skip (bug window)") << "2.18.0" << 1 << S << X << "fixed in 2.18.1";
+    QTest::newRow("2.18.1 skip") << "2.18.1" << 1 << S << D << "decompresses nothing";
+    QTest::newRow("2.23.0-dev skip") << "2.23.0-dev" << 1 << S << D << "2.23.0-dev inserts into compressed chunks directly";
+    QTest::newRow("2.28.3 two keys") << "2.28.3" << 2 << E << D << "unique constraints included";
+    QTest::newRow("2.28.3 update") << "2.28.3" << 1 << U << D << "DO UPDATE";
+    QTest::newRow("2.2.0 no key") << "2.2.0" << 0 << E << X << "allowed from 2.3";
+}
+
+void TestPlanner::compressedChunkActionByVersion()
+{
+    QFETCH(QString, version);
+    QFETCH(int, uniqueKeys);
+    QFETCH(CsvLoader::Conflict, conflict);
+    QFETCH(BackfillPlan::Action, action);
+    QFETCH(QString, because);
+    const BackfillPlan p = BackfillPlanner::plan(input(version, uniqueKeys, conflict));
+    QVERIFY(p.runnable());
+    QCOMPARE(p.chunks.size(), 2);
+    QCOMPARE(p.chunks.at(0).action, action);
+    QVERIFY2(p.chunks.at(0).reason.contains(because), qPrintable(p.chunks.at(0).reason));
+    QVERIFY(p.chunks.at(0).recompress);
+}
+
+void TestPlanner::uncompressedChunksAreAlwaysDirect()
+{
+    for (const char *v : {"2.9.3", "2.11.2", "2.23.0"}) {
+        const BackfillPlan p = BackfillPlanner::plan(input(QString::fromLatin1(v), 1, Conflict::Skip));
+        QCOMPARE(p.chunks.at(1).action, Action::DirectInsert);
+        QVERIFY(p.chunks.at(1).reason.contains(QLatin1String("not compressed")));
+        QVERIFY(!p.chunks.at(1).recompress);
+    }
+}
+
+void TestPlanner::rowsOutsideChunksMakeNewChunks()
+{
+    BackfillPlanner::Input in = input(QStringLiteral("2.23.0"), 1, Conflict::Skip);
+    in.summary.rowsOutsideChunks = 840;
+    const BackfillPlan p = BackfillPlanner::plan(in);
+    QCOMPARE(p.newChunkRows, qint64(840));
+    QVERIFY(p.newChunkReason.contains(QLatin1String("840 rows fall outside every existing chunk")));
+    QVERIFY(p.compressNewChunks);
+    QVERIFY(p.recompressReason.contains(QLatin1String("compress_after (30 days)")));
+}
+
+void TestPlanner::largeBatchesAreDecompressed()
+{
+    const BackfillPlan p = BackfillPlanner::plan(input(QStringLiteral("2.23.0"), 1, Conflict::Skip, 250000));
+    QCOMPARE(p.chunks.at(0).action, Action::DecompressInsertRecompress);
+    QVERIFY2(p.chunks.at(0).reason.contains(QLatin1String("250000 rows")), qPrintable(p.chunks.at(0).reason));
+    BackfillPlanner::Input in = input(QStringLiteral("2.23.0"), 1, Conflict::Skip, 250000);
+    in.overrides.forceDirect = true;
+    QCOMPARE(BackfillPlanner::plan(in).chunks.at(0).action, Action::DirectInsert);
+}
+
+void TestPlanner::overridesAreHonoured()
+{
+    BackfillPlanner::Input in = input(QStringLiteral("2.23.0"), 1, Conflict::Skip);
+    in.overrides.forceDecompress = true;
+    const BackfillPlan p = BackfillPlanner::plan(in);
+    QCOMPARE(p.chunks.at(0).action, Action::DecompressInsertRecompress);
+    QVERIFY(p.chunks.at(0).reason.contains(QLatin1String("you asked")));
+    // Forcing direct insert never overrides the version matrix: 2.9 with a unique key still decompresses.
+    BackfillPlanner::Input old = input(QStringLiteral("2.9.3"), 1, Conflict::Error);
+    old.overrides.forceDirect = true;
+    QCOMPARE(BackfillPlanner::plan(old).chunks.at(0).action, Action::DecompressInsertRecompress);
+    in.overrides.forceDecompress = false;
+    in.overrides.leaveRecompressionToPolicy = true;
+    const BackfillPlan later = BackfillPlanner::plan(in);
+    QVERIFY(!later.recompressNow);
+    QVERIFY(later.recompressReason.contains(QLatin1String("left to policy job 1000")));
+}
+
+void TestPlanner::policyIsPausedOrLeftAlone()
+{
+    BackfillPlanner::Input in = input(QStringLiteral("2.23.0"), 1, Conflict::Skip);
+    BackfillPlan p = BackfillPlanner::plan(in);
+    QVERIFY(p.pausePolicy);
+    QCOMPARE(p.policy.jobId, 1000);
+    QVERIFY(p.policyReason.contains(QLatin1String("scheduled again in every outcome")));
+    in.hypertable.policies.first().scheduled = false;
+    p = BackfillPlanner::plan(in);
+    QVERIFY(!p.pausePolicy);
+    QVERIFY(p.policyReason.contains(QLatin1String("already paused")));
+    in.hypertable.policies.clear();
+    p = BackfillPlanner::plan(in);
+    QVERIFY(!p.hasPolicy);
+    QVERIFY(p.policyReason.contains(QLatin1String("no compression policy")));
+}
+
+void TestPlanner::missingPrivilegesBlockBeforeAnyChange()
+{
+    BackfillPlanner::Input in = input(QStringLiteral("2.23.0"), 1, Conflict::Skip);
+    in.currentUser = QStringLiteral("analyst");
+    in.ownsHypertable = false;
+    in.memberOfJobOwner = false;
+    const BackfillPlan p = BackfillPlanner::plan(in);
+    QVERIFY(!p.runnable());
+    QCOMPARE(p.blockers.size(), 2);
+    QVERIFY(p.blockers.at(0).contains(QLatin1String("role analyst does not own public.conditions (owner: postgres)")));
+    QVERIFY(p.blockers.at(1).contains(QLatin1String("not a member of postgres, which owns compression policy job 1000")));
+}
+
+void TestPlanner::frozenChunkBlocks()
+{
+    BackfillPlanner::Input in = input(QStringLiteral("2.23.0"), 1, Conflict::Skip);
+    in.hypertable.chunks[0].state = ChunkInfo::State::Frozen;
+    const BackfillPlan p = BackfillPlanner::plan(in);
+    QCOMPARE(p.chunks.at(0).action, Action::Blocked);
+    QVERIFY(!p.runnable());
+    QVERIFY(p.blockers.first().contains(QLatin1String("_hyper_1_1_chunk")));
+}
+
+void TestPlanner::apacheLicenseBlocksCompressedTargets()
+{
+    BackfillPlanner::Input in = input(QStringLiteral("2.23.0"), 1, Conflict::Skip);
+    in.license = QStringLiteral("apache");
+    QVERIFY(!BackfillPlanner::plan(in).runnable());
+}
+
+void TestPlanner::sessionSettingsAndRecompressionFollowVersion()
+{
+    const BackfillPlan modern = BackfillPlanner::plan(input(QStringLiteral("2.23.0"), 1, Conflict::Skip));
+    QVERIFY(modern.setDecompressionLimit);
+    QVERIFY(!modern.useRecompressProcedure);
+    QCOMPARE(modern.sessionSettings.first(), QStringLiteral("SET lock_timeout = '5000ms'"));
+    const BackfillPlan old = BackfillPlanner::plan(input(QStringLiteral("2.11.2"), 1, Conflict::Skip));
+    QVERIFY(!old.setDecompressionLimit); // the limit exists from 2.14
+    QVERIFY(old.useRecompressProcedure);  // recompress_chunk before 2.14
+    QVERIFY(old.recompressReason.contains(QLatin1String("recompress_chunk")));
+}
+
+void TestPlanner::integerTimeAndSpacePartitions()
+{
+    BackfillPlanner::Input in = input(QStringLiteral("2.23.0"), 1, Conflict::Skip);
+    in.hypertable.dimensions.first().timeInterval.clear();
+    in.hypertable.dimensions.first().integerInterval = 1000;
+    DimensionInfo space;
+    space.isTime = false;
+    space.column = QStringLiteral("device_id");
+    space.numPartitions = 2;
+    in.hypertable.dimensions << space;
+    ChunkInfo second = chunk(1, ChunkInfo::State::Compressed);
+    second.name = QStringLiteral("_hyper_1_9_chunk"); // same range, other partition
+    in.hypertable.chunks << second;
+    in.summary.chunks << StageSummary::ChunkRows{second.schema, second.name, 100, -1};
+    const BackfillPlan p = BackfillPlanner::plan(in);
+    QCOMPARE(p.chunks.size(), 3);
+    QCOMPARE(p.chunks.at(2).chunk.name, QStringLiteral("_hyper_1_9_chunk"));
+    QCOMPARE(p.chunks.at(2).action, Action::DirectInsert);
+    QCOMPARE(p.timeColumn, QStringLiteral("time"));
+}
+
+void TestPlanner::planTextNamesEveryDecision()
+{
+    BackfillPlanner::Input in = input(QStringLiteral("2.16.1"), 1, Conflict::Skip);
+    in.summary.existingRows = 7;
+    const QString text = BackfillPlanner::plan(in).toText();
+    QVERIFY(text.contains(QLatin1String("Plan for public.conditions (TimescaleDB 2.16.1)")));
+    QVERIFY(text.contains(QLatin1String("7 staged rows already exist")));
+    QVERIFY(text.contains(QLatin1String("_hyper_1_1_chunk  100 rows  decompress, insert, recompress")));
+    QVERIFY(text.contains(QLatin1String("Policy:")));
+    QVERIFY(text.contains(QLatin1String("Recompress:")));
+}
+
+QTEST_GUILESS_MAIN(TestPlanner)
+#include "tst_planner.moc"

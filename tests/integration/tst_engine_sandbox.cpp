@@ -1,0 +1,442 @@
+// The backfill engine against the TimescaleDB sandbox: compressed chunks, conflicts,
+// new chunks, the policy in every outcome, and recovery after a crash at each step.
+#include "BackfillEngine.h"
+#include "Database.h"
+#include "TestServers.h"
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace bfs;
+
+class TestEngineSandbox : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void directInsertIntoCompressedChunksWithUniqueKey();
+    void hypertableWithoutUniqueKey();
+    void duplicatesAreSkippedAndCounted();
+    void duplicatesAreUpdated();
+    void forcedDecompressionRecompressesTheChunk();
+    void rowsBeforeTheFirstChunkCreateCompressedChunks();
+    void policyIsPausedDuringTheRunAndRestoredAfter();
+    void errorMidwayRestoresPolicyAndReRunCompletes();
+    void cancelRestoresPolicyAndCompression();
+    void crashAtEachJournalStepIsRecovered_data();
+    void crashAtEachJournalStepIsRecovered();
+    void dryRunPrintsThePlanAndChangesNothing();
+    void exportedSqlFollowsThePlan();
+    void jsonSummaryReportsChunksAndPolicy();
+
+private:
+    void createTable(const QString &name, bool uniqueKey = true);
+    QString csv(const QString &name, const QList<QByteArray> &rows);
+    qint64 scalar(const QString &sql, const QStringList &params = {});
+    bool policyScheduled(const QString &table);
+    qint64 notFullyCompressed(const QString &table);
+    BackfillEngine::Result run(BackfillEngine::Options o, const std::atomic<bool> *cancel = nullptr,
+                               const BackfillEngine::ProgressFn &progress = BackfillEngine::ProgressFn(), Database *dbOut = nullptr);
+    QStringList cliBase(const QString &table, const QString &file) const;
+    QTemporaryDir m_dir;
+};
+
+static QByteArray row(const char *time, int device, double temp = 21.5)
+{
+    return QByteArray(time) + ',' + QByteArray::number(device) + ',' + QByteArray::number(temp) + ",50,ok";
+}
+
+void TestEngineSandbox::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+}
+
+void TestEngineSandbox::createTable(const QString &name, bool uniqueKey)
+{
+    Database db(TestServers::sandbox());
+    DbError e;
+    QVERIFY2(db.open(&e), qPrintable(e.toString()));
+    const QString sql = QStringLiteral(
+        "DROP TABLE IF EXISTS %1; "
+        "CREATE TABLE %1 (time timestamptz NOT NULL, device_id int NOT NULL, temperature double precision, "
+        "  humidity double precision, status text%2); "
+        "SELECT create_hypertable('%1', 'time', chunk_time_interval => interval '1 day'); "
+        "INSERT INTO %1 SELECT t, d, 20, 50, 'seed' FROM generate_series('2026-08-20 00:00+00'::timestamptz, "
+        "  '2026-08-22 23:30+00', '30 minutes') t, generate_series(1, 2) d; "
+        "ALTER TABLE %1 SET (timescaledb.compress, timescaledb.compress_segmentby = 'device_id'); "
+        "SELECT compress_chunk(c, true) FROM show_chunks('%1') c; "
+        "SELECT add_compression_policy('%1', compress_after => interval '30 days');")
+                            .arg(name, uniqueKey ? QStringLiteral(", UNIQUE (time, device_id)") : QString());
+    QVERIFY2(db.execScript(sql, &e), qPrintable(e.toString()));
+}
+
+QString TestEngineSandbox::csv(const QString &name, const QList<QByteArray> &rows)
+{
+    const QString path = m_dir.filePath(name);
+    QFile f(path);
+    if (!f.open(QIODevice::WriteOnly))
+        qFatal("cannot write %s", qPrintable(path));
+    f.write("time,device_id,temperature,humidity,status\n");
+    for (const QByteArray &r : rows)
+        f.write(r + '\n');
+    return path;
+}
+
+qint64 TestEngineSandbox::scalar(const QString &sql, const QStringList &params)
+{
+    Database db(TestServers::sandbox());
+    DbError e;
+    QueryResult r;
+    if (!db.open(&e) || !db.exec(sql, params, &r, &e) || r.rowCount() == 0) {
+        qWarning("%s", qPrintable(e.toString()));
+        return -1;
+    }
+    return r.value(0, 0) == QLatin1String("t") ? 1 : r.value(0, 0) == QLatin1String("f") ? 0 : r.intValue(0, 0);
+}
+
+bool TestEngineSandbox::policyScheduled(const QString &table)
+{
+    return scalar(QStringLiteral("SELECT scheduled FROM timescaledb_information.jobs WHERE hypertable_name = $1 "
+                                 "AND proc_name = 'policy_compression'"),
+                  {table})
+        == 1;
+}
+
+qint64 TestEngineSandbox::notFullyCompressed(const QString &table)
+{
+    // Chunks older than the policy's 30 days that are not fully compressed.
+    return scalar(QStringLiteral("SELECT count(*) FROM timescaledb_information.chunks c WHERE hypertable_name = $1 "
+                                 "AND range_end <= now() - interval '30 days' AND NOT (c.is_compressed AND "
+                                 "_timescaledb_functions.chunk_status(format('%I.%I', c.chunk_schema, c.chunk_name)::regclass) & 8 = 0)"),
+                  {table});
+}
+
+BackfillEngine::Result TestEngineSandbox::run(BackfillEngine::Options o, const std::atomic<bool> *cancel,
+                                              const BackfillEngine::ProgressFn &progress, Database *dbOut)
+{
+    if (o.journalDirectory.isEmpty())
+        o.journalDirectory = m_dir.filePath(QStringLiteral("journals"));
+    Database own(TestServers::sandbox());
+    Database &db = dbOut ? *dbOut : own;
+    DbError e;
+    if (!db.isOpen() && !db.open(&e)) {
+        BackfillEngine::Result r;
+        r.outcome = CsvLoader::Outcome::ConnectionError;
+        r.message = e.toString();
+        return r;
+    }
+    return BackfillEngine(o).run(db, cancel, progress);
+}
+
+QStringList TestEngineSandbox::cliBase(const QString &table, const QString &file) const
+{
+    return {QStringLiteral("backfill"), QStringLiteral("--db"), TestServers::sandbox().toConnInfo(), QStringLiteral("--table"), table,
+            QStringLiteral("--csv"), file, QStringLiteral("--journal-dir"), m_dir.filePath(QStringLiteral("cli-journals"))};
+}
+
+void TestEngineSandbox::directInsertIntoCompressedChunksWithUniqueKey()
+{
+    createTable(QStringLiteral("et_direct"));
+    BackfillEngine::Options o;
+    o.load.csvPath = csv(QStringLiteral("direct.csv"), {row("2026-08-20 10:15:00+00", 3), row("2026-08-21 10:15:00+00", 3)});
+    o.load.table = QStringLiteral("et_direct");
+    const BackfillEngine::Result r = run(o);
+    QVERIFY2(r.outcome == CsvLoader::Outcome::Completed, qPrintable(r.message));
+    QCOMPARE(r.load.rowsLoaded, qint64(2));
+    QVERIFY(r.load.accountedFor());
+    QCOMPARE(r.plan.count(BackfillPlan::Action::DirectInsert), 2);
+    QCOMPARE(r.chunks.size(), 2);
+    QVERIFY(r.chunks.at(0).compressedBefore);
+    QVERIFY(r.chunks.at(0).compressedAfter);
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_direct WHERE device_id = 3")), qint64(2));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_direct")), qint64(290));
+    QCOMPARE(notFullyCompressed(QStringLiteral("et_direct")), qint64(0));
+    QVERIFY(policyScheduled(QStringLiteral("et_direct")));
+    QVERIFY(r.policyPaused);
+    QVERIFY(r.policyRestored);
+    QVERIFY(r.journalPath.isEmpty()); // finished journals are removed
+    QVERIFY(QDir(m_dir.filePath(QStringLiteral("journals"))).entryList(QDir::Files).isEmpty());
+}
+
+void TestEngineSandbox::hypertableWithoutUniqueKey()
+{
+    createTable(QStringLiteral("et_nokey"), false);
+    BackfillEngine::Options o;
+    o.load.csvPath = csv(QStringLiteral("nokey.csv"), {row("2026-08-20 00:00:00+00", 1), row("2026-08-22 12:00:00+00", 9)});
+    o.load.table = QStringLiteral("et_nokey");
+    const BackfillEngine::Result r = run(o);
+    QVERIFY2(r.outcome == CsvLoader::Outcome::Completed, qPrintable(r.message));
+    QCOMPARE(r.load.rowsLoaded, qint64(2)); // no key: an exact copy of an existing row is inserted too
+    QVERIFY(r.plan.conflictReason.contains(QLatin1String("no primary key or unique constraint")));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_nokey")), qint64(290));
+    QCOMPARE(notFullyCompressed(QStringLiteral("et_nokey")), qint64(0));
+}
+
+void TestEngineSandbox::duplicatesAreSkippedAndCounted()
+{
+    createTable(QStringLiteral("et_skip"));
+    BackfillEngine::Options o;
+    o.load.csvPath = csv(QStringLiteral("skip.csv"), {row("2026-08-20 00:00:00+00", 1, 99), row("2026-08-20 00:30:00+00", 2, 99),
+                                                      row("2026-08-20 00:30:00+00", 4, 99)});
+    o.load.table = QStringLiteral("et_skip");
+    o.load.conflict = CsvLoader::Conflict::Skip;
+    const BackfillEngine::Result r = run(o);
+    QVERIFY2(r.outcome == CsvLoader::Outcome::Completed, qPrintable(r.message));
+    QCOMPARE(r.load.rowsRead, qint64(3));
+    QCOMPARE(r.load.rowsLoaded, qint64(1));
+    QCOMPARE(r.load.rowsDuplicate, qint64(2));
+    QCOMPARE(r.plan.summary.existingRows, qint64(2));
+    QVERIFY(r.load.accountedFor());
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_skip WHERE temperature = 99")), qint64(1));
+    QCOMPARE(notFullyCompressed(QStringLiteral("et_skip")), qint64(0));
+}
+
+void TestEngineSandbox::duplicatesAreUpdated()
+{
+    createTable(QStringLiteral("et_update"));
+    BackfillEngine::Options o;
+    o.load.csvPath = csv(QStringLiteral("update.csv"), {row("2026-08-21 06:00:00+00", 1, 77), row("2026-08-21 06:15:00+00", 1, 78)});
+    o.load.table = QStringLiteral("et_update");
+    o.load.conflict = CsvLoader::Conflict::Update;
+    const BackfillEngine::Result r = run(o);
+    QVERIFY2(r.outcome == CsvLoader::Outcome::Completed, qPrintable(r.message));
+    QCOMPARE(r.load.rowsLoaded, qint64(2)); // one update, one insert
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_update WHERE time = '2026-08-21 06:00+00' AND device_id = 1 "
+                                   "AND temperature = 77")),
+             qint64(1));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_update")), qint64(289));
+    QCOMPARE(notFullyCompressed(QStringLiteral("et_update")), qint64(0));
+}
+
+void TestEngineSandbox::forcedDecompressionRecompressesTheChunk()
+{
+    createTable(QStringLiteral("et_decomp"));
+    BackfillEngine::Options o;
+    o.load.csvPath = csv(QStringLiteral("decomp.csv"), {row("2026-08-22 01:15:00+00", 5)});
+    o.load.table = QStringLiteral("et_decomp");
+    o.overrides.forceDecompress = true;
+    QStringList statements;
+    const BackfillEngine::Result r = run(o);
+    QVERIFY2(r.outcome == CsvLoader::Outcome::Completed, qPrintable(r.message));
+    QCOMPARE(r.plan.count(BackfillPlan::Action::DecompressInsertRecompress), 1);
+    QVERIFY(r.statements.join(QLatin1Char('\n')).contains(QLatin1String("decompress_chunk")));
+    QVERIFY(r.statements.join(QLatin1Char('\n')).contains(QLatin1String("compress_chunk")));
+    QVERIFY(r.chunks.first().compressedAfter);
+    QCOMPARE(notFullyCompressed(QStringLiteral("et_decomp")), qint64(0));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_decomp")), qint64(289));
+}
+
+void TestEngineSandbox::rowsBeforeTheFirstChunkCreateCompressedChunks()
+{
+    createTable(QStringLiteral("et_before"));
+    BackfillEngine::Options o;
+    o.load.csvPath = csv(QStringLiteral("before.csv"), {row("2026-08-15 12:00:00+00", 1), row("2026-08-16 12:00:00+00", 1),
+                                                        row("2026-08-20 12:00:00+00", 7)});
+    o.load.table = QStringLiteral("et_before");
+    const BackfillEngine::Result r = run(o);
+    QVERIFY2(r.outcome == CsvLoader::Outcome::Completed, qPrintable(r.message));
+    QCOMPARE(r.plan.newChunkRows, qint64(2));
+    QCOMPARE(r.newChunkRows, qint64(2));
+    QCOMPARE(r.load.rowsLoaded, qint64(3));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM timescaledb_information.chunks WHERE hypertable_name = 'et_before'")), qint64(5));
+    // The new chunks are older than the policy's 30 days: compressed as run_job would.
+    QCOMPARE(notFullyCompressed(QStringLiteral("et_before")), qint64(0));
+}
+
+void TestEngineSandbox::policyIsPausedDuringTheRunAndRestoredAfter()
+{
+    createTable(QStringLiteral("et_policy"));
+    BackfillEngine::Options o;
+    o.load.csvPath = csv(QStringLiteral("policy.csv"), {row("2026-08-20 10:15:00+00", 3), row("2026-08-21 10:15:00+00", 3)});
+    o.load.table = QStringLiteral("et_policy");
+    Database db(TestServers::sandbox());
+    DbError e;
+    QVERIFY(db.open(&e));
+    int checks = 0;
+    bool pausedDuringMove = true;
+    const BackfillEngine::Result r = run(o, nullptr, [&](const BackfillEngine::Progress &p) {
+        if (p.phase != QLatin1String("move"))
+            return;
+        // The sandbox serves one connection at a time: ask on the engine's own connection.
+        QueryResult q;
+        DbError qe;
+        db.exec(QStringLiteral("SELECT scheduled FROM timescaledb_information.jobs WHERE hypertable_name = 'et_policy' "
+                               "AND proc_name = 'policy_compression'"),
+                &q, &qe);
+        ++checks;
+        pausedDuringMove = pausedDuringMove && q.rowCount() == 1 && !q.boolValue(0, 0);
+    }, &db);
+    QVERIFY2(r.outcome == CsvLoader::Outcome::Completed, qPrintable(r.message));
+    QCOMPARE(checks, 2);
+    QVERIFY(pausedDuringMove);
+    db.close();
+    QVERIFY(policyScheduled(QStringLiteral("et_policy")));
+}
+
+void TestEngineSandbox::errorMidwayRestoresPolicyAndReRunCompletes()
+{
+    createTable(QStringLiteral("et_error"));
+    // Day 20 is new data; day 21 holds a row that already exists: conflict mode "error" stops there.
+    const QString file = csv(QStringLiteral("error.csv"), {row("2026-08-20 10:15:00+00", 3), row("2026-08-21 00:00:00+00", 1, 55),
+                                                           row("2026-08-21 10:15:00+00", 3), row("2026-08-22 10:15:00+00", 3)});
+    BackfillEngine::Options o;
+    o.load.csvPath = file;
+    o.load.table = QStringLiteral("et_error");
+    const BackfillEngine::Result r = run(o);
+    QCOMPARE(r.outcome, CsvLoader::Outcome::ServerError);
+    QCOMPARE(r.error.sqlState, QStringLiteral("23505"));
+    QVERIFY2(r.message.contains(QLatin1String("run the same backfill again")), qPrintable(r.message));
+    QVERIFY(r.message.contains(QLatin1String("compression policy was resumed")));
+    QVERIFY(policyScheduled(QStringLiteral("et_error")));
+    QCOMPARE(notFullyCompressed(QStringLiteral("et_error")), qint64(0));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_error WHERE device_id = 3")), qint64(1)); // day 20 committed
+
+    // Re-run with duplicates skipped: the completed range is skipped, the rest is loaded, nothing twice.
+    o.load.conflict = CsvLoader::Conflict::Skip;
+    const BackfillEngine::Result again = run(o);
+    QVERIFY2(again.outcome == CsvLoader::Outcome::Completed, qPrintable(again.message));
+    QVERIFY2(again.message.contains(QLatin1String("loaded by the interrupted earlier run")), qPrintable(again.message));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_error WHERE device_id = 3")), qint64(3));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_error WHERE temperature = 55")), qint64(0));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_error")), qint64(291));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM (SELECT time, device_id FROM et_error GROUP BY 1, 2 HAVING count(*) > 1) d")), qint64(0));
+}
+
+void TestEngineSandbox::cancelRestoresPolicyAndCompression()
+{
+    createTable(QStringLiteral("et_cancel"));
+    BackfillEngine::Options o;
+    o.load.csvPath = csv(QStringLiteral("cancel.csv"), {row("2026-08-20 10:15:00+00", 3), row("2026-08-21 10:15:00+00", 3),
+                                                        row("2026-08-22 10:15:00+00", 3)});
+    o.load.table = QStringLiteral("et_cancel");
+    o.overrides.forceDecompress = true;
+    std::atomic<bool> cancel{false};
+    const BackfillEngine::Result r = run(o, &cancel, [&](const BackfillEngine::Progress &p) {
+        if (p.phase == QLatin1String("move") && p.chunk == 2)
+            cancel = true; // after the first chunk committed
+    });
+    QCOMPARE(r.outcome, CsvLoader::Outcome::Cancelled);
+    QVERIFY2(r.message.startsWith(QLatin1String("Cancelled. 1 rows in 1 completed chunk range(s) were committed")), qPrintable(r.message));
+    QVERIFY(policyScheduled(QStringLiteral("et_cancel")));
+    QCOMPARE(notFullyCompressed(QStringLiteral("et_cancel")), qint64(0));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_cancel WHERE device_id = 3")), qint64(1));
+}
+
+void TestEngineSandbox::crashAtEachJournalStepIsRecovered_data()
+{
+    QTest::addColumn<QString>("step");
+    QTest::addColumn<bool>("decompress");
+    QTest::newRow("after pausing the policy") << "policy_paused" << false;
+    QTest::newRow("before a chunk") << "chunk_begin" << true;
+    QTest::newRow("after a chunk, decompressed") << "chunk_done" << true;
+    QTest::newRow("after a direct chunk") << "chunk_done" << false;
+    QTest::newRow("before new chunks") << "new_rows_begin" << false;
+    QTest::newRow("before recompressing") << "recompress" << true;
+    QTest::newRow("before resuming the policy") << "policy_resume" << true;
+}
+
+void TestEngineSandbox::crashAtEachJournalStepIsRecovered()
+{
+    QFETCH(QString, step);
+    QFETCH(bool, decompress);
+    const QString table = QStringLiteral("et_crash");
+    createTable(table);
+    const QString file = csv(QStringLiteral("crash.csv"), {row("2026-08-18 10:15:00+00", 3), row("2026-08-20 10:15:00+00", 3),
+                                                           row("2026-08-21 10:15:00+00", 3), row("2026-08-22 10:15:00+00", 3)});
+    QStringList args = cliBase(table, file);
+    if (decompress)
+        args << QStringLiteral("--decompress");
+    const auto crashed = TestServers::runCli(args, QStringLiteral("sandbox"), {QStringLiteral("BFS_CRASH_AT=") + step});
+    QCOMPARE(crashed.exitCode, 137); // died at the step, like kill -9
+    const auto recovered = TestServers::runCli({QStringLiteral("recover"), QStringLiteral("--db"), TestServers::sandbox().toConnInfo(),
+                                                QStringLiteral("--journal-dir"), m_dir.filePath(QStringLiteral("cli-journals"))},
+                                               QStringLiteral("sandbox"));
+    QVERIFY2(recovered.exitCode == 0, recovered.err.constData());
+    QVERIFY2(recovered.out.contains("recovering the interrupted backfill into public.et_crash"), recovered.out.constData());
+    QVERIFY(policyScheduled(table));
+    QCOMPARE(notFullyCompressed(table), qint64(0));
+
+    // Re-running the same backfill completes the data: exact rows, no duplicate keys.
+    const auto rerun = TestServers::runCli(args << QStringLiteral("--on-conflict") << QStringLiteral("skip"), QStringLiteral("sandbox"));
+    QVERIFY2(rerun.exitCode == 0, rerun.err.constData());
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_crash WHERE device_id = 3")), qint64(4));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_crash")), qint64(292));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM (SELECT time, device_id FROM et_crash GROUP BY 1, 2 HAVING count(*) > 1) d")), qint64(0));
+    QVERIFY(policyScheduled(table));
+    QCOMPARE(notFullyCompressed(table), qint64(0));
+    QVERIFY(QDir(m_dir.filePath(QStringLiteral("cli-journals"))).entryList(QDir::Files).isEmpty());
+}
+
+void TestEngineSandbox::dryRunPrintsThePlanAndChangesNothing()
+{
+    createTable(QStringLiteral("et_dry"));
+    const QString file = csv(QStringLiteral("dry.csv"), {row("2026-08-20 00:00:00+00", 1), row("2026-08-21 10:15:00+00", 3)});
+    const auto r = TestServers::runCli(cliBase(QStringLiteral("et_dry"), file) << QStringLiteral("--dry-run"), QStringLiteral("sandbox"));
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QVERIFY2(r.out.contains("Plan for public.et_dry (TimescaleDB 2.23.0-dev)"), r.out.constData());
+    QVERIFY(r.out.contains("1 staged rows already exist under the unique key"));
+    QVERIFY(r.out.contains("direct insert"));
+    QVERIFY(r.out.contains("compression policy job"));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_dry")), qint64(288));
+    QVERIFY(policyScheduled(QStringLiteral("et_dry")));
+    QCOMPARE(notFullyCompressed(QStringLiteral("et_dry")), qint64(0));
+}
+
+void TestEngineSandbox::exportedSqlFollowsThePlan()
+{
+    createTable(QStringLiteral("et_sql"));
+    const QString file = csv(QStringLiteral("sql.csv"), {row("2026-08-17 00:00:00+00", 1), row("2026-08-21 10:15:00+00", 3)});
+    const QString script = m_dir.filePath(QStringLiteral("plan.sql"));
+    const auto r = TestServers::runCli(cliBase(QStringLiteral("et_sql"), file)
+                                           << QStringLiteral("--decompress") << QStringLiteral("--export-sql") << script
+                                           << QStringLiteral("--json"),
+                                       QStringLiteral("sandbox"));
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QFile f(script);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QString sql = QString::fromUtf8(f.readAll());
+    const QJsonObject o = QJsonDocument::fromJson(r.out).object();
+    const QJsonArray chunks = o.value(QStringLiteral("chunks")).toArray();
+    QCOMPARE(chunks.size(), 1);
+    const QString chunk = chunks.first().toObject().value(QStringLiteral("name")).toString();
+    QCOMPARE(chunks.first().toObject().value(QStringLiteral("action")).toString(), QStringLiteral("decompress, insert, recompress"));
+    QVERIFY2(sql.contains(QStringLiteral("SELECT decompress_chunk('%1', true);").arg(chunk)), qPrintable(sql));
+    QVERIFY(sql.contains(QStringLiteral("SELECT compress_chunk('%1', true);").arg(chunk)));
+    const int jobId = o.value(QStringLiteral("policy")).toObject().value(QStringLiteral("job_id")).toInt();
+    QVERIFY(jobId == 0); // a dry run pauses nothing …
+    QVERIFY(sql.contains(QLatin1String("SELECT alter_job(")));
+    QVERIFY(sql.indexOf(QLatin1String("scheduled => false")) < sql.indexOf(QLatin1String("decompress_chunk")));
+    QVERIFY(sql.indexOf(QLatin1String("scheduled => true")) > sql.lastIndexOf(QLatin1String("compress_chunk")));
+    QVERIFY(sql.contains(QLatin1String("ON CONFLICT")) == false); // conflict mode error: plain INSERT
+    QVERIFY(sql.contains(QLatin1String("SET lock_timeout = '5000ms';")));
+    QVERIFY(sql.contains(QLatin1String("-- ") + QStringLiteral("1 rows fall outside every existing chunk")) || sql.contains(QLatin1String("1 rows fall outside every existing chunk")));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_sql")), qint64(288)); // … and changes nothing
+}
+
+void TestEngineSandbox::jsonSummaryReportsChunksAndPolicy()
+{
+    createTable(QStringLiteral("et_json"));
+    const QString file = csv(QStringLiteral("json.csv"), {row("2026-08-21 10:15:00+00", 3), row("bad time", 3)});
+    const auto r = TestServers::runCli(cliBase(QStringLiteral("et_json"), file) << QStringLiteral("--json"), QStringLiteral("sandbox"));
+    QCOMPARE(r.exitCode, 1); // one row rejected
+    const QJsonObject o = QJsonDocument::fromJson(r.out).object();
+    QCOMPARE(o.value(QStringLiteral("timescaledb_version")).toString(), QStringLiteral("2.23.0-dev"));
+    QCOMPARE(o.value(QStringLiteral("rows_read")).toInt(), 2);
+    QCOMPARE(o.value(QStringLiteral("rows_loaded")).toInt(), 1);
+    QCOMPARE(o.value(QStringLiteral("rows_rejected")).toInt(), 1);
+    const QJsonObject chunk = o.value(QStringLiteral("chunks")).toArray().first().toObject();
+    QCOMPARE(chunk.value(QStringLiteral("action")).toString(), QStringLiteral("direct insert"));
+    QCOMPARE(chunk.value(QStringLiteral("compressed_before")).toBool(), true);
+    QCOMPARE(chunk.value(QStringLiteral("compressed_after")).toBool(), true);
+    const QJsonObject policy = o.value(QStringLiteral("policy")).toObject();
+    QVERIFY(policy.value(QStringLiteral("job_id")).toInt() >= 1000);
+    QCOMPARE(policy.value(QStringLiteral("paused")).toBool(), true);
+    QCOMPARE(policy.value(QStringLiteral("restored")).toBool(), true);
+}
+
+QTEST_GUILESS_MAIN(TestEngineSandbox)
+#include "tst_engine_sandbox.moc"
