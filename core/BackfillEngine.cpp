@@ -104,6 +104,28 @@ BackfillEngine::BackfillEngine(Options options)
 BackfillEngine::Result BackfillEngine::run(Database &db, const std::atomic<bool> *cancel, const ProgressFn &progress,
                                            const LogFn &log)
 {
+    // A lost connection (network, admin shutdown, server restart) is retried with backoff:
+    // reconnect, recover what the interrupted attempt left, and resume from the journal.
+    Result res;
+    for (int attempt = 0; attempt < 3; ++attempt) {
+        res = runOnce(db, cancel, progress, log);
+        if (res.outcome != CsvLoader::Outcome::ConnectionError || (cancel && cancel->load()) || m_options.planOnly)
+            return res;
+        const int waitMs = 500 << attempt;
+        if (log)
+            log(QStringLiteral("-- connection lost (%1); retrying in %2 ms").arg(res.error.message).arg(waitMs));
+        QThread::msleep(waitMs);
+        DbError reopen;
+        db.close();
+        if (!db.open(&reopen))
+            continue;
+    }
+    return res;
+}
+
+BackfillEngine::Result BackfillEngine::runOnce(Database &db, const std::atomic<bool> *cancel, const ProgressFn &progress,
+                                               const LogFn &log)
+{
     Result res;
     const CsvLoader::Options &lo = m_options.load;
     auto cancelled = [cancel] { return cancel && cancel->load(); };

@@ -83,6 +83,7 @@ public:
     static QString exportSql(const BackfillPlan &plan, const CsvLoader::Summary &load, const QString &csvPath);
 
 private:
+    Result runOnce(Database &db, const std::atomic<bool> *cancel, const ProgressFn &progress, const LogFn &log);
     Options m_options;
 };
 

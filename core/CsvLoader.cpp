@@ -302,11 +302,7 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
     // 5. Upload method: COPY unless the server cannot take it (the WASM sandbox crashes on COPY FROM STDIN).
     Upload method = o.upload;
     if (method == Upload::Auto) {
-        QueryResult r;
-        DbError e;
-        method = Upload::Copy;
-        if (db.exec(QStringLiteral("SELECT version()"), &r, &e) && r.value(0, 0).contains(QLatin1String("Emscripten")))
-            method = Upload::Insert;
+        method = db.isSingleSession() ? Upload::Insert : Upload::Copy;
     }
     s.uploadMethod = method == Upload::Copy ? QStringLiteral("copy") : QStringLiteral("insert");
 

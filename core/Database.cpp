@@ -136,6 +136,9 @@ bool Database::open(DbError *error)
         close();
         return false;
     }
+    QueryResult v;
+    DbError ignored;
+    m_singleSession = exec(QStringLiteral("SELECT version()"), &v, &ignored) && v.value(0, 0).contains(QLatin1String("Emscripten"));
     return true;
 }
 
@@ -284,10 +287,22 @@ bool Database::endCopy(const char *abortReason, qint64 *rows, DbError *error)
     return ok && !abortReason;
 }
 
+std::function<void()> Database::canceller() const
+{
+    if (!m_conn || m_singleSession)
+        return {};
+    std::shared_ptr<PGcancel> cancel(PQgetCancel(m_conn), [](PGcancel *c) { PQfreeCancel(c); });
+    return [cancel] {
+        char buffer[256];
+        if (cancel)
+            PQcancel(cancel.get(), buffer, sizeof buffer);
+    };
+}
+
 void Database::requestCancel()
 {
     char buffer[256];
-    if (m_cancel)
+    if (m_cancel && !m_singleSession)
         PQcancel(m_cancel, buffer, sizeof buffer);
 }
 

@@ -9,6 +9,7 @@
 #include <QStringList>
 #include <QVariant>
 
+#include <functional>
 #include <memory>
 
 typedef struct pg_conn PGconn;
@@ -79,18 +80,25 @@ public:
     // Asks the server to cancel the running statement. Safe from any thread and from a
     // signal handler while the connection is open.
     void requestCancel();
+    // A cancel request that outlives this object and may be sent from any thread
+    // (it connects to the server, so never call it on the GUI thread).
+    std::function<void()> canceller() const;
 
     QString quoteIdentifier(const QString &identifier) const;
     QString qualifiedName(const QString &schema, const QString &name) const;
     const ConnectionProfile &profile() const { return m_profile; }
     QString connectionName() const { return m_connectionName; }
     PGconn *handle() const { return m_conn; }
+    // True for servers that serve one connection at a time (the PGlite sandbox): a cancel
+    // request, which needs a second connection, cannot reach them while this one is open.
+    bool isSingleSession() const { return m_singleSession; }
 
 private:
     ConnectionProfile m_profile;
     QString m_connectionName;
     PGconn *m_conn = nullptr;
     PGcancel *m_cancel = nullptr;
+    bool m_singleSession = false; // the WASM sandbox: one connection at a time, no cancel requests
 };
 
 } // namespace bfs
