@@ -248,6 +248,9 @@ BackfillEngine::Result BackfillEngine::runOnce(Database &db, const std::atomic<b
         return fail(CsvLoader::Outcome::InputError,
                     QStringLiteral("no CSV column maps to the time column \"%1\" of %2").arg(timeDim->column, ht.qualifiedName()));
     }
+    // Each chunk's rows are picked by time range: index the staged times once.
+    exec(QStringLiteral("CREATE INDEX ON %1 (%2)").arg(stage, timeStage), {}, nullptr, &e, QStringLiteral("index the staged rows"));
+    exec(QStringLiteral("ANALYZE %1").arg(stage), {}, nullptr, &e, QStringLiteral("analyze the staged rows"));
     const bool integerTime = timeDim->isIntegerTime();
     const QString cast = integerTime ? QStringLiteral("bigint") : QStringLiteral("timestamptz");
     auto rangeWhere = [&](const ChunkInfo &c, QStringList *params) {
@@ -255,6 +258,20 @@ BackfillEngine::Result BackfillEngine::runOnce(Database &db, const std::atomic<b
         *params << (integerTime ? QString::number(c.rangeStartInteger) : isoUtc(c.rangeStart))
                 << (integerTime ? QString::number(c.rangeEndInteger) : isoUtc(c.rangeEnd));
         return QStringLiteral("%1 >= $%2::%4 AND %1 < $%3::%4").arg(timeStage).arg(n + 1).arg(n + 2).arg(cast);
+    };
+
+    // Rows outside every chunk that existed before the run (they create new chunks).
+    auto outsideWhere = [&](QStringList *params) {
+        QStringList starts, ends;
+        for (const ChunkInfo &c : ht.chunks) {
+            starts << (integerTime ? QString::number(c.rangeStartInteger) : QLatin1Char('"') + isoUtc(c.rangeStart) + QLatin1Char('"'));
+            ends << (integerTime ? QString::number(c.rangeEndInteger) : QLatin1Char('"') + isoUtc(c.rangeEnd) + QLatin1Char('"'));
+        }
+        const int n = int(params->size());
+        *params << QLatin1Char('{') + starts.join(QLatin1Char(',')) + QLatin1Char('}')
+                << QLatin1Char('{') + ends.join(QLatin1Char(',')) + QLatin1Char('}');
+        return QStringLiteral("NOT EXISTS (SELECT 1 FROM unnest($%2::%4[], $%3::%4[]) AS r(a, b) WHERE %1 >= r.a AND %1 < r.b)")
+            .arg(timeStage).arg(n + 1).arg(n + 2).arg(cast);
     };
 
     // 3. A re-run of an interrupted backfill skips the ranges that run completed.
@@ -531,16 +548,13 @@ BackfillEngine::Result BackfillEngine::runOnce(Database &db, const std::atomic<b
         CsvLoader::InsertSpec rs = spec;
         if (g)
             rs.where = rangeWhere(g->range, &params);
+        else
+            rs.where = outsideWhere(&params);
         QueryResult ins;
         if (ok) {
             failing = g ? g->steps.value(0).chunk.qualifiedName() : label;
             ok = exec(CsvLoader::insertStatement(rs), params, &ins, &e, QStringLiteral("insert into %1").arg(failing));
         }
-        QueryResult del;
-        if (ok)
-            ok = exec(rs.where.isEmpty() ? QStringLiteral("DELETE FROM %1").arg(stage)
-                                         : QStringLiteral("DELETE FROM %1 WHERE %2").arg(stage, rs.where),
-                      params, &del, &e, QStringLiteral("mark rows as moved"));
         if (ok)
             ok = exec(QStringLiteral("COMMIT"), {}, nullptr, &e, QStringLiteral("commit %1").arg(failing));
         if (!ok) {
@@ -564,7 +578,7 @@ BackfillEngine::Result BackfillEngine::runOnce(Database &db, const std::atomic<b
             }
             return false;
         }
-        const qint64 rows = del.commandTag.section(QLatin1Char(' '), -1).toLongLong();
+        const qint64 rows = g ? g->rows : sum.rowsOutsideChunks;
         const qint64 inserted = ins.commandTag.section(QLatin1Char(' '), -1).toLongLong();
         moved += rows;
         written += inserted;
@@ -614,27 +628,35 @@ BackfillEngine::Result BackfillEngine::runOnce(Database &db, const std::atomic<b
     bool cleanupOk = db.isOpen();
     const bool recompress = res.plan.recompressNow || failed;
     if (cleanupOk && recompress && !touchedCompressed.isEmpty()) {
-        for (const QString &chunk : std::as_const(touchedCompressed)) {
-            if (!exec(QStringLiteral("SELECT c.is_compressed, %1 AS status FROM timescaledb_information.chunks c "
-                                     "WHERE format('%I.%I', c.chunk_schema, c.chunk_name) = $1::text")
-                          .arg(in.timescaleVersion.atLeast(2, 12) ? QStringLiteral("_timescaledb_functions.chunk_status($1::text::regclass)")
-                                                                  : QStringLiteral("NULL::int")),
-                      {chunk}, &r, &e, QStringLiteral("check %1").arg(chunk))
-                || r.rowCount() == 0) {
-                // Unknown state: compressing again is safe (if_not_compressed => true).
-                r = QueryResult();
+        // One look at every touched chunk's state; compress those not fully compressed.
+        const QStringList touched(touchedCompressed.cbegin(), touchedCompressed.cend());
+        QSet<QString> needs(touchedCompressed);
+        QSet<QString> partialOnly;
+        if (exec(QStringLiteral("SELECT format('%I.%I', c.chunk_schema, c.chunk_name) AS chunk, c.is_compressed, %1 AS status "
+                                "FROM timescaledb_information.chunks c WHERE format('%I.%I', c.chunk_schema, c.chunk_name) = ANY ($1::text[])")
+                     .arg(in.timescaleVersion.atLeast(2, 12)
+                              ? QStringLiteral("_timescaledb_functions.chunk_status(format('%I.%I', c.chunk_schema, c.chunk_name)::regclass)")
+                              : QStringLiteral("NULL::int")),
+                 {QLatin1Char('{') + touched.join(QLatin1Char(',')) + QLatin1Char('}')}, &r, &e, QStringLiteral("check the touched chunks"))) {
+            for (int i = 0; i < r.rowCount(); ++i) {
+                const QString chunk = r.value(i, QStringLiteral("chunk"));
+                const bool compressed = r.boolValue(i, QStringLiteral("is_compressed"));
+                const int status = int(r.intValue(i, QStringLiteral("status"), -1));
+                const bool partial = status >= 0 && (status & 8);
+                if (compressed && !partial)
+                    needs.remove(chunk);
+                else if (compressed)
+                    partialOnly.insert(chunk);
             }
-            const bool known = r.rowCount() > 0;
-            const bool compressed = known && r.boolValue(0, QStringLiteral("is_compressed"));
-            const int status = known ? int(r.intValue(0, QStringLiteral("status"), -1)) : -1;
-            const bool partial = status >= 0 && (status & 8);
-            if (compressed && !partial)
-                continue;
+        } // unknown state: compressing again is safe (if_not_compressed => true)
+        QStringList ordered(needs.cbegin(), needs.cend());
+        ordered.sort();
+        for (const QString &chunk : std::as_const(ordered)) {
             QJsonObject o;
             o[QStringLiteral("chunk")] = chunk;
             journal.write(QStringLiteral("recompress"), o);
             bool ok;
-            if (!compressed || !res.plan.useRecompressProcedure)
+            if (!partialOnly.contains(chunk) || !res.plan.useRecompressProcedure)
                 ok = exec(QStringLiteral("SELECT compress_chunk($1::regclass, true)"), {chunk}, nullptr, &e, QStringLiteral("compress %1").arg(chunk));
             else
                 ok = exec(QStringLiteral("CALL recompress_chunk($1::regclass)"), {chunk}, nullptr, &e, QStringLiteral("recompress %1").arg(chunk));
@@ -826,14 +848,21 @@ QString BackfillEngine::exportSql(const BackfillPlan &plan, const CsvLoader::Sum
         if (directLimit)
             out << QStringLiteral("SET LOCAL timescaledb.max_tuples_decompressed_per_dml_transaction = 0;");
         out << CsvLoader::insertStatement(rs) + QLatin1Char(';');
-        out << QStringLiteral("DELETE FROM bfs_stage WHERE %1;").arg(rs.where);
         out << QStringLiteral("COMMIT;");
         out << QString();
     }
     if (plan.newChunkRows > 0) {
         out << comment(QStringLiteral("%1. ").arg(n++) + plan.newChunkReason);
-        out << CsvLoader::insertStatement(spec) + QLatin1Char(';');
-        out << QStringLiteral("DELETE FROM bfs_stage;");
+        QStringList ranges;
+        for (const BackfillPlan::ChunkStep &s : plan.chunks)
+            ranges << (integerTime ? QStringLiteral("(%1, %2)").arg(s.chunk.rangeStartInteger).arg(s.chunk.rangeEndInteger)
+                                   : QStringLiteral("(%1::timestamptz, %2::timestamptz)").arg(literal(isoUtc(s.chunk.rangeStart)), literal(isoUtc(s.chunk.rangeEnd))));
+        CsvLoader::InsertSpec rs = spec;
+        rs.where = ranges.isEmpty() ? QString()
+                                    : QStringLiteral("NOT EXISTS (SELECT 1 FROM (VALUES %1) AS r(a, b) WHERE %2 >= r.a AND %2 < r.b)")
+                                          .arg(ranges.join(QStringLiteral(", ")), timeStage);
+        out << QStringLiteral("-- (rows of the chunk ranges above were inserted already)");
+        out << CsvLoader::insertStatement(rs) + QLatin1Char(';');
         out << QString();
     }
     out << comment(QStringLiteral("%1. ").arg(n++) + plan.recompressReason);
