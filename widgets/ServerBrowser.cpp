@@ -1,6 +1,7 @@
 #include "ServerBrowser.h"
 
 #include "ChunkTableModel.h"
+#include "ChunkTimeline.h"
 #include "ConnectionForm.h"
 #include "InspectorController.h"
 
@@ -43,11 +44,18 @@ ServerBrowser::ServerBrowser(QWidget *parent)
     m_details->setWordWrap(true);
     m_details->setTextInteractionFlags(Qt::TextSelectableByMouse);
 
+    m_timeline = new ChunkTimeline(this);
+    auto *chunkSplitter = new QSplitter(Qt::Vertical, this);
+    chunkSplitter->addWidget(m_timeline);
+    chunkSplitter->addWidget(m_chunkView);
+    chunkSplitter->setStretchFactor(0, 2);
+    chunkSplitter->setStretchFactor(1, 3);
+
     auto *right = new QWidget(this);
     auto *rightLayout = new QVBoxLayout(right);
     rightLayout->setContentsMargins(0, 0, 0, 0);
     rightLayout->addWidget(m_details);
-    rightLayout->addWidget(m_chunkView, 1);
+    rightLayout->addWidget(chunkSplitter, 1);
 
     auto *splitter = new QSplitter(this);
     splitter->addWidget(m_hypertables);
@@ -62,6 +70,11 @@ ServerBrowser::ServerBrowser(QWidget *parent)
 
     connect(m_form, &ConnectionForm::connectRequested, this, &ServerBrowser::connectTo);
     connect(m_hypertables, &QListWidget::currentRowChanged, this, &ServerBrowser::showHypertable);
+    connect(m_timeline, &ChunkTimeline::chunkSelected, this, [this](int index) {
+        m_chunkView->selectRow(index);
+        m_chunkView->scrollTo(m_chunks->index(index, 0));
+    });
+    connect(m_chunkView, &QTableView::clicked, this, [this](const QModelIndex &index) { m_timeline->setSelectedChunk(index.row()); });
     connect(m_inspector, &InspectorController::finished, this,
             [this](quint64 id, const ServerInspection &result) {
                 if (id != m_pendingRequest)
@@ -102,6 +115,7 @@ void ServerBrowser::showInspection(const ServerInspection &in)
     m_inspection = in;
     m_hypertables->clear();
     m_chunks->setHypertable(HypertableInfo());
+    m_timeline->setHypertable(HypertableInfo());
     m_details->clear();
 
     if (in.error.isError()) {
@@ -144,11 +158,13 @@ void ServerBrowser::showHypertable(int row)
 {
     if (row < 0 || row >= m_inspection.hypertables.size()) {
         m_chunks->setHypertable(HypertableInfo());
+        m_timeline->setHypertable(HypertableInfo());
         m_details->clear();
         return;
     }
     const HypertableInfo &h = m_inspection.hypertables.at(row);
     m_chunks->setHypertable(h);
+    m_timeline->setHypertable(h);
     QStringList lines;
     if (const DimensionInfo *t = h.timeDimension())
         lines << QStringLiteral("Time column <b>%1</b> (%2), chunk interval %3")

@@ -13,6 +13,7 @@ class QTableView;
 namespace bfs {
 
 class ChunkTableModel;
+class ChunkTimeline;
 class ConnectionForm;
 class InspectorController;
 
@@ -29,6 +30,7 @@ public:
     QListWidget *hypertableList() const { return m_hypertables; }
     QTableView *chunkView() const { return m_chunkView; }
     ChunkTableModel *chunkModel() const { return m_chunks; }
+    ChunkTimeline *timeline() const { return m_timeline; }
     QString statusText() const;
     const ServerInspection &inspection() const { return m_inspection; }
 
@@ -49,6 +51,7 @@ private:
     QListWidget *m_hypertables = nullptr;
     QTableView *m_chunkView = nullptr;
     ChunkTableModel *m_chunks = nullptr;
+    ChunkTimeline *m_timeline = nullptr;
     QLabel *m_status = nullptr;
     QLabel *m_details = nullptr;
     InspectorController *m_inspector = nullptr;

@@ -1,0 +1,240 @@
+// The chunk timeline by simulated mouse and keys, offscreen.
+#include "ChunkTimeline.h"
+
+#include <QSignalSpy>
+#include <QtTest>
+
+using namespace bfs;
+
+namespace {
+
+HypertableInfo ninetyDays(int partitions = 1)
+{
+    HypertableInfo h;
+    h.schema = QStringLiteral("public");
+    h.name = QStringLiteral("conditions");
+    const QDateTime start(QDate(2026, 8, 3), QTime(0, 0), Qt::UTC);
+    for (int d = 0; d < 90; ++d) {
+        for (int p = 0; p < partitions; ++p) {
+            ChunkInfo c;
+            c.schema = QStringLiteral("_timescaledb_internal");
+            c.name = QStringLiteral("_hyper_1_%1_chunk").arg(d * partitions + p + 1);
+            c.rangeStart = start.addDays(d);
+            c.rangeEnd = start.addDays(d + 1);
+            c.state = d < 60 ? ChunkInfo::State::Compressed : ChunkInfo::State::Uncompressed;
+            c.totalBytes = 65536;
+            if (d < 60) {
+                c.bytesBefore = 90112;
+                c.bytesAfter = 40960;
+            }
+            h.chunks << c;
+        }
+    }
+    return h;
+}
+
+} // namespace
+
+class TestChunkTimeline : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void fitAllShowsEveryChunkInOrder();
+    void wheelZoomKeepsTheTimeUnderTheCursor();
+    void dragPansTheView();
+    void clickAndKeysSelectChunks();
+    void ticksAdaptFromMonthsToMinutes();
+    void toolTipNamesRangeStateSizesAndRatio();
+    void planOverlayMarksEachTouchedChunk();
+    void liveStateUpdateRepaintsTheChunk();
+    void spacePartitionsGetLanes();
+    void paintsInLightAndDarkPalettes();
+};
+
+void TestChunkTimeline::fitAllShowsEveryChunkInOrder()
+{
+    ChunkTimeline t;
+    t.resize(1000, 240);
+    t.setHypertable(ninetyDays());
+    const QRectF first = t.chunkRect(0);
+    const QRectF last = t.chunkRect(89);
+    QVERIFY(first.left() >= 0 && last.right() <= t.width());
+    QVERIFY(first.left() < 20);
+    QVERIFY(last.right() > t.width() - 20);
+    for (int i = 1; i < 90; ++i)
+        QVERIFY(t.chunkRect(i).left() > t.chunkRect(i - 1).left());
+    QCOMPARE(t.accessibleName(), QStringLiteral("Chunk timeline"));
+    QVERIFY(t.accessibleDescription().contains(QLatin1String("90 chunks, 60 compressed")));
+}
+
+void TestChunkTimeline::wheelZoomKeepsTheTimeUnderTheCursor()
+{
+    ChunkTimeline t;
+    t.resize(1000, 240);
+    t.show();
+    t.setHypertable(ninetyDays());
+    const QPointF at(300, 120);
+    const double before = t.valueAt(at.x());
+    const double spanBefore = t.viewEnd() - t.viewStart();
+    QWheelEvent in(at, t.mapToGlobal(at), QPoint(), QPoint(0, 240), Qt::NoButton, Qt::NoModifier, Qt::NoScrollPhase, false);
+    QApplication::sendEvent(&t, &in);
+    QVERIFY(t.viewEnd() - t.viewStart() < spanBefore * 0.7);
+    QVERIFY(std::abs(t.valueAt(at.x()) - before) < 1000.0); // within a second
+    QWheelEvent out(at, t.mapToGlobal(at), QPoint(), QPoint(0, -240), Qt::NoButton, Qt::NoModifier, Qt::NoScrollPhase, false);
+    QApplication::sendEvent(&t, &out);
+    QVERIFY(std::abs((t.viewEnd() - t.viewStart()) - spanBefore) < 1000.0);
+}
+
+void TestChunkTimeline::dragPansTheView()
+{
+    ChunkTimeline t;
+    t.resize(1000, 240);
+    t.show();
+    t.setHypertable(ninetyDays());
+    const double start = t.viewStart();
+    const double perPixel = (t.viewEnd() - t.viewStart()) / (t.width() - 24);
+    QTest::mousePress(&t, Qt::LeftButton, Qt::NoModifier, QPoint(500, 120));
+    QTest::mouseMove(&t, QPoint(600, 120));
+    QTest::mouseRelease(&t, Qt::LeftButton, Qt::NoModifier, QPoint(600, 120));
+    QVERIFY(std::abs((start - t.viewStart()) - 100 * perPixel) < perPixel * 2);
+    QCOMPARE(t.selectedChunk(), -1); // a drag is not a click
+}
+
+void TestChunkTimeline::clickAndKeysSelectChunks()
+{
+    ChunkTimeline t;
+    t.resize(1000, 240);
+    t.show();
+    t.setHypertable(ninetyDays());
+    QSignalSpy spy(&t, &ChunkTimeline::chunkSelected);
+    const QPoint inTenth = t.chunkRect(10).center().toPoint();
+    QTest::mouseClick(&t, Qt::LeftButton, Qt::NoModifier, inTenth);
+    QCOMPARE(t.selectedChunk(), 10);
+    QCOMPARE(spy.size(), 1);
+    QCOMPARE(spy.last().at(1).value<ChunkInfo>().name, QStringLiteral("_hyper_1_11_chunk"));
+    QTest::keyClick(&t, Qt::Key_Right);
+    QCOMPARE(t.selectedChunk(), 11);
+    QTest::keyClick(&t, Qt::Key_Left);
+    QTest::keyClick(&t, Qt::Key_Left);
+    QCOMPARE(t.selectedChunk(), 9);
+    QTest::keyClick(&t, Qt::Key_End);
+    QCOMPARE(t.selectedChunk(), 89);
+    // Zoomed in, keyboard selection scrolls the chunk into view.
+    for (int i = 0; i < 6; ++i)
+        QTest::keyClick(&t, Qt::Key_Plus);
+    QTest::keyClick(&t, Qt::Key_Home);
+    QCOMPARE(t.selectedChunk(), 0);
+    QVERIFY(t.chunkRect(0).left() >= 0 && t.chunkRect(0).right() <= t.width());
+    QTest::keyClick(&t, Qt::Key_0);
+    QVERIFY(t.chunkRect(89).right() <= t.width());
+}
+
+void TestChunkTimeline::ticksAdaptFromMonthsToMinutes()
+{
+    ChunkTimeline t;
+    t.resize(1000, 240);
+    t.setHypertable(ninetyDays());
+    QVERIFY2(t.tickStep() >= 7 * 86400, qPrintable(QString::number(t.tickStep())));
+    for (int i = 0; i < 30; ++i)
+        t.zoom(1.5, 500);
+    QVERIFY2(t.tickStep() <= 3600, qPrintable(QString::number(t.tickStep())));
+    QVERIFY(t.viewEnd() - t.viewStart() >= 600000); // never closer than ten minutes
+}
+
+void TestChunkTimeline::toolTipNamesRangeStateSizesAndRatio()
+{
+    ChunkTimeline t;
+    t.setHypertable(ninetyDays());
+    const QString tip = t.toolTipFor(0);
+    QVERIFY(tip.contains(QLatin1String("_timescaledb_internal._hyper_1_1_chunk")));
+    QVERIFY2(tip.contains(QStringLiteral("2026-08-03 00:00 … 2026-08-04 00:00 UTC")), qPrintable(tip));
+    QVERIFY(tip.contains(QLatin1String("State: compressed")));
+    QVERIFY(tip.contains(QLatin1String("Size: 64.0 kB")));
+    QVERIFY2(tip.contains(QStringLiteral("(ratio 2.2×)")), qPrintable(tip));
+    QVERIFY(!t.toolTipFor(70).contains(QLatin1String("ratio")));
+}
+
+void TestChunkTimeline::planOverlayMarksEachTouchedChunk()
+{
+    ChunkTimeline t;
+    t.resize(1000, 240);
+    const HypertableInfo h = ninetyDays();
+    t.setHypertable(h);
+    BackfillPlan plan;
+    BackfillPlan::ChunkStep direct;
+    direct.chunk = h.chunks.at(7);
+    direct.action = BackfillPlan::Action::DirectInsert;
+    BackfillPlan::ChunkStep decompress;
+    decompress.chunk = h.chunks.at(8);
+    decompress.action = BackfillPlan::Action::DecompressInsertRecompress;
+    plan.chunks << direct << decompress;
+    plan.summary.minTime = h.chunks.at(7).rangeStart;
+    plan.summary.maxTime = h.chunks.at(8).rangeEnd;
+    t.setPlan(plan);
+    BackfillPlan::Action a;
+    QVERIFY(t.plannedAction(7, &a));
+    QCOMPARE(a, BackfillPlan::Action::DirectInsert);
+    QVERIFY(t.plannedAction(8, &a));
+    QCOMPARE(a, BackfillPlan::Action::DecompressInsertRecompress);
+    QVERIFY(!t.plannedAction(9, &a));
+    QVERIFY(t.toolTipFor(8).contains(QLatin1String("Planned: decompress")));
+    QVERIFY(t.accessibleDescription().contains(QLatin1String("backfill touches 2 chunks")));
+    // The overlay frame is drawn in the action's colour around the chunk.
+    const QImage img = t.grab().toImage();
+    const QRectF r = t.chunkRect(8);
+    const QColor edge = img.pixelColor(QPoint(int(r.center().x()), int(r.top()) + 1));
+    QVERIFY2(edge.red() > 150 && edge.blue() < 100, qPrintable(edge.name()));
+    t.clearPlan();
+    QVERIFY(!t.plannedAction(8, &a));
+}
+
+void TestChunkTimeline::liveStateUpdateRepaintsTheChunk()
+{
+    ChunkTimeline t;
+    t.resize(1000, 240);
+    t.setHypertable(ninetyDays());
+    const QRectF r = t.chunkRect(5);
+    const QPoint inside(int(r.center().x()), int(r.bottom()) - 3);
+    const QColor before = t.grab().toImage().pixelColor(inside);
+    QCOMPARE(before, ChunkTimeline::stateColor(ChunkInfo::State::Compressed, t.palette()));
+    t.setChunkState(QStringLiteral("_timescaledb_internal._hyper_1_6_chunk"), ChunkInfo::State::PartiallyCompressed);
+    QCOMPARE(t.hypertable().chunks.at(5).state, ChunkInfo::State::PartiallyCompressed);
+    QCOMPARE(t.grab().toImage().pixelColor(inside), ChunkTimeline::stateColor(ChunkInfo::State::PartiallyCompressed, t.palette()));
+}
+
+void TestChunkTimeline::spacePartitionsGetLanes()
+{
+    ChunkTimeline t;
+    t.resize(1000, 300);
+    t.setHypertable(ninetyDays(2));
+    const QRectF a = t.chunkRect(0);
+    const QRectF b = t.chunkRect(1);
+    QCOMPARE(a.left(), b.left());
+    QVERIFY(b.top() > a.bottom() - 1); // second lane below the first
+    QCOMPARE(t.chunkAt(b.center().toPoint()), 1);
+}
+
+void TestChunkTimeline::paintsInLightAndDarkPalettes()
+{
+    for (bool dark : {false, true}) {
+        ChunkTimeline t;
+        QPalette pal;
+        pal.setColor(QPalette::Window, dark ? QColor(30, 30, 30) : QColor(240, 240, 240));
+        pal.setColor(QPalette::Base, dark ? QColor(20, 20, 20) : Qt::white);
+        pal.setColor(QPalette::Text, dark ? Qt::white : Qt::black);
+        t.setPalette(pal);
+        t.resize(800, 200);
+        t.setHypertable(ninetyDays());
+        const QImage img = t.grab().toImage();
+        const QColor base = pal.color(QPalette::Base);
+        for (auto s : {ChunkInfo::State::Uncompressed, ChunkInfo::State::Compressed, ChunkInfo::State::PartiallyCompressed}) {
+            const QColor c = ChunkTimeline::stateColor(s, pal);
+            const int contrast = std::abs(c.lightness() - base.lightness());
+            QVERIFY2(contrast > 40, qPrintable(QStringLiteral("%1 on %2").arg(c.name(), base.name())));
+        }
+        QVERIFY(img.pixelColor(t.chunkRect(0).center().toPoint()) != base);
+    }
+}
+
+QTEST_MAIN(TestChunkTimeline)
+#include "tst_chunktimeline.moc"
