@@ -1,5 +1,6 @@
 #include "MainWindow.h"
 
+#include "ConnectionManagerDialog.h"
 #include "ServerBrowser.h"
 #include "ServerModel.h"
 
@@ -7,6 +8,8 @@
 #include <QKeySequence>
 #include <QLabel>
 #include <QMenuBar>
+#include <QCloseEvent>
+#include <QSettings>
 #include <QMessageBox>
 #include <QStatusBar>
 
@@ -20,6 +23,13 @@ MainWindow::MainWindow(QWidget *parent)
     statusBar()->addPermanentWidget(m_versions);
 
     QMenu *file = menuBar()->addMenu(QStringLiteral("&File"));
+    QAction *connections = file->addAction(QStringLiteral("&Connections…"), this, [this] {
+        QSettings settings;
+        bfs::ConnectionManagerDialog dialog(&settings, this);
+        if (dialog.exec() == QDialog::Accepted && !dialog.selectedProfile().name.isEmpty())
+            m_browser->connectTo(dialog.selectedProfile());
+    });
+    connections->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
     QAction *refresh = file->addAction(QStringLiteral("&Refresh"), m_browser, &bfs::ServerBrowser::refresh);
     refresh->setShortcut(QKeySequence::Refresh);
     file->addSeparator();
@@ -46,6 +56,17 @@ MainWindow::MainWindow(QWidget *parent)
         }
     });
     resize(1200, 760);
+    QSettings settings;
+    restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
+    restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    QSettings settings;
+    settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    settings.setValue(QStringLiteral("window/state"), saveState());
+    QMainWindow::closeEvent(event);
 }
 
 void MainWindow::connectTo(const bfs::ConnectionProfile &profile)

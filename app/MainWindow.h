@@ -19,6 +19,9 @@ public:
     bfs::ServerBrowser *browser() const { return m_browser; }
     void connectTo(const bfs::ConnectionProfile &profile);
 
+protected:
+    void closeEvent(QCloseEvent *event) override;
+
 private:
     bfs::ServerBrowser *m_browser = nullptr;
     QLabel *m_versions = nullptr;

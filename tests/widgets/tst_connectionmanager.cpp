@@ -1,0 +1,188 @@
+// The connection manager: profiles without passwords on disk, URI and service-file
+// import, and "Test connection" messages against the real servers.
+#include "ConnectionManagerDialog.h"
+#include "TestServers.h"
+
+#include <QComboBox>
+#include <QFile>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QPushButton>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace bfs;
+
+class TestConnectionManager : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void profilesRoundTripWithoutThePassword();
+    void pastedUriFillsTheForm();
+    void serviceFileEntriesAreImported();
+    void malformedServiceFileIsReportedWithItsLine();
+    void testConnectionMessages_data();
+    void testConnectionMessages();
+
+private:
+    QTemporaryDir m_dir;
+};
+
+void TestConnectionManager::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+}
+
+static void fill(ConnectionManagerDialog &d, const ConnectionProfile &p)
+{
+    d.findChild<QLineEdit *>(QStringLiteral("host"))->setText(p.host);
+    d.findChild<QSpinBox *>(QStringLiteral("port"))->setValue(p.port);
+    d.findChild<QLineEdit *>(QStringLiteral("database"))->setText(p.database);
+    d.findChild<QLineEdit *>(QStringLiteral("user"))->setText(p.user);
+    d.findChild<QLineEdit *>(QStringLiteral("password"))->setText(p.password);
+    d.findChild<QComboBox *>(QStringLiteral("sslmode"))->setCurrentText(p.sslMode);
+}
+
+void TestConnectionManager::profilesRoundTripWithoutThePassword()
+{
+    const QString ini = m_dir.filePath(QStringLiteral("roundtrip.ini"));
+    {
+        QSettings settings(ini, QSettings::IniFormat);
+        ConnectionManagerDialog d(&settings);
+        ConnectionProfile p;
+        p.name = QStringLiteral("Production");
+        d.addProfile(p);
+        ConnectionProfile form;
+        form.host = QStringLiteral("db.example.com");
+        form.port = 6543;
+        form.database = QStringLiteral("metrics");
+        form.user = QStringLiteral("analyst");
+        form.password = QStringLiteral("Zebra-Secret-42");
+        form.sslMode = QStringLiteral("verify-full");
+        fill(d, form);
+        d.findChild<QLineEdit *>(QStringLiteral("sslrootcert"))->setText(QStringLiteral("/etc/ssl/root.crt"));
+        d.findChild<QComboBox *>(QStringLiteral("upload"))->setCurrentText(QStringLiteral("insert"));
+        QCOMPARE(d.selectedProfile().password, QStringLiteral("Zebra-Secret-42")); // kept in memory
+        d.save();
+    }
+    QFile f(ini);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QByteArray content = f.readAll();
+    QVERIFY2(content.contains("db.example.com"), content.constData());
+    QVERIFY(!content.contains("Zebra-Secret-42"));
+    QVERIFY(!content.toLower().contains("password="));
+
+    QSettings settings(ini, QSettings::IniFormat);
+    ConnectionManagerDialog again(&settings);
+    QCOMPARE(again.profileList()->count(), 1);
+    const ConnectionProfile back = again.selectedProfile();
+    QCOMPARE(back.name, QStringLiteral("Production"));
+    QCOMPARE(back.host, QStringLiteral("db.example.com"));
+    QCOMPARE(back.port, 6543);
+    QCOMPARE(back.database, QStringLiteral("metrics"));
+    QCOMPARE(back.user, QStringLiteral("analyst"));
+    QCOMPARE(back.sslMode, QStringLiteral("verify-full"));
+    QCOMPARE(back.sslRootCert, QStringLiteral("/etc/ssl/root.crt"));
+    QCOMPARE(again.selectedUploadMethod(), QStringLiteral("insert"));
+    QVERIFY(back.password.isEmpty());
+}
+
+void TestConnectionManager::pastedUriFillsTheForm()
+{
+    QSettings settings(m_dir.filePath(QStringLiteral("uri.ini")), QSettings::IniFormat);
+    ConnectionManagerDialog d(&settings);
+    auto *uri = d.findChild<QLineEdit *>(QStringLiteral("uri"));
+    uri->setText(QStringLiteral("postgresql://ops@ts.example.org:5433/telemetry?sslmode=require&sslrootcert=/certs/ca.pem"));
+    Q_EMIT uri->editingFinished();
+    const ConnectionProfile p = d.selectedProfile();
+    QCOMPARE(p.host, QStringLiteral("ts.example.org"));
+    QCOMPARE(p.port, 5433);
+    QCOMPARE(p.database, QStringLiteral("telemetry"));
+    QCOMPARE(p.user, QStringLiteral("ops"));
+    QCOMPARE(p.sslMode, QStringLiteral("require"));
+    QCOMPARE(p.sslRootCert, QStringLiteral("/certs/ca.pem"));
+}
+
+void TestConnectionManager::serviceFileEntriesAreImported()
+{
+    const QString path = m_dir.filePath(QStringLiteral("pg_service.conf"));
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("# company services\n[tsdb-prod]\nhost=10.1.2.3\nport=5434\ndbname=metrics\nuser=loader\nsslmode=verify-ca\n\n"
+            "[local]\nhost=localhost\ndbname=dev\n");
+    f.close();
+    QSettings settings(m_dir.filePath(QStringLiteral("service.ini")), QSettings::IniFormat);
+    ConnectionManagerDialog d(&settings);
+    QVERIFY(d.importServiceFile(path));
+    QCOMPARE(d.profileList()->count(), 2);
+    QVERIFY(d.testResult().contains(QLatin1String("Imported 2 connection(s)")));
+    d.profileList()->setCurrentRow(0);
+    const ConnectionProfile p = d.selectedProfile();
+    QCOMPARE(p.name, QStringLiteral("tsdb-prod"));
+    QCOMPARE(p.host, QStringLiteral("10.1.2.3"));
+    QCOMPARE(p.port, 5434);
+    QCOMPARE(p.database, QStringLiteral("metrics"));
+    QCOMPARE(p.user, QStringLiteral("loader"));
+    QCOMPARE(p.sslMode, QStringLiteral("verify-ca"));
+}
+
+void TestConnectionManager::malformedServiceFileIsReportedWithItsLine()
+{
+    const QString path = m_dir.filePath(QStringLiteral("broken.conf"));
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("host=orphan\n");
+    f.close();
+    QSettings settings(m_dir.filePath(QStringLiteral("broken.ini")), QSettings::IniFormat);
+    ConnectionManagerDialog d(&settings);
+    QVERIFY(!d.importServiceFile(path));
+    QVERIFY2(d.testResult().contains(QStringLiteral("%1, line 1").arg(path)), qPrintable(d.testResult()));
+    QCOMPARE(d.profileList()->count(), 0);
+}
+
+void TestConnectionManager::testConnectionMessages_data()
+{
+    QTest::addColumn<QString>("server");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("wrong password (SCRAM)") << "wrong-password" << "rejected the user name or password";
+    QTest::newRow("closed port") << "closed-port" << "Nothing answers at";
+    QTest::newRow("no TimescaleDB") << "pg15" << "TimescaleDB is not installed in database \"appdb\"";
+    QTest::newRow("TimescaleDB sandbox") << "sandbox" << "Connected: PostgreSQL 17.5, TimescaleDB 2.23.0-dev (timescale license), ";
+}
+
+void TestConnectionManager::testConnectionMessages()
+{
+    QFETCH(QString, server);
+    QFETCH(QString, expected);
+    ConnectionProfile p;
+    if (server == QLatin1String("sandbox")) {
+        p = TestServers::sandbox();
+    } else {
+        p = TestServers::pg15(server == QLatin1String("wrong-password") ? QStringLiteral("bf_scram") : QStringLiteral("bf_trust"));
+        if (server == QLatin1String("wrong-password"))
+            p.password = QStringLiteral("not-it");
+        if (server == QLatin1String("closed-port"))
+            p.port = TestServers::closedPort();
+    }
+    QSettings settings(m_dir.filePath(QStringLiteral("test-%1.ini").arg(server)), QSettings::IniFormat);
+    ConnectionManagerDialog d(&settings);
+    d.show();
+    p.name = server;
+    d.addProfile(p);
+    QSignalSpy spy(&d, &ConnectionManagerDialog::tested);
+    QTest::mouseClick(d.findChild<QPushButton *>(QStringLiteral("test")), Qt::LeftButton);
+    QVERIFY(d.testResult().startsWith(QLatin1String("Connecting to"))); // the click returned at once
+    QVERIFY(spy.wait(60000));
+    QVERIFY2(d.testResult().contains(expected), qPrintable(d.testResult()));
+    if (server == QLatin1String("pg15"))
+        QVERIFY(d.testResult().startsWith(QLatin1String("Connected to PostgreSQL 15.")));
+    QVERIFY(!d.testResult().contains(QLatin1String("not-it")));
+}
+
+QTEST_MAIN(TestConnectionManager)
+#include "tst_connectionmanager.moc"
