@@ -1,6 +1,7 @@
 #include "MainWindow.h"
 
 #include "ConnectionManagerDialog.h"
+#include "ImportWizard.h"
 #include "ServerBrowser.h"
 #include "ServerModel.h"
 
@@ -8,6 +9,8 @@
 #include <QKeySequence>
 #include <QLabel>
 #include <QMenuBar>
+#include <QDragEnterEvent>
+#include <QMimeData>
 #include <QCloseEvent>
 #include <QSettings>
 #include <QMessageBox>
@@ -19,6 +22,7 @@ MainWindow::MainWindow(QWidget *parent)
 {
     setWindowTitle(QStringLiteral("Backfill Studio"));
     setCentralWidget(m_browser);
+    setAcceptDrops(true);
     m_versions = new QLabel(this);
     statusBar()->addPermanentWidget(m_versions);
 
@@ -30,6 +34,8 @@ MainWindow::MainWindow(QWidget *parent)
             m_browser->connectTo(dialog.selectedProfile());
     });
     connections->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
+    QAction *import = file->addAction(QStringLiteral("&Import CSV…"), this, [this] { startImport(QString()); });
+    import->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_I));
     QAction *refresh = file->addAction(QStringLiteral("&Refresh"), m_browser, &bfs::ServerBrowser::refresh);
     refresh->setShortcut(QKeySequence::Refresh);
     file->addSeparator();
@@ -59,6 +65,33 @@ MainWindow::MainWindow(QWidget *parent)
     QSettings settings;
     restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
     restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+}
+
+void MainWindow::startImport(const QString &csvPath)
+{
+    bfs::HypertableInfo ht;
+    if (!m_browser->currentHypertable(&ht)) {
+        QMessageBox::information(this, QStringLiteral("Import CSV"), QStringLiteral("Connect and select a hypertable first."));
+        return;
+    }
+    auto *wizard = new bfs::ImportWizard(m_browser->profile(), ht, this);
+    wizard->setAttribute(Qt::WA_DeleteOnClose);
+    if (!csvPath.isEmpty())
+        wizard->setFile(csvPath);
+    connect(wizard, &QDialog::finished, m_browser, &bfs::ServerBrowser::refresh);
+    wizard->show();
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent *event)
+{
+    if (event->mimeData()->hasUrls() && event->mimeData()->urls().first().isLocalFile())
+        event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent *event)
+{
+    startImport(event->mimeData()->urls().first().toLocalFile());
+    event->acceptProposedAction();
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)

@@ -19,8 +19,12 @@ public:
     bfs::ServerBrowser *browser() const { return m_browser; }
     void connectTo(const bfs::ConnectionProfile &profile);
 
+    void startImport(const QString &csvPath);
+
 protected:
     void closeEvent(QCloseEvent *event) override;
+    void dragEnterEvent(QDragEnterEvent *event) override;
+    void dropEvent(QDropEvent *event) override;
 
 private:
     bfs::ServerBrowser *m_browser = nullptr;

@@ -147,6 +147,8 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
         format.delimiter = *o.delimiter;
     if (o.encoding)
         format.encoding = *o.encoding;
+    if (o.quote)
+        format.quote = *o.quote;
     if (o.header)
         format.header = *o.header;
     if (o.decimalComma)
@@ -204,7 +206,7 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
         csvToTable[ci] = ti;
         tableTaken[ti] = true;
     }
-    if (o.mappings.isEmpty() || format.header) {
+    if (!o.explicitMappingOnly && (o.mappings.isEmpty() || format.header)) {
         int position = 0;
         for (int ci = 0; ci < csvColumns.size(); ++ci) {
             if (csvToTable[ci] >= 0)

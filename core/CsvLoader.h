@@ -35,12 +35,14 @@ public:
         QString csvPath;
         QString table;
         std::optional<QChar> delimiter;
+        std::optional<QChar> quote; // QChar() = no quoting
         std::optional<CsvFormat::Encoding> encoding;
         std::optional<bool> header;
         std::optional<bool> decimalComma;
         int skipLines = 0;
         QStringList nullTokens; // empty: "", NULL, NA, N/A
         QList<QPair<QString, QString>> mappings; // CSV column (name or 1-based number) → table column
+        bool explicitMappingOnly = false;        // true: CSV columns not in `mappings` are skipped
         QHash<QString, QString> formats;         // table or CSV column → date-time format
         QString timeZone;                        // IANA name for naive timestamps; empty = UTC
         DateTimeParser::Overlap overlap = DateTimeParser::Overlap::Reject;

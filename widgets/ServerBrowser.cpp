@@ -87,6 +87,15 @@ ServerBrowser::ServerBrowser(QWidget *parent)
 
 ServerBrowser::~ServerBrowser() = default;
 
+bool ServerBrowser::currentHypertable(HypertableInfo *out) const
+{
+    const int row = m_hypertables->currentRow();
+    if (row < 0 || row >= m_inspection.hypertables.size())
+        return false;
+    *out = m_inspection.hypertables.at(row);
+    return true;
+}
+
 QString ServerBrowser::statusText() const
 {
     return m_status->text();

@@ -33,6 +33,9 @@ public:
     ChunkTimeline *timeline() const { return m_timeline; }
     QString statusText() const;
     const ServerInspection &inspection() const { return m_inspection; }
+    const ConnectionProfile &profile() const { return m_profile; }
+    // The hypertable selected in the list; false when none.
+    bool currentHypertable(HypertableInfo *out) const;
 
 public Q_SLOTS:
     void connectTo(const bfs::ConnectionProfile &profile);

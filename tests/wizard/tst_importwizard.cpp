@@ -1,0 +1,279 @@
+// The import wizard driven like a user would, against the TimescaleDB sandbox.
+#include "BackfillController.h"
+#include "ChunkTimeline.h"
+#include "Database.h"
+#include "ImportRunPages.h"
+#include "ImportSession.h"
+#include "ImportSetupPages.h"
+#include "ImportWizard.h"
+#include "ServerInspector.h"
+#include "TestServers.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QFile>
+#include <QLabel>
+#include <QPushButton>
+#include <QRegularExpression>
+#include <QSignalSpy>
+#include <QTableWidget>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace bfs;
+
+class TestImportWizard : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void sampleFileWithDefaultsEndsInTheHypertable();
+    void badRowsGoToTheRejectsFileAndRetryLoadsThemWhenFixed();
+    void cancelInTheMiddleRestoresThePolicyAndSaysWhatWasCommitted();
+    void europeanFileIsDetectedWithoutManualSettings();
+    void exportedSqlMatchesThePlan();
+
+private:
+    HypertableInfo createTable(const QString &name);
+    QString csv(const QString &name, const QByteArray &content);
+    qint64 scalar(const QString &sql);
+    void walkToPlan(ImportWizard &w, const QString &file);
+    void runToSummary(ImportWizard &w);
+    QTemporaryDir m_dir;
+};
+
+void TestImportWizard::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+    QCoreApplication::setOrganizationName(QStringLiteral("Backfill Studio Tests"));
+    QCoreApplication::setApplicationName(QStringLiteral("tst_importwizard"));
+    QStandardPaths::setTestModeEnabled(true);
+}
+
+HypertableInfo TestImportWizard::createTable(const QString &name)
+{
+    Database db(TestServers::sandbox());
+    DbError e;
+    if (!db.open(&e)
+        || !db.execScript(QStringLiteral(
+                              "DROP TABLE IF EXISTS %1; "
+                              "CREATE TABLE %1 (time timestamptz NOT NULL, device_id int NOT NULL, temperature double precision, "
+                              "  status text, UNIQUE (time, device_id)); "
+                              "SELECT create_hypertable('%1', 'time', chunk_time_interval => interval '1 day'); "
+                              "INSERT INTO %1 SELECT t, d, 20, 'seed' FROM generate_series('2026-08-20 00:00+00'::timestamptz, "
+                              "  '2026-08-23 23:00+00', '1 hour') t, generate_series(1, 2) d; "
+                              "ALTER TABLE %1 SET (timescaledb.compress, timescaledb.compress_segmentby = 'device_id'); "
+                              "SELECT compress_chunk(c, true) FROM show_chunks('%1') c; "
+                              "SELECT add_compression_policy('%1', compress_after => interval '30 days');")
+                              .arg(name),
+                          &e))
+        qWarning("%s", qPrintable(e.toString()));
+    ServerInspector::Options o;
+    o.table = name;
+    const ServerInspection in = ServerInspector::inspect(db, o);
+    return in.hypertables.value(0);
+}
+
+QString TestImportWizard::csv(const QString &name, const QByteArray &content)
+{
+    const QString path = m_dir.filePath(name);
+    QFile f(path);
+    f.open(QIODevice::WriteOnly);
+    f.write(content);
+    return path;
+}
+
+qint64 TestImportWizard::scalar(const QString &sql)
+{
+    Database db(TestServers::sandbox());
+    DbError e;
+    QueryResult r;
+    if (!db.open(&e) || !db.exec(sql, &r, &e))
+        return -1;
+    return r.value(0, 0) == QLatin1String("t") ? 1 : r.value(0, 0) == QLatin1String("f") ? 0 : r.intValue(0, 0);
+}
+
+void TestImportWizard::walkToPlan(ImportWizard &w, const QString &file)
+{
+    w.setJournalDirectory(m_dir.filePath(QStringLiteral("journals")));
+    w.show();
+    w.setFile(file);
+    QTRY_VERIFY_WITH_TIMEOUT(w.session()->targetLoaded, 30000);
+    QVERIFY(w.sourcePage()->isComplete());
+    w.next();
+    QCOMPARE(w.currentId(), int(ImportWizard::FormatPage));
+    QTRY_VERIFY_WITH_TIMEOUT(w.formatPage()->isComplete(), 30000);
+    w.next();
+    QCOMPARE(w.currentId(), int(ImportWizard::ColumnsPage));
+    QTRY_VERIFY_WITH_TIMEOUT(w.columnsPage()->isComplete(), 30000);
+    QSignalSpy planned(w.planPage(), &ImportPlanPage::planReady);
+    w.next();
+    QCOMPARE(w.currentId(), int(ImportWizard::PlanPage));
+    QVERIFY(planned.wait(60000));
+    QVERIFY2(w.planPage()->isComplete(), qPrintable(w.session()->planResult.message));
+}
+
+void TestImportWizard::runToSummary(ImportWizard &w)
+{
+    QSignalSpy finished(w.runPage(), &ImportRunPage::runFinished);
+    w.next();
+    QCOMPARE(w.currentId(), int(ImportWizard::RunPage));
+    QVERIFY(finished.wait(60000));
+    QVERIFY(w.runPage()->isComplete());
+    w.next();
+    QCOMPARE(w.currentId(), int(ImportWizard::SummaryPage));
+}
+
+void TestImportWizard::sampleFileWithDefaultsEndsInTheHypertable()
+{
+    const HypertableInfo ht = createTable(QStringLiteral("wz_default"));
+    const QString file = csv(QStringLiteral("default.csv"),
+                             "time,device_id,temperature,status\n"
+                             "2026-08-20 10:30:00+00,3,21.5,ok\n"
+                             "2026-08-21 10:30:00+00,3,22.5,ok\n"
+                             "2026-08-22 10:30:00+00,3,23.5,ok\n"
+                             "2026-08-22 10:00:00+00,1,99,dup\n"); // already exists: skipped by default
+    ImportWizard w(TestServers::sandbox(), ht);
+    walkToPlan(w, file);
+    QCOMPARE(w.session()->planResult.plan.chunks.size(), 3);
+    QCOMPARE(w.session()->planResult.plan.summary.existingRows, qint64(1));
+    QVERIFY(w.planPage()->timeline()->hasPlan());
+    runToSummary(w);
+    const BackfillEngine::Result &r = w.session()->runResult;
+    QVERIFY2(r.outcome == CsvLoader::Outcome::Completed, qPrintable(r.message));
+    const QString summary = w.summaryPage()->report();
+    QVERIFY2(summary.contains(QLatin1String("Rows read: 4")), qPrintable(summary));
+    QVERIFY(summary.contains(QLatin1String("Rows loaded: 3")));
+    QVERIFY(summary.contains(QLatin1String("Rows skipped as duplicates: 1")));
+    QVERIFY(summary.contains(QLatin1String("Rows rejected: 0")));
+    QVERIFY(summary.contains(QLatin1String("paused during the run, resumed")));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM wz_default WHERE device_id = 3")), qint64(3));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM wz_default WHERE temperature = 99")), qint64(0));
+    QCOMPARE(scalar(QStringLiteral("SELECT bool_and(scheduled) FROM timescaledb_information.jobs WHERE hypertable_name = 'wz_default'")), qint64(1));
+    const QString reportPath = m_dir.filePath(QStringLiteral("report.txt"));
+    QVERIFY(w.summaryPage()->saveReport(reportPath));
+    QVERIFY(QFile(reportPath).size() > 100);
+}
+
+void TestImportWizard::badRowsGoToTheRejectsFileAndRetryLoadsThemWhenFixed()
+{
+    const HypertableInfo ht = createTable(QStringLiteral("wz_rejects"));
+    const QString file = csv(QStringLiteral("bad.csv"),
+                             "time,device_id,temperature,status\n"
+                             "2026-08-20 10:30:00+00,4,21.5,ok\n"
+                             "2026-08-20 11:30:00+00,4,warm,ok\n"
+                             "2026-08-20 12:30:00+00,four,22,ok\n"
+                             "2026-08-20 13:30:00+00,4,23,ok\n");
+    ImportWizard w(TestServers::sandbox(), ht);
+    walkToPlan(w, file);
+    runToSummary(w);
+    const BackfillEngine::Result &r = w.session()->runResult;
+    QCOMPARE(r.load.rowsLoaded, qint64(2));
+    QCOMPARE(r.load.rowsRejected, qint64(2));
+    QVERIFY(w.summaryPage()->retryButton()->isEnabled());
+    QFile rejects(r.load.rejectsPath);
+    QVERIFY2(rejects.open(QIODevice::ReadOnly), qPrintable(r.load.rejectsPath));
+    QByteArray text = rejects.readAll();
+    rejects.close();
+    QVERIFY(text.contains("3,temperature,\"\"\"warm\"\" is not a number\""));
+    QVERIFY(text.contains("4,device_id"));
+    // The analyst fixes the records in the rejects file, then retries.
+    text.replace("4,warm,ok", "4,24,ok").replace(",four,", ",4,");
+    QVERIFY(rejects.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    rejects.write(text);
+    rejects.close();
+    QSignalSpy retried(w.summaryPage(), &ImportSummaryPage::retryFinished);
+    QTest::mouseClick(w.summaryPage()->retryButton(), Qt::LeftButton);
+    QVERIFY(retried.wait(60000));
+    const auto retry = retried.first().first().value<BackfillEngine::Result>();
+    QVERIFY2(retry.outcome == CsvLoader::Outcome::Completed, qPrintable(retry.message));
+    QCOMPARE(retry.load.rowsLoaded, qint64(2));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM wz_rejects WHERE device_id = 4")), qint64(4));
+    QVERIFY(w.summaryPage()->report().contains(QLatin1String("Rows rejected: 0")));
+}
+
+void TestImportWizard::cancelInTheMiddleRestoresThePolicyAndSaysWhatWasCommitted()
+{
+    const HypertableInfo ht = createTable(QStringLiteral("wz_cancel"));
+    // Device 5 every minute for four days: each chunk takes a moment to move.
+    QByteArray content("time,device_id,temperature,status\n");
+    const QDateTime start(QDate(2026, 8, 20), QTime(0, 0), Qt::UTC);
+    for (int m = 0; m < 4 * 1440; ++m)
+        content += start.addSecs(60 * m).toString(QStringLiteral("yyyy-MM-dd HH:mm:ss+00")).toUtf8() + ",5,1,ok\n";
+    const QString file = csv(QStringLiteral("cancel.csv"), content);
+    ImportWizard w(TestServers::sandbox(), ht);
+    walkToPlan(w, file);
+    auto *controller = w.findChild<BackfillController *>();
+    QVERIFY(controller);
+    connect(controller, &BackfillController::progress, this, [&w](const BackfillEngine::Progress &p) {
+        if (p.phase == QLatin1String("move") && p.chunk >= 2 && w.runPage()->cancelButton()->isEnabled())
+            QTest::mouseClick(w.runPage()->cancelButton(), Qt::LeftButton);
+    });
+    runToSummary(w);
+    const BackfillEngine::Result &r = w.session()->runResult;
+    QCOMPARE(r.outcome, CsvLoader::Outcome::Cancelled);
+    const QString summary = w.summaryPage()->report();
+    QVERIFY2(summary.contains(QLatin1String(": cancelled")), qPrintable(summary));
+    QVERIFY(summary.contains(QLatin1String("The compression policy was resumed")));
+    // What the summary says was committed is exactly what the hypertable holds.
+    const QRegularExpressionMatch m = QRegularExpression(QStringLiteral("(\\d+) rows in (\\d+) completed chunk range")).match(summary);
+    QVERIFY2(m.hasMatch(), qPrintable(summary));
+    const qint64 committed = m.captured(1).toLongLong();
+    QVERIFY(m.captured(2).toInt() < 4);
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM wz_cancel WHERE device_id = 5")), committed);
+    QCOMPARE(committed % 1440, qint64(0)); // whole chunks only
+    QCOMPARE(scalar(QStringLiteral("SELECT bool_and(scheduled) FROM timescaledb_information.jobs WHERE hypertable_name = 'wz_cancel'")), qint64(1));
+}
+
+void TestImportWizard::europeanFileIsDetectedWithoutManualSettings()
+{
+    const HypertableInfo ht = createTable(QStringLiteral("wz_euro"));
+    const QString file = csv(QStringLiteral("euro.csv"),
+                             "Time;Device ID;Temperature;Status\r\n"
+                             "20.08.2026 12:30;6;21,5;ok\r\n"
+                             "21.08.2026 12:30;6;1.021,25;ok\r\n"
+                             "22.08.2026 12:30;6;-3,75;ok\r\n");
+    ImportWizard w(TestServers::sandbox(), ht);
+    walkToPlan(w, file);
+    // What the format page detected.
+    QCOMPARE(w.formatPage()->findChild<QComboBox *>(QStringLiteral("delimiter"))->currentData().toString(), QStringLiteral(";"));
+    QVERIFY(w.formatPage()->findChild<QCheckBox *>(QStringLiteral("decimalComma"))->isChecked());
+    QCOMPARE(w.formatPage()->badCells(), 0);
+    // Columns mapped by name, "Device ID" to device_id, with the detected date format.
+    QTableWidget *columns = w.columnsPage()->columns();
+    QCOMPARE(qobject_cast<QComboBox *>(columns->cellWidget(1, 1))->currentData().toString(), QStringLiteral("device_id"));
+    QCOMPARE(columns->item(0, 2)->text(), QStringLiteral("dd.MM.yyyy HH:mm"));
+    runToSummary(w);
+    QCOMPARE(w.session()->runResult.load.rowsLoaded, qint64(3));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM wz_euro WHERE device_id = 6 AND "
+                                   "((time = '2026-08-21 12:30+00' AND temperature = 1021.25) OR (temperature IN (21.5, -3.75)))")),
+             qint64(3));
+}
+
+void TestImportWizard::exportedSqlMatchesThePlan()
+{
+    const HypertableInfo ht = createTable(QStringLiteral("wz_sql"));
+    const QString file = csv(QStringLiteral("sql.csv"), "time,device_id,temperature,status\n2026-08-21 10:30:00+00,7,1,ok\n"
+                                                        "2026-08-19 10:30:00+00,7,1,ok\n");
+    ImportWizard w(TestServers::sandbox(), ht);
+    walkToPlan(w, file);
+    const QString path = m_dir.filePath(QStringLiteral("plan.sql"));
+    QVERIFY(w.planPage()->exportSql(path));
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QString sql = QString::fromUtf8(f.readAll());
+    const BackfillPlan &plan = w.session()->planResult.plan;
+    QCOMPARE(plan.chunks.size(), 1);
+    QCOMPARE(plan.newChunkRows, qint64(1));
+    QVERIFY(sql.contains(plan.chunks.first().reason));
+    QVERIFY(sql.contains(QStringLiteral("SELECT alter_job(%1, scheduled => false);").arg(plan.policy.jobId)));
+    QVERIFY(sql.contains(QStringLiteral("SELECT alter_job(%1, scheduled => true);").arg(plan.policy.jobId)));
+    QVERIFY(sql.contains(QStringLiteral("SELECT compress_chunk('%1', true);").arg(plan.chunks.first().chunk.qualifiedName())));
+    QVERIFY(sql.contains(QLatin1String("ON CONFLICT DO NOTHING"))); // the wizard's default: skip existing rows
+    QVERIFY(sql.contains(plan.newChunkReason));
+    QVERIFY(w.planPage()->planText().contains(QLatin1String("direct insert")));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM wz_sql WHERE device_id = 7")), qint64(0)); // planning wrote nothing
+}
+
+QTEST_MAIN(TestImportWizard)
+#include "tst_importwizard.moc"

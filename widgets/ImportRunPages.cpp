@@ -1,0 +1,453 @@
+#include "ImportRunPages.h"
+
+#include "BackfillController.h"
+#include "ChunkTimeline.h"
+#include "CsvReader.h"
+#include "ImportSession.h"
+#include "RejectsWriter.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDateTime>
+#include <QDir>
+#include <QFile>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QPlainTextEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QStandardPaths>
+#include <QUrl>
+#include <QVBoxLayout>
+#include <QWizard>
+
+namespace bfs {
+
+namespace {
+
+QString rejectsPathFor(const QString &csv)
+{
+    const QString dir = QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation) + QStringLiteral("/rejects");
+    QDir().mkpath(dir);
+    return QDir(dir).filePath(QStringLiteral("%1-%2.rejects.csv")
+                                  .arg(QFileInfo(csv).completeBaseName(), QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss"))));
+}
+
+QString outcomeText(CsvLoader::Outcome o)
+{
+    switch (o) {
+    case CsvLoader::Outcome::Completed: return QStringLiteral("completed");
+    case CsvLoader::Outcome::InputError: return QStringLiteral("stopped: input error");
+    case CsvLoader::Outcome::ConnectionError: return QStringLiteral("stopped: connection lost");
+    case CsvLoader::Outcome::ServerError: return QStringLiteral("stopped: server error");
+    case CsvLoader::Outcome::Cancelled: return QStringLiteral("cancelled");
+    }
+    return QString();
+}
+
+} // namespace
+
+// ---------------------------------------------------------------- plan
+
+ImportPlanPage::ImportPlanPage(ImportSession *session, BackfillController *controller, QWidget *parent)
+    : QWizardPage(parent)
+    , m_session(session)
+    , m_controller(controller)
+{
+    setTitle(QStringLiteral("Plan"));
+    setSubTitle(QStringLiteral("What will happen to each chunk, and why. Nothing has changed yet."));
+    m_conflict = new QComboBox(this);
+    m_conflict->setObjectName(QStringLiteral("conflict"));
+    m_conflict->addItem(QStringLiteral("Skip rows that already exist"), int(CsvLoader::Conflict::Skip));
+    m_conflict->addItem(QStringLiteral("Update rows that already exist"), int(CsvLoader::Conflict::Update));
+    m_conflict->addItem(QStringLiteral("Stop at the first existing row"), int(CsvLoader::Conflict::Error));
+    m_recompress = new QCheckBox(QStringLiteral("&Recompress touched chunks at the end (otherwise the policy will)"), this);
+    m_recompress->setObjectName(QStringLiteral("recompress"));
+    m_recompress->setChecked(true);
+    m_summary = new QLabel(QStringLiteral("Planning…"), this);
+    m_summary->setObjectName(QStringLiteral("summary"));
+    m_summary->setWordWrap(true);
+    m_timeline = new ChunkTimeline(this);
+    m_timeline->setMinimumHeight(150);
+    m_reasons = new QPlainTextEdit(this);
+    m_reasons->setObjectName(QStringLiteral("reasons"));
+    m_reasons->setReadOnly(true);
+    m_export = new QPushButton(QStringLiteral("&Export SQL…"), this);
+    m_export->setObjectName(QStringLiteral("exportSql"));
+    auto *form = new QFormLayout;
+    form->addRow(QStringLiteral("Existing &rows:"), m_conflict);
+    form->addRow(QString(), m_recompress);
+    auto *buttons = new QHBoxLayout;
+    buttons->addStretch();
+    buttons->addWidget(m_export);
+    auto *layout = new QVBoxLayout(this);
+    layout->addLayout(form);
+    layout->addWidget(m_summary);
+    layout->addWidget(m_timeline, 2);
+    layout->addWidget(m_reasons, 2);
+    layout->addLayout(buttons);
+
+    connect(m_conflict, &QComboBox::activated, this, &ImportPlanPage::plan);
+    connect(m_recompress, &QCheckBox::toggled, this, &ImportPlanPage::plan);
+    connect(m_export, &QPushButton::clicked, this, [this] {
+        const QString f = QFileDialog::getSaveFileName(this, QStringLiteral("Export the plan as SQL"),
+                                                       QFileInfo(m_session->options.load.csvPath).completeBaseName() + QStringLiteral(".sql"),
+                                                       QStringLiteral("SQL scripts (*.sql)"));
+        if (!f.isEmpty())
+            exportSql(f);
+    });
+    connect(m_controller, &BackfillController::finished, this, [this](const BackfillEngine::Result &r) {
+        if (!m_planning)
+            return;
+        m_planning = false;
+        m_session->planResult = r;
+        m_session->planned = r.planned;
+        if (!r.planned) {
+            m_summary->setText(r.message);
+            m_reasons->clear();
+        } else {
+            const BackfillPlan &p = r.plan;
+            m_summary->setText(QStringLiteral("%1 rows read, %2 rejected; %3 chunks touched (%4 direct insert, %5 decompress), "
+                                              "%6 rows for new chunks; %7 rows already exist.%8")
+                                   .arg(r.load.rowsRead).arg(r.load.rowsRejected).arg(p.chunks.size())
+                                   .arg(p.count(BackfillPlan::Action::DirectInsert))
+                                   .arg(p.count(BackfillPlan::Action::DecompressInsertRecompress))
+                                   .arg(p.newChunkRows).arg(qMax<qint64>(0, p.summary.existingRows))
+                                   .arg(p.blockers.isEmpty() ? QString() : QStringLiteral(" BLOCKED: ") + p.blockers.join(QStringLiteral("; "))));
+            m_reasons->setPlainText(p.toText());
+            m_timeline->setHypertable(m_session->hypertable);
+            m_timeline->setPlan(p);
+        }
+        m_export->setEnabled(r.planned);
+        Q_EMIT completeChanged();
+        Q_EMIT planReady();
+    });
+}
+
+void ImportPlanPage::initializePage()
+{
+    m_conflict->setCurrentIndex(qMax(0, m_conflict->findData(int(m_session->options.load.conflict))));
+    m_active = true;
+    plan();
+}
+
+void ImportPlanPage::cleanupPage()
+{
+    m_active = false;
+}
+
+void ImportPlanPage::plan()
+{
+    if (m_planning || !m_active)
+        return;
+    m_session->options.load.conflict = CsvLoader::Conflict(m_conflict->currentData().toInt());
+    m_session->options.overrides.leaveRecompressionToPolicy = !m_recompress->isChecked();
+    m_session->planned = false;
+    m_planning = true;
+    m_export->setEnabled(false);
+    m_summary->setText(QStringLiteral("Planning: reading the whole file and counting rows per chunk…"));
+    Q_EMIT completeChanged();
+    BackfillEngine::Options o = m_session->options;
+    o.planOnly = true;
+    o.journalDirectory = m_session->journalDirectory;
+    m_controller->start(m_session->profile, o);
+}
+
+QString ImportPlanPage::planText() const
+{
+    return m_reasons->toPlainText();
+}
+
+bool ImportPlanPage::exportSql(const QString &path)
+{
+    if (!m_session->planned)
+        return false;
+    QFile f(path);
+    if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
+        m_summary->setText(QStringLiteral("Cannot write %1: %2").arg(path, f.errorString()));
+        return false;
+    }
+    f.write(BackfillEngine::exportSql(m_session->planResult.plan, m_session->planResult.load, m_session->options.load.csvPath).toUtf8());
+    return true;
+}
+
+bool ImportPlanPage::isComplete() const
+{
+    return !m_planning && m_session->planned && m_session->planResult.plan.runnable();
+}
+
+bool ImportPlanPage::validatePage()
+{
+    m_active = false;
+    m_session->remember();
+    return true;
+}
+
+// ---------------------------------------------------------------- run
+
+ImportRunPage::ImportRunPage(ImportSession *session, BackfillController *controller, QWidget *parent)
+    : QWizardPage(parent)
+    , m_session(session)
+    , m_controller(controller)
+{
+    setTitle(QStringLiteral("Run"));
+    setSubTitle(QStringLiteral("The backfill runs in the background; the compression policy is restored whatever happens."));
+    setCommitPage(true);
+    m_progress = new QProgressBar(this);
+    m_progress->setObjectName(QStringLiteral("progress"));
+    m_phase = new QLabel(this);
+    m_phase->setObjectName(QStringLiteral("phase"));
+    m_rate = new QLabel(this);
+    m_rate->setObjectName(QStringLiteral("rate"));
+    m_timeline = new ChunkTimeline(this);
+    m_timeline->setMinimumHeight(120);
+    m_log = new QPlainTextEdit(this);
+    m_log->setObjectName(QStringLiteral("log"));
+    m_log->setReadOnly(true);
+    m_log->setMaximumBlockCount(5000);
+    m_cancel = new QPushButton(QStringLiteral("&Cancel the backfill"), this);
+    m_cancel->setObjectName(QStringLiteral("cancelRun"));
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(m_phase);
+    layout->addWidget(m_progress);
+    layout->addWidget(m_rate);
+    layout->addWidget(m_timeline, 1);
+    layout->addWidget(m_log, 2);
+    layout->addWidget(m_cancel, 0, Qt::AlignRight);
+
+    connect(m_cancel, &QPushButton::clicked, this, [this] {
+        m_cancel->setEnabled(false);
+        m_phase->setText(QStringLiteral("Cancelling: the current chunk is rolled back, the policy restored…"));
+        m_controller->cancel();
+    });
+    connect(m_controller, &BackfillController::statement, this, [this](const QString &sql) {
+        if (m_running)
+            m_log->appendPlainText(sql.simplified());
+    });
+    connect(m_controller, &BackfillController::progress, this, [this](const BackfillEngine::Progress &p) {
+        if (!m_running)
+            return;
+        const double secs = qMax(0.001, m_clock.elapsed() / 1000.0);
+        if (p.phase == QLatin1String("stage")) {
+            m_phase->setText(QStringLiteral("Reading and staging the file: %1 rows").arg(p.rowsMoved));
+            m_rate->setText(QStringLiteral("%1 rows/s").arg(qRound64(p.rowsMoved / secs)));
+        } else if (p.phase == QLatin1String("move")) {
+            m_progress->setRange(0, qMax(1, p.chunks));
+            m_progress->setValue(p.chunk - 1);
+            m_phase->setText(QStringLiteral("Moving rows: chunk %1 of %2 (%3)").arg(p.chunk).arg(p.chunks).arg(p.chunkName));
+            const double rate = p.rowsMoved / secs;
+            const qint64 left = p.rowsTotal - p.rowsMoved;
+            m_rate->setText(QStringLiteral("%1 of %2 rows, %3 rows/s, about %4 s left")
+                                .arg(p.rowsMoved).arg(p.rowsTotal).arg(qRound64(rate))
+                                .arg(rate > 0 ? qRound64(left / rate) : 0));
+            // Live chunk states: what the previous chunk looks like now.
+            for (const auto &s : m_session->planResult.plan.chunks)
+                if (s.chunk.name == p.chunkName && s.action == BackfillPlan::Action::DecompressInsertRecompress)
+                    m_timeline->setChunkState(s.chunk.qualifiedName(), ChunkInfo::State::Uncompressed);
+                else if (s.chunk.name == p.chunkName && s.chunk.isCompressed())
+                    m_timeline->setChunkState(s.chunk.qualifiedName(), ChunkInfo::State::PartiallyCompressed);
+        } else if (p.phase == QLatin1String("recompress")) {
+            m_progress->setValue(m_progress->maximum());
+            m_phase->setText(QStringLiteral("Compressing touched chunks again and resuming the policy…"));
+        }
+    });
+    connect(m_controller, &BackfillController::finished, this, [this](const BackfillEngine::Result &r) {
+        if (!m_running)
+            return;
+        m_running = false;
+        m_done = true;
+        m_session->runResult = r;
+        m_session->ran = true;
+        for (const auto &c : r.chunks)
+            m_timeline->setChunkState(c.name, c.compressedAfter ? ChunkInfo::State::Compressed : ChunkInfo::State::Uncompressed);
+        m_cancel->setEnabled(false);
+        m_phase->setText(r.message);
+        Q_EMIT completeChanged();
+        Q_EMIT runFinished();
+        if (wizard())
+            wizard()->button(QWizard::CancelButton)->setEnabled(true);
+    });
+}
+
+void ImportRunPage::initializePage()
+{
+    m_log->clear();
+    m_done = false;
+    m_running = true;
+    m_cancel->setEnabled(true);
+    m_progress->setRange(0, 0);
+    m_phase->setText(QStringLiteral("Starting…"));
+    m_timeline->setHypertable(m_session->hypertable);
+    m_timeline->setPlan(m_session->planResult.plan);
+    m_clock.start();
+    BackfillEngine::Options o = m_session->options;
+    o.planOnly = false;
+    o.journalDirectory = m_session->journalDirectory;
+    if (o.load.rejectsPath.isEmpty())
+        o.load.rejectsPath = rejectsPathFor(o.load.csvPath);
+    m_session->options.load.rejectsPath = o.load.rejectsPath;
+    if (wizard())
+        wizard()->button(QWizard::CancelButton)->setEnabled(false); // Cancel the run with the page's button
+    m_controller->start(m_session->profile, o);
+}
+
+bool ImportRunPage::isComplete() const
+{
+    return m_done;
+}
+
+// ---------------------------------------------------------------- summary
+
+ImportSummaryPage::ImportSummaryPage(ImportSession *session, BackfillController *controller, QWidget *parent)
+    : QWizardPage(parent)
+    , m_session(session)
+    , m_controller(controller)
+{
+    setTitle(QStringLiteral("Summary"));
+    setFinalPage(true);
+    m_text = new QLabel(this);
+    m_text->setObjectName(QStringLiteral("summaryText"));
+    m_text->setWordWrap(true);
+    m_text->setTextFormat(Qt::RichText);
+    m_text->setOpenExternalLinks(true);
+    m_text->setTextInteractionFlags(Qt::TextBrowserInteraction);
+    m_retry = new QPushButton(QStringLiteral("Re&try rejected rows"), this);
+    m_retry->setObjectName(QStringLiteral("retry"));
+    m_retry->setToolTip(QStringLiteral("Fix the rows in the rejects file (the record column), then load them again."));
+    m_save = new QPushButton(QStringLiteral("&Save report…"), this);
+    m_save->setObjectName(QStringLiteral("saveReport"));
+    auto *buttons = new QHBoxLayout;
+    buttons->addWidget(m_retry);
+    buttons->addWidget(m_save);
+    buttons->addStretch();
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(m_text, 1);
+    layout->addLayout(buttons);
+    connect(m_retry, &QPushButton::clicked, this, &ImportSummaryPage::retryRejected);
+    connect(m_save, &QPushButton::clicked, this, [this] {
+        const QString f = QFileDialog::getSaveFileName(this, QStringLiteral("Save the report"), QStringLiteral("backfill-report.txt"));
+        if (!f.isEmpty())
+            saveReport(f);
+    });
+    connect(m_controller, &BackfillController::finished, this, [this](const BackfillEngine::Result &r) {
+        if (!m_retrying)
+            return;
+        m_retrying = false;
+        BackfillEngine::Result &total = m_session->runResult;
+        total.load.rowsLoaded += r.load.rowsLoaded;
+        total.load.rowsDuplicate += r.load.rowsDuplicate;
+        total.load.rowsRejected = total.load.rowsRejected - (r.load.rowsRead - r.load.rowsRejected);
+        if (!r.load.rejectsPath.isEmpty())
+            total.load.rejectsPath = r.load.rejectsPath;
+        initializePage();
+        Q_EMIT retryFinished(r);
+    });
+}
+
+QString ImportSummaryPage::report() const
+{
+    const BackfillEngine::Result &r = m_session->runResult;
+    int decompressed = 0, recompressed = 0;
+    for (const auto &c : r.chunks) {
+        decompressed += c.action.startsWith(QLatin1String("decompress")) ? 1 : 0;
+        recompressed += (c.compressedBefore && c.compressedAfter) ? 1 : 0;
+    }
+    QStringList lines;
+    lines << QStringLiteral("Backfill of %1 into %2: %3").arg(m_session->options.load.csvPath, m_session->tableName(), outcomeText(r.outcome));
+    lines << QStringLiteral("Rows read: %1").arg(r.load.rowsRead);
+    lines << QStringLiteral("Rows loaded: %1").arg(r.load.rowsLoaded);
+    lines << QStringLiteral("Rows skipped as duplicates: %1").arg(r.load.rowsDuplicate);
+    lines << QStringLiteral("Rows rejected: %1").arg(r.load.rowsRejected);
+    if (!r.load.rejectsPath.isEmpty() && r.load.rowsRejected > 0)
+        lines << QStringLiteral("Rejects file: %1").arg(r.load.rejectsPath);
+    lines << QStringLiteral("Chunks touched: %1 (%2 decompressed, %3 compressed again); rows into new chunks: %4")
+                 .arg(r.chunks.size()).arg(decompressed).arg(recompressed).arg(r.newChunkRows);
+    if (r.policyJob)
+        lines << QStringLiteral("Compression policy job %1: %2").arg(r.policyJob).arg(
+            r.policyPaused ? (r.policyRestored ? QStringLiteral("paused during the run, resumed") : QStringLiteral("NOT resumed — run recover"))
+                           : QStringLiteral("not paused"));
+    lines << QStringLiteral("Time: staging %1 s, planning %2 s, moving %3 s, recompressing %4 s")
+                 .arg(r.secondsStage, 0, 'f', 2).arg(r.secondsPlan, 0, 'f', 2).arg(r.secondsMove, 0, 'f', 2).arg(r.secondsRecompress, 0, 'f', 2);
+    lines << r.message;
+    return lines.join(QLatin1Char('\n'));
+}
+
+void ImportSummaryPage::initializePage()
+{
+    const BackfillEngine::Result &r = m_session->runResult;
+    QString html = report().toHtmlEscaped().replace(QLatin1Char('\n'), QStringLiteral("<br>"));
+    if (!r.load.rejectsPath.isEmpty() && r.load.rowsRejected > 0) {
+        const QString path = r.load.rejectsPath.toHtmlEscaped();
+        html.replace(QStringLiteral("Rejects file: %1").arg(path),
+                     QStringLiteral("Rejects file: <a href=\"%1\">%2</a>").arg(QUrl::fromLocalFile(r.load.rejectsPath).toString(), path));
+    }
+    m_text->setText(html);
+    m_retry->setEnabled(r.load.rowsRejected > 0 && QFileInfo::exists(r.load.rejectsPath) && !m_retrying);
+}
+
+bool ImportSummaryPage::saveReport(const QString &path) const
+{
+    QFile f(path);
+    if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate | QIODevice::Text))
+        return false;
+    f.write(report().toUtf8() + '\n');
+    return true;
+}
+
+void ImportSummaryPage::retryRejected()
+{
+    const QString rejects = m_session->runResult.load.rejectsPath;
+    CsvFormat rf;
+    rf.header = true;
+    rf.delimiter = QLatin1Char(',');
+    CsvReader reader(rf);
+    if (!reader.open(rejects))
+        return;
+    // Header of the original file, then each rejected record as (possibly fixed) in the rejects file.
+    const CsvLoader::Summary &load = m_session->runResult.load;
+    const QChar d = load.format.delimiter;
+    CsvFormat original = load.format;
+    original.skipLines = 0;
+    QStringList originalHeader;
+    {
+        CsvReader h(original);
+        if (h.open(m_session->options.load.csvPath))
+            originalHeader = h.header();
+    }
+    const QString retryPath = QFileInfo(rejects).absolutePath() + QStringLiteral("/") + QFileInfo(rejects).completeBaseName()
+        + QStringLiteral(".retry.csv");
+    QFile out(retryPath);
+    if (!out.open(QIODevice::WriteOnly | QIODevice::Truncate))
+        return;
+    QStringList quoted;
+    for (const QString &h : originalHeader)
+        quoted << (h.contains(d) || h.contains(QLatin1Char('"')) ? RejectsWriter::quote(h) : h);
+    out.write((quoted.join(d) + QLatin1Char('\n')).toUtf8());
+    CsvRecord rec;
+    int n = 0;
+    while (reader.next(&rec)) {
+        const QString record = rec.fields.value(3);
+        out.write((record + QLatin1Char('\n')).toUtf8());
+        ++n;
+    }
+    out.close();
+    if (n == 0)
+        return;
+    BackfillEngine::Options o = m_session->options;
+    o.planOnly = false;
+    o.journalDirectory = m_session->journalDirectory;
+    o.load.csvPath = retryPath;
+    o.load.encoding = CsvFormat::Encoding::Utf8;
+    o.load.skipLines = 0;
+    o.load.header = true;
+    o.load.rejectsPath = rejectsPathFor(retryPath);
+    m_retrying = true;
+    m_retry->setEnabled(false);
+    m_text->setText(m_text->text() + QStringLiteral("<br><i>Retrying %1 rejected rows…</i>").arg(n));
+    m_controller->start(m_session->profile, o);
+}
+
+} // namespace bfs

@@ -1,0 +1,99 @@
+#include "ImportSession.h"
+
+#include "Database.h"
+
+#include <QFile>
+#include <QFutureWatcher>
+#include <QSettings>
+#include <QtConcurrent/QtConcurrentRun>
+
+namespace bfs {
+
+ImportSession::ImportSession(QObject *parent)
+    : QObject(parent)
+{
+    options.load.conflict = CsvLoader::Conflict::Skip;
+}
+
+void ImportSession::loadTarget()
+{
+    struct Loaded
+    {
+        TargetTable table;
+        QString error;
+    };
+    auto *watcher = new QFutureWatcher<Loaded>(this);
+    connect(watcher, &QFutureWatcher<Loaded>::finished, this, [this, watcher] {
+        const Loaded l = watcher->result();
+        watcher->deleteLater();
+        target = l.table;
+        targetError = l.error;
+        targetLoaded = l.error.isEmpty();
+        Q_EMIT targetReady();
+    });
+    const ConnectionProfile p = profile;
+    const QString table = tableName();
+    watcher->setFuture(QtConcurrent::run([p, table] {
+        Loaded l;
+        Database db(p);
+        DbError e;
+        if (!db.open(&e) || !TargetTable::load(db, table, &l.table, &e))
+            l.error = e.message;
+        return l;
+    }));
+}
+
+void ImportSession::sniff(const QString &csvPath)
+{
+    using Sniffed = std::pair<CsvSniffer::Result, QByteArray>;
+    auto *watcher = new QFutureWatcher<Sniffed>(this);
+    connect(watcher, &QFutureWatcher<Sniffed>::finished, this, [this, watcher] {
+        sniffed = watcher->result().first;
+        sample = watcher->result().second;
+        watcher->deleteLater();
+        Q_EMIT sniffReady();
+    });
+    watcher->setFuture(QtConcurrent::run([csvPath] {
+        QFile f(csvPath);
+        QByteArray bytes;
+        if (f.open(QIODevice::ReadOnly))
+            bytes = f.read(CsvSniffer::SampleBytes);
+        return Sniffed(CsvSniffer::sniffFile(csvPath), bytes);
+    }));
+}
+
+void ImportSession::remember() const
+{
+    QSettings s;
+    s.beginGroup(QStringLiteral("import/") + tableName());
+    QStringList mapping;
+    for (const auto &[csv, column] : options.load.mappings)
+        mapping << csv + QLatin1Char('=') + column;
+    s.setValue(QStringLiteral("mapping"), mapping);
+    QStringList formats;
+    for (auto it = options.load.formats.cbegin(); it != options.load.formats.cend(); ++it)
+        formats << it.key() + QLatin1Char('=') + it.value();
+    s.setValue(QStringLiteral("formats"), formats);
+    s.setValue(QStringLiteral("timezone"), options.load.timeZone);
+    s.setValue(QStringLiteral("conflict"), CsvLoader::conflictName(options.load.conflict));
+    s.endGroup();
+}
+
+void ImportSession::recall()
+{
+    QSettings s;
+    s.beginGroup(QStringLiteral("import/") + tableName());
+    options.load.mappings.clear();
+    for (const QString &m : s.value(QStringLiteral("mapping")).toStringList())
+        options.load.mappings << qMakePair(m.section(QLatin1Char('='), 0, 0), m.section(QLatin1Char('='), 1));
+    options.load.formats.clear();
+    for (const QString &f : s.value(QStringLiteral("formats")).toStringList())
+        options.load.formats.insert(f.section(QLatin1Char('='), 0, 0), f.section(QLatin1Char('='), 1));
+    options.load.timeZone = s.value(QStringLiteral("timezone")).toString();
+    CsvLoader::Conflict c;
+    if (CsvLoader::conflictFromName(s.value(QStringLiteral("conflict"), QStringLiteral("skip")).toString(), &c))
+        options.load.conflict = c;
+    s.endGroup();
+}
+
+} // namespace bfs

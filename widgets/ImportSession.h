@@ -1,0 +1,50 @@
+#pragma once
+
+#include "BackfillEngine.h"
+#include "ConnectionProfile.h"
+#include "CsvSniffer.h"
+#include "ServerModel.h"
+#include "TargetTable.h"
+#include "backfill_widgets_export.h"
+
+#include <QObject>
+
+namespace bfs {
+
+// What the import wizard's pages share: the connection, the target, the file and how to
+// read it, and the results of planning and running. Loading the target's columns and
+// sniffing the file run off the GUI thread; `changed` tells the pages.
+class BACKFILL_WIDGETS_EXPORT ImportSession : public QObject
+{
+    Q_OBJECT
+public:
+    explicit ImportSession(QObject *parent = nullptr);
+
+    ConnectionProfile profile;
+    HypertableInfo hypertable;     // from the main window's inspection
+    TargetTable target;            // columns and types, loaded by loadTarget()
+    bool targetLoaded = false;
+    QString targetError;
+    CsvSniffer::Result sniffed;
+    QByteArray sample; // the file's first bytes, for the live preview
+    BackfillEngine::Options options; // load.csvPath, load.table, formats, mapping, conflict …
+    QString journalDirectory;        // empty: the default folder
+    BackfillEngine::Result planResult;
+    bool planned = false;
+    BackfillEngine::Result runResult;
+    bool ran = false;
+
+    QString tableName() const { return hypertable.qualifiedName(); }
+    void loadTarget();                    // async → targetLoaded()
+    void sniff(const QString &csvPath);   // async → sniffed()
+
+    // Mapping/format/zone remembered per hypertable.
+    void remember() const;
+    void recall();
+
+Q_SIGNALS:
+    void targetReady();
+    void sniffReady();
+};
+
+} // namespace bfs

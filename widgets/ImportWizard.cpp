@@ -1,0 +1,58 @@
+#include "ImportWizard.h"
+
+#include "BackfillController.h"
+#include "ImportRunPages.h"
+#include "ImportSession.h"
+#include "ImportSetupPages.h"
+
+namespace bfs {
+
+ImportWizard::ImportWizard(const ConnectionProfile &profile, const HypertableInfo &hypertable, QWidget *parent)
+    : QWizard(parent)
+    , m_session(new ImportSession(this))
+    , m_controller(new BackfillController(this))
+{
+    setWindowTitle(QStringLiteral("Import CSV into %1 — Backfill Studio").arg(hypertable.qualifiedName()));
+    setWizardStyle(QWizard::ModernStyle);
+    setOption(QWizard::NoBackButtonOnLastPage);
+    m_session->profile = profile;
+    m_session->hypertable = hypertable;
+    m_source = new ImportSourcePage(m_session, this);
+    m_format = new ImportFormatPage(m_session, this);
+    m_columns = new ImportColumnsPage(m_session, this);
+    m_plan = new ImportPlanPage(m_session, m_controller, this);
+    m_run = new ImportRunPage(m_session, m_controller, this);
+    m_summary = new ImportSummaryPage(m_session, m_controller, this);
+    setPage(SourcePage, m_source);
+    setPage(FormatPage, m_format);
+    setPage(ColumnsPage, m_columns);
+    setPage(PlanPage, m_plan);
+    setPage(RunPage, m_run);
+    setPage(SummaryPage, m_summary);
+    resize(900, 680);
+    m_session->loadTarget();
+}
+
+ImportWizard::~ImportWizard() = default;
+
+void ImportWizard::setFile(const QString &path)
+{
+    m_source->setFile(path);
+}
+
+void ImportWizard::setJournalDirectory(const QString &directory)
+{
+    m_session->journalDirectory = directory;
+}
+
+void ImportWizard::reject()
+{
+    // While the run is going, closing would abandon it: cancel it first (the policy is restored).
+    if (m_run->isRunning()) {
+        m_controller->cancel();
+        return;
+    }
+    QWizard::reject();
+}
+
+} // namespace bfs
