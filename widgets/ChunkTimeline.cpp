@@ -35,7 +35,7 @@ QString actionLabel(BackfillPlan::Action a)
 QColor actionColor(BackfillPlan::Action a)
 {
     switch (a) {
-    case BackfillPlan::Action::DirectInsert: return QColor(0x1f, 0x77, 0xb4);
+    case BackfillPlan::Action::DirectInsert: return QColor(0x2c, 0xa0, 0x2c);
     case BackfillPlan::Action::DecompressInsertRecompress: return QColor(0xd6, 0x27, 0x28);
     case BackfillPlan::Action::NewChunk: return QColor(0x94, 0x67, 0xbd);
     case BackfillPlan::Action::Blocked: return QColor(0x7f, 0x7f, 0x7f);
@@ -149,7 +149,8 @@ bool ChunkTimeline::plannedAction(int index, BackfillPlan::Action *action) const
 
 QRectF ChunkTimeline::plotRect() const
 {
-    return QRectF(kMargin, kLegendHeight + 4, qMax(1, width() - 2 * kMargin), qMax(1, height() - kAxisHeight - kLegendHeight - 8));
+    // Below the legend: a strip for the planned actions, then the chunks.
+    return QRectF(kMargin, kLegendHeight + 14, qMax(1, width() - 2 * kMargin), qMax(1, height() - kAxisHeight - kLegendHeight - 18));
 }
 
 double ChunkTimeline::valueAt(double x) const
@@ -351,7 +352,7 @@ void ChunkTimeline::paintEvent(QPaintEvent *)
 
     // Chunks.
     p.save();
-    p.setClipRect(plot.adjusted(-1, -1, 1, 1));
+    p.setClipRect(plot.adjusted(-1, -12, 1, 1));
     for (int i = 0; i < m_ht.chunks.size(); ++i) {
         const QRectF r = chunkRect(i);
         if (r.right() < plot.left() || r.left() > plot.right())
@@ -359,8 +360,10 @@ void ChunkTimeline::paintEvent(QPaintEvent *)
         p.fillRect(r, stateColor(m_ht.chunks.at(i).state, pal));
         BackfillPlan::Action a;
         if (plannedAction(i, &a)) {
+            // A frame on the chunk and a bar in the action strip above, readable at any zoom.
             p.setPen(QPen(actionColor(a), r.width() > 6 ? 2.5 : 1.5));
             p.drawRect(r.adjusted(1, 1, -1, -1));
+            p.fillRect(QRectF(r.left(), plot.top() - 10, qMax(3.0, r.width()), 7), actionColor(a));
         }
         if (i == m_selected) {
             p.setPen(QPen(pal.color(QPalette::Highlight), 3));

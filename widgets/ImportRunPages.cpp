@@ -196,6 +196,7 @@ ImportRunPage::ImportRunPage(ImportSession *session, BackfillController *control
     setTitle(QStringLiteral("Run"));
     setSubTitle(QStringLiteral("The backfill runs in the background; the compression policy is restored whatever happens."));
     setCommitPage(true);
+    setButtonText(QWizard::CommitButton, QStringLiteral("&Summary >"));
     m_progress = new QProgressBar(this);
     m_progress->setObjectName(QStringLiteral("progress"));
     m_phase = new QLabel(this);
@@ -265,6 +266,9 @@ ImportRunPage::ImportRunPage(ImportSession *session, BackfillController *control
             m_timeline->setChunkState(c.name, c.compressedAfter ? ChunkInfo::State::Compressed : ChunkInfo::State::Uncompressed);
         m_cancel->setEnabled(false);
         m_phase->setText(r.message);
+        const double secs = qMax(0.001, m_clock.elapsed() / 1000.0);
+        m_rate->setText(QStringLiteral("%1 rows written in %2 s (%3 rows/s)")
+                            .arg(r.load.rowsLoaded).arg(secs, 0, 'f', 1).arg(qRound64(r.load.rowsRead / secs)));
         Q_EMIT completeChanged();
         Q_EMIT runFinished();
         if (wizard())
@@ -313,6 +317,7 @@ ImportSummaryPage::ImportSummaryPage(ImportSession *session, BackfillController 
     m_text->setWordWrap(true);
     m_text->setTextFormat(Qt::RichText);
     m_text->setOpenExternalLinks(true);
+    m_text->setAlignment(Qt::AlignTop | Qt::AlignLeft);
     m_text->setTextInteractionFlags(Qt::TextBrowserInteraction);
     m_retry = new QPushButton(QStringLiteral("Re&try rejected rows"), this);
     m_retry->setObjectName(QStringLiteral("retry"));

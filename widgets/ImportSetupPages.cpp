@@ -375,6 +375,10 @@ ImportColumnsPage::ImportColumnsPage(ImportSession *session, QWidget *parent)
     layout->addLayout(form);
     layout->addWidget(m_status);
     connect(m_zone, &QComboBox::currentTextChanged, this, &ImportColumnsPage::check);
+    connect(m_table, &QTableWidget::itemChanged, this, [this](QTableWidgetItem *item) {
+        if (item->column() == 2)
+            check();
+    });
     connect(m_session, &ImportSession::targetReady, this, [this] {
         if (isVisible())
             initializePage();
@@ -383,6 +387,7 @@ ImportColumnsPage::ImportColumnsPage(ImportSession *session, QWidget *parent)
 
 void ImportColumnsPage::initializePage()
 {
+    QSignalBlocker populating(m_table); // check() runs once the rows are complete
     m_table->setRowCount(0);
     if (!m_session->targetLoaded) {
         m_status->setText(m_session->targetError.isEmpty() ? QStringLiteral("Reading the table's columns…") : m_session->targetError);
@@ -422,10 +427,7 @@ void ImportColumnsPage::initializePage()
         m_table->setItem(c, 3, new QTableWidgetItem);
         connect(combo, &QComboBox::currentIndexChanged, this, &ImportColumnsPage::check);
     }
-    connect(m_table, &QTableWidget::itemChanged, this, [this](QTableWidgetItem *item) {
-        if (item->column() == 2)
-            check();
-    }, Qt::UniqueConnection);
+    populating.unblock();
     check();
 }
 
@@ -444,6 +446,8 @@ void ImportColumnsPage::check()
         auto *combo = qobject_cast<QComboBox *>(m_table->cellWidget(c, 1));
         const QString column = combo ? combo->currentData().toString() : QString();
         QTableWidgetItem *result = m_table->item(c, 3);
+        if (!result || !m_table->item(c, 2))
+            continue;
         if (column.isEmpty()) {
             result->setText(QStringLiteral("skipped"));
             continue;

@@ -243,6 +243,20 @@ void TestImportWizard::europeanFileIsDetectedWithoutManualSettings()
     QTableWidget *columns = w.columnsPage()->columns();
     QCOMPARE(qobject_cast<QComboBox *>(columns->cellWidget(1, 1))->currentData().toString(), QStringLiteral("device_id"));
     QCOMPARE(columns->item(0, 2)->text(), QStringLiteral("dd.MM.yyyy HH:mm"));
+    // Editing a format re-checks the sample at once.
+    auto *status = w.columnsPage()->findChild<QLabel *>(QStringLiteral("status"));
+    QVERIFY(status->text().contains(QLatin1String("Every sample value converts")));
+    columns->item(0, 2)->setText(QStringLiteral("yyyy-MM-dd"));
+    QVERIFY2(status->text().contains(QLatin1String("3 sample values do not convert")), qPrintable(status->text()));
+    QVERIFY(columns->item(0, 3)->text().startsWith(QLatin1String("3 of 3 fail")));
+    columns->item(0, 2)->setText(QStringLiteral("dd.MM.yyyy HH:mm"));
+    QVERIFY(status->text().contains(QLatin1String("Every sample value converts")));
+    // The columns page's choices reach the load (the format page was validated on Next).
+    w.back();
+    w.back();
+    w.next();
+    w.next();
+    QTRY_VERIFY_WITH_TIMEOUT(w.planPage()->isComplete(), 60000);
     runToSummary(w);
     QCOMPARE(w.session()->runResult.load.rowsLoaded, qint64(3));
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM wz_euro WHERE device_id = 6 AND "
