@@ -4,13 +4,22 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QIcon>
 #include <QTimer>
 
 #include <cstdio>
 
 int main(int argc, char *argv[])
 {
+    // --version and --help work without a display (scripts, packaging checks).
+    for (int i = 1; i < argc; ++i) {
+        if (qstrcmp(argv[i], "--version") == 0 || qstrcmp(argv[i], "-v") == 0) {
+            std::printf("backfill-studio %s\n", BACKFILL_VERSION);
+            return 0;
+        }
+    }
     QApplication app(argc, argv);
+    QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/backfill-studio-256.png")));
     QApplication::setApplicationName(QStringLiteral("Backfill Studio"));
     QApplication::setOrganizationName(QStringLiteral("Backfill Studio"));
     QApplication::setApplicationVersion(QStringLiteral(BACKFILL_VERSION));
