@@ -426,7 +426,7 @@ int runBackfill(const QStringList &arguments)
         Terminal::err(s.message);
         return ExitCode::Usage;
     case CsvLoader::Outcome::ConnectionError:
-        Terminal::err(s.error.isError() ? s.error.toString() : s.message);
+        Terminal::err(s.message + (s.error.server.isEmpty() ? QString() : QStringLiteral("\nServer: ") + s.error.server));
         return ExitCode::Connection;
     case CsvLoader::Outcome::ServerError:
         Terminal::err(s.message + (s.error.server.isEmpty() ? QString() : QStringLiteral("\nServer: ") + s.error.server));

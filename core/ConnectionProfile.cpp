@@ -39,8 +39,10 @@ bool ConnectionProfile::fromConnInfo(const QString &conninfo, ConnectionProfile 
             continue;
         const QString key = QString::fromUtf8(o->keyword);
         const QString val = QString::fromUtf8(o->val);
-        if (key == QLatin1String("host") || (key == QLatin1String("hostaddr") && p.host.isEmpty()))
+        if (key == QLatin1String("host"))
             p.host = val;
+        else if (key == QLatin1String("hostaddr"))
+            p.hostAddress = val;
         else if (key == QLatin1String("port"))
             p.port = val.toInt();
         else if (key == QLatin1String("dbname"))
@@ -67,6 +69,8 @@ bool ConnectionProfile::fromConnInfo(const QString &conninfo, ConnectionProfile 
     PQconninfoFree(opts);
     if (p.port <= 0)
         p.port = 5432;
+    if (p.host.isEmpty() && !p.hostAddress.isEmpty())
+        p.host = p.hostAddress;
     *out = p;
     return true;
 }
@@ -80,6 +84,8 @@ QString ConnectionProfile::toConnInfo() const
     };
     add("service", service);
     add("host", host);
+    if (hostAddress != host)
+        add("hostaddr", hostAddress);
     if (port > 0)
         add("port", QString::number(port));
     add("dbname", database);
@@ -116,6 +122,8 @@ QString ConnectionProfile::qpsqlConnectOptions() const
             parts << QLatin1String(key) + QLatin1Char('=') + quoteConnValue(value);
     };
     add("service", service);
+    if (hostAddress != host)
+        add("hostaddr", hostAddress);
     add("sslmode", sslMode);
     add("sslrootcert", sslRootCert);
     add("sslcert", sslCert);
@@ -129,7 +137,7 @@ QString ConnectionProfile::qpsqlConnectOptions() const
 bool ConnectionProfile::operator==(const ConnectionProfile &o) const
 {
     return name == o.name && host == o.host && port == o.port && database == o.database && user == o.user
-        && password == o.password && sslMode == o.sslMode && sslRootCert == o.sslRootCert
+        && hostAddress == o.hostAddress && password == o.password && sslMode == o.sslMode && sslRootCert == o.sslRootCert
         && sslCert == o.sslCert && sslKey == o.sslKey && service == o.service
         && connectTimeoutSeconds == o.connectTimeoutSeconds && applicationName == o.applicationName;
 }

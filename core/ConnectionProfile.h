@@ -13,6 +13,7 @@ struct BACKFILL_CORE_EXPORT ConnectionProfile
 {
     QString name;
     QString host = QStringLiteral("localhost");
+    QString hostAddress;                   // libpq hostaddr: connect here, verify certificates against host
     int port = 5432;
     QString database;
     QString user;

@@ -261,11 +261,17 @@ CsvSniffer::Result CsvSniffer::sniff(const QByteArray &sample, bool completeFile
 
     // Header: the first row has no number or date where later rows have them,
     // or every field of the first row is distinct non-numeric text.
+    // A header may have blank names; it has no numbers or dates, and mostly names.
     const QStringList &first = rows.first();
     bool firstAllText = true;
-    for (const QString &v : first)
-        firstAllText = firstAllText && !v.trimmed().isEmpty() && !looksNumeric(v, r.format.decimalComma) && !looksDate(v);
-    r.format.header = firstAllText && rows.size() >= 1;
+    int named = 0;
+    for (const QString &v : first) {
+        if (v.trimmed().isEmpty())
+            continue;
+        ++named;
+        firstAllText = firstAllText && !looksNumeric(v, r.format.decimalComma) && !looksDate(v);
+    }
+    r.format.header = firstAllText && named * 2 >= first.size();
 
     const int dataStart = r.format.header ? 1 : 0;
     if (r.format.header) {

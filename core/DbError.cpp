@@ -44,16 +44,20 @@ DbError DbError::fromConnectFailure(const QString &libpqMessage, const QString &
         e.kind = Kind::DatabaseMissing;
         e.sqlState = QStringLiteral("3D000");
         e.message = QStringLiteral("The database does not exist on %1.").arg(target);
-    } else if (has("no pg_hba.conf entry") && (has("no encryption") || has("SSL off"))) {
+    } else if ((has("no pg_hba.conf entry") || has("pg_hba.conf rejects connection")) && (has("no encryption") || has("SSL off"))) {
         e.kind = Kind::SslRequired;
         e.message = QStringLiteral("The server at %1 only accepts encrypted connections: set SSL mode to "
                                    "\"require\" or stricter.").arg(target);
     } else if (has("server does not support SSL")) {
         e.kind = Kind::SslFailed;
         e.message = QStringLiteral("SSL was required but the server at %1 does not support it.").arg(target);
+    } else if (has("does not match host name")) {
+        e.kind = Kind::SslFailed;
+        e.message = QStringLiteral("The server's certificate is not valid for the host name you connect to (%1): %2")
+                        .arg(target, m.section(QLatin1String("failed: "), -1).section(QLatin1Char('\n'), 0, 0));
     } else if (has("certificate") || has("SSL") || has("root certificate")) {
         e.kind = Kind::SslFailed;
-        e.message = QStringLiteral("The secure connection to %1 failed: %2").arg(target, m.section(QLatin1Char('\n'), 0, 0));
+        e.message = QStringLiteral("The secure connection to %1 failed: %2").arg(target, m.section(QLatin1String("failed: "), -1).section(QLatin1Char('\n'), 0, 0));
     } else if (has("timeout expired") || has("timed out")) {
         e.kind = Kind::Timeout;
         e.message = QStringLiteral("No answer from %1 within the connect timeout.").arg(target);

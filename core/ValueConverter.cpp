@@ -1,5 +1,6 @@
 #include "ValueConverter.h"
 
+#include <cmath>
 #include <limits>
 
 namespace bfs {
@@ -359,7 +360,7 @@ ValueConverter::Value ValueConverter::convert(const QString &rawCell) const
             v.text = lower;
             return v;
         }
-        if (isPlainNumber(cell, m_options.decimalComma)) {
+        if (isPlainNumber(cell, m_options.decimalComma) && cell.size() < 300) {
             v.view = cell;
             return v;
         }
@@ -367,6 +368,14 @@ ValueConverter::Value ValueConverter::convert(const QString &rawCell) const
             v.ok = false;
             v.error = QStringLiteral("\"%1\" is not a number%2").arg(cell.toString(),
                 m_options.decimalComma ? QStringLiteral(" (decimal comma expected)") : QString());
+        } else if (m_type != Type::Numeric) {
+            // 1e400 is a valid numeric but not a float: say so here instead of failing the whole load.
+            bool ok = false;
+            const double d = v.text.toDouble(&ok);
+            if (!ok || !std::isfinite(d) || (m_type == Type::Real && std::abs(d) > 3.4e38)) {
+                v.ok = false;
+                v.error = QStringLiteral("%1 is out of range for %2").arg(cell.toString(), typeName(m_type));
+            }
         }
         return v;
     }
