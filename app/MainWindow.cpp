@@ -1,37 +1,78 @@
 #include "MainWindow.h"
 
+#include "BackfillEngine.h"
+#include "ChunkTimeline.h"
 #include "ConnectionManagerDialog.h"
+#include "Database.h"
+#include "ImportSession.h"
 #include "ImportWizard.h"
+#include "Journal.h"
+#include "ProfileStore.h"
 #include "ServerBrowser.h"
-#include "ServerModel.h"
 
 #include <QApplication>
+#include <QCloseEvent>
+#include <QDateTime>
+#include <QDockWidget>
+#include <QDragEnterEvent>
+#include <QFutureWatcher>
 #include <QKeySequence>
 #include <QLabel>
 #include <QMenuBar>
-#include <QDragEnterEvent>
-#include <QMimeData>
-#include <QCloseEvent>
-#include <QSettings>
 #include <QMessageBox>
+#include <QMimeData>
+#include <QPlainTextEdit>
+#include <QSettings>
 #include <QStatusBar>
+#include <QTreeWidget>
+#include <QtConcurrent/QtConcurrentRun>
 
 MainWindow::MainWindow(QWidget *parent)
     : QMainWindow(parent)
     , m_browser(new bfs::ServerBrowser(this))
 {
     setWindowTitle(QStringLiteral("Backfill Studio"));
+    setObjectName(QStringLiteral("mainWindow"));
     setCentralWidget(m_browser);
     setAcceptDrops(true);
     m_versions = new QLabel(this);
     statusBar()->addPermanentWidget(m_versions);
 
+    // Docks: saved connections and their hypertables, the selected chunk, the activity log.
+    m_connections = new QTreeWidget(this);
+    m_connections->setObjectName(QStringLiteral("connectionTree"));
+    m_connections->setHeaderHidden(true);
+    m_connections->setAccessibleName(QStringLiteral("Connections and hypertables"));
+    auto *connectionsDock = new QDockWidget(QStringLiteral("Connections"), this);
+    connectionsDock->setObjectName(QStringLiteral("connectionsDock"));
+    connectionsDock->setWidget(m_connections);
+    addDockWidget(Qt::LeftDockWidgetArea, connectionsDock);
+    m_chunkDetails = new QLabel(QStringLiteral("Select a chunk on the timeline."), this);
+    m_chunkDetails->setObjectName(QStringLiteral("chunkDetails"));
+    m_chunkDetails->setWordWrap(true);
+    m_chunkDetails->setAlignment(Qt::AlignTop | Qt::AlignLeft);
+    m_chunkDetails->setMargin(6);
+    auto *detailsDock = new QDockWidget(QStringLiteral("Chunk details"), this);
+    detailsDock->setObjectName(QStringLiteral("chunkDetailsDock"));
+    detailsDock->setWidget(m_chunkDetails);
+    addDockWidget(Qt::RightDockWidgetArea, detailsDock);
+    m_activity = new QPlainTextEdit(this);
+    m_activity->setObjectName(QStringLiteral("activityLog"));
+    m_activity->setReadOnly(true);
+    m_activity->setMaximumBlockCount(2000);
+    auto *activityDock = new QDockWidget(QStringLiteral("Activity"), this);
+    activityDock->setObjectName(QStringLiteral("activityDock"));
+    activityDock->setWidget(m_activity);
+    addDockWidget(Qt::BottomDockWidgetArea, activityDock);
+
     QMenu *file = menuBar()->addMenu(QStringLiteral("&File"));
     QAction *connections = file->addAction(QStringLiteral("&Connections…"), this, [this] {
         QSettings settings;
         bfs::ConnectionManagerDialog dialog(&settings, this);
-        if (dialog.exec() == QDialog::Accepted && !dialog.selectedProfile().name.isEmpty())
-            m_browser->connectTo(dialog.selectedProfile());
+        const bool ok = dialog.exec() == QDialog::Accepted;
+        reloadConnections();
+        if (ok && !dialog.selectedProfile().name.isEmpty())
+            connectTo(dialog.selectedProfile());
     });
     connections->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
     QAction *import = file->addAction(QStringLiteral("&Import CSV…"), this, [this] { startImport(QString()); });
@@ -41,6 +82,13 @@ MainWindow::MainWindow(QWidget *parent)
     file->addSeparator();
     QAction *quit = file->addAction(QStringLiteral("&Quit"), qApp, &QApplication::quit);
     quit->setShortcut(QKeySequence::Quit);
+    QMenu *view = menuBar()->addMenu(QStringLiteral("&View"));
+    view->addAction(connectionsDock->toggleViewAction());
+    view->addAction(detailsDock->toggleViewAction());
+    view->addAction(activityDock->toggleViewAction());
+    view->addSeparator();
+    QAction *fit = view->addAction(QStringLiteral("&Fit timeline"), m_browser->timeline(), &bfs::ChunkTimeline::fitAll);
+    fit->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_0));
     QMenu *help = menuBar()->addMenu(QStringLiteral("&Help"));
     help->addAction(QStringLiteral("&About Backfill Studio"), this, [this] {
         QMessageBox::about(this, QStringLiteral("About Backfill Studio"),
@@ -49,22 +97,108 @@ MainWindow::MainWindow(QWidget *parent)
                                .arg(QApplication::applicationVersion()));
     });
 
-    connect(m_browser, &bfs::ServerBrowser::inspected, this, [this](const bfs::ServerInspection &in) {
-        if (in.serverVersionNum > 0) {
-            m_versions->setText(QStringLiteral("PostgreSQL %1 · TimescaleDB %2")
-                                    .arg(in.serverVersion,
-                                         in.timescaleInstalled ? in.timescaleVersion.toString()
-                                                               : QStringLiteral("not installed")));
-            setWindowTitle(QStringLiteral("%1 — Backfill Studio").arg(in.target));
-        } else {
-            m_versions->clear();
-            setWindowTitle(QStringLiteral("Backfill Studio"));
-        }
+    connect(m_browser, &bfs::ServerBrowser::inspected, this, &MainWindow::showInspection);
+    connect(m_browser->timeline(), &bfs::ChunkTimeline::chunkSelected, this, [this](int index) {
+        m_chunkDetails->setText(m_browser->timeline()->toolTipFor(index));
     });
-    resize(1200, 760);
+    connect(m_connections, &QTreeWidget::itemActivated, this, [this](QTreeWidgetItem *item) {
+        if (item->parent()) { // a hypertable
+            m_browser->selectHypertable(item->data(0, Qt::UserRole).toString());
+            return;
+        }
+        QSettings settings;
+        const auto entries = bfs::ProfileStore(&settings).load();
+        const int index = m_connections->indexOfTopLevelItem(item);
+        if (index >= 0 && index < entries.size())
+            connectTo(entries.at(index).profile); // password: .pgpass, service file, or the form
+    });
+    reloadConnections();
+    resize(1400, 880);
+    resizeDocks({connectionsDock, detailsDock}, {240, 230}, Qt::Horizontal);
+    resizeDocks({activityDock}, {110}, Qt::Vertical);
     QSettings settings;
     restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
     restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+}
+
+void MainWindow::log(const QString &line)
+{
+    m_activity->appendPlainText(QStringLiteral("%1  %2").arg(QDateTime::currentDateTime().toString(QStringLiteral("HH:mm:ss")), line));
+}
+
+void MainWindow::reloadConnections()
+{
+    m_connections->clear();
+    QSettings settings;
+    for (const auto &e : bfs::ProfileStore(&settings).load()) {
+        auto *item = new QTreeWidgetItem(m_connections, {e.profile.name});
+        item->setToolTip(0, e.profile.displayTarget());
+    }
+}
+
+void MainWindow::showInspection(const bfs::ServerInspection &in)
+{
+    if (in.serverVersionNum > 0) {
+        m_versions->setText(QStringLiteral("PostgreSQL %1 · TimescaleDB %2")
+                                .arg(in.serverVersion, in.timescaleInstalled ? in.timescaleVersion.toString() : QStringLiteral("not installed")));
+        setWindowTitle(QStringLiteral("%1 — Backfill Studio").arg(in.target));
+    } else {
+        m_versions->clear();
+        setWindowTitle(QStringLiteral("Backfill Studio"));
+    }
+    log(in.ok() ? QStringLiteral("Connected to %1: %2 hypertable(s).").arg(in.target).arg(in.hypertables.size())
+                : QStringLiteral("%1: %2").arg(in.target, in.error.message));
+    // The connection in the tree, with its hypertables and a compression summary.
+    QTreeWidgetItem *node = nullptr;
+    for (int i = 0; i < m_connections->topLevelItemCount(); ++i)
+        if (m_connections->topLevelItem(i)->toolTip(0) == in.target || m_connections->topLevelItem(i)->text(0) == m_browser->profile().name)
+            node = m_connections->topLevelItem(i);
+    if (!node)
+        node = new QTreeWidgetItem(m_connections, {m_browser->profile().name.isEmpty() ? in.target : m_browser->profile().name});
+    node->setToolTip(0, in.target);
+    qDeleteAll(node->takeChildren());
+    for (const bfs::HypertableInfo &h : in.hypertables) {
+        auto *child = new QTreeWidgetItem(node, {QStringLiteral("%1 — %2 chunks, %3 compressed")
+                                                     .arg(h.qualifiedName()).arg(h.chunks.size()).arg(h.compressedChunkCount())});
+        child->setData(0, Qt::UserRole, h.qualifiedName());
+    }
+    node->setExpanded(true);
+    if (in.ok())
+        recoverInterruptedBackfills(m_browser->profile());
+}
+
+void MainWindow::recoverInterruptedBackfills(const bfs::ConnectionProfile &profile)
+{
+    // A backfill that died (crash, power loss) left its journal: finish it in the background.
+    if (bfs::Journal::unfinished(bfs::Journal::defaultDirectory()).isEmpty())
+        return;
+    auto *watcher = new QFutureWatcher<QStringList>(this);
+    connect(watcher, &QFutureWatcher<QStringList>::finished, this, [this, watcher] {
+        const QStringList actions = watcher->result();
+        watcher->deleteLater();
+        for (const QString &a : actions)
+            log(QStringLiteral("Recovery: ") + a);
+        if (!actions.isEmpty()) {
+            statusBar()->showMessage(QStringLiteral("An interrupted backfill was recovered: see the Activity log."), 15000);
+            m_browser->refresh();
+        }
+    });
+    watcher->setFuture(QtConcurrent::run([profile] {
+        QStringList actions;
+        bfs::Database db(profile);
+        bfs::DbError e;
+        if (!db.open(&e))
+            return QStringList{e.message};
+        if (!bfs::BackfillEngine::recover(db, QString(), &actions, &e))
+            actions << e.message;
+        return actions;
+    }));
+}
+
+void MainWindow::connectTo(const bfs::ConnectionProfile &profile)
+{
+    log(QStringLiteral("Connecting to %1…").arg(profile.displayTarget()));
+    m_browser->connectTo(profile);
 }
 
 void MainWindow::startImport(const QString &csvPath)
@@ -78,7 +212,12 @@ void MainWindow::startImport(const QString &csvPath)
     wizard->setAttribute(Qt::WA_DeleteOnClose);
     if (!csvPath.isEmpty())
         wizard->setFile(csvPath);
-    connect(wizard, &QDialog::finished, m_browser, &bfs::ServerBrowser::refresh);
+    connect(wizard, &QDialog::finished, this, [this, wizard] {
+        if (wizard->session()->ran)
+            log(wizard->session()->runResult.message);
+        m_browser->refresh();
+    });
+    log(QStringLiteral("Import into %1 started%2.").arg(ht.qualifiedName(), csvPath.isEmpty() ? QString() : QStringLiteral(" from ") + csvPath));
     wizard->show();
 }
 
@@ -100,9 +239,4 @@ void MainWindow::closeEvent(QCloseEvent *event)
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
     settings.setValue(QStringLiteral("window/state"), saveState());
     QMainWindow::closeEvent(event);
-}
-
-void MainWindow::connectTo(const bfs::ConnectionProfile &profile)
-{
-    m_browser->connectTo(profile);
 }

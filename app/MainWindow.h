@@ -1,6 +1,7 @@
 #pragma once
 
 #include "ConnectionProfile.h"
+#include "ServerModel.h"
 
 #include <QMainWindow>
 
@@ -9,6 +10,8 @@ class ServerBrowser;
 }
 
 class QLabel;
+class QPlainTextEdit;
+class QTreeWidget;
 
 class MainWindow : public QMainWindow
 {
@@ -18,7 +21,6 @@ public:
 
     bfs::ServerBrowser *browser() const { return m_browser; }
     void connectTo(const bfs::ConnectionProfile &profile);
-
     void startImport(const QString &csvPath);
 
 protected:
@@ -27,6 +29,14 @@ protected:
     void dropEvent(QDropEvent *event) override;
 
 private:
+    void log(const QString &line);
+    void reloadConnections();
+    void showInspection(const bfs::ServerInspection &in);
+    void recoverInterruptedBackfills(const bfs::ConnectionProfile &profile);
+
     bfs::ServerBrowser *m_browser = nullptr;
     QLabel *m_versions = nullptr;
+    QTreeWidget *m_connections = nullptr;
+    QLabel *m_chunkDetails = nullptr;
+    QPlainTextEdit *m_activity = nullptr;
 };
