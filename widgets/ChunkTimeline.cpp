@@ -350,24 +350,81 @@ void ChunkTimeline::paintEvent(QPaintEvent *)
             p.fillRect(QRectF(x1, plot.top(), qMax(2.0, x2 - x1), plot.height()), band);
     }
 
-    // Chunks.
+    // Chunks. Where chunks are narrower than two pixels they are drawn per pixel column
+    // (the tallest block and the most urgent state of the column), so painting costs
+    // the view's width, not the number of chunks.
     p.save();
     p.setClipRect(plot.adjusted(-1, -12, 1, 1));
-    for (int i = 0; i < m_ht.chunks.size(); ++i) {
-        const QRectF r = chunkRect(i);
-        if (r.right() < plot.left() || r.left() > plot.right())
-            continue;
-        p.fillRect(r, stateColor(m_ht.chunks.at(i).state, pal));
-        BackfillPlan::Action a;
-        if (plannedAction(i, &a)) {
-            // A frame on the chunk and a bar in the action strip above, readable at any zoom.
-            p.setPen(QPen(actionColor(a), r.width() > 6 ? 2.5 : 1.5));
-            p.drawRect(r.adjusted(1, 1, -1, -1));
-            p.fillRect(QRectF(r.left(), plot.top() - 10, qMax(3.0, r.width()), 7), actionColor(a));
+    const double pxPerUnit = plot.width() / (m_viewEnd - m_viewStart);
+    const bool dense = !m_ht.chunks.isEmpty()
+        && (chunkEnd(m_ht.chunks.first()) - chunkStart(m_ht.chunks.first())) * pxPerUnit < 2.0;
+    const double laneHeight = plot.height() / m_lanes;
+    if (dense) {
+        const int columns = int(plot.width()) + 1;
+        // Per lane and pixel column: tallest share and the state to show (partial > frozen > compressed > uncompressed).
+        QList<float> share(columns * m_lanes, -1.f);
+        QList<qint8> state(columns * m_lanes, -1);
+        QList<qint8> action(columns, -1);
+        auto rank = [](ChunkInfo::State st) {
+            switch (st) {
+            case ChunkInfo::State::PartiallyCompressed: return 3;
+            case ChunkInfo::State::Frozen: return 2;
+            case ChunkInfo::State::Compressed: return 1;
+            case ChunkInfo::State::Uncompressed: return 0;
+            }
+            return 0;
+        };
+        for (int i = 0; i < m_ht.chunks.size(); ++i) {
+            const ChunkInfo &c = m_ht.chunks.at(i);
+            const int col = int((chunkStart(c) - m_viewStart) * pxPerUnit);
+            if (col < 0 || col >= columns)
+                continue;
+            const int slot = m_lane.value(i) * columns + col;
+            const qint64 bytes = qMax(c.totalBytes, c.bytesBefore);
+            const float sh = float(bytes > 0 ? std::sqrt(double(bytes) / double(m_maxBytes)) : 0.5);
+            share[slot] = qMax(share[slot], sh);
+            if (state[slot] < 0 || rank(c.state) > rank(ChunkInfo::State(state[slot])))
+                state[slot] = qint8(c.state);
+            BackfillPlan::Action a;
+            if (m_hasPlan && plannedAction(i, &a))
+                action[col] = qint8(a);
         }
-        if (i == m_selected) {
+        for (int lane = 0; lane < m_lanes; ++lane) {
+            for (int col = 0; col < columns; ++col) {
+                const int slot = lane * columns + col;
+                if (share[slot] < 0)
+                    continue;
+                const double h = laneHeight * (0.35 + 0.6 * share[slot]);
+                p.fillRect(QRectF(plot.left() + col, plot.top() + laneHeight * lane + (laneHeight - h), 1, h - 1),
+                           stateColor(ChunkInfo::State(state[slot]), pal));
+            }
+        }
+        for (int col = 0; col < columns; ++col)
+            if (action[col] >= 0)
+                p.fillRect(QRectF(plot.left() + col, plot.top() - 10, 1, 7), actionColor(BackfillPlan::Action(action[col])));
+        if (m_selected >= 0) {
+            const QRectF r = chunkRect(m_selected);
             p.setPen(QPen(pal.color(QPalette::Highlight), 3));
-            p.drawRect(r.adjusted(-1, -2, 1, 2));
+            p.drawRect(r.adjusted(-2, -2, 2, 2));
+        }
+    } else {
+        for (int i = 0; i < m_ht.chunks.size(); ++i) {
+            const ChunkInfo &c = m_ht.chunks.at(i);
+            if (chunkEnd(c) < m_viewStart || chunkStart(c) > m_viewEnd)
+                continue;
+            const QRectF r = chunkRect(i);
+            p.fillRect(r, stateColor(c.state, pal));
+            BackfillPlan::Action a;
+            if (m_hasPlan && plannedAction(i, &a)) {
+                // A frame on the chunk and a bar in the action strip above, readable at any zoom.
+                p.setPen(QPen(actionColor(a), r.width() > 6 ? 2.5 : 1.5));
+                p.drawRect(r.adjusted(1, 1, -1, -1));
+                p.fillRect(QRectF(r.left(), plot.top() - 10, qMax(3.0, r.width()), 7), actionColor(a));
+            }
+            if (i == m_selected) {
+                p.setPen(QPen(pal.color(QPalette::Highlight), 3));
+                p.drawRect(r.adjusted(-1, -2, 1, 2));
+            }
         }
     }
     p.restore();

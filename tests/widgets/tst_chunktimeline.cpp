@@ -49,6 +49,7 @@ private Q_SLOTS:
     void liveStateUpdateRepaintsTheChunk();
     void spacePartitionsGetLanes();
     void paintsInLightAndDarkPalettes();
+    void tenThousandChunksStillShowTheirStates();
 };
 
 void TestChunkTimeline::fitAllShowsEveryChunkInOrder()
@@ -234,6 +235,34 @@ void TestChunkTimeline::paintsInLightAndDarkPalettes()
         }
         QVERIFY(img.pixelColor(t.chunkRect(0).center().toPoint()) != base);
     }
+}
+
+void TestChunkTimeline::tenThousandChunksStillShowTheirStates()
+{
+    HypertableInfo h;
+    const QDateTime start(QDate(2020, 1, 1), QTime(0, 0), Qt::UTC);
+    for (int i = 0; i < 10000; ++i) {
+        ChunkInfo c;
+        c.name = QStringLiteral("c%1").arg(i);
+        c.rangeStart = start.addSecs(qint64(i) * 3600);
+        c.rangeEnd = c.rangeStart.addSecs(3600);
+        c.state = (i >= 5000 && i < 5400) ? ChunkInfo::State::PartiallyCompressed : ChunkInfo::State::Compressed;
+        c.totalBytes = 1000;
+        h.chunks << c;
+    }
+    ChunkTimeline t;
+    t.resize(824, 200);
+    t.setHypertable(h);
+    const QImage img = t.grab().toImage();
+    // Sub-pixel chunks are drawn per pixel column: the partial block in the middle shows.
+    const QRectF middle = t.chunkRect(5200);
+    const QRectF early = t.chunkRect(1000);
+    QCOMPARE(img.pixelColor(QPoint(int(middle.left()), int(middle.bottom()) - 2)),
+             ChunkTimeline::stateColor(ChunkInfo::State::PartiallyCompressed, t.palette()));
+    QCOMPARE(img.pixelColor(QPoint(int(early.left()), int(early.bottom()) - 2)),
+             ChunkTimeline::stateColor(ChunkInfo::State::Compressed, t.palette()));
+    QTest::mouseClick(&t, Qt::LeftButton, Qt::NoModifier, middle.center().toPoint());
+    QVERIFY(t.selectedChunk() >= 5150 && t.selectedChunk() <= 5250);
 }
 
 QTEST_MAIN(TestChunkTimeline)
