@@ -83,13 +83,8 @@ QJsonObject summaryJson(const CsvLoader::Summary &s)
     o[QStringLiteral("ignored_columns")] = QJsonArray::fromStringList(s.ignoredColumns);
     if (!s.rejectsPath.isEmpty())
         o[QStringLiteral("rejects_file")] = s.rejectsPath;
-    if (s.error.isError()) {
-        QJsonObject e;
-        e[QStringLiteral("message")] = s.error.message;
-        e[QStringLiteral("sqlstate")] = s.error.sqlState;
-        e[QStringLiteral("context")] = s.error.context;
-        o[QStringLiteral("error")] = e;
-    }
+    if (s.error.isError())
+        o[QStringLiteral("error")] = InspectionJson::toJson(s.error);
     return o;
 }
 

@@ -75,7 +75,8 @@ bool ConnectionProfile::fromConnInfo(const QString &conninfo, ConnectionProfile 
     return true;
 }
 
-QString ConnectionProfile::toConnInfo() const
+// key=value pairs of the profile; the password is never among them.
+QStringList ConnectionProfile::connInfoParts(bool withTarget) const
 {
     QStringList parts;
     auto add = [&parts](const char *key, const QString &value) {
@@ -83,20 +84,29 @@ QString ConnectionProfile::toConnInfo() const
             parts << QLatin1String(key) + QLatin1Char('=') + quoteConnValue(value);
     };
     add("service", service);
-    add("host", host);
+    if (withTarget) {
+        add("host", host);
+        if (port > 0)
+            add("port", QString::number(port));
+        add("dbname", database);
+        add("user", user);
+    }
     if (hostAddress != host)
         add("hostaddr", hostAddress);
-    if (port > 0)
-        add("port", QString::number(port));
-    add("dbname", database);
-    add("user", user);
     add("sslmode", sslMode);
     add("sslrootcert", sslRootCert);
     add("sslcert", sslCert);
     add("sslkey", sslKey);
     if (connectTimeoutSeconds > 0)
         add("connect_timeout", QString::number(connectTimeoutSeconds));
-    return parts.join(QLatin1Char(' '));
+    if (!withTarget)
+        add("application_name", applicationName);
+    return parts;
+}
+
+QString ConnectionProfile::toConnInfo() const
+{
+    return connInfoParts(true).join(QLatin1Char(' '));
 }
 
 QString ConnectionProfile::displayTarget() const
@@ -115,23 +125,9 @@ QString ConnectionProfile::displayTarget() const
 
 QString ConnectionProfile::qpsqlConnectOptions() const
 {
-    // QPSQL joins "key=value;key=value" into the conninfo it passes to libpq.
-    QStringList parts;
-    auto add = [&parts](const char *key, const QString &value) {
-        if (!value.isEmpty())
-            parts << QLatin1String(key) + QLatin1Char('=') + quoteConnValue(value);
-    };
-    add("service", service);
-    if (hostAddress != host)
-        add("hostaddr", hostAddress);
-    add("sslmode", sslMode);
-    add("sslrootcert", sslRootCert);
-    add("sslcert", sslCert);
-    add("sslkey", sslKey);
-    if (connectTimeoutSeconds > 0)
-        add("connect_timeout", QString::number(connectTimeoutSeconds));
-    add("application_name", applicationName);
-    return parts.join(QLatin1Char(';'));
+    // QPSQL joins "key=value;key=value" into the conninfo it passes to libpq; host, port,
+    // database and user go through QSqlDatabase's setters.
+    return connInfoParts(false).join(QLatin1Char(';'));
 }
 
 bool ConnectionProfile::operator==(const ConnectionProfile &o) const

@@ -4,6 +4,7 @@
 
 #include <QMetaType>
 #include <QString>
+#include <QStringList>
 
 namespace bfs {
 
@@ -38,6 +39,9 @@ struct BACKFILL_CORE_EXPORT ConnectionProfile
     QString qpsqlConnectOptions() const;
 
     bool operator==(const ConnectionProfile &o) const;
+
+private:
+    QStringList connInfoParts(bool withTarget) const;
 };
 
 } // namespace bfs

@@ -74,6 +74,24 @@ CsvLoader::Summary fail(CsvLoader::Summary s, CsvLoader::Outcome outcome, const 
 
 } // namespace
 
+CsvFormat CsvLoader::effectiveFormat(const CsvFormat &detected, const Options &o)
+{
+    CsvFormat format = detected;
+    if (o.delimiter)
+        format.delimiter = *o.delimiter;
+    if (o.encoding)
+        format.encoding = *o.encoding;
+    if (o.quote)
+        format.quote = *o.quote;
+    if (o.header)
+        format.header = *o.header;
+    if (o.decimalComma)
+        format.decimalComma = *o.decimalComma;
+    format.skipLines = o.skipLines;
+    format.maxFieldChars = o.maxFieldChars;
+    return format;
+}
+
 QString CsvLoader::insertStatement(const InsertSpec &spec)
 {
     const QString cols = spec.targetColumns.join(QStringLiteral(", "));
@@ -142,19 +160,7 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
     const CsvSniffer::Result sniffed = CsvSniffer::sniffFile(o.csvPath);
     if (!sniffed.ok)
         return fail(s, Outcome::InputError, sniffed.error);
-    CsvFormat format = sniffed.format;
-    if (o.delimiter)
-        format.delimiter = *o.delimiter;
-    if (o.encoding)
-        format.encoding = *o.encoding;
-    if (o.quote)
-        format.quote = *o.quote;
-    if (o.header)
-        format.header = *o.header;
-    if (o.decimalComma)
-        format.decimalComma = *o.decimalComma;
-    format.skipLines = o.skipLines;
-    format.maxFieldChars = o.maxFieldChars;
+    const CsvFormat format = effectiveFormat(sniffed.format, o);
     s.format = format;
 
     CsvReader reader(format);

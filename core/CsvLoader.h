@@ -57,6 +57,9 @@ public:
         bool stageOnly = false;
     };
 
+    // The detected format with the user's overrides applied (what a load will use).
+    static CsvFormat effectiveFormat(const CsvFormat &detected, const Options &options);
+
     // INSERT … SELECT from staged rows with the conflict handling of the mode.
     struct InsertSpec
     {

@@ -26,6 +26,16 @@ QString field(const PGresult *r, int code)
     return v ? QString::fromUtf8(v) : QString();
 }
 
+bool notConnected(DbError *error, const QString &context)
+{
+    if (error) {
+        error->kind = DbError::Kind::Unreachable;
+        error->message = QStringLiteral("Not connected.");
+        error->context = context;
+    }
+    return false;
+}
+
 DbError errorFromResult(const PGresult *r, PGconn *conn, const QString &context)
 {
     DbError e;
@@ -166,14 +176,8 @@ void Database::close()
 bool Database::exec(const QString &sql, const QStringList &params, QueryResult *result, DbError *error,
                     const QString &context)
 {
-    if (!m_conn) {
-        if (error) {
-            error->kind = DbError::Kind::Unreachable;
-            error->message = QStringLiteral("Not connected.");
-            error->context = context;
-        }
-        return false;
-    }
+    if (!m_conn)
+        return notConnected(error, context);
     QList<QByteArray> values;
     values.reserve(params.size());
     std::vector<const char *> ptrs;
@@ -221,14 +225,8 @@ bool Database::exec(const QString &sql, const QStringList &params, QueryResult *
 
 bool Database::execScript(const QString &sql, DbError *error, const QString &context)
 {
-    if (!m_conn) {
-        if (error) {
-            error->kind = DbError::Kind::Unreachable;
-            error->message = QStringLiteral("Not connected.");
-            error->context = context;
-        }
-        return false;
-    }
+    if (!m_conn)
+        return notConnected(error, context);
     ResultPtr r(PQexec(m_conn, sql.toUtf8().constData()));
     const ExecStatusType st = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY)

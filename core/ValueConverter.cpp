@@ -5,6 +5,19 @@
 
 namespace bfs {
 
+namespace {
+
+bool inIntegerRange(ValueConverter::Type type, qint64 value)
+{
+    switch (type) {
+    case ValueConverter::Type::SmallInt: return value >= -32768 && value <= 32767;
+    case ValueConverter::Type::Integer: return value >= std::numeric_limits<qint32>::min() && value <= std::numeric_limits<qint32>::max();
+    default: return true;
+    }
+}
+
+} // namespace
+
 ValueConverter::ValueConverter(Type type, const Options &options)
     : m_type(type)
     , m_options(options)
@@ -313,9 +326,7 @@ ValueConverter::Value ValueConverter::convert(const QString &rawCell) const
             if (digits) {
                 if (cell[0] == QLatin1Char('-'))
                     value = -value;
-                const qint64 lo = m_type == Type::SmallInt ? -32768 : m_type == Type::Integer ? std::numeric_limits<qint32>::min() : std::numeric_limits<qint64>::min();
-                const qint64 hi = m_type == Type::SmallInt ? 32767 : m_type == Type::Integer ? std::numeric_limits<qint32>::max() : std::numeric_limits<qint64>::max();
-                if (value < lo || value > hi) {
+                if (!inIntegerRange(m_type, value)) {
                     v.ok = false;
                     v.error = QStringLiteral("%1 is out of range for %2").arg(cell.toString(), typeName(m_type));
                 } else if (cell[0] == QLatin1Char('+')) {
@@ -339,12 +350,10 @@ ValueConverter::Value ValueConverter::convert(const QString &rawCell) const
                 value = qint64(d);
             }
         }
-        const qint64 lo = m_type == Type::SmallInt ? -32768 : m_type == Type::Integer ? std::numeric_limits<qint32>::min() : std::numeric_limits<qint64>::min();
-        const qint64 hi = m_type == Type::SmallInt ? 32767 : m_type == Type::Integer ? std::numeric_limits<qint32>::max() : std::numeric_limits<qint64>::max();
         if (!ok) {
             v.ok = false;
             v.error = QStringLiteral("\"%1\" is not an integer").arg(cell.toString());
-        } else if (value < lo || value > hi) {
+        } else if (!inIntegerRange(m_type, value)) {
             v.ok = false;
             v.error = QStringLiteral("%1 is out of range for %2").arg(cell.toString(), typeName(m_type));
         } else {

@@ -435,7 +435,15 @@ void ChunkTimeline::paintEvent(QPaintEvent *)
     p.drawLine(QPointF(plot.left(), axisY), QPointF(plot.right(), axisY));
     const double step = tickStep();
     const double stepValue = m_integer ? step : step * 1000.0;
-    double first;
+    auto tick = [&](double v) {
+        const double x = xFor(v);
+        p.setPen(pal.color(QPalette::Mid));
+        p.drawLine(QPointF(x, axisY), QPointF(x, axisY + 5));
+        p.setPen(pal.color(QPalette::Text));
+        const QString label = formatValue(v, step);
+        if (x + 3 + p.fontMetrics().horizontalAdvance(label) < width())
+            p.drawText(QPointF(x + 3, axisY + 18), label);
+    };
     if (!m_integer && step >= 30 * 86400) {
         // Months and years: ticks on calendar boundaries.
         QDate d = QDateTime::fromMSecsSinceEpoch(qint64(m_viewStart), Qt::UTC).date();
@@ -445,27 +453,12 @@ void ChunkTimeline::paintEvent(QPaintEvent *)
             const double v = double(QDateTime(d, QTime(0, 0), Qt::UTC).toMSecsSinceEpoch());
             if (v > m_viewEnd)
                 break;
-            const double x = xFor(v);
-            if (x < plot.left())
-                continue;
-            p.setPen(pal.color(QPalette::Mid));
-            p.drawLine(QPointF(x, axisY), QPointF(x, axisY + 5));
-            p.setPen(pal.color(QPalette::Text));
-            const QString label = formatValue(v, step);
-            if (x + 3 + p.fontMetrics().horizontalAdvance(label) < width())
-                p.drawText(QPointF(x + 3, axisY + 18), label);
+            if (xFor(v) >= plot.left())
+                tick(v);
         }
     } else {
-        first = std::ceil(m_viewStart / stepValue) * stepValue;
-        for (double v = first; v <= m_viewEnd; v += stepValue) {
-            const double x = xFor(v);
-            p.setPen(pal.color(QPalette::Mid));
-            p.drawLine(QPointF(x, axisY), QPointF(x, axisY + 5));
-            p.setPen(pal.color(QPalette::Text));
-            const QString label = formatValue(v, step);
-            if (x + 3 + p.fontMetrics().horizontalAdvance(label) < width())
-                p.drawText(QPointF(x + 3, axisY + 18), label);
-        }
+        for (double v = std::ceil(m_viewStart / stepValue) * stepValue; v <= m_viewEnd; v += stepValue)
+            tick(v);
     }
     if (m_ht.chunks.isEmpty()) {
         p.setPen(pal.color(QPalette::PlaceholderText));

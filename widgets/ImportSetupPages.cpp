@@ -71,20 +71,7 @@ QList<QStringList> parseSample(const QByteArray &sample, const CsvFormat &format
 
 CsvFormat currentFormat(const ImportSession *s)
 {
-    CsvFormat f = s->sniffed.format;
-    const CsvLoader::Options &o = s->options.load;
-    if (o.delimiter)
-        f.delimiter = *o.delimiter;
-    if (o.encoding)
-        f.encoding = *o.encoding;
-    if (o.quote)
-        f.quote = *o.quote;
-    if (o.header)
-        f.header = *o.header;
-    if (o.decimalComma)
-        f.decimalComma = *o.decimalComma;
-    f.skipLines = o.skipLines;
-    return f;
+    return CsvLoader::effectiveFormat(s->sniffed.format, s->options.load);
 }
 
 } // namespace

@@ -3,6 +3,7 @@
 # (--version, inspect against the sandbox), and build the embedding example against the
 # CMake package inside it.   test_package.sh BUILD_DIR SOURCE_DIR FIXTURE_DIR VERSION
 set -euo pipefail
+trap 'echo "test_package.sh: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 build=$1 src=$2 fixtures=$3 version=$4
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
