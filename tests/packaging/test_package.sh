@@ -12,7 +12,9 @@ rm -f backfill-studio_*.deb
 cpack -G DEB >"$work/cpack.log" 2>&1 || { cat "$work/cpack.log"; exit 1; }
 deb=$(ls backfill-studio_"$version"_*.deb)
 echo "built $deb"
-dpkg-deb -I "$deb" | grep -q 'Depends:.*libqt6core6' || { echo "Depends not computed"; dpkg-deb -I "$deb"; exit 1; }
+# (grep -q on a pipe would end the writer early: with pipefail that is a failure, so read first)
+info=$(dpkg-deb -I "$deb")
+grep -q 'Depends:.*libqt6core6' <<<"$info" || { echo "Depends not computed"; echo "$info"; exit 1; }
 root=$work/root
 dpkg-deb -x "$deb" "$root"
 for f in usr/bin/backfill-studio usr/bin/backfill-studio-cli usr/share/applications/io.github.backfillstudio.BackfillStudio.desktop \
@@ -39,6 +41,12 @@ cmake -S "$src/packaging/example" -B "$work/example" -DCMAKE_PREFIX_PATH="$root/
     || { cat "$work/ex.log"; exit 1; }
 cmake --build "$work/example" >>"$work/ex.log" 2>&1 || { cat "$work/ex.log"; exit 1; }
 out=$(EMBED_SMOKE_TEST=1 QT_QPA_PLATFORM=offscreen "$work/example/embed-backfill-studio" 2>&1)
-echo "$out" | grep -q 'embedded: timeline with 30 chunks, wizard "Import CSV into' || { echo "$out"; exit 1; }
+grep -q 'embedded: timeline with 30 chunks, wizard "Import CSV into' <<<"$out" || { echo "$out"; exit 1; }
 echo "embedding example built against the installed package and ran"
+cd "$build"
+rm -f backfill-studio-"$version"-*.tar.gz
+cpack -G TGZ >"$work/tgz.log" 2>&1 || { cat "$work/tgz.log"; exit 1; }
+listing=$(tar tzf backfill-studio-"$version"-*.tar.gz)
+grep -q '/bin/backfill-studio-cli$' <<<"$listing" || { echo "the TGZ has no backfill-studio-cli"; exit 1; }
+echo "TGZ built"
 echo "1 passed, 0 failed"
