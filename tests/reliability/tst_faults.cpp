@@ -3,6 +3,8 @@
 #include "TestServers.h"
 
 #include <QElapsedTimer>
+
+#include <functional>
 #include <QFile>
 #include <QProcess>
 #include <QTemporaryDir>
@@ -14,13 +16,23 @@ class TestFaults : public QObject
 {
     Q_OBJECT
 private Q_SLOTS:
+    void initTestCase();
     void terminatedBackendDuringUploadFailsCleanly();
+    void terminatedBackendDuringInsertFailsCleanly();
+    void serverRestartDuringUploadFailsCleanly();
+
+private:
+    // Starts a CLI load of the big file, waits until a statement matching `like` runs, then
+    // calls `fault`; returns the CLI's exit code and checks nothing was written and a re-run completes.
+    void faultDuringLoad(const QString &table, const QStringList &extra, const QString &like, const std::function<void()> &fault);
+    QTemporaryDir m_dir;
+    QString m_csv;
 };
 
-void TestFaults::terminatedBackendDuringUploadFailsCleanly()
+void TestFaults::initTestCase()
 {
-    QTemporaryDir dir;
-    QFile csv(dir.filePath(QStringLiteral("big.csv")));
+    QVERIFY(m_dir.isValid());
+    QFile csv(m_dir.filePath(QStringLiteral("big.csv")));
     QVERIFY(csv.open(QIODevice::WriteOnly));
     csv.write("time,device_id,v\n");
     QByteArray chunk;
@@ -33,42 +45,92 @@ void TestFaults::terminatedBackendDuringUploadFailsCleanly()
     }
     csv.write(chunk);
     csv.close();
+    m_csv = csv.fileName();
+}
+
+void TestFaults::terminatedBackendDuringUploadFailsCleanly()
+{
+    faultDuringLoad(QStringLiteral("fault_upload"), {}, QStringLiteral("COPY%"), [] {
+        Database admin(TestServers::pg15(QStringLiteral("postgres")));
+        DbError e;
+        QueryResult r;
+        QVERIFY(admin.open(&e));
+        QVERIFY(admin.exec(QStringLiteral("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = "
+                                          "'Backfill Studio CLI'"), &r, &e));
+    });
+}
+
+void TestFaults::terminatedBackendDuringInsertFailsCleanly()
+{
+    // With duplicates skipped, rows are staged first and then inserted in one statement.
+    faultDuringLoad(QStringLiteral("fault_insert"), {QStringLiteral("--on-conflict"), QStringLiteral("skip")},
+                    QStringLiteral("INSERT INTO%"), [] {
+        Database admin(TestServers::pg15(QStringLiteral("postgres")));
+        DbError e;
+        QueryResult r;
+        QVERIFY(admin.open(&e));
+        QVERIFY(admin.exec(QStringLiteral("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = "
+                                          "'Backfill Studio CLI'"), &r, &e));
+    });
+}
+
+void TestFaults::serverRestartDuringUploadFailsCleanly()
+{
+    faultDuringLoad(QStringLiteral("fault_restart"), {}, QStringLiteral("COPY%"), [] {
+        QProcess restart;
+        restart.start(QStringLiteral(BFS_SOURCE_DIR "/tests/fixtures/pg15.sh"),
+                      {QStringLiteral("restart"), TestServers::fixtureDir() + QStringLiteral("/pg15")});
+        QVERIFY(restart.waitForFinished(120000));
+        QVERIFY2(restart.exitCode() == 0, restart.readAllStandardError().constData());
+    });
+}
+
+void TestFaults::faultDuringLoad(const QString &table, const QStringList &extra, const QString &like, const std::function<void()> &fault)
+{
     Database db(TestServers::pg15(QStringLiteral("bf_owner")));
     DbError e;
     QVERIFY(db.open(&e));
-    QVERIFY(db.execScript(QStringLiteral("DROP TABLE IF EXISTS fault_t; CREATE TABLE fault_t (time timestamptz NOT NULL, "
-                                         "device_id int NOT NULL, v float8)"), &e));
+    QVERIFY(db.execScript(QStringLiteral("DROP TABLE IF EXISTS %1; CREATE TABLE %1 (time timestamptz NOT NULL, "
+                                         "device_id int NOT NULL, v float8, UNIQUE (device_id))").arg(table), &e));
+    db.close();
     QProcess p;
     p.setStandardInputFile(QProcess::nullDevice());
     p.start(TestServers::binary(QStringLiteral("backfill-studio-cli")),
-            {QStringLiteral("backfill"), QStringLiteral("--db"), TestServers::pg15(QStringLiteral("bf_owner")).toConnInfo(),
-             QStringLiteral("--table"), QStringLiteral("fault_t"), QStringLiteral("--csv"), csv.fileName()});
+            QStringList{QStringLiteral("backfill"), QStringLiteral("--db"), TestServers::pg15(QStringLiteral("bf_owner")).toConnInfo(),
+                        QStringLiteral("--table"), table, QStringLiteral("--csv"), m_csv} + extra);
     QVERIFY(p.waitForStarted());
-    // Wait until the COPY is running, then end that backend from another session.
+    // Wait until the statement runs, then make the fault happen.
     QElapsedTimer t;
     t.start();
-    qint64 terminated = 0;
-    QueryResult r;
-    while (t.elapsed() < 30000 && p.state() == QProcess::Running && terminated == 0) {
-        if (db.exec(QStringLiteral("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = "
-                                   "'Backfill Studio CLI' AND query LIKE 'COPY%'"),
-                    &r, &e))
-            terminated = r.intValue(0, 0);
-        QTest::qWait(20);
+    bool seen = false;
+    while (t.elapsed() < 60000 && p.state() == QProcess::Running && !seen) {
+        Database watch(TestServers::pg15(QStringLiteral("postgres")));
+        QueryResult r;
+        if (watch.open(&e) && watch.exec(QStringLiteral("SELECT count(*) FROM pg_stat_activity WHERE application_name = "
+                                                        "'Backfill Studio CLI' AND state = 'active' AND query LIKE $1"),
+                                         {like}, &r, &e))
+            seen = r.intValue(0, 0) > 0;
+        if (!seen)
+            QTest::qWait(20);
     }
-    QVERIFY2(terminated == 1, "the upload was caught while running");
-    QVERIFY(p.waitForFinished(60000));
+    QVERIFY2(seen, qPrintable(QStringLiteral("the load was caught while running %1").arg(like)));
+    fault();
+    QVERIFY(p.waitForFinished(120000));
     const QByteArray err = p.readAllStandardError();
     QCOMPARE(p.exitStatus(), QProcess::NormalExit);
     QVERIFY2(p.exitCode() == 3 || p.exitCode() == 4, err.constData());
-    QVERIFY2(err.contains("Nothing was written to public.fault_t"), err.constData());
-    QVERIFY(db.exec(QStringLiteral("SELECT count(*) FROM fault_t"), &r, &e));
+    QVERIFY2(err.contains("Nothing was written to public." + table.toUtf8()), err.constData());
+    Database check(TestServers::pg15(QStringLiteral("bf_owner")));
+    QueryResult r;
+    QVERIFY2(check.open(&e), qPrintable(e.toString()));
+    QVERIFY(check.exec(QStringLiteral("SELECT count(*) FROM %1").arg(table), &r, &e));
     QCOMPARE(r.value(0, 0), QStringLiteral("0"));
     // A re-run completes.
-    const auto again = TestServers::runCli({QStringLiteral("backfill"), QStringLiteral("--db"), TestServers::pg15(QStringLiteral("bf_owner")).toConnInfo(),
-                                            QStringLiteral("--table"), QStringLiteral("fault_t"), QStringLiteral("--csv"), csv.fileName()});
-    QCOMPARE(again.exitCode, 0);
-    QVERIFY(db.exec(QStringLiteral("SELECT count(*) FROM fault_t"), &r, &e));
+    const auto again = TestServers::runCli(QStringList{QStringLiteral("backfill"), QStringLiteral("--db"),
+                                                       TestServers::pg15(QStringLiteral("bf_owner")).toConnInfo(),
+                                                       QStringLiteral("--table"), table, QStringLiteral("--csv"), m_csv} + extra);
+    QVERIFY2(again.exitCode == 0, again.err.constData());
+    QVERIFY(check.exec(QStringLiteral("SELECT count(*) FROM %1").arg(table), &r, &e));
     QCOMPARE(r.value(0, 0), QStringLiteral("3000000"));
 }
 
