@@ -153,7 +153,7 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
     Summary s;
     s.dryRun = o.dryRun;
     s.rejectsPath = o.rejectsPath;
-    const QString file = QFileInfo(o.csvPath).fileName().isEmpty() ? o.csvPath : o.csvPath;
+    const QString &file = o.csvPath; // messages name the file as the user gave it
     auto cancelled = [cancel] { return cancel && cancel->load(std::memory_order_relaxed); };
 
     // 1. How the file is written: detected, then the user's overrides.

@@ -13,6 +13,8 @@
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFutureWatcher>
+#include <QtConcurrent/QtConcurrentRun>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -402,57 +404,73 @@ bool ImportSummaryPage::saveReport(const QString &path) const
     return true;
 }
 
-void ImportSummaryPage::retryRejected()
+namespace {
+
+// Header of the original file, then each rejected record as (possibly fixed) in the rejects file.
+// Runs on a worker thread: both files may be large.
+QPair<QString, int> writeRetryFile(const QString &rejects, const QString &original, const CsvFormat &format)
 {
-    const QString rejects = m_session->runResult.load.rejectsPath;
     CsvFormat rf;
     rf.header = true;
     rf.delimiter = QLatin1Char(',');
     CsvReader reader(rf);
     if (!reader.open(rejects))
-        return;
-    // Header of the original file, then each rejected record as (possibly fixed) in the rejects file.
-    const CsvLoader::Summary &load = m_session->runResult.load;
-    const QChar d = load.format.delimiter;
-    CsvFormat original = load.format;
-    original.skipLines = 0;
+        return {QString(), 0};
+    CsvFormat of = format;
+    of.skipLines = 0;
     QStringList originalHeader;
     {
-        CsvReader h(original);
-        if (h.open(m_session->options.load.csvPath))
+        CsvReader h(of);
+        if (h.open(original))
             originalHeader = h.header();
     }
-    const QString retryPath = QFileInfo(rejects).absolutePath() + QStringLiteral("/") + QFileInfo(rejects).completeBaseName()
+    const QString retryPath = QFileInfo(rejects).absolutePath() + QLatin1Char('/') + QFileInfo(rejects).completeBaseName()
         + QStringLiteral(".retry.csv");
     QFile out(retryPath);
     if (!out.open(QIODevice::WriteOnly | QIODevice::Truncate))
-        return;
+        return {QString(), 0};
+    const QChar d = format.delimiter;
     QStringList quoted;
-    for (const QString &h : originalHeader)
+    for (const QString &h : std::as_const(originalHeader))
         quoted << (h.contains(d) || h.contains(QLatin1Char('"')) ? RejectsWriter::quote(h) : h);
     out.write((quoted.join(d) + QLatin1Char('\n')).toUtf8());
     CsvRecord rec;
     int n = 0;
     while (reader.next(&rec)) {
-        const QString record = rec.fields.value(3);
-        out.write((record + QLatin1Char('\n')).toUtf8());
+        out.write((rec.fields.value(3) + QLatin1Char('\n')).toUtf8());
         ++n;
     }
-    out.close();
-    if (n == 0)
-        return;
-    BackfillEngine::Options o = m_session->options;
-    o.planOnly = false;
-    o.journalDirectory = m_session->journalDirectory;
-    o.load.csvPath = retryPath;
-    o.load.encoding = CsvFormat::Encoding::Utf8;
-    o.load.skipLines = 0;
-    o.load.header = true;
-    o.load.rejectsPath = rejectsPathFor(retryPath);
+    return {retryPath, n};
+}
+
+} // namespace
+
+void ImportSummaryPage::retryRejected()
+{
+    const CsvLoader::Summary &load = m_session->runResult.load;
     m_retrying = true;
     m_retry->setEnabled(false);
-    m_text->setText(m_text->text() + QStringLiteral("<br><i>Retrying %1 rejected rows…</i>").arg(n));
-    m_controller->start(m_session->profile, o);
+    auto *watcher = new QFutureWatcher<QPair<QString, int>>(this);
+    connect(watcher, &QFutureWatcher<QPair<QString, int>>::finished, this, [this, watcher] {
+        const auto [retryPath, n] = watcher->result();
+        watcher->deleteLater();
+        if (retryPath.isEmpty() || n == 0) {
+            m_retrying = false;
+            initializePage();
+            return;
+        }
+        BackfillEngine::Options o = m_session->options;
+        o.planOnly = false;
+        o.journalDirectory = m_session->journalDirectory;
+        o.load.csvPath = retryPath;
+        o.load.encoding = CsvFormat::Encoding::Utf8;
+        o.load.skipLines = 0;
+        o.load.header = true;
+        o.load.rejectsPath = rejectsPathFor(retryPath);
+        m_text->setText(m_text->text() + QStringLiteral("<br><i>Retrying %1 rejected rows…</i>").arg(n));
+        m_controller->start(m_session->profile, o);
+    });
+    watcher->setFuture(QtConcurrent::run(writeRetryFile, load.rejectsPath, m_session->options.load.csvPath, load.format));
 }
 
 } // namespace bfs
