@@ -380,8 +380,9 @@ BackfillEngine::Result BackfillEngine::runOnce(Database &db, const std::atomic<b
                 && c.rangeEndInteger == g.range.rangeEndInteger)
                 sum.chunks << StageSummary::ChunkRows{c.schema, c.name, g.rows, -1};
     }
-    if (!keyStage.isEmpty() || !ht.uniqueKeys.isEmpty()) {
-        // Dry-run count: staged rows whose unique key already exists.
+    if (m_options.planOnly && !ht.uniqueKeys.isEmpty()) {
+        // Dry-run count: staged rows whose unique key already exists (a real run counts the
+        // duplicates it skips instead, and saves this pass over the hypertable).
         QStringList conditions;
         bool covered = !ht.uniqueKeys.isEmpty();
         if (covered) {
@@ -540,9 +541,6 @@ BackfillEngine::Result BackfillEngine::runOnce(Database &db, const std::atomic<b
                               QStringLiteral("decompress %1").arg(s.chunk.qualifiedName()));
                 }
             }
-            if (ok && res.plan.setDecompressionLimit && g->directOnCompressed())
-                ok = exec(QStringLiteral("SET LOCAL timescaledb.max_tuples_decompressed_per_dml_transaction = 0"), {}, nullptr, &e,
-                          QStringLiteral("session settings"));
         }
         QStringList params;
         CsvLoader::InsertSpec rs = spec;
@@ -722,6 +720,10 @@ BackfillEngine::Result BackfillEngine::runOnce(Database &db, const std::atomic<b
                 && r.rowCount() > 0)
                 c.compressedAfter = r.boolValue(0, 0);
     }
+    if (db.isOpen()) {
+        DbError ignored;
+        db.execScript(QStringLiteral("RESET lock_timeout; RESET timescaledb.max_tuples_decompressed_per_dml_transaction"), &ignored);
+    }
     dropStage();
     if (!failed) {
         res.load.rowsLoaded = written;
@@ -828,7 +830,6 @@ QString BackfillEngine::exportSql(const BackfillPlan &plan, const CsvLoader::Sum
             continue;
         doneRanges.insert(range);
         QStringList chunkSteps;
-        bool directLimit = false;
         for (const BackfillPlan::ChunkStep &t : plan.chunks) {
             if (t.chunk.rangeStart != s.chunk.rangeStart || t.chunk.rangeEnd != s.chunk.rangeEnd
                 || t.chunk.rangeStartInteger != s.chunk.rangeStartInteger)
@@ -836,7 +837,6 @@ QString BackfillEngine::exportSql(const BackfillPlan &plan, const CsvLoader::Sum
             out << comment(QStringLiteral("%1. %2 rows — %3: %4").arg(n).arg(t.rows).arg(BackfillPlan::actionName(t.action), t.reason));
             if (t.action == BackfillPlan::Action::DecompressInsertRecompress)
                 chunkSteps << QStringLiteral("SELECT decompress_chunk(%1, true);").arg(literal(t.chunk.qualifiedName()));
-            directLimit = directLimit || (t.action == BackfillPlan::Action::DirectInsert && t.chunk.isCompressed() && plan.setDecompressionLimit);
         }
         ++n;
         const QString lo = integerTime ? QString::number(s.chunk.rangeStartInteger) : literal(isoUtc(s.chunk.rangeStart)) + QStringLiteral("::timestamptz");
@@ -845,8 +845,6 @@ QString BackfillEngine::exportSql(const BackfillPlan &plan, const CsvLoader::Sum
         rs.where = QStringLiteral("%1 >= %2 AND %1 < %3").arg(timeStage, lo, hi);
         out << QStringLiteral("BEGIN;");
         out << chunkSteps;
-        if (directLimit)
-            out << QStringLiteral("SET LOCAL timescaledb.max_tuples_decompressed_per_dml_transaction = 0;");
         out << CsvLoader::insertStatement(rs) + QLatin1Char(';');
         out << QStringLiteral("COMMIT;");
         out << QString();

@@ -198,8 +198,9 @@ BackfillPlan BackfillPlanner::plan(const Input &in)
                                        "instead of queueing behind it").arg(o.lockTimeoutMs);
     if (anyDirectOnCompressed && in.version.atLeast(2, 14)) {
         p.setDecompressionLimit = true;
-        p.sessionReasons << QStringLiteral("timescaledb.max_tuples_decompressed_per_dml_transaction = 0 for each direct "
-                                           "insert: the default limit of 100000 would abort a large insert (SQLSTATE 53400)");
+        p.sessionSettings << QStringLiteral("SET timescaledb.max_tuples_decompressed_per_dml_transaction = 0");
+        p.sessionReasons << QStringLiteral("timescaledb.max_tuples_decompressed_per_dml_transaction = 0 for this session: the "
+                                           "default limit of 100000 would abort a large direct insert (SQLSTATE 53400)");
     }
 
     // Recompression.

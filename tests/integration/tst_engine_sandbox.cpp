@@ -189,7 +189,7 @@ void TestEngineSandbox::duplicatesAreSkippedAndCounted()
     QCOMPARE(r.load.rowsRead, qint64(3));
     QCOMPARE(r.load.rowsLoaded, qint64(1));
     QCOMPARE(r.load.rowsDuplicate, qint64(2));
-    QCOMPARE(r.plan.summary.existingRows, qint64(2));
+    QCOMPARE(r.plan.summary.existingRows, qint64(-1)); // counted by a dry run only; a run counts what it skips
     QVERIFY(r.load.accountedFor());
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_skip WHERE temperature = 99")), qint64(1));
     QCOMPARE(notFullyCompressed(QStringLiteral("et_skip")), qint64(0));
