@@ -65,6 +65,8 @@ void printText(const ServerInspection &in)
                               .arg(j.jobId)
                               .arg(j.procName, j.scheduled ? QStringLiteral("scheduled") : QStringLiteral("PAUSED"),
                                    j.compressAfter.isEmpty() ? QString() : QStringLiteral(", compress after ") + j.compressAfter));
+        for (const QString &cagg : h.continuousAggregates)
+            Terminal::out(QStringLiteral("  continuous aggregate %1").arg(cagg));
         for (const ChunkInfo &c : h.chunks) {
             const QString range = c.integerRange
                 ? QStringLiteral("[%1, %2)").arg(c.rangeStartInteger).arg(c.rangeEndInteger)

@@ -193,11 +193,7 @@ BackfillEngine::Result BackfillEngine::runOnce(Database &db, const std::atomic<b
     pin.ownsHypertable = r.boolValue(0, QStringLiteral("owns"));
     pin.memberOfJobOwner = r.boolValue(0, QStringLiteral("job_member"));
     pin.dmlDecompressionEnabled = r.boolValue(0, QStringLiteral("dml"));
-    if (exec(QStringLiteral("SELECT format('%I.%I', view_schema, view_name) AS name FROM timescaledb_information.continuous_aggregates "
-                            "WHERE hypertable_schema = $1 AND hypertable_name = $2 ORDER BY 1"),
-             {ht.schema, ht.name}, &r, &e, QStringLiteral("list continuous aggregates")))
-        for (int i = 0; i < r.rowCount(); ++i)
-            pin.continuousAggregates << r.value(i, 0);
+    pin.continuousAggregates = ht.continuousAggregates;
 
     // Privileges are checked before the file is even read: nothing changes if they are missing.
     {

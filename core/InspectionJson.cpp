@@ -91,6 +91,7 @@ QJsonObject InspectionJson::toJson(const HypertableInfo &ht)
         jobs << j;
     }
     o[QStringLiteral("policies")] = jobs;
+    o[QStringLiteral("continuous_aggregates")] = QJsonArray::fromStringList(ht.continuousAggregates);
 
     QJsonArray chunks;
     for (const ChunkInfo &c : ht.chunks) {

@@ -226,6 +226,14 @@ bool loadDetails(Database &db, HypertableInfo &ht, DbError *error)
         j.nextStart = fromMsecs(r.value(i, QStringLiteral("next_ms")));
         ht.policies << j;
     }
+
+    if (!db.exec(QStringLiteral("SELECT format('%I.%I', view_schema, view_name) FROM timescaledb_information.continuous_aggregates "
+                                "WHERE hypertable_schema = $1 AND hypertable_name = $2 ORDER BY 1"),
+                 {ht.schema, ht.name}, &r, error,
+                 QStringLiteral("list the continuous aggregates of %1").arg(ht.qualifiedName())))
+        return false;
+    for (int i = 0; i < r.rowCount(); ++i)
+        ht.continuousAggregates << r.value(i, 0);
     return true;
 }
 

@@ -93,6 +93,7 @@ struct BACKFILL_CORE_EXPORT HypertableInfo
     QList<CompressionColumn> compression;
     QList<UniqueKey> uniqueKeys;
     QList<PolicyJob> policies;
+    QStringList continuousAggregates; // schema.name of each continuous aggregate on this hypertable
 
     QString qualifiedName() const { return schema + QLatin1Char('.') + name; }
     const DimensionInfo *timeDimension() const;

@@ -2,6 +2,7 @@
 // new chunks, the policy in every outcome, and recovery after a crash at each step.
 #include "BackfillEngine.h"
 #include "Database.h"
+#include "ServerInspector.h"
 #include "TestServers.h"
 
 #include <QFile>
@@ -32,6 +33,7 @@ private Q_SLOTS:
     void dryRunPrintsThePlanAndChangesNothing();
     void exportedSqlFollowsThePlan();
     void jsonSummaryReportsChunksAndPolicy();
+    void continuousAggregatesAreRefreshedOverTheBackfilledRange();
 
 private:
     void createTable(const QString &name, bool uniqueKey = true);
@@ -61,7 +63,7 @@ void TestEngineSandbox::createTable(const QString &name, bool uniqueKey)
     DbError e;
     QVERIFY2(db.open(&e), qPrintable(e.toString()));
     const QString sql = QStringLiteral(
-        "DROP TABLE IF EXISTS %1; "
+        "DROP TABLE IF EXISTS %1 CASCADE; "
         "CREATE TABLE %1 (time timestamptz NOT NULL, device_id int NOT NULL, temperature double precision, "
         "  humidity double precision, status text%2); "
         "SELECT create_hypertable('%1', 'time', chunk_time_interval => interval '1 day'); "
@@ -436,6 +438,41 @@ void TestEngineSandbox::jsonSummaryReportsChunksAndPolicy()
     QVERIFY(policy.value(QStringLiteral("job_id")).toInt() >= 1000);
     QCOMPARE(policy.value(QStringLiteral("paused")).toBool(), true);
     QCOMPARE(policy.value(QStringLiteral("restored")).toBool(), true);
+}
+
+void TestEngineSandbox::continuousAggregatesAreRefreshedOverTheBackfilledRange()
+{
+    createTable(QStringLiteral("et_cagg"));
+    {
+        Database db(TestServers::sandbox());
+        DbError e;
+        QVERIFY(db.open(&e));
+        QVERIFY2(db.execScript(QStringLiteral(
+                                   "DROP MATERIALIZED VIEW IF EXISTS et_cagg_daily; "
+                                   "CREATE MATERIALIZED VIEW et_cagg_daily WITH (timescaledb.continuous) AS "
+                                   "SELECT time_bucket('1 day', time) AS day, device_id, count(*) AS n FROM et_cagg GROUP BY 1, 2 WITH NO DATA;"),
+                               &e),
+                 qPrintable(e.toString()));
+        // A procedure that commits inside: its own statement, outside a transaction block.
+        QVERIFY2(db.execScript(QStringLiteral("CALL refresh_continuous_aggregate('et_cagg_daily', '2026-08-01', '2026-09-01')"), &e),
+                 qPrintable(e.toString()));
+    }
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_cagg_daily WHERE device_id = 8")), qint64(0));
+    BackfillEngine::Options o;
+    o.load.csvPath = csv(QStringLiteral("cagg.csv"), {row("2026-08-21 10:15:00+00", 8), row("2026-08-21 11:15:00+00", 8),
+                                                      row("2026-08-22 10:15:00+00", 8)});
+    o.load.table = QStringLiteral("et_cagg");
+    const BackfillEngine::Result r = run(o);
+    QVERIFY2(r.outcome == CsvLoader::Outcome::Completed, qPrintable(r.message));
+    QCOMPARE(r.plan.continuousAggregates, QStringList{QStringLiteral("public.et_cagg_daily")});
+    QVERIFY(r.plan.caggReason.contains(QLatin1String("public.et_cagg_daily")));
+    // The aggregate sees the backfilled rows without anyone refreshing it by hand.
+    QCOMPARE(scalar(QStringLiteral("SELECT sum(n) FROM et_cagg_daily WHERE device_id = 8")), qint64(3));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_cagg_daily WHERE device_id = 8")), qint64(2));
+    ServerInspector::Options io;
+    io.table = QStringLiteral("et_cagg");
+    const ServerInspection in = ServerInspector::inspect(TestServers::sandbox(), io);
+    QCOMPARE(in.hypertables.value(0).continuousAggregates, QStringList{QStringLiteral("public.et_cagg_daily")});
 }
 
 QTEST_GUILESS_MAIN(TestEngineSandbox)
