@@ -1,0 +1,146 @@
+#include "BackfillEngine.h"
+
+#include <QDateTime>
+#include <QFileInfo>
+#include <QSet>
+
+// The plan as a psql script: kept apart from the runner, which executes the same steps.
+namespace bfs {
+
+namespace {
+
+QString isoUtc(const QDateTime &t)
+{
+    return t.toUTC().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz+00"));
+}
+
+} // namespace
+
+QString BackfillEngine::exportSql(const BackfillPlan &plan, const CsvLoader::Summary &load, const QString &csvPath)
+{
+    auto quoteIdent = [](const QString &s) {
+        QString q = s;
+        q.replace(QLatin1Char('"'), QLatin1String("\"\""));
+        return QLatin1Char('"') + q + QLatin1Char('"');
+    };
+    auto literal = [](const QString &s) {
+        QString q = s;
+        q.replace(QLatin1Char('\''), QLatin1String("''"));
+        return QLatin1Char('\'') + q + QLatin1Char('\'');
+    };
+    auto comment = [](const QString &text) { return QStringLiteral("-- ") + QString(text).replace(QLatin1Char('\n'), QStringLiteral("\n-- ")); };
+    const QStringList parts = plan.target.split(QLatin1Char('.'));
+    const QString target = quoteIdent(parts.value(0)) + QLatin1Char('.') + quoteIdent(parts.value(1));
+    const bool integerTime = plan.summary.integerTime;
+    QStringList out;
+    out << QStringLiteral("-- Backfill Studio: plan for %1 on TimescaleDB %2").arg(plan.target, plan.version.toString());
+    out << QStringLiteral("-- Generated %1. Run with: psql -v ON_ERROR_STOP=1 -f this-file.sql").arg(QDateTime::currentDateTimeUtc().toString(Qt::ISODate));
+    out << QStringLiteral("-- Conflicts: ") + plan.conflictReason;
+    out << QString();
+    out << QStringLiteral("-- 1. Stage the rows. Backfill Studio converts values on the client; psql reads the file as PostgreSQL does,");
+    out << QStringLiteral("--    so formats PostgreSQL cannot read (decimal commas, day-first dates) must be converted first.");
+    QStringList stageDefs{QStringLiteral("bfs_line bigserial")};
+    QStringList stageCols, targetCols, keyStage, keyTarget;
+    QString timeStage;
+    for (int i = 0; i < load.mapping.size(); ++i) {
+        const auto &m = load.mapping.at(i);
+        stageDefs << QStringLiteral("c%1 %2").arg(i).arg(m.sqlType);
+        stageCols << QStringLiteral("c%1").arg(i);
+        targetCols << quoteIdent(m.tableColumn);
+        if (m.tableColumn == plan.timeColumn)
+            timeStage = stageCols.last();
+        if (load.conflictKey.contains(m.tableColumn)) {
+            keyStage << stageCols.last();
+            keyTarget << targetCols.last();
+        }
+    }
+    out << QStringLiteral("CREATE TEMP TABLE bfs_stage (%1);").arg(stageDefs.join(QStringLiteral(", ")));
+    out << QStringLiteral("\\copy bfs_stage (%1) FROM %2 WITH (FORMAT csv, HEADER %3, DELIMITER %4)")
+               .arg(stageCols.join(QStringLiteral(", ")), literal(QFileInfo(csvPath).absoluteFilePath()),
+                    load.format.header ? QStringLiteral("true") : QStringLiteral("false"), literal(QString(load.format.delimiter)));
+    out << QString();
+    out << comment(QStringLiteral("2. ") + plan.policyReason);
+    if (plan.pausePolicy)
+        out << QStringLiteral("SELECT alter_job(%1, scheduled => false);").arg(plan.policy.jobId);
+    for (int i = 0; i < plan.sessionSettings.size(); ++i) {
+        out << comment(plan.sessionReasons.value(i));
+        out << plan.sessionSettings.at(i) + QLatin1Char(';');
+    }
+    out << QString();
+    CsvLoader::InsertSpec spec;
+    spec.target = target;
+    spec.targetColumns = targetCols;
+    spec.stage = QStringLiteral("bfs_stage");
+    spec.stageColumns = stageCols;
+    spec.conflict = plan.conflict;
+    spec.keyStageColumns = keyStage;
+    spec.keyTargetColumns = keyTarget;
+    QSet<QString> doneRanges;
+    int n = 3;
+    for (const BackfillPlan::ChunkStep &s : plan.chunks) {
+        const QString range = integerTime ? QStringLiteral("%1-%2").arg(s.chunk.rangeStartInteger).arg(s.chunk.rangeEndInteger)
+                                          : QStringLiteral("%1-%2").arg(s.chunk.rangeStart.toMSecsSinceEpoch()).arg(s.chunk.rangeEnd.toMSecsSinceEpoch());
+        if (doneRanges.contains(range))
+            continue;
+        doneRanges.insert(range);
+        QStringList chunkSteps;
+        for (const BackfillPlan::ChunkStep &t : plan.chunks) {
+            if (t.chunk.rangeStart != s.chunk.rangeStart || t.chunk.rangeEnd != s.chunk.rangeEnd
+                || t.chunk.rangeStartInteger != s.chunk.rangeStartInteger)
+                continue;
+            out << comment(QStringLiteral("%1. %2 rows — %3: %4").arg(n).arg(t.rows).arg(BackfillPlan::actionName(t.action), t.reason));
+            if (t.action == BackfillPlan::Action::DecompressInsertRecompress)
+                chunkSteps << QStringLiteral("SELECT decompress_chunk(%1, true);").arg(literal(t.chunk.qualifiedName()));
+        }
+        ++n;
+        const QString lo = integerTime ? QString::number(s.chunk.rangeStartInteger) : literal(isoUtc(s.chunk.rangeStart)) + QStringLiteral("::timestamptz");
+        const QString hi = integerTime ? QString::number(s.chunk.rangeEndInteger) : literal(isoUtc(s.chunk.rangeEnd)) + QStringLiteral("::timestamptz");
+        CsvLoader::InsertSpec rs = spec;
+        rs.where = QStringLiteral("%1 >= %2 AND %1 < %3").arg(timeStage, lo, hi);
+        out << QStringLiteral("BEGIN;");
+        out << chunkSteps;
+        out << CsvLoader::insertStatement(rs) + QLatin1Char(';');
+        out << QStringLiteral("COMMIT;");
+        out << QString();
+    }
+    if (plan.newChunkRows > 0) {
+        out << comment(QStringLiteral("%1. ").arg(n++) + plan.newChunkReason);
+        QStringList ranges;
+        for (const BackfillPlan::ChunkStep &s : plan.chunks)
+            ranges << (integerTime ? QStringLiteral("(%1, %2)").arg(s.chunk.rangeStartInteger).arg(s.chunk.rangeEndInteger)
+                                   : QStringLiteral("(%1::timestamptz, %2::timestamptz)").arg(literal(isoUtc(s.chunk.rangeStart)), literal(isoUtc(s.chunk.rangeEnd))));
+        CsvLoader::InsertSpec rs = spec;
+        rs.where = ranges.isEmpty() ? QString()
+                                    : QStringLiteral("NOT EXISTS (SELECT 1 FROM (VALUES %1) AS r(a, b) WHERE %2 >= r.a AND %2 < r.b)")
+                                          .arg(ranges.join(QStringLiteral(", ")), timeStage);
+        out << QStringLiteral("-- (rows of the chunk ranges above were inserted already)");
+        out << CsvLoader::insertStatement(rs) + QLatin1Char(';');
+        out << QString();
+    }
+    out << comment(QStringLiteral("%1. ").arg(n++) + plan.recompressReason);
+    if (plan.recompressNow) {
+        for (const BackfillPlan::ChunkStep &s : plan.chunks)
+            if (s.recompress)
+                out << (plan.useRecompressProcedure && s.action == BackfillPlan::Action::DirectInsert
+                            ? QStringLiteral("CALL recompress_chunk(%1);").arg(literal(s.chunk.qualifiedName()))
+                            : QStringLiteral("SELECT compress_chunk(%1, true);").arg(literal(s.chunk.qualifiedName())));
+    }
+    if (plan.compressNewChunks && !integerTime && plan.summary.minTime.isValid())
+        out << QStringLiteral("SELECT compress_chunk(c, true) FROM show_chunks(%1, older_than => %2::interval, newer_than => %3::timestamptz) c;")
+                   .arg(literal(plan.target), literal(plan.compressAfter), literal(isoUtc(plan.summary.minTime)));
+    out << QString();
+    if (plan.pausePolicy) {
+        out << comment(QStringLiteral("%1. Resume compression policy job %2 (also if anything above failed).").arg(n++).arg(plan.policy.jobId));
+        out << QStringLiteral("SELECT alter_job(%1, scheduled => true);").arg(plan.policy.jobId);
+    }
+    if (!plan.continuousAggregates.isEmpty() && plan.summary.minTime.isValid()) {
+        out << comment(plan.caggReason);
+        for (const QString &c : plan.continuousAggregates)
+            out << QStringLiteral("CALL refresh_continuous_aggregate(%1, %2, %3);")
+                       .arg(literal(c), literal(isoUtc(plan.summary.minTime.addMonths(-1))), literal(isoUtc(plan.summary.maxTime.addMonths(1))));
+    }
+    out << QStringLiteral("DROP TABLE bfs_stage;");
+    return out.join(QLatin1Char('\n')) + QLatin1Char('\n');
+}
+
+} // namespace bfs
