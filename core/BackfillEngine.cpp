@@ -54,6 +54,15 @@ struct RangeGroup
     }
 };
 
+// A text[] literal whose elements may hold any character (quoted names, commas, braces).
+QString textArray(const QStringList &items)
+{
+    QStringList quoted;
+    for (QString v : items)
+        quoted << QLatin1Char('"') + v.replace(QLatin1Char('\\'), QStringLiteral("\\\\")).replace(QLatin1Char('"'), QStringLiteral("\\\"")) + QLatin1Char('"');
+    return QLatin1Char('{') + quoted.join(QLatin1Char(',')) + QLatin1Char('}');
+}
+
 QString runKey(const QString &target, const QString &server, const QString &csvPath)
 {
     const QFileInfo fi(csvPath);
@@ -244,9 +253,9 @@ BackfillEngine::Result BackfillEngine::runOnce(Database &db, const std::atomic<b
         return fail(CsvLoader::Outcome::InputError,
                     QStringLiteral("no CSV column maps to the time column \"%1\" of %2").arg(timeDim->column, ht.qualifiedName()));
     }
-    // Each chunk's rows are picked by time range: index the staged times once.
+    // Each chunk's rows are picked by time range: index the staged times once (no ANALYZE: the
+    // planner's estimate from the table's size already picks the index for a chunk's range).
     exec(QStringLiteral("CREATE INDEX ON %1 (%2)").arg(stage, timeStage), {}, nullptr, &e, QStringLiteral("index the staged rows"));
-    exec(QStringLiteral("ANALYZE %1").arg(stage), {}, nullptr, &e, QStringLiteral("analyze the staged rows"));
     const bool integerTime = timeDim->isIntegerTime();
     const QString cast = integerTime ? QStringLiteral("bigint") : QStringLiteral("timestamptz");
     auto rangeWhere = [&](const ChunkInfo &c, QStringList *params) {
@@ -505,6 +514,32 @@ BackfillEngine::Result BackfillEngine::runOnce(Database &db, const std::atomic<b
     int completedRanges = 0;
     QElapsedTimer moveTimer;
     moveTimer.start();
+    // Every range runs the same INSERT with its own bounds: parsed once per connection. The
+    // name is the run's own (a single-session server keeps prepared statements across clients).
+    const QString movePlan = stage + QStringLiteral("_insert");
+    QString preparedSql;
+    auto execRepeated = [&](const QString &sql, const QStringList &params, QueryResult *out, DbError *err, const QString &ctx) {
+        if (sql != preparedSql) {
+            if (!preparedSql.isEmpty())
+                db.deallocate(movePlan);
+            preparedSql.clear();
+            const QString shown = QStringLiteral("PREPARE %1 AS %2").arg(movePlan, sql);
+            res.statements << shown;
+            if (log)
+                log(shown);
+            if (!db.prepare(movePlan, sql, err, ctx))
+                return false;
+            preparedSql = sql;
+        }
+        QStringList literals;
+        for (const QString &p : params)
+            literals << QLatin1Char('\'') + QString(p).replace(QLatin1Char('\''), QStringLiteral("''")) + QLatin1Char('\'');
+        const QString shown = QStringLiteral("EXECUTE %1(%2)").arg(movePlan, literals.join(QStringLiteral(", ")));
+        res.statements << shown;
+        if (log)
+            log(shown);
+        return db.execPrepared(movePlan, params, out, err, ctx);
+    };
     auto runRange = [&](const RangeGroup *g) -> bool {
         ++index;
         const QString label = g ? g->steps.value(0).chunk.name : QStringLiteral("new chunks");
@@ -547,7 +582,9 @@ BackfillEngine::Result BackfillEngine::runOnce(Database &db, const std::atomic<b
         QueryResult ins;
         if (ok) {
             failing = g ? g->steps.value(0).chunk.qualifiedName() : label;
-            ok = exec(CsvLoader::insertStatement(rs), params, &ins, &e, QStringLiteral("insert into %1").arg(failing));
+            const QString context = QStringLiteral("insert into %1").arg(failing);
+            ok = g ? execRepeated(CsvLoader::insertStatement(rs), params, &ins, &e, context)
+                   : exec(CsvLoader::insertStatement(rs), params, &ins, &e, context);
         }
         if (ok)
             ok = exec(QStringLiteral("COMMIT"), {}, nullptr, &e, QStringLiteral("commit %1").arg(failing));
@@ -609,6 +646,8 @@ BackfillEngine::Result BackfillEngine::runOnce(Database &db, const std::atomic<b
                      e.message, e);
     }
     res.secondsMove = moveTimer.elapsed() / 1000.0;
+    if (!preparedSql.isEmpty())
+        db.deallocate(movePlan);
 
     // 9. In every outcome: put compression back, resume the policy.
     if (!db.isOpen()) {
@@ -631,7 +670,7 @@ BackfillEngine::Result BackfillEngine::runOnce(Database &db, const std::atomic<b
                      .arg(in.timescaleVersion.atLeast(2, 12)
                               ? QStringLiteral("_timescaledb_functions.chunk_status(format('%I.%I', c.chunk_schema, c.chunk_name)::regclass)")
                               : QStringLiteral("NULL::int")),
-                 {QLatin1Char('{') + touched.join(QLatin1Char(',')) + QLatin1Char('}')}, &r, &e, QStringLiteral("check the touched chunks"))) {
+                 {textArray(touched)}, &r, &e, QStringLiteral("check the touched chunks"))) {
             for (int i = 0; i < r.rowCount(); ++i) {
                 const QString chunk = r.value(i, QStringLiteral("chunk"));
                 const bool compressed = r.boolValue(i, QStringLiteral("is_compressed"));
@@ -706,15 +745,24 @@ BackfillEngine::Result BackfillEngine::runOnce(Database &db, const std::atomic<b
     }
 
     // 10. Reconcile and report.
-    if (db.isOpen()) {
-        for (ChunkResult &c : res.chunks)
-            if (exec(QStringLiteral("SELECT is_compressed AND coalesce(%1 & 8 = 0, true) FROM timescaledb_information.chunks "
-                                    "WHERE format('%I.%I', chunk_schema, chunk_name) = $1::text")
-                         .arg(in.timescaleVersion.atLeast(2, 12) ? QStringLiteral("_timescaledb_functions.chunk_status($1::text::regclass)")
-                                                                 : QStringLiteral("NULL::int")),
-                     {c.name}, &r, &e, QStringLiteral("check %1").arg(c.name))
-                && r.rowCount() > 0)
-                c.compressedAfter = r.boolValue(0, 0);
+    if (db.isOpen() && !res.chunks.isEmpty()) {
+        // One look at the state of every chunk the run touched.
+        QStringList names;
+        for (const ChunkResult &c : std::as_const(res.chunks))
+            names << c.name;
+        const QString name = QStringLiteral("format('%I.%I', chunk_schema, chunk_name)");
+        if (exec(QStringLiteral("SELECT %1 AS chunk, is_compressed AND coalesce(%2 & 8 = 0, true) AS compressed "
+                                "FROM timescaledb_information.chunks WHERE %1 = ANY ($1::text[])")
+                     .arg(name, in.timescaleVersion.atLeast(2, 12)
+                                    ? QStringLiteral("_timescaledb_functions.chunk_status(%1::regclass)").arg(name)
+                                    : QStringLiteral("NULL::int")),
+                 {textArray(names)}, &r, &e, QStringLiteral("check the chunks after the run"))) {
+            QHash<QString, bool> after;
+            for (int i = 0; i < r.rowCount(); ++i)
+                after.insert(r.value(i, QStringLiteral("chunk")), r.boolValue(i, QStringLiteral("compressed")));
+            for (ChunkResult &c : res.chunks)
+                c.compressedAfter = after.value(c.name, false);
+        }
     }
     if (db.isOpen()) {
         DbError ignored;

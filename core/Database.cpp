@@ -173,25 +173,65 @@ void Database::close()
     }
 }
 
+namespace {
+struct BoundParams
+{
+    explicit BoundParams(const QStringList &params)
+    {
+        values.reserve(params.size());
+        ptrs.reserve(params.size());
+        for (const QString &p : params) {
+            values << (p.isNull() ? QByteArray() : p.toUtf8());
+            ptrs.push_back(p.isNull() ? nullptr : values.last().constData());
+        }
+    }
+    QList<QByteArray> values;
+    std::vector<const char *> ptrs;
+};
+} // namespace
+
 bool Database::exec(const QString &sql, const QStringList &params, QueryResult *result, DbError *error,
                     const QString &context)
 {
     if (!m_conn)
         return notConnected(error, context);
-    QList<QByteArray> values;
-    values.reserve(params.size());
-    std::vector<const char *> ptrs;
-    ptrs.reserve(params.size());
-    for (const QString &p : params) {
-        values << (p.isNull() ? QByteArray() : p.toUtf8());
-        ptrs.push_back(p.isNull() ? nullptr : values.last().constData());
-    }
-    ResultPtr r(PQexecParams(m_conn, sql.toUtf8().constData(), int(ptrs.size()), nullptr, ptrs.data(),
+    const BoundParams b(params);
+    ResultPtr r(PQexecParams(m_conn, sql.toUtf8().constData(), int(b.ptrs.size()), nullptr, b.ptrs.data(),
                              nullptr, nullptr, 0));
-    const ExecStatusType st = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
+    return finish(r.get(), context.isEmpty() ? sql.simplified().left(200) : context, result, error);
+}
+
+bool Database::prepare(const QString &name, const QString &sql, DbError *error, const QString &context)
+{
+    if (!m_conn)
+        return notConnected(error, context);
+    ResultPtr r(PQprepare(m_conn, name.toUtf8().constData(), sql.toUtf8().constData(), 0, nullptr));
+    return finish(r.get(), context.isEmpty() ? sql.simplified().left(200) : context, nullptr, error);
+}
+
+bool Database::execPrepared(const QString &name, const QStringList &params, QueryResult *result, DbError *error,
+                            const QString &context)
+{
+    if (!m_conn)
+        return notConnected(error, context);
+    const BoundParams b(params);
+    ResultPtr r(PQexecPrepared(m_conn, name.toUtf8().constData(), int(b.ptrs.size()), b.ptrs.data(), nullptr, nullptr, 0));
+    return finish(r.get(), context.isEmpty() ? QStringLiteral("EXECUTE ") + name : context, result, error);
+}
+
+void Database::deallocate(const QString &name)
+{
+    DbError ignored;
+    if (isOpen())
+        execScript(QStringLiteral("DEALLOCATE ") + quoteIdentifier(name), &ignored);
+}
+
+bool Database::finish(PGresult *r, const QString &context, QueryResult *result, DbError *error)
+{
+    const ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
         if (error) {
-            *error = errorFromResult(r.get(), m_conn, context.isEmpty() ? sql.simplified().left(200) : context);
+            *error = errorFromResult(r, m_conn, context);
             if (PQstatus(m_conn) == CONNECTION_BAD)
                 error->kind = DbError::Kind::Unreachable;
         }
@@ -199,23 +239,22 @@ bool Database::exec(const QString &sql, const QStringList &params, QueryResult *
     }
     if (result) {
         *result = QueryResult();
-        result->commandTag = QString::fromUtf8(PQcmdStatus(r.get()));
-        const int nf = PQnfields(r.get());
-        const int nt = PQntuples(r.get());
+        result->commandTag = QString::fromUtf8(PQcmdStatus(r));
+        const int nf = PQnfields(r);
+        const int nt = PQntuples(r);
         for (int c = 0; c < nf; ++c)
-            result->m_columns << QString::fromUtf8(PQfname(r.get(), c));
+            result->m_columns << QString::fromUtf8(PQfname(r, c));
         result->m_rows.reserve(nt);
         for (int t = 0; t < nt; ++t) {
             QStringList row;
             row.reserve(nf);
-            for (int c = 0; c < nf; ++c)
-            {
-                if (PQgetisnull(r.get(), t, c))
+            for (int c = 0; c < nf; ++c) {
+                if (PQgetisnull(r, t, c))
                     row << QString();
-                else if (PQgetlength(r.get(), t, c) == 0)
+                else if (PQgetlength(r, t, c) == 0)
                     row << QStringLiteral(""); // empty, not NULL
                 else
-                    row << QString::fromUtf8(PQgetvalue(r.get(), t, c), PQgetlength(r.get(), t, c));
+                    row << QString::fromUtf8(PQgetvalue(r, t, c), PQgetlength(r, t, c));
             }
             result->m_rows << row;
         }

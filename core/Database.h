@@ -68,6 +68,14 @@ public:
         return exec(sql, QStringList(), result, error, context);
     }
 
+    // A named prepared statement: parsed and planned once, then run many times with
+    // execPrepared (the engine's per-chunk insert). It lives until deallocate() or the end of
+    // the session; a reconnect loses it, so prepare again after open().
+    bool prepare(const QString &name, const QString &sql, DbError *error, const QString &context = QString());
+    bool execPrepared(const QString &name, const QStringList &params, QueryResult *result, DbError *error,
+                      const QString &context = QString());
+    void deallocate(const QString &name);
+
     // Runs several statements without parameters (simple query protocol), e.g. a seed script.
     bool execScript(const QString &sql, DbError *error, const QString &context = QString());
 
@@ -94,6 +102,8 @@ public:
     bool isSingleSession() const { return m_singleSession; }
 
 private:
+    bool finish(PGresult *r, const QString &context, QueryResult *result, DbError *error);
+
     ConnectionProfile m_profile;
     QString m_connectionName;
     PGconn *m_conn = nullptr;
