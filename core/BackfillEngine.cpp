@@ -284,8 +284,10 @@ BackfillEngine::Result BackfillEngine::runOnce(Database &db, const std::atomic<b
     const QString journalDir = journalDirectory;
     QSet<QString> doneRanges;
     QStringList ledgers;
+    qint64 resumedRows = 0;
     {
         QDir dir(journalDir);
+        QHash<QString, QJsonObject> commits; // range -> its "commit" entry (transaction id, bounds)
         for (const QString &n : dir.entryList({QStringLiteral("*.recovered")}, QDir::Files)) {
             QJsonObject header;
             QList<Journal::Entry> entries;
@@ -293,9 +295,39 @@ BackfillEngine::Result BackfillEngine::runOnce(Database &db, const std::atomic<b
             if (!Journal::read(dir.filePath(n), &header, &entries, &err) || header.value(QStringLiteral("run_key")).toString() != key)
                 continue;
             ledgers << dir.filePath(n);
-            for (const Journal::Entry &en : entries)
-                if (en.step == QLatin1String("chunk_done"))
-                    doneRanges.insert(en.data.value(QStringLiteral("range")).toString());
+            for (const Journal::Entry &en : entries) {
+                const QString range = en.data.value(QStringLiteral("range")).toString();
+                if (en.step == QLatin1String("commit"))
+                    commits.insert(range, en.data);
+                else if (en.step == QLatin1String("chunk_done") || en.step == QLatin1String("new_rows_done"))
+                    doneRanges.insert(range);
+            }
+        }
+        // A COMMIT whose answer never arrived (crash, lost connection): the server knows whether
+        // that transaction committed.
+        for (auto it = commits.cbegin(); it != commits.cend(); ++it) {
+            if (doneRanges.contains(it.key()))
+                continue;
+            const QString xid = it.value().value(QStringLiteral("xid")).toString();
+            if (!xid.isEmpty() && exec(QStringLiteral("SELECT txid_status($1::bigint)"), {xid}, &r, &e, QStringLiteral("check transaction %1").arg(xid))
+                && r.value(0, 0) == QLatin1String("committed")) {
+                doneRanges.insert(it.key());
+                if (log)
+                    log(QStringLiteral("-- range %1 was committed by the interrupted run (transaction %2)").arg(it.key(), xid));
+            }
+        }
+        // Rows that went into new chunks: outside every chunk that existed when that run began.
+        if (doneRanges.contains(QStringLiteral("new")) && commits.contains(QStringLiteral("new"))) {
+            const QJsonObject c = commits.value(QStringLiteral("new"));
+            const QStringList params{c.value(QStringLiteral("outside_starts")).toString(), c.value(QStringLiteral("outside_ends")).toString()};
+            if (exec(QStringLiteral("DELETE FROM %1 WHERE NOT EXISTS (SELECT 1 FROM unnest($1::%3[], $2::%3[]) AS r(a, b) WHERE %2 >= r.a AND %2 < r.b)")
+                         .arg(stage, timeStage, cast),
+                     params, &r, &e, QStringLiteral("skip the rows loaded into new chunks")))
+                resumedRows += r.commandTag.section(QLatin1Char(' '), -1).toLongLong();
+            else {
+                dropStage();
+                return fail(CsvLoader::Outcome::ServerError, e.message, e);
+            }
         }
     }
 
@@ -314,7 +346,6 @@ BackfillEngine::Result BackfillEngine::runOnce(Database &db, const std::atomic<b
     StageSummary sum;
     sum.stagedRows = staged;
     sum.integerTime = integerTime;
-    qint64 resumedRows = 0;
     {
         // One pass over the staged rows: counts per chunk-interval bucket, mapped to ranges here.
         QString bucket;
@@ -476,6 +507,28 @@ BackfillEngine::Result BackfillEngine::runOnce(Database &db, const std::atomic<b
         res.message = message;
         res.error = err;
     };
+    auto outcomeOf = [&](const DbError &err) {
+        if (cancelled() || err.kind == DbError::Kind::Cancelled)
+            return CsvLoader::Outcome::Cancelled;
+        return err.kind == DbError::Kind::Unreachable ? CsvLoader::Outcome::ConnectionError : CsvLoader::Outcome::ServerError;
+    };
+    auto reconnect = [&] {
+        if (log)
+            log(QStringLiteral("-- connection lost; reconnecting"));
+        DbError reopen;
+        for (int attempt = 0; attempt < 5; ++attempt) {
+            if (db.open(&reopen))
+                return true;
+            QThread::msleep(200 << attempt);
+        }
+        return false;
+    };
+    // Putting compression and the policy back survives a lost connection: reconnect, run it again.
+    auto execCleanup = [&](const QString &sql, const QStringList &params, QueryResult *out, const QString &ctx) {
+        if (exec(sql, params, out, &e, ctx))
+            return true;
+        return e.kind == DbError::Kind::Unreachable && reconnect() && exec(sql, params, out, &e, ctx);
+    };
 
     // 7. Pause the policy.
     if (res.plan.pausePolicy) {
@@ -512,6 +565,7 @@ BackfillEngine::Result BackfillEngine::runOnce(Database &db, const std::atomic<b
     const int total = int(ordered.size()) + (sum.rowsOutsideChunks > 0 ? 1 : 0);
     int index = 0;
     int completedRanges = 0;
+    bool commitUnknown = false; // the connection was lost during a COMMIT
     QElapsedTimer moveTimer;
     moveTimer.start();
     // Every range runs the same INSERT with its own bounds: parsed once per connection. The
@@ -557,6 +611,15 @@ BackfillEngine::Result BackfillEngine::runOnce(Database &db, const std::atomic<b
         o[QStringLiteral("chunks")] = names;
         o[QStringLiteral("range")] = g ? g->key() : QStringLiteral("new");
         o[QStringLiteral("decompress")] = g && g->decompress();
+        QStringList params;
+        CsvLoader::InsertSpec rs = spec;
+        if (g) {
+            rs.where = rangeWhere(g->range, &params);
+        } else {
+            rs.where = outsideWhere(&params);
+            o[QStringLiteral("outside_starts")] = params.value(0);
+            o[QStringLiteral("outside_ends")] = params.value(1);
+        }
         journal.write(g ? QStringLiteral("chunk_begin") : QStringLiteral("new_rows_begin"), o);
         if (!exec(QStringLiteral("BEGIN"), {}, nullptr, &e, QStringLiteral("begin")))
             return false;
@@ -573,12 +636,6 @@ BackfillEngine::Result BackfillEngine::runOnce(Database &db, const std::atomic<b
                 }
             }
         }
-        QStringList params;
-        CsvLoader::InsertSpec rs = spec;
-        if (g)
-            rs.where = rangeWhere(g->range, &params);
-        else
-            rs.where = outsideWhere(&params);
         QueryResult ins;
         if (ok) {
             failing = g ? g->steps.value(0).chunk.qualifiedName() : label;
@@ -586,8 +643,20 @@ BackfillEngine::Result BackfillEngine::runOnce(Database &db, const std::atomic<b
             ok = g ? execRepeated(CsvLoader::insertStatement(rs), params, &ins, &e, context)
                    : exec(CsvLoader::insertStatement(rs), params, &ins, &e, context);
         }
-        if (ok)
-            ok = exec(QStringLiteral("COMMIT"), {}, nullptr, &e, QStringLiteral("commit %1").arg(failing));
+        if (ok) {
+            // The transaction id goes into the journal before COMMIT: if the answer to COMMIT is
+            // lost, the next run asks the server (txid_status) whether this range committed.
+            QueryResult x;
+            ok = exec(QStringLiteral("SELECT txid_current()"), {}, &x, &e, QStringLiteral("transaction id for %1").arg(failing));
+            if (ok) {
+                o[QStringLiteral("xid")] = x.value(0, 0);
+                journal.write(QStringLiteral("commit"), o);
+                ok = exec(QStringLiteral("COMMIT"), {}, nullptr, &e, QStringLiteral("commit %1").arg(failing));
+                commitUnknown = !ok && e.kind == DbError::Kind::Unreachable;
+                if (ok)
+                    Journal::crashIfAt(QStringLiteral("after_commit"));
+            }
+        }
         if (!ok) {
             DbError ignored;
             if (db.isOpen())
@@ -634,27 +703,21 @@ BackfillEngine::Result BackfillEngine::runOnce(Database &db, const std::atomic<b
             break;
         }
         if (!runRange(&g))
-            stopWith(cancelled() || e.kind == DbError::Kind::Cancelled ? CsvLoader::Outcome::Cancelled
-                                 : (e.kind == DbError::Kind::Unreachable ? CsvLoader::Outcome::ConnectionError : CsvLoader::Outcome::ServerError),
-                     e.message, e);
+            stopWith(outcomeOf(e), e.message, e);
     }
     if (!failed && sum.rowsOutsideChunks > 0) {
         if (cancelled())
             stopWith(CsvLoader::Outcome::Cancelled, QString());
         else if (!runRange(nullptr))
-            stopWith(cancelled() || e.kind == DbError::Kind::Cancelled ? CsvLoader::Outcome::Cancelled : CsvLoader::Outcome::ServerError,
-                     e.message, e);
+            stopWith(outcomeOf(e), e.message, e);
     }
     res.secondsMove = moveTimer.elapsed() / 1000.0;
     if (!preparedSql.isEmpty())
         db.deallocate(movePlan);
 
     // 9. In every outcome: put compression back, resume the policy.
-    if (!db.isOpen()) {
-        DbError reopen;
-        for (int attempt = 0; attempt < 5 && !db.open(&reopen); ++attempt)
-            QThread::msleep(200 << attempt);
-    }
+    if (!db.isOpen())
+        reconnect();
     report(Progress{QStringLiteral("recompress"), index, total, moved, staged, QString()});
     QElapsedTimer rt;
     rt.start();
@@ -665,12 +728,12 @@ BackfillEngine::Result BackfillEngine::runOnce(Database &db, const std::atomic<b
         const QStringList touched(touchedCompressed.cbegin(), touchedCompressed.cend());
         QSet<QString> needs(touchedCompressed);
         QSet<QString> partialOnly;
-        if (exec(QStringLiteral("SELECT format('%I.%I', c.chunk_schema, c.chunk_name) AS chunk, c.is_compressed, %1 AS status "
-                                "FROM timescaledb_information.chunks c WHERE format('%I.%I', c.chunk_schema, c.chunk_name) = ANY ($1::text[])")
-                     .arg(in.timescaleVersion.atLeast(2, 12)
-                              ? QStringLiteral("_timescaledb_functions.chunk_status(format('%I.%I', c.chunk_schema, c.chunk_name)::regclass)")
-                              : QStringLiteral("NULL::int")),
-                 {textArray(touched)}, &r, &e, QStringLiteral("check the touched chunks"))) {
+        if (execCleanup(QStringLiteral("SELECT format('%I.%I', c.chunk_schema, c.chunk_name) AS chunk, c.is_compressed, %1 AS status "
+                                       "FROM timescaledb_information.chunks c WHERE format('%I.%I', c.chunk_schema, c.chunk_name) = ANY ($1::text[])")
+                            .arg(in.timescaleVersion.atLeast(2, 12)
+                                     ? QStringLiteral("_timescaledb_functions.chunk_status(format('%I.%I', c.chunk_schema, c.chunk_name)::regclass)")
+                                     : QStringLiteral("NULL::int")),
+                        {textArray(touched)}, &r, QStringLiteral("check the touched chunks"))) {
             for (int i = 0; i < r.rowCount(); ++i) {
                 const QString chunk = r.value(i, QStringLiteral("chunk"));
                 const bool compressed = r.boolValue(i, QStringLiteral("is_compressed"));
@@ -690,13 +753,13 @@ BackfillEngine::Result BackfillEngine::runOnce(Database &db, const std::atomic<b
             journal.write(QStringLiteral("recompress"), o);
             bool ok;
             if (!partialOnly.contains(chunk) || !res.plan.useRecompressProcedure)
-                ok = exec(QStringLiteral("SELECT compress_chunk($1::regclass, true)"), {chunk}, nullptr, &e, QStringLiteral("compress %1").arg(chunk));
+                ok = execCleanup(QStringLiteral("SELECT compress_chunk($1::regclass, true)"), {chunk}, nullptr, QStringLiteral("compress %1").arg(chunk));
             else
-                ok = exec(QStringLiteral("CALL recompress_chunk($1::regclass)"), {chunk}, nullptr, &e, QStringLiteral("recompress %1").arg(chunk));
+                ok = execCleanup(QStringLiteral("CALL recompress_chunk($1::regclass)"), {chunk}, nullptr, QStringLiteral("recompress %1").arg(chunk));
             if (!ok) {
                 cleanupOk = false;
                 if (!failed)
-                    stopWith(CsvLoader::Outcome::ServerError, e.message, e);
+                    stopWith(outcomeOf(e), e.message, e);
             } else {
                 journal.write(QStringLiteral("recompressed"), o);
             }
@@ -709,8 +772,14 @@ BackfillEngine::Result BackfillEngine::runOnce(Database &db, const std::atomic<b
         o[QStringLiteral("from")] = isoUtc(sum.minTime);
         o[QStringLiteral("to")] = isoUtc(sum.maxTime);
         journal.write(QStringLiteral("compress_new"), o);
-        if (!compressPolicyRange(db, ht.schema, ht.name, res.plan.compressAfter, sum.minTime, sum.maxTime, &actions, &e))
+        bool ok = compressPolicyRange(db, ht.schema, ht.name, res.plan.compressAfter, sum.minTime, sum.maxTime, &actions, &e);
+        if (!ok && e.kind == DbError::Kind::Unreachable && reconnect())
+            ok = compressPolicyRange(db, ht.schema, ht.name, res.plan.compressAfter, sum.minTime, sum.maxTime, &actions, &e);
+        if (!ok) {
             cleanupOk = false;
+            if (!failed)
+                stopWith(outcomeOf(e), QStringLiteral("The rows were loaded, but compressing the new chunks failed: %1").arg(e.message), e);
+        }
         for (const QString &a : std::as_const(actions))
             if (log)
                 log(QStringLiteral("-- ") + a);
@@ -722,12 +791,10 @@ BackfillEngine::Result BackfillEngine::runOnce(Database &db, const std::atomic<b
         journal.write(QStringLiteral("policy_resume"), o);
         bool ok = false;
         for (int attempt = 0; attempt < 3 && !ok; ++attempt) {
-            if (!db.isOpen()) {
-                DbError reopen;
-                db.open(&reopen);
-            }
-            ok = db.isOpen() && exec(QStringLiteral("SELECT alter_job($1::integer, scheduled => true)"), {QString::number(res.policyJob)},
-                                     nullptr, &e, QStringLiteral("resume compression policy job %1").arg(res.policyJob));
+            if (!db.isOpen())
+                reconnect();
+            ok = db.isOpen() && execCleanup(QStringLiteral("SELECT alter_job($1::integer, scheduled => true)"), {QString::number(res.policyJob)},
+                                            nullptr, QStringLiteral("resume compression policy job %1").arg(res.policyJob));
             if (!ok)
                 QThread::msleep(300 << attempt);
         }
@@ -740,8 +807,8 @@ BackfillEngine::Result BackfillEngine::runOnce(Database &db, const std::atomic<b
         const QDateTime from = QDateTime(QDate(sum.minTime.date().year(), sum.minTime.date().month(), 1), QTime(0, 0), Qt::UTC);
         const QDateTime to = QDateTime(QDate(sum.maxTime.date().year(), sum.maxTime.date().month(), 1), QTime(0, 0), Qt::UTC).addMonths(1);
         for (const QString &cagg : std::as_const(res.plan.continuousAggregates))
-            exec(QStringLiteral("CALL refresh_continuous_aggregate($1::regclass, $2::timestamptz, $3::timestamptz)"),
-                 {cagg, isoUtc(from), isoUtc(to)}, nullptr, &e, QStringLiteral("refresh %1").arg(cagg));
+            execCleanup(QStringLiteral("CALL refresh_continuous_aggregate($1::regclass, $2::timestamptz, $3::timestamptz)"),
+                        {cagg, isoUtc(from), isoUtc(to)}, nullptr, QStringLiteral("refresh %1").arg(cagg));
     }
 
     // 10. Reconcile and report.
@@ -751,12 +818,12 @@ BackfillEngine::Result BackfillEngine::runOnce(Database &db, const std::atomic<b
         for (const ChunkResult &c : std::as_const(res.chunks))
             names << c.name;
         const QString name = QStringLiteral("format('%I.%I', chunk_schema, chunk_name)");
-        if (exec(QStringLiteral("SELECT %1 AS chunk, is_compressed AND coalesce(%2 & 8 = 0, true) AS compressed "
-                                "FROM timescaledb_information.chunks WHERE %1 = ANY ($1::text[])")
-                     .arg(name, in.timescaleVersion.atLeast(2, 12)
-                                    ? QStringLiteral("_timescaledb_functions.chunk_status(%1::regclass)").arg(name)
-                                    : QStringLiteral("NULL::int")),
-                 {textArray(names)}, &r, &e, QStringLiteral("check the chunks after the run"))) {
+        if (execCleanup(QStringLiteral("SELECT %1 AS chunk, is_compressed AND coalesce(%2 & 8 = 0, true) AS compressed "
+                                       "FROM timescaledb_information.chunks WHERE %1 = ANY ($1::text[])")
+                            .arg(name, in.timescaleVersion.atLeast(2, 12)
+                                           ? QStringLiteral("_timescaledb_functions.chunk_status(%1::regclass)").arg(name)
+                                           : QStringLiteral("NULL::int")),
+                        {textArray(names)}, &r, QStringLiteral("check the chunks after the run"))) {
             QHash<QString, bool> after;
             for (int i = 0; i < r.rowCount(); ++i)
                 after.insert(r.value(i, QStringLiteral("chunk")), r.boolValue(i, QStringLiteral("compressed")));
@@ -780,10 +847,14 @@ BackfillEngine::Result BackfillEngine::runOnce(Database &db, const std::atomic<b
             Journal::remove(l);
     } else {
         res.load.rowsLoaded = written;
-        const QString done = written > 0
+        QString done = written > 0
             ? QStringLiteral("%1 rows in %2 completed chunk range(s) were committed; run the same backfill again to finish "
                              "(completed ranges are skipped).").arg(written).arg(completedRanges)
             : QStringLiteral("No rows were written.");
+        if (commitUnknown)
+            done = (written > 0 ? done + QLatin1Char(' ') : QString())
+                + QStringLiteral("The connection was lost during a COMMIT: run the same backfill again; it asks the server whether "
+                                 "that range committed and skips it if so.");
         const QString restored = res.policyPaused ? (res.policyRestored ? QStringLiteral(" The compression policy was resumed.")
                                                                          : QStringLiteral(" The compression policy could NOT be resumed: run backfill-studio-cli recover."))
                                                   : QString();
@@ -791,7 +862,7 @@ BackfillEngine::Result BackfillEngine::runOnce(Database &db, const std::atomic<b
             + QLatin1Char(' ') + done + restored;
     }
     if (cleanupOk) {
-        if (failed && written > 0) {
+        if (failed && (written > 0 || commitUnknown)) {
             // Keep the completed ranges as a ledger for the re-run.
             journal.write(QStringLiteral("stopped"));
             const QString ledger = journal.path() + QStringLiteral(".recovered");

@@ -31,6 +31,13 @@ QString Journal::crashPoint()
     return qEnvironmentVariable("BFS_CRASH_AT");
 }
 
+void Journal::crashIfAt(const QString &point)
+{
+    const QString at = crashPoint();
+    if (!at.isEmpty() && at == point)
+        std::_Exit(137);
+}
+
 bool Journal::create(const QString &directory, const QJsonObject &header, QString *error)
 {
     if (!QDir().mkpath(directory)) {
@@ -64,8 +71,7 @@ bool Journal::write(const QString &step, const QJsonObject &data)
     ::fsync(f.handle());
 #endif
     f.close();
-    if (!crashPoint().isEmpty() && crashPoint() == step)
-        std::_Exit(137); // fault injection for the recovery tests: die like kill -9
+    crashIfAt(step);
     return ok;
 }
 

@@ -41,6 +41,9 @@ public:
 
     // Set by tests (BFS_CRASH_AT=step): the process dies right after writing that step.
     static QString crashPoint();
+    // Fault injection for the recovery tests: dies like kill -9 when BFS_CRASH_AT names `point`
+    // (every journal step is such a point; "after_commit" is one more, between COMMIT and its entry).
+    static void crashIfAt(const QString &point);
 
 private:
     QString m_path;

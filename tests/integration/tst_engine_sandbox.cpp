@@ -5,12 +5,17 @@
 #include "ServerInspector.h"
 #include "TestServers.h"
 
+#include <QElapsedTimer>
 #include <QFile>
+#include <QProcess>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTemporaryDir>
 #include <QtTest>
+
+#include <csignal>
+#include <sys/types.h>
 
 using namespace bfs;
 
@@ -30,13 +35,16 @@ private Q_SLOTS:
     void cancelRestoresPolicyAndCompression();
     void crashAtEachJournalStepIsRecovered_data();
     void crashAtEachJournalStepIsRecovered();
+    void connectionDroppedIsRetried_data();
+    void connectionDroppedIsRetried();
     void dryRunPrintsThePlanAndChangesNothing();
     void exportedSqlFollowsThePlan();
     void jsonSummaryReportsChunksAndPolicy();
     void continuousAggregatesAreRefreshedOverTheBackfilledRange();
 
 private:
-    void createTable(const QString &name, bool uniqueKey = true);
+    // Compressed daily chunks from 2026-08-20, two devices, a compression policy.
+    void createTable(const QString &name, bool uniqueKey = true, int days = 3);
     QString csv(const QString &name, const QList<QByteArray> &rows);
     qint64 scalar(const QString &sql, const QStringList &params = {});
     bool policyScheduled(const QString &table);
@@ -57,7 +65,7 @@ void TestEngineSandbox::initTestCase()
     QVERIFY(m_dir.isValid());
 }
 
-void TestEngineSandbox::createTable(const QString &name, bool uniqueKey)
+void TestEngineSandbox::createTable(const QString &name, bool uniqueKey, int days)
 {
     Database db(TestServers::sandbox());
     DbError e;
@@ -68,11 +76,12 @@ void TestEngineSandbox::createTable(const QString &name, bool uniqueKey)
         "  humidity double precision, status text%2); "
         "SELECT create_hypertable('%1', 'time', chunk_time_interval => interval '1 day'); "
         "INSERT INTO %1 SELECT t, d, 20, 50, 'seed' FROM generate_series('2026-08-20 00:00+00'::timestamptz, "
-        "  '2026-08-22 23:30+00', '30 minutes') t, generate_series(1, 2) d; "
+        "  '2026-08-20 00:00+00'::timestamptz + interval '%3 days' - interval '30 minutes', '30 minutes') t, generate_series(1, 2) d; "
         "ALTER TABLE %1 SET (timescaledb.compress, timescaledb.compress_segmentby = 'device_id'); "
         "SELECT compress_chunk(c, true) FROM show_chunks('%1') c; "
         "SELECT add_compression_policy('%1', compress_after => interval '30 days');")
-                            .arg(name, uniqueKey ? QStringLiteral(", UNIQUE (time, device_id)") : QString());
+                            .arg(name, uniqueKey ? QStringLiteral(", UNIQUE (time, device_id)") : QString())
+                            .arg(days);
     QVERIFY2(db.execScript(sql, &e), qPrintable(e.toString()));
 }
 
@@ -332,21 +341,27 @@ void TestEngineSandbox::crashAtEachJournalStepIsRecovered_data()
 {
     QTest::addColumn<QString>("step");
     QTest::addColumn<bool>("decompress");
-    QTest::newRow("after pausing the policy") << "policy_paused" << false;
-    QTest::newRow("before a chunk") << "chunk_begin" << true;
-    QTest::newRow("after a chunk, decompressed") << "chunk_done" << true;
-    QTest::newRow("after a direct chunk") << "chunk_done" << false;
-    QTest::newRow("before new chunks") << "new_rows_begin" << false;
-    QTest::newRow("before recompressing") << "recompress" << true;
-    QTest::newRow("before resuming the policy") << "policy_resume" << true;
+    QTest::addColumn<bool>("uniqueKey"); // without one, a range loaded twice would show as duplicates
+    QTest::newRow("after pausing the policy") << "policy_paused" << false << true;
+    QTest::newRow("before a chunk") << "chunk_begin" << true << true;
+    QTest::newRow("before a COMMIT") << "commit" << false << false;
+    QTest::newRow("after a COMMIT, before its entry") << "after_commit" << false << false;
+    QTest::newRow("after a COMMIT, decompressed") << "after_commit" << true << false;
+    QTest::newRow("after a chunk, decompressed") << "chunk_done" << true << true;
+    QTest::newRow("after a direct chunk") << "chunk_done" << false << false;
+    QTest::newRow("before new chunks") << "new_rows_begin" << false << false;
+    QTest::newRow("before recompressing") << "recompress" << true << true;
+    QTest::newRow("before recompressing, new chunks loaded") << "recompress" << true << false;
+    QTest::newRow("before resuming the policy") << "policy_resume" << true << false;
 }
 
 void TestEngineSandbox::crashAtEachJournalStepIsRecovered()
 {
     QFETCH(QString, step);
     QFETCH(bool, decompress);
+    QFETCH(bool, uniqueKey);
     const QString table = QStringLiteral("et_crash");
-    createTable(table);
+    createTable(table, uniqueKey);
     const QString file = csv(QStringLiteral("crash.csv"), {row("2026-08-18 10:15:00+00", 3), row("2026-08-20 10:15:00+00", 3),
                                                            row("2026-08-21 10:15:00+00", 3), row("2026-08-22 10:15:00+00", 3)});
     QStringList args = cliBase(table, file);
@@ -362,12 +377,72 @@ void TestEngineSandbox::crashAtEachJournalStepIsRecovered()
     QVERIFY(policyScheduled(table));
     QCOMPARE(notFullyCompressed(table), qint64(0));
 
-    // Re-running the same backfill completes the data: exact rows, no duplicate keys.
-    const auto rerun = TestServers::runCli(args << QStringLiteral("--on-conflict") << QStringLiteral("skip"), QStringLiteral("sandbox"));
+    // Re-running the same backfill completes the data: exact rows, no duplicate keys. Without a
+    // unique key nothing could skip a row loaded twice: the journal alone must prevent it.
+    if (uniqueKey)
+        args << QStringLiteral("--on-conflict") << QStringLiteral("skip");
+    const auto rerun = TestServers::runCli(args, QStringLiteral("sandbox"));
     QVERIFY2(rerun.exitCode == 0, rerun.err.constData());
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_crash WHERE device_id = 3")), qint64(4));
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_crash")), qint64(292));
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM (SELECT time, device_id FROM et_crash GROUP BY 1, 2 HAVING count(*) > 1) d")), qint64(0));
+    QVERIFY(policyScheduled(table));
+    QCOMPARE(notFullyCompressed(table), qint64(0));
+    QVERIFY(QDir(m_dir.filePath(QStringLiteral("cli-journals"))).entryList(QDir::Files).isEmpty());
+}
+
+void TestEngineSandbox::connectionDroppedIsRetried_data()
+{
+    QTest::addColumn<QByteArray>("when"); // the statement in the SQL log that triggers the drop
+    QTest::addColumn<bool>("retriedWholeRun");
+    // Moving rows: reconnect, finish the interrupted attempt (compression, policy), retry from the journal.
+    QTest::newRow("while rows move") << QByteArray("EXECUTE ") << true;
+    // Recompressing: reconnect and carry on with the chunks left.
+    QTest::newRow("while recompressing") << QByteArray("SELECT compress_chunk") << false;
+}
+
+void TestEngineSandbox::connectionDroppedIsRetried()
+{
+    // The sandbox drops the client's connection (SIGUSR2), as a network failure would.
+    QFETCH(QByteArray, when);
+    QFETCH(bool, retriedWholeRun);
+    const QString table = QStringLiteral("et_drop");
+    createTable(table, false, 20);
+    QList<QByteArray> rows;
+    for (int minute = 0; minute < 21 * 1440; minute += 15) // 2026-08-19 … 09-08: one new day, 20 compressed
+        for (int device = 3; device <= 6; ++device)
+            rows << QDateTime(QDate(2026, 8, 19), QTime(0, 0), Qt::UTC).addSecs(minute * 60).toString(QStringLiteral("yyyy-MM-dd HH:mm:ss+00")).toUtf8()
+                    + ',' + QByteArray::number(device) + ",21.5,50,ok";
+    const QString file = csv(QStringLiteral("drop.csv"), rows);
+    QFile pidFile(TestServers::fixtureDir() + QStringLiteral("/sandbox/pid"));
+    QVERIFY(pidFile.open(QIODevice::ReadOnly));
+    const qint64 sandboxPid = pidFile.readAll().trimmed().toLongLong();
+    QVERIFY(sandboxPid > 0);
+
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("PGPASSWORD"), QStringLiteral("sandbox"));
+    p.setProcessEnvironment(env);
+    p.setStandardInputFile(QProcess::nullDevice());
+    p.start(TestServers::binary(QStringLiteral("backfill-studio-cli")), cliBase(table, file) << QStringLiteral("--verbose"));
+    QVERIFY(p.waitForStarted());
+    QByteArray err;
+    QElapsedTimer t;
+    t.start();
+    while (!err.contains(when) && p.state() == QProcess::Running && t.elapsed() < 120000) {
+        p.waitForReadyRead(100);
+        err += p.readAllStandardError();
+    }
+    QVERIFY2(err.contains(when), err.right(2000).constData());
+    QCOMPARE(::kill(pid_t(sandboxPid), SIGUSR2), 0);
+    QVERIFY(p.waitForFinished(180000));
+    err += p.readAllStandardError();
+    const QByteArray out = p.readAllStandardOutput();
+    QVERIFY2(p.exitCode() == 0, (out + err.right(3000)).constData());
+    QVERIFY2(err.contains("-- connection lost; reconnecting"), err.right(3000).constData());
+    QVERIFY2(err.contains("-- connection lost (") == retriedWholeRun, err.right(3000).constData());
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_drop WHERE device_id >= 3")), qint64(rows.size()));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM (SELECT time, device_id FROM et_drop GROUP BY 1, 2 HAVING count(*) > 1) d")), qint64(0));
     QVERIFY(policyScheduled(table));
     QCOMPARE(notFullyCompressed(table), qint64(0));
     QVERIFY(QDir(m_dir.filePath(QStringLiteral("cli-journals"))).entryList(QDir::Files).isEmpty());

