@@ -268,7 +268,7 @@ int runBackfill(const QStringList &arguments)
     const QCommandLineOption decompress(QStringLiteral("decompress"), QStringLiteral("Hypertables: decompress every touched compressed chunk instead of inserting directly."));
     const QCommandLineOption direct(QStringLiteral("direct"), QStringLiteral("Hypertables: insert directly wherever the server version allows it, even for large batches."));
     const QCommandLineOption leaveToPolicy(QStringLiteral("leave-recompression-to-policy"), QStringLiteral("Hypertables: do not recompress at the end; the policy will."));
-    const QCommandLineOption lockTimeout(QStringLiteral("lock-timeout"), QStringLiteral("Hypertables: milliseconds to wait for a chunk lock (default 5000)."), QStringLiteral("MS"));
+    const QCommandLineOption lockTimeout(QStringLiteral("lock-timeout"), QStringLiteral("Milliseconds to wait for another session's lock on the table or a chunk before failing with its name (default 5000; 0: the server's lock_timeout)."), QStringLiteral("MS"));
     const QCommandLineOption journalDir(QStringLiteral("journal-dir"), QStringLiteral("Folder of the backfill journals (default: the application data folder)."), QStringLiteral("DIR"));
     const QCommandLineOption verbose(QStringLiteral("verbose"), QStringLiteral("Hypertables: print every SQL statement to standard error as it runs."));
     const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("Print one JSON object at the end."));
@@ -364,6 +364,12 @@ int runBackfill(const QStringList &arguments)
             return usage(QStringLiteral("--max-rejects needs a number ≥ 0"));
     }
     o.dryRun = parser.isSet(dryRun);
+    if (parser.isSet(lockTimeout)) {
+        bool ok = false;
+        o.lockTimeoutMs = parser.value(lockTimeout).toInt(&ok);
+        if (!ok || o.lockTimeoutMs < 0)
+            return usage(QStringLiteral("--lock-timeout needs milliseconds ≥ 0"));
+    }
 
     ConnectionProfile profile;
     QString parseError;

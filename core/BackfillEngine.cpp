@@ -2,6 +2,7 @@
 
 #include "Database.h"
 #include "Journal.h"
+#include "LockHolders.h"
 #include "ServerInspector.h"
 
 #include <QCryptographicHash>
@@ -53,15 +54,6 @@ struct RangeGroup
                                   : QStringLiteral("%1-%2").arg(range.rangeStart.toMSecsSinceEpoch()).arg(range.rangeEnd.toMSecsSinceEpoch());
     }
 };
-
-// A text[] literal whose elements may hold any character (quoted names, commas, braces).
-QString textArray(const QStringList &items)
-{
-    QStringList quoted;
-    for (QString v : items)
-        quoted << QLatin1Char('"') + v.replace(QLatin1Char('\\'), QStringLiteral("\\\\")).replace(QLatin1Char('"'), QStringLiteral("\\\"")) + QLatin1Char('"');
-    return QLatin1Char('{') + quoted.join(QLatin1Char(',')) + QLatin1Char('}');
-}
 
 QString runKey(const QString &target, const QString &server, const QString &csvPath)
 {
@@ -663,18 +655,16 @@ BackfillEngine::Result BackfillEngine::runOnce(Database &db, const std::atomic<b
                 db.execScript(QStringLiteral("ROLLBACK"), &ignored);
             if (e.sqlState == QLatin1String("55P03")) {
                 // Name the chunk and who holds it.
-                QString holder;
-                QueryResult h;
-                if (g && db.isOpen()
-                    && db.exec(QStringLiteral("SELECT a.pid, left(coalesce(a.query, ''), 200) AS q FROM pg_locks l "
-                                              "JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.granted AND l.pid <> pg_backend_pid() "
-                                              "AND l.relation = ANY (SELECT $1::regclass UNION SELECT c::regclass FROM show_chunks($2::regclass) c "
-                                              "WHERE c::text = $1) LIMIT 1"),
-                               {failing, spec.target}, &h, &ignored)
-                    && h.rowCount() > 0)
-                    holder = QStringLiteral(" (held by backend %1 running: %2)").arg(h.value(0, 0), h.value(0, 1));
-                e.message = QStringLiteral("Chunk %1 is locked by another session%2; lock_timeout expired. The chunk was not changed.")
-                                .arg(failing, holder);
+                QStringList relations{failing, spec.target};
+                if (g)
+                    for (const auto &st : g->steps)
+                        relations << st.chunk.qualifiedName();
+                const QString holder = describeLockHolders(db, relations);
+                const QString by = holder.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(holder);
+                e.message = g ? QStringLiteral("Chunk %1 is locked by another session%2; lock_timeout expired. The chunk was not changed.")
+                                    .arg(failing, by)
+                              : QStringLiteral("Hypertable %1 is locked by another session%2; lock_timeout expired. No new chunk was created.")
+                                    .arg(spec.target, by);
             }
             return false;
         }
@@ -733,7 +723,7 @@ BackfillEngine::Result BackfillEngine::runOnce(Database &db, const std::atomic<b
                             .arg(in.timescaleVersion.atLeast(2, 12)
                                      ? QStringLiteral("_timescaledb_functions.chunk_status(format('%I.%I', c.chunk_schema, c.chunk_name)::regclass)")
                                      : QStringLiteral("NULL::int")),
-                        {textArray(touched)}, &r, QStringLiteral("check the touched chunks"))) {
+                        {Database::textArray(touched)}, &r, QStringLiteral("check the touched chunks"))) {
             for (int i = 0; i < r.rowCount(); ++i) {
                 const QString chunk = r.value(i, QStringLiteral("chunk"));
                 const bool compressed = r.boolValue(i, QStringLiteral("is_compressed"));
@@ -823,7 +813,7 @@ BackfillEngine::Result BackfillEngine::runOnce(Database &db, const std::atomic<b
                             .arg(name, in.timescaleVersion.atLeast(2, 12)
                                            ? QStringLiteral("_timescaledb_functions.chunk_status(%1::regclass)").arg(name)
                                            : QStringLiteral("NULL::int")),
-                        {textArray(names)}, &r, QStringLiteral("check the chunks after the run"))) {
+                        {Database::textArray(names)}, &r, QStringLiteral("check the chunks after the run"))) {
             QHash<QString, bool> after;
             for (int i = 0; i < r.rowCount(); ++i)
                 after.insert(r.value(i, QStringLiteral("chunk")), r.boolValue(i, QStringLiteral("compressed")));

@@ -193,9 +193,11 @@ BackfillPlan BackfillPlanner::plan(const Input &in)
     }
 
     // Session settings.
-    p.sessionSettings << QStringLiteral("SET lock_timeout = '%1ms'").arg(o.lockTimeoutMs);
-    p.sessionReasons << QStringLiteral("lock_timeout %1 ms: a chunk locked by another session fails fast and is named, "
-                                       "instead of queueing behind it").arg(o.lockTimeoutMs);
+    if (o.lockTimeoutMs > 0) {
+        p.sessionSettings << QStringLiteral("SET lock_timeout = '%1ms'").arg(o.lockTimeoutMs);
+        p.sessionReasons << QStringLiteral("lock_timeout %1 ms: a chunk locked by another session fails fast and is named, "
+                                           "instead of queueing behind it").arg(o.lockTimeoutMs);
+    }
     if (anyDirectOnCompressed && in.version.atLeast(2, 14)) {
         p.setDecompressionLimit = true;
         p.sessionSettings << QStringLiteral("SET timescaledb.max_tuples_decompressed_per_dml_transaction = 0");

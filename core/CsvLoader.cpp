@@ -3,6 +3,7 @@
 #include "CsvReader.h"
 #include "CsvSniffer.h"
 #include "Database.h"
+#include "LockHolders.h"
 #include "RejectsWriter.h"
 #include "TargetTable.h"
 #include "ValueConverter.h"
@@ -322,6 +323,14 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
             db.execScript(QStringLiteral("ROLLBACK"), &ignored);
         if (cancelled())
             return fail(s, Outcome::Cancelled, QStringLiteral("Cancelled: nothing was written to %1.").arg(s.target), e);
+        if (e.sqlState == QLatin1String("55P03")) {
+            const QString holder = describeLockHolders(db, {s.target});
+            return fail(s, Outcome::ServerError,
+                        QStringLiteral("%1 is locked by another session%2; lock_timeout (%3 ms) expired. Nothing was written to %1.")
+                            .arg(s.target, holder.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(holder))
+                            .arg(o.lockTimeoutMs),
+                        e);
+        }
         return fail(s, e.kind == DbError::Kind::Unreachable ? Outcome::ConnectionError : Outcome::ServerError,
                     QStringLiteral("%1 Nothing was written to %2.").arg(e.message, s.target), e);
     };
@@ -341,10 +350,15 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
     // transaction (a failure rolls everything back); skip/update and dry runs need the
     // staging table to compare keys first.
     const bool direct = method == Upload::Copy && o.conflict == Conflict::Error && !o.dryRun && !o.stageOnly;
-    if (!db.execScript(direct ? QStringLiteral("BEGIN")
-                              : QStringLiteral("BEGIN; CREATE TEMP TABLE %1 (%2)%3")
+    // The target's lock is taken inside this transaction: a session holding it makes the load fail
+    // after lockTimeoutMs with the holder named, instead of waiting unseen.
+    const QString lockTimeout = o.lockTimeoutMs > 0 && !o.stageOnly && !o.dryRun
+        ? QStringLiteral("; SET LOCAL lock_timeout = '%1ms'").arg(o.lockTimeoutMs)
+        : QString();
+    if (!db.execScript(direct ? QStringLiteral("BEGIN") + lockTimeout
+                              : QStringLiteral("BEGIN%4; CREATE TEMP TABLE %1 (%2)%3")
                                     .arg(stage, stageColumns.join(QStringLiteral(", ")),
-                                         o.stageOnly ? QString() : QStringLiteral(" ON COMMIT DROP")),
+                                         o.stageOnly ? QString() : QStringLiteral(" ON COMMIT DROP"), lockTimeout),
                        &dbError, QStringLiteral("create the staging table")))
         return serverFailure(dbError);
     const QString target = db.qualifiedName(table.schema, table.name);

@@ -55,6 +55,9 @@ public:
         // Only read, convert and stage: the staging table (a session temp table with
         // bfs_line and c0, c1 … in mapping order) is committed and kept for the caller.
         bool stageOnly = false;
+        // How long to wait for another session's lock on the target before failing with a message
+        // that names the holder (0: as long as the server's lock_timeout says).
+        int lockTimeoutMs = 5000;
     };
 
     // The detected format with the user's overrides applied (what a load will use).

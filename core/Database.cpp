@@ -226,6 +226,14 @@ void Database::deallocate(const QString &name)
         execScript(QStringLiteral("DEALLOCATE ") + quoteIdentifier(name), &ignored);
 }
 
+QString Database::textArray(const QStringList &items)
+{
+    QStringList quoted;
+    for (QString v : items)
+        quoted << QLatin1Char('"') + v.replace(QLatin1Char('\\'), QStringLiteral("\\\\")).replace(QLatin1Char('"'), QStringLiteral("\\\"")) + QLatin1Char('"');
+    return QLatin1Char('{') + quoted.join(QLatin1Char(',')) + QLatin1Char('}');
+}
+
 bool Database::finish(PGresult *r, const QString &context, QueryResult *result, DbError *error)
 {
     const ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;

@@ -93,6 +93,8 @@ public:
     std::function<void()> canceller() const;
 
     QString quoteIdentifier(const QString &identifier) const;
+    // A text[] literal for a bound parameter; elements may hold any character (quotes, commas, braces).
+    static QString textArray(const QStringList &items);
     QString qualifiedName(const QString &schema, const QString &name) const;
     const ConnectionProfile &profile() const { return m_profile; }
     QString connectionName() const { return m_connectionName; }

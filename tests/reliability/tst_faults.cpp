@@ -1,4 +1,5 @@
-// Faults during a load on the real PostgreSQL 15: the server ends the session mid-upload.
+// Faults during a load on the real PostgreSQL 15: the server ends the session mid-upload,
+// another session holds a lock on the target.
 #include "Database.h"
 #include "TestServers.h"
 
@@ -20,6 +21,8 @@ private Q_SLOTS:
     void terminatedBackendDuringUploadFailsCleanly();
     void terminatedBackendDuringInsertFailsCleanly();
     void serverRestartDuringUploadFailsCleanly();
+    void lockedTableTimesOutNamingTheHolder_data();
+    void lockedTableTimesOutNamingTheHolder();
 
 private:
     // Starts a CLI load of the big file, waits until a statement matching `like` runs, then
@@ -83,6 +86,60 @@ void TestFaults::serverRestartDuringUploadFailsCleanly()
         QVERIFY(restart.waitForFinished(120000));
         QVERIFY2(restart.exitCode() == 0, restart.readAllStandardError().constData());
     });
+}
+
+void TestFaults::lockedTableTimesOutNamingTheHolder_data()
+{
+    QTest::addColumn<QStringList>("extra");
+    QTest::newRow("COPY straight into the table") << QStringList();
+    QTest::newRow("staged, duplicates skipped") << QStringList{QStringLiteral("--on-conflict"), QStringLiteral("skip")};
+}
+
+void TestFaults::lockedTableTimesOutNamingTheHolder()
+{
+    QFETCH(QStringList, extra);
+    const QString table = QStringLiteral("fault_locked");
+    ConnectionProfile holderProfile = TestServers::pg15(QStringLiteral("bf_owner"));
+    holderProfile.applicationName = QStringLiteral("nightly-maintenance");
+    Database holder(holderProfile);
+    DbError e;
+    QueryResult r;
+    QVERIFY2(holder.open(&e), qPrintable(e.toString()));
+    QVERIFY(holder.execScript(QStringLiteral("DROP TABLE IF EXISTS %1; CREATE TABLE %1 (time timestamptz NOT NULL, "
+                                             "device_id int NOT NULL, v float8, UNIQUE (time, device_id))").arg(table), &e));
+    QVERIFY(holder.exec(QStringLiteral("SELECT pg_backend_pid()"), &r, &e));
+    const QString holderPid = r.value(0, 0);
+    // Another session keeps the table locked against writes.
+    QVERIFY(holder.execScript(QStringLiteral("BEGIN; LOCK TABLE %1 IN SHARE MODE").arg(table), &e));
+
+    const QString file = m_dir.filePath(QStringLiteral("locked.csv"));
+    QFile f(file);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("time,device_id,v\n2026-01-01 00:00:00+00,1,1.5\n2026-01-01 00:01:00+00,1,2.5\n2026-01-01 00:02:00+00,1,3.5\n");
+    f.close();
+    const QStringList args = QStringList{QStringLiteral("backfill"), QStringLiteral("--db"), TestServers::pg15(QStringLiteral("bf_owner")).toConnInfo(),
+                                         QStringLiteral("--table"), table, QStringLiteral("--csv"), file, QStringLiteral("--lock-timeout"),
+                                         QStringLiteral("300")}
+        + extra;
+    QElapsedTimer t;
+    t.start();
+    const auto locked = TestServers::runCli(args);
+    QVERIFY2(t.elapsed() < 60000, "the load waited for the lock instead of timing out");
+    QCOMPARE(locked.exitCode, 4);
+    const QString err = QString::fromUtf8(locked.err);
+    QVERIFY2(err.contains(QStringLiteral("public.fault_locked is locked by another session (backend %1 (bf_owner, nightly-maintenance) "
+                                         "running: BEGIN; LOCK TABLE fault_locked IN SHARE MODE)").arg(holderPid)),
+             qPrintable(err));
+    QVERIFY2(err.contains(QLatin1String("lock_timeout (300 ms) expired. Nothing was written to public.fault_locked.")), qPrintable(err));
+
+    // Nothing half-done: once the other session lets go, the same load completes.
+    QVERIFY(holder.execScript(QStringLiteral("COMMIT"), &e));
+    QVERIFY(holder.exec(QStringLiteral("SELECT count(*) FROM %1").arg(table), &r, &e));
+    QCOMPARE(r.value(0, 0), QStringLiteral("0"));
+    const auto again = TestServers::runCli(args);
+    QVERIFY2(again.exitCode == 0, again.err.constData());
+    QVERIFY(holder.exec(QStringLiteral("SELECT count(*) FROM %1").arg(table), &r, &e));
+    QCOMPARE(r.value(0, 0), QStringLiteral("3"));
 }
 
 void TestFaults::faultDuringLoad(const QString &table, const QStringList &extra, const QString &like, const std::function<void()> &fault)
