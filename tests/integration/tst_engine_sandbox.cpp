@@ -67,22 +67,8 @@ void TestEngineSandbox::initTestCase()
 
 void TestEngineSandbox::createTable(const QString &name, bool uniqueKey, int days)
 {
-    Database db(TestServers::sandbox());
-    DbError e;
-    QVERIFY2(db.open(&e), qPrintable(e.toString()));
-    const QString sql = QStringLiteral(
-        "DROP TABLE IF EXISTS %1 CASCADE; "
-        "CREATE TABLE %1 (time timestamptz NOT NULL, device_id int NOT NULL, temperature double precision, "
-        "  humidity double precision, status text%2); "
-        "SELECT create_hypertable('%1', 'time', chunk_time_interval => interval '1 day'); "
-        "INSERT INTO %1 SELECT t, d, 20, 50, 'seed' FROM generate_series('2026-08-20 00:00+00'::timestamptz, "
-        "  '2026-08-20 00:00+00'::timestamptz + interval '%3 days' - interval '30 minutes', '30 minutes') t, generate_series(1, 2) d; "
-        "ALTER TABLE %1 SET (timescaledb.compress, timescaledb.compress_segmentby = 'device_id'); "
-        "SELECT compress_chunk(c, true) FROM show_chunks('%1') c; "
-        "SELECT add_compression_policy('%1', compress_after => interval '30 days');")
-                            .arg(name, uniqueKey ? QStringLiteral(", UNIQUE (time, device_id)") : QString())
-                            .arg(days);
-    QVERIFY2(db.execScript(sql, &e), qPrintable(e.toString()));
+    const QString error = TestServers::createCompressedHypertable(name, uniqueKey, days);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
 }
 
 QString TestEngineSandbox::csv(const QString &name, const QList<QByteArray> &rows)
@@ -99,31 +85,17 @@ QString TestEngineSandbox::csv(const QString &name, const QList<QByteArray> &row
 
 qint64 TestEngineSandbox::scalar(const QString &sql, const QStringList &params)
 {
-    Database db(TestServers::sandbox());
-    DbError e;
-    QueryResult r;
-    if (!db.open(&e) || !db.exec(sql, params, &r, &e) || r.rowCount() == 0) {
-        qWarning("%s", qPrintable(e.toString()));
-        return -1;
-    }
-    return r.value(0, 0) == QLatin1String("t") ? 1 : r.value(0, 0) == QLatin1String("f") ? 0 : r.intValue(0, 0);
+    return TestServers::sandboxScalar(sql, params);
 }
 
 bool TestEngineSandbox::policyScheduled(const QString &table)
 {
-    return scalar(QStringLiteral("SELECT scheduled FROM timescaledb_information.jobs WHERE hypertable_name = $1 "
-                                 "AND proc_name = 'policy_compression'"),
-                  {table})
-        == 1;
+    return TestServers::policyScheduled(table);
 }
 
 qint64 TestEngineSandbox::notFullyCompressed(const QString &table)
 {
-    // Chunks older than the policy's 30 days that are not fully compressed.
-    return scalar(QStringLiteral("SELECT count(*) FROM timescaledb_information.chunks c WHERE hypertable_name = $1 "
-                                 "AND range_end <= now() - interval '30 days' AND NOT (c.is_compressed AND "
-                                 "_timescaledb_functions.chunk_status(format('%I.%I', c.chunk_schema, c.chunk_name)::regclass) & 8 = 0)"),
-                  {table});
+    return TestServers::chunksNotFullyCompressed(table);
 }
 
 BackfillEngine::Result TestEngineSandbox::run(BackfillEngine::Options o, const std::atomic<bool> *cancel,

@@ -18,6 +18,16 @@ int pg15Port();
 bfs::ConnectionProfile sandbox();
 int sandboxPort();
 QString conninfo(const bfs::ConnectionProfile &profile);
+// On the sandbox: a hypertable `name` (time, device_id, temperature, humidity, status) with daily
+// chunks from 2026-08-20, two devices every 30 minutes, all compressed, a compression policy
+// (compress_after 30 days). Returns an error message, empty on success.
+QString createCompressedHypertable(const QString &name, bool uniqueKey = true, int days = 3);
+// One value from the sandbox (t/f as 1/0); -1 with a warning when the query fails.
+qint64 sandboxScalar(const QString &sql, const QStringList &params = {});
+// Whether the hypertable's compression policy is scheduled.
+bool policyScheduled(const QString &table);
+// Chunks older than the policy's 30 days that are not fully compressed.
+qint64 chunksNotFullyCompressed(const QString &table);
 // A loopback port where nothing listens.
 int closedPort();
 QString binary(const QString &name);
