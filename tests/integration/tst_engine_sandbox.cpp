@@ -35,6 +35,7 @@ private Q_SLOTS:
     void cancelRestoresPolicyAndCompression();
     void crashAtEachJournalStepIsRecovered_data();
     void crashAtEachJournalStepIsRecovered();
+    void nonOwnerIsToldBeforeAnythingChanges();
     void connectionDroppedIsRetried_data();
     void connectionDroppedIsRetried();
     void dryRunPrintsThePlanAndChangesNothing();
@@ -361,6 +362,44 @@ void TestEngineSandbox::crashAtEachJournalStepIsRecovered()
     QVERIFY(policyScheduled(table));
     QCOMPARE(notFullyCompressed(table), qint64(0));
     QVERIFY(QDir(m_dir.filePath(QStringLiteral("cli-journals"))).entryList(QDir::Files).isEmpty());
+}
+
+void TestEngineSandbox::nonOwnerIsToldBeforeAnythingChanges()
+{
+    // A role that may insert into the hypertable but does not own it (nor the policy's job).
+    const QString table = QStringLiteral("et_priv");
+    createTable(table);
+    Database admin(TestServers::sandbox());
+    DbError e;
+    QVERIFY2(admin.open(&e), qPrintable(e.toString()));
+    QVERIFY2(admin.execScript(QStringLiteral("DO $$ BEGIN CREATE ROLE bfs_analyst LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$; "
+                                             "GRANT SELECT, INSERT ON et_priv TO bfs_analyst"),
+                              &e),
+             qPrintable(e.toString()));
+    admin.close();
+    ConnectionProfile analyst = TestServers::sandbox();
+    analyst.user = QStringLiteral("bfs_analyst");
+    const QString file = csv(QStringLiteral("priv.csv"), {row("2026-08-18 10:15:00+00", 3), row("2026-08-21 10:15:00+00", 3)});
+    QStringList args = cliBase(table, file);
+    args[2] = analyst.toConnInfo();
+    const auto r = TestServers::runCli(args, QStringLiteral("sandbox"));
+    QCOMPARE(r.exitCode, 4);
+    const QString err = QString::fromUtf8(r.err);
+    QVERIFY2(err.contains(QLatin1String("Nothing was changed")), qPrintable(err));
+    QVERIFY2(err.contains(QLatin1String("role bfs_analyst does not own public.et_priv (owner: postgres): decompress_chunk and "
+                                        "compress_chunk need the owner's privileges")),
+             qPrintable(err));
+    QVERIFY2(err.contains(QLatin1String("role bfs_analyst is not a member of postgres, which owns compression policy job")), qPrintable(err));
+    // Before anything changed: same rows, policy scheduled, every chunk compressed, no journal.
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_priv")), qint64(288));
+    QVERIFY(policyScheduled(table));
+    QCOMPARE(notFullyCompressed(table), qint64(0));
+    QVERIFY(QDir(m_dir.filePath(QStringLiteral("cli-journals"))).entryList(QDir::Files).isEmpty());
+
+    // The owner runs the same file.
+    const auto owner = TestServers::runCli(cliBase(table, file), QStringLiteral("sandbox"));
+    QVERIFY2(owner.exitCode == 0, owner.err.constData());
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_priv")), qint64(290));
 }
 
 void TestEngineSandbox::connectionDroppedIsRetried_data()

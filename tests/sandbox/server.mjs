@@ -8,6 +8,8 @@
 // PGlite has one backend session that every client shares. A real server gives each client its
 // own session and ends it when the connection closes (an open transaction is rolled back; temp
 // tables, prepared statements and settings are gone), so each client here starts with that reset.
+// PGlite also ignores the user name a client connects with; here each client acts as that role
+// (SET SESSION AUTHORIZATION before its first query) when the role exists, so privileges apply.
 // SIGUSR2 drops the current client's connection, as a network failure or an administrator's
 // pg_terminate_backend would: the fault tests use it.
 import { readFileSync } from 'node:fs';
@@ -55,7 +57,8 @@ function queryMessage(sql) {
 }
 // PGlite sets search_path for its session (RESET would make it pg_catalog): keep that value.
 const searchPath = (await db.query('SHOW search_path')).rows[0].search_path;
-const resetSession = ['ROLLBACK', 'DISCARD ALL', `SET search_path TO ${searchPath}`];
+// (SET SESSION AUTHORIZATION DEFAULT keeps the last client's role in PGlite: name postgres.)
+const resetSession = ['ROLLBACK', 'SET SESSION AUTHORIZATION postgres', 'DISCARD ALL', `SET search_path TO ${searchPath}`];
 const runExclusive = db.runExclusive.bind(db);
 db.runExclusive = (fn) => runExclusive(async () => {
   for (const sql of resetSession) {
@@ -67,6 +70,34 @@ db.runExclusive = (fn) => runExclusive(async () => {
   }
   return fn();
 });
+
+// The "user" of a StartupMessage (protocol 3.0), or null for any other message.
+function startupUser(bytes) {
+  if (bytes.length < 8) return null;
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (buf.readInt32BE(0) !== bytes.length || buf.readInt32BE(4) !== 196608) return null;
+  const fields = buf.subarray(8, bytes.length - 1).toString('utf8').split('\0');
+  for (let i = 0; i + 1 < fields.length; i += 2)
+    if (fields[i] === 'user') return fields[i + 1];
+  return null;
+}
+let pendingUser = null;
+const execProtocolRaw = db.execProtocolRaw.bind(db);
+db.execProtocolRaw = async (bytes, options) => {
+  const user = startupUser(bytes);
+  if (user !== null) {
+    pendingUser = user === 'postgres' ? null : user;
+  } else if (pendingUser !== null && (bytes[0] === 0x51 || bytes[0] === 0x50)) { // first Query or Parse
+    const role = pendingUser;
+    pendingUser = null;
+    try {
+      await db.execProtocol(queryMessage(`SET SESSION AUTHORIZATION "${role.replaceAll('"', '""')}"`));
+    } catch (e) {
+      console.error(`connecting as ${role}: ${e.message}`);
+    }
+  }
+  return execProtocolRaw(bytes, options);
+};
 
 const server = new PGLiteSocketServer({ db, host: opts.host, port: opts.port });
 await server.start();
