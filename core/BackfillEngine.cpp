@@ -114,7 +114,7 @@ BackfillEngine::Result BackfillEngine::run(Database &db, const std::atomic<bool>
             return res;
         const int waitMs = 500 << attempt;
         if (log)
-            log(QStringLiteral("-- connection lost (%1); retrying in %2 ms").arg(res.error.message).arg(waitMs));
+            log(QStringLiteral("-- connection lost (%1); retrying in %2 ms").arg(res.message.simplified()).arg(waitMs));
         QThread::msleep(waitMs);
         DbError reopen;
         db.close();
