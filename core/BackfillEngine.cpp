@@ -631,23 +631,21 @@ BackfillEngine::Result BackfillEngine::runOnce(Database &db, const std::atomic<b
         QueryResult ins;
         if (ok) {
             failing = g ? g->steps.value(0).chunk.qualifiedName() : label;
+            // The insert also returns the transaction id, which goes into the journal before COMMIT:
+            // if the answer to COMMIT is lost, the next run asks the server (txid_status) whether
+            // this range committed.
+            const QString sql = QStringLiteral("WITH moved AS (%1 RETURNING 1) SELECT count(*) AS inserted, txid_current() AS xid FROM moved")
+                                    .arg(CsvLoader::insertStatement(rs));
             const QString context = QStringLiteral("insert into %1").arg(failing);
-            ok = g ? execRepeated(CsvLoader::insertStatement(rs), params, &ins, &e, context)
-                   : exec(CsvLoader::insertStatement(rs), params, &ins, &e, context);
+            ok = g ? execRepeated(sql, params, &ins, &e, context) : exec(sql, params, &ins, &e, context);
         }
         if (ok) {
-            // The transaction id goes into the journal before COMMIT: if the answer to COMMIT is
-            // lost, the next run asks the server (txid_status) whether this range committed.
-            QueryResult x;
-            ok = exec(QStringLiteral("SELECT txid_current()"), {}, &x, &e, QStringLiteral("transaction id for %1").arg(failing));
-            if (ok) {
-                o[QStringLiteral("xid")] = x.value(0, 0);
-                journal.write(QStringLiteral("commit"), o);
-                ok = exec(QStringLiteral("COMMIT"), {}, nullptr, &e, QStringLiteral("commit %1").arg(failing));
-                commitUnknown = !ok && e.kind == DbError::Kind::Unreachable;
-                if (ok)
-                    Journal::crashIfAt(QStringLiteral("after_commit"));
-            }
+            o[QStringLiteral("xid")] = ins.value(0, QStringLiteral("xid"));
+            journal.write(QStringLiteral("commit"), o);
+            ok = exec(QStringLiteral("COMMIT"), {}, nullptr, &e, QStringLiteral("commit %1").arg(failing));
+            commitUnknown = !ok && e.kind == DbError::Kind::Unreachable;
+            if (ok)
+                Journal::crashIfAt(QStringLiteral("after_commit"));
         }
         if (!ok) {
             DbError ignored;
@@ -669,7 +667,7 @@ BackfillEngine::Result BackfillEngine::runOnce(Database &db, const std::atomic<b
             return false;
         }
         const qint64 rows = g ? g->rows : sum.rowsOutsideChunks;
-        const qint64 inserted = ins.commandTag.section(QLatin1Char(' '), -1).toLongLong();
+        const qint64 inserted = ins.intValue(0, QStringLiteral("inserted"));
         moved += rows;
         written += inserted;
         ++completedRanges;

@@ -60,16 +60,22 @@ const searchPath = (await db.query('SHOW search_path')).rows[0].search_path;
 // (SET SESSION AUTHORIZATION DEFAULT keeps the last client's role in PGlite: name postgres.)
 const resetSession = ['ROLLBACK', 'SET SESSION AUTHORIZATION postgres', 'DISCARD ALL', `SET search_path TO ${searchPath}`];
 const runExclusive = db.runExclusive.bind(db);
-db.runExclusive = (fn) => runExclusive(async () => {
-  for (const sql of resetSession) {
-    try {
-      await db.execProtocol(queryMessage(sql));
-    } catch (e) {
-      console.error(`session reset: ${sql}: ${e.message}`);
+db.runExclusive = (fn) => {
+  const session = runExclusive(async () => {
+    for (const sql of resetSession) {
+      try {
+        await db.execProtocol(queryMessage(sql));
+      } catch (e) {
+        console.error(`session reset: ${sql}: ${e.message}`);
+      }
     }
-  }
-  return fn();
-});
+    return fn();
+  });
+  // pglite-socket ends a client's session by rejecting this promise when the client's connection
+  // fails (a killed client: ECONNRESET) and never handles it: unhandled, it would stop the server.
+  session.catch((e) => console.error(`client session ended: ${e.message}`));
+  return session;
+};
 
 // The "user" of a StartupMessage (protocol 3.0), or null for any other message.
 function startupUser(bytes) {
@@ -101,6 +107,9 @@ db.execProtocolRaw = async (bytes, options) => {
 
 const server = new PGLiteSocketServer({ db, host: opts.host, port: opts.port });
 await server.start();
+// pglite-socket 0.0.19 attaches no error listener to a connection waiting in its queue: a client
+// that goes away while queued (ECONNRESET) would crash the whole server.
+server.server.on('connection', (socket) => socket.on('error', (e) => console.error(`client connection: ${e.message}`)));
 const addr = server.getServerConn();
 console.log(`READY ${addr.replace(/:(\d+)$/, ' $1')}`);
 
