@@ -639,6 +639,16 @@ BackfillEngine::Result BackfillEngine::runOnce(Database &db, const std::atomic<b
             const QString context = QStringLiteral("insert into %1").arg(failing);
             ok = g ? execRepeated(sql, params, &ins, &e, context) : exec(sql, params, &ins, &e, context);
         }
+        if (g) {
+            // Compressed again in the same transaction: the chunk is never left decompressed.
+            for (const auto &s : g->steps) {
+                if (ok && res.plan.recompressInTransaction(s)) {
+                    failing = s.chunk.qualifiedName();
+                    ok = exec(QStringLiteral("SELECT compress_chunk($1::regclass, true)"), {failing}, nullptr, &e,
+                              QStringLiteral("compress %1").arg(failing));
+                }
+            }
+        }
         if (ok) {
             o[QStringLiteral("xid")] = ins.value(0, QStringLiteral("xid"));
             journal.write(QStringLiteral("commit"), o);

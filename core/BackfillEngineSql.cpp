@@ -100,6 +100,10 @@ QString BackfillEngine::exportSql(const BackfillPlan &plan, const CsvLoader::Sum
         out << QStringLiteral("BEGIN;");
         out << chunkSteps;
         out << CsvLoader::insertStatement(rs) + QLatin1Char(';');
+        for (const BackfillPlan::ChunkStep &t : plan.chunks)
+            if (t.chunk.rangeStart == s.chunk.rangeStart && t.chunk.rangeEnd == s.chunk.rangeEnd
+                && t.chunk.rangeStartInteger == s.chunk.rangeStartInteger && plan.recompressInTransaction(t))
+                out << QStringLiteral("SELECT compress_chunk(%1, true);").arg(literal(t.chunk.qualifiedName()));
         out << QStringLiteral("COMMIT;");
         out << QString();
     }
@@ -120,10 +124,8 @@ QString BackfillEngine::exportSql(const BackfillPlan &plan, const CsvLoader::Sum
     out << comment(QStringLiteral("%1. ").arg(n++) + plan.recompressReason);
     if (plan.recompressNow) {
         for (const BackfillPlan::ChunkStep &s : plan.chunks)
-            if (s.recompress)
-                out << (plan.useRecompressProcedure && s.action == BackfillPlan::Action::DirectInsert
-                            ? QStringLiteral("CALL recompress_chunk(%1);").arg(literal(s.chunk.qualifiedName()))
-                            : QStringLiteral("SELECT compress_chunk(%1, true);").arg(literal(s.chunk.qualifiedName())));
+            if (s.recompress && !plan.recompressInTransaction(s))
+                out << QStringLiteral("CALL recompress_chunk(%1);").arg(literal(s.chunk.qualifiedName()));
     }
     if (plan.compressNewChunks && !integerTime && plan.summary.minTime.isValid())
         out << QStringLiteral("SELECT compress_chunk(c, true) FROM show_chunks(%1, older_than => %2::interval, newer_than => %3::timestamptz) c;")

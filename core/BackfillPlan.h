@@ -44,7 +44,7 @@ struct BACKFILL_CORE_EXPORT BackfillPlan
         qint64 rows = 0;
         Action action = Action::DirectInsert;
         QString reason;
-        bool recompress = false; // compress again when the run ends
+        bool recompress = false; // was compressed: compressed again (see recompressInTransaction)
     };
 
     struct Overrides
@@ -74,6 +74,13 @@ struct BACKFILL_CORE_EXPORT BackfillPlan
     bool recompressNow = true;
     QString recompressReason;
     bool useRecompressProcedure = false; // before 2.14: CALL recompress_chunk for partial chunks
+    // compress_chunk inside the chunk range's own transaction, right after its rows, so the chunk
+    // goes from compressed to compressed in one step; otherwise (CALL recompress_chunk, which
+    // commits by itself) at the end of the run.
+    bool recompressInTransaction(const ChunkStep &s) const
+    {
+        return recompressNow && s.recompress && (s.action == Action::DecompressInsertRecompress || !useRecompressProcedure);
+    }
     bool compressNewChunks = false;       // new chunks older than the policy's compress_after
     QString compressAfter;
     QStringList continuousAggregates;

@@ -214,9 +214,11 @@ BackfillPlan BackfillPlanner::plan(const Input &in)
     } else if (touchesCompressed) {
         p.recompressNow = true;
         p.recompressReason = p.useRecompressProcedure
-            ? QStringLiteral("chunks that were compressed are compressed again at the end (before 2.14 with CALL recompress_chunk)")
-            : QStringLiteral("chunks that were compressed are compressed again at the end (compress_chunk also recompresses "
-                             "partially compressed chunks from 2.14)");
+            ? QStringLiteral("chunks that were compressed are compressed again: decompressed ones with compress_chunk in their own "
+                             "transaction, partially compressed ones at the end with CALL recompress_chunk (before 2.14 it "
+                             "commits by itself)")
+            : QStringLiteral("chunks that were compressed are compressed again with compress_chunk in their own transaction, right "
+                             "after their rows (it also recompresses partially compressed chunks from 2.14)");
         if (o.leaveRecompressionToPolicy)
             p.recompressReason += QStringLiteral("; there is no policy to leave it to");
     } else {

@@ -1,7 +1,7 @@
 // The desktop application finishes an interrupted backfill when it connects: a CLI backfill dies
-// mid-run (policy paused, a chunk left decompressed), then backfill-studio starts with --connect
-// and, without a click, compresses the chunk again, resumes the policy and keeps the completed
-// ranges as a ledger, so re-running the same backfill completes the data exactly once.
+// near its end (policy paused, a new chunk not compressed yet), then backfill-studio starts with
+// --connect and, without a click, compresses that chunk as the policy would, resumes the policy and
+// keeps the completed ranges as a ledger, so re-running the same backfill loads nothing twice.
 #include "TestServers.h"
 
 #include <QDir>
@@ -28,7 +28,7 @@ void TestAppRecovery::interruptedBackfillIsFinishedWhenTheAppConnects()
     const QString csv = dir.filePath(QStringLiteral("rows.csv"));
     QFile f(csv);
     QVERIFY(f.open(QIODevice::WriteOnly));
-    f.write("time,device_id,temperature,humidity,status\n"
+    f.write("time,device_id,temperature,humidity,status\n2026-08-18 10:15:00+00,3,21.5,50,ok\n"
             "2026-08-20 10:15:00+00,3,21.5,50,ok\n2026-08-21 10:15:00+00,3,21.5,50,ok\n2026-08-22 10:15:00+00,3,21.5,50,ok\n");
     f.close();
     const QString journals = dir.filePath(QStringLiteral("journals"));
@@ -36,8 +36,8 @@ void TestAppRecovery::interruptedBackfillIsFinishedWhenTheAppConnects()
                                QStringLiteral("--table"), table, QStringLiteral("--csv"), csv, QStringLiteral("--decompress"),
                                QStringLiteral("--journal-dir"), journals};
 
-    // The CLI dies like kill -9 after its first chunk: that chunk is decompressed, the policy paused.
-    const auto crashed = TestServers::runCli(backfill, QStringLiteral("sandbox"), {QStringLiteral("BFS_CRASH_AT=chunk_done")});
+    // The CLI dies like kill -9 once every row is in, before compressing the new chunk (2026-08-18).
+    const auto crashed = TestServers::runCli(backfill, QStringLiteral("sandbox"), {QStringLiteral("BFS_CRASH_AT=compress_new")});
     QCOMPARE(crashed.exitCode, 137);
     QVERIFY(!TestServers::policyScheduled(table));
     QCOMPARE(TestServers::chunksNotFullyCompressed(table), qint64(1));
@@ -72,11 +72,12 @@ void TestAppRecovery::interruptedBackfillIsFinishedWhenTheAppConnects()
     QVERIFY(TestServers::policyScheduled(table));
     QCOMPARE(TestServers::chunksNotFullyCompressed(table), qint64(0));
 
-    // The same backfill again: the first range (loaded before the crash) is skipped, the rest loaded.
+    // The same backfill again: every range was loaded before the crash, so nothing is loaded twice
+    // (the table has no unique key: only the ledger prevents it).
     const auto rerun = TestServers::runCli(backfill, QStringLiteral("sandbox"));
     QVERIFY2(rerun.exitCode == 0, rerun.err.constData());
-    QCOMPARE(TestServers::sandboxScalar(QStringLiteral("SELECT count(*) FROM app_recover WHERE device_id = 3")), qint64(3));
-    QCOMPARE(TestServers::sandboxScalar(QStringLiteral("SELECT count(*) FROM app_recover")), qint64(291));
+    QCOMPARE(TestServers::sandboxScalar(QStringLiteral("SELECT count(*) FROM app_recover WHERE device_id = 3")), qint64(4));
+    QCOMPARE(TestServers::sandboxScalar(QStringLiteral("SELECT count(*) FROM app_recover")), qint64(292));
     QVERIFY(TestServers::policyScheduled(table));
     QCOMPARE(TestServers::chunksNotFullyCompressed(table), qint64(0));
     QVERIFY(QDir(journals).entryList(QDir::Files).isEmpty());
