@@ -267,7 +267,7 @@ int runBackfill(const QStringList &arguments)
     const QCommandLineOption exportSql(QStringLiteral("export-sql"), QStringLiteral("Hypertables: write the plan as a commented psql script and change nothing."), QStringLiteral("FILE"));
     const QCommandLineOption decompress(QStringLiteral("decompress"), QStringLiteral("Hypertables: decompress every touched compressed chunk instead of inserting directly."));
     const QCommandLineOption direct(QStringLiteral("direct"), QStringLiteral("Hypertables: insert directly wherever the server version allows it, even for large batches."));
-    const QCommandLineOption leaveToPolicy(QStringLiteral("leave-recompression-to-policy"), QStringLiteral("Hypertables: do not recompress at the end; the policy will."));
+    const QCommandLineOption leaveToPolicy(QStringLiteral("leave-recompression-to-policy"), QStringLiteral("Hypertables: do not compress the touched chunks again during the run; the policy will."));
     const QCommandLineOption lockTimeout(QStringLiteral("lock-timeout"), QStringLiteral("Milliseconds to wait for another session's lock on the table or a chunk before failing with its name (default 5000; 0: the server's lock_timeout)."), QStringLiteral("MS"));
     const QCommandLineOption journalDir(QStringLiteral("journal-dir"), QStringLiteral("Folder of the backfill journals (default: the application data folder)."), QStringLiteral("DIR"));
     const QCommandLineOption verbose(QStringLiteral("verbose"), QStringLiteral("Hypertables: print every SQL statement to standard error as it runs."));

@@ -66,7 +66,7 @@ ImportPlanPage::ImportPlanPage(ImportSession *session, BackfillController *contr
     m_conflict->addItem(QStringLiteral("Skip rows that already exist"), int(CsvLoader::Conflict::Skip));
     m_conflict->addItem(QStringLiteral("Update rows that already exist"), int(CsvLoader::Conflict::Update));
     m_conflict->addItem(QStringLiteral("Stop at the first existing row"), int(CsvLoader::Conflict::Error));
-    m_recompress = new QCheckBox(QStringLiteral("&Recompress touched chunks at the end (otherwise the policy will)"), this);
+    m_recompress = new QCheckBox(QStringLiteral("&Recompress touched chunks during the run (otherwise the policy will)"), this);
     m_recompress->setObjectName(QStringLiteral("recompress"));
     m_recompress->setChecked(true);
     m_summary = new QLabel(QStringLiteral("Planning…"), this);
