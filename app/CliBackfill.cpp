@@ -18,6 +18,7 @@
 
 #include <atomic>
 #include <csignal>
+#include <limits>
 #include <memory>
 
 using namespace bfs;
@@ -90,7 +91,7 @@ QJsonObject summaryJson(const CsvLoader::Summary &s)
 
 struct EngineOptions
 {
-    const QCommandLineOption &exportSql, &decompress, &direct, &leaveToPolicy, &lockTimeout, &journalDir, &json, &verbose;
+    const QCommandLineOption &exportSql, &decompress, &direct, &leaveToPolicy, &journalDir, &json, &verbose;
 };
 
 int exitCodeFor(CsvLoader::Outcome outcome, qint64 rejected)
@@ -113,8 +114,7 @@ int runEngine(Database &db, const CsvLoader::Options &load, const QCommandLinePa
     options.overrides.forceDecompress = parser.isSet(eo.decompress);
     options.overrides.forceDirect = parser.isSet(eo.direct);
     options.overrides.leaveRecompressionToPolicy = parser.isSet(eo.leaveToPolicy);
-    if (parser.isSet(eo.lockTimeout))
-        options.overrides.lockTimeoutMs = parser.value(eo.lockTimeout).toInt();
+    options.overrides.lockTimeoutMs = load.lockTimeoutMs;
     options.journalDirectory = parser.value(eo.journalDir);
 
     g_db = &db;
@@ -357,19 +357,21 @@ int runBackfill(const QStringList &arguments)
             return usage(QStringLiteral("--upload must be copy or insert"));
     }
     o.rejectsPath = parser.value(rejectsFile);
-    if (parser.isSet(maxRejects)) {
+    // A number ≥ 0 given to `option` (left as is when the option is absent).
+    auto nonNegative = [&parser](const QCommandLineOption &option, qint64 *value) {
+        if (!parser.isSet(option))
+            return true;
         bool ok = false;
-        o.maxRejects = parser.value(maxRejects).toLongLong(&ok);
-        if (!ok || o.maxRejects < 0)
-            return usage(QStringLiteral("--max-rejects needs a number ≥ 0"));
-    }
+        *value = parser.value(option).toLongLong(&ok);
+        return ok && *value >= 0;
+    };
+    if (!nonNegative(maxRejects, &o.maxRejects))
+        return usage(QStringLiteral("--max-rejects needs a number ≥ 0"));
+    qint64 lockTimeoutMs = o.lockTimeoutMs;
+    if (!nonNegative(lockTimeout, &lockTimeoutMs) || lockTimeoutMs > std::numeric_limits<int>::max())
+        return usage(QStringLiteral("--lock-timeout needs milliseconds ≥ 0"));
+    o.lockTimeoutMs = int(lockTimeoutMs);
     o.dryRun = parser.isSet(dryRun);
-    if (parser.isSet(lockTimeout)) {
-        bool ok = false;
-        o.lockTimeoutMs = parser.value(lockTimeout).toInt(&ok);
-        if (!ok || o.lockTimeoutMs < 0)
-            return usage(QStringLiteral("--lock-timeout needs milliseconds ≥ 0"));
-    }
 
     ConnectionProfile profile;
     QString parseError;
@@ -398,7 +400,7 @@ int runBackfill(const QStringList &arguments)
         return targetError.kind == DbError::Kind::Unreachable ? ExitCode::Connection : ExitCode::Usage;
     }
     if (target.isHypertable)
-        return runEngine(*database, o, parser, {exportSql, decompress, direct, leaveToPolicy, lockTimeout, journalDir, json, verbose});
+        return runEngine(*database, o, parser, {exportSql, decompress, direct, leaveToPolicy, journalDir, json, verbose});
     if (parser.isSet(exportSql))
         return usage(QStringLiteral("--export-sql needs a hypertable; %1 is a plain table").arg(target.displayName()));
 
