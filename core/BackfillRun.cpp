@@ -1,0 +1,466 @@
+#include "BackfillRun.h"
+
+#include "Journal.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QThread>
+
+#include <algorithm>
+
+namespace bfs {
+
+using Outcome = CsvLoader::Outcome;
+using namespace detail;
+
+BackfillRun::BackfillRun(Database &database, const BackfillEngine::Options &engineOptions, const std::atomic<bool> *cancelFlag,
+                         const BackfillEngine::ProgressFn &progressFn, const BackfillEngine::LogFn &logFn)
+    : db(database)
+    , options(engineOptions)
+    , lo(engineOptions.load)
+    , cancel(cancelFlag)
+    , progress(progressFn)
+    , log(logFn)
+    , journalDirectory(engineOptions.journalDirectory.isEmpty() ? Journal::defaultDirectory() : engineOptions.journalDirectory)
+{
+}
+
+BackfillEngine::Result BackfillRun::execute()
+{
+    timer.start();
+    // Up to the journal nothing has changed on the server; a false return ends the run there.
+    if (!recoverEarlier() || !inspect() || !stageFile() || !readLedgers() || !summarise() || !makePlan() || !startJournal())
+        return res;
+    pausePolicy();
+    moveRows();
+    putBack();
+    reconcile();
+    finish();
+    return res;
+}
+
+bool BackfillRun::cancelled() const
+{
+    return cancel && cancel->load();
+}
+
+bool BackfillRun::exec(const QString &sql, const QStringList &params, QueryResult *r, DbError *e, const QString &ctx)
+{
+    res.statements << sql;
+    if (log)
+        log(sql);
+    return db.exec(sql, params, r, e, ctx);
+}
+
+bool BackfillRun::fail(CsvLoader::Outcome o, const QString &message, const DbError &err)
+{
+    res.outcome = o;
+    res.message = message;
+    res.error = err;
+    return false;
+}
+
+void BackfillRun::report(const BackfillEngine::Progress &p)
+{
+    if (progress)
+        progress(p);
+}
+
+void BackfillRun::stopWith(CsvLoader::Outcome o, const QString &message, const DbError &err)
+{
+    failed = true;
+    res.outcome = o;
+    res.message = message;
+    res.error = err;
+}
+
+CsvLoader::Outcome BackfillRun::outcomeOf(const DbError &err) const
+{
+    if (cancelled() || err.kind == DbError::Kind::Cancelled)
+        return Outcome::Cancelled;
+    return err.kind == DbError::Kind::Unreachable ? Outcome::ConnectionError : Outcome::ServerError;
+}
+
+bool BackfillRun::reconnect()
+{
+    if (log)
+        log(QStringLiteral("-- connection lost; reconnecting"));
+    DbError reopen;
+    for (int attempt = 0; attempt < 5; ++attempt) {
+        if (db.open(&reopen))
+            return true;
+        QThread::msleep(200 << attempt);
+    }
+    return false;
+}
+
+// Putting compression and the policy back survives a lost connection: reconnect, run it again.
+bool BackfillRun::execCleanup(const QString &sql, const QStringList &params, QueryResult *out, const QString &ctx)
+{
+    if (exec(sql, params, out, &e, ctx))
+        return true;
+    return e.kind == DbError::Kind::Unreachable && reconnect() && exec(sql, params, out, &e, ctx);
+}
+
+void BackfillRun::dropStage()
+{
+    DbError ignored;
+    if (db.isOpen())
+        db.execScript(QStringLiteral("DROP TABLE IF EXISTS %1").arg(stage), &ignored);
+}
+
+QString BackfillRun::rangeWhere(const ChunkInfo &c, QStringList *params) const
+{
+    const int n = int(params->size());
+    *params << (integerTime ? QString::number(c.rangeStartInteger) : isoUtc(c.rangeStart))
+            << (integerTime ? QString::number(c.rangeEndInteger) : isoUtc(c.rangeEnd));
+    return QStringLiteral("%1 >= $%2::%4 AND %1 < $%3::%4").arg(timeStage).arg(n + 1).arg(n + 2).arg(cast);
+}
+
+// Rows outside every chunk that existed before the run (they create new chunks).
+QString BackfillRun::outsideWhere(QStringList *params) const
+{
+    QStringList starts, ends;
+    for (const ChunkInfo &c : ht.chunks) {
+        starts << (integerTime ? QString::number(c.rangeStartInteger) : QLatin1Char('"') + isoUtc(c.rangeStart) + QLatin1Char('"'));
+        ends << (integerTime ? QString::number(c.rangeEndInteger) : QLatin1Char('"') + isoUtc(c.rangeEnd) + QLatin1Char('"'));
+    }
+    const int n = int(params->size());
+    *params << QLatin1Char('{') + starts.join(QLatin1Char(',')) + QLatin1Char('}')
+            << QLatin1Char('{') + ends.join(QLatin1Char(',')) + QLatin1Char('}');
+    return QStringLiteral("NOT EXISTS (SELECT 1 FROM unnest($%2::%4[], $%3::%4[]) AS r(a, b) WHERE %1 >= r.a AND %1 < r.b)")
+        .arg(timeStage).arg(n + 1).arg(n + 2).arg(cast);
+}
+
+bool BackfillRun::recoverEarlier()
+{
+    // 0. An earlier run on this server that died is finished first (policy, compression).
+    QStringList actions;
+    DbError recoverError;
+    if (!BackfillEngine::recover(db, journalDirectory, &actions, &recoverError))
+        return fail(CsvLoader::Outcome::ServerError,
+                    QStringLiteral("An interrupted earlier backfill could not be recovered: %1").arg(recoverError.message), recoverError);
+    for (const QString &a : std::as_const(actions))
+        if (log)
+            log(QStringLiteral("-- recover: ") + a);
+    return true;
+}
+
+bool BackfillRun::inspect()
+{
+    // 1. What the server and the hypertable look like, and whether we may change them.
+    ServerInspector::Options io;
+    io.table = lo.table;
+    in = ServerInspector::inspect(db, io);
+    if (!in.ok())
+        return fail(in.error.kind == DbError::Kind::Unreachable ? CsvLoader::Outcome::ConnectionError : CsvLoader::Outcome::InputError,
+                    in.error.message, in.error);
+    ht = in.hypertables.first();
+    timeDim = ht.timeDimension();
+    if (!timeDim)
+        return fail(CsvLoader::Outcome::InputError, QStringLiteral("%1 has no time dimension").arg(ht.qualifiedName()));
+
+    pin.version = in.timescaleVersion;
+    pin.license = in.license;
+    pin.hypertable = ht;
+    pin.conflict = lo.conflict;
+    pin.overrides = options.overrides;
+    pin.currentUser = in.user;
+    const PolicyJob *policy = ht.compressionPolicy();
+    if (!exec(QStringLiteral("SELECT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) "
+                             "  OR pg_has_role(current_user, $1::name, 'MEMBER') AS owns, "
+                             "  (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) "
+                             "  OR pg_has_role(current_user, coalesce($2, current_user)::name, 'MEMBER') AS job_member, "
+                             "  coalesce(current_setting('timescaledb.enable_dml_decompression', true), 'on') <> 'off' AS dml"),
+              {ht.owner, policy ? policy->owner : QString()}, &r, &e, QStringLiteral("check privileges")))
+        return fail(CsvLoader::Outcome::ServerError, e.message, e);
+    pin.ownsHypertable = r.boolValue(0, QStringLiteral("owns"));
+    pin.memberOfJobOwner = r.boolValue(0, QStringLiteral("job_member"));
+    pin.dmlDecompressionEnabled = r.boolValue(0, QStringLiteral("dml"));
+    pin.continuousAggregates = ht.continuousAggregates;
+
+    // Privileges are checked before the file is even read: nothing changes if they are missing.
+    {
+        BackfillPlanner::Input pre = pin;
+        const BackfillPlan check = BackfillPlanner::plan(pre);
+        if (!check.runnable() && !options.planOnly) {
+            res.plan = check;
+            res.planned = true;
+            return fail(CsvLoader::Outcome::ServerError,
+                        QStringLiteral("Nothing was changed: %1.").arg(check.blockers.join(QStringLiteral("; "))));
+        }
+    }
+    return true;
+}
+
+bool BackfillRun::stageFile()
+{
+    // 2. Stage the file.
+    report(Progress{QStringLiteral("stage"), 0, 0, 0, 0, QString()});
+    CsvLoader::Options stageOptions = lo;
+    stageOptions.stageOnly = true;
+    stageOptions.dryRun = false;
+    res.load = CsvLoader(stageOptions).run(db, cancel, [&](const CsvLoader::Progress &p) {
+        report(Progress{QStringLiteral("stage"), 0, 0, p.rowsRead, 0, QString()});
+    });
+    res.secondsStage = timer.restart() / 1000.0;
+    if (res.load.outcome != CsvLoader::Outcome::Completed)
+        return fail(res.load.outcome, res.load.message, res.load.error);
+    stage = res.load.stageTable;
+    staged = res.load.rowsRead - res.load.rowsRejected;
+
+    for (int i = 0; i < res.load.mapping.size(); ++i) {
+        const QString &col = res.load.mapping.at(i).tableColumn;
+        targetCols << db.quoteIdentifier(col);
+        stageCols << QStringLiteral("c%1").arg(i);
+        if (col == timeDim->column)
+            timeStage = stageCols.last();
+        if (res.load.conflictKey.contains(col)) {
+            keyStage << stageCols.last();
+            keyTarget << targetCols.last();
+        }
+    }
+    if (timeStage.isEmpty()) {
+        dropStage();
+        return fail(CsvLoader::Outcome::InputError,
+                    QStringLiteral("no CSV column maps to the time column \"%1\" of %2").arg(timeDim->column, ht.qualifiedName()));
+    }
+    // Each chunk's rows are picked by time range: index the staged times once (no ANALYZE: the
+    // planner's estimate from the table's size already picks the index for a chunk's range).
+    exec(QStringLiteral("CREATE INDEX ON %1 (%2)").arg(stage, timeStage), {}, nullptr, &e, QStringLiteral("index the staged rows"));
+    integerTime = timeDim->isIntegerTime();
+    cast = integerTime ? QStringLiteral("bigint") : QStringLiteral("timestamptz");
+    return true;
+}
+
+bool BackfillRun::readLedgers()
+{
+    // 3. A re-run of an interrupted backfill skips the ranges that run completed.
+    key = runKey(ht.qualifiedName(), serverId(db), lo.csvPath);
+    {
+        QDir dir(journalDirectory);
+        QHash<QString, QJsonObject> commits; // range -> its "commit" entry (transaction id, bounds)
+        for (const QString &n : dir.entryList({QStringLiteral("*.recovered")}, QDir::Files)) {
+            QJsonObject header;
+            QList<Journal::Entry> entries;
+            QString err;
+            if (!Journal::read(dir.filePath(n), &header, &entries, &err) || header.value(QStringLiteral("run_key")).toString() != key)
+                continue;
+            ledgers << dir.filePath(n);
+            for (const Journal::Entry &en : entries) {
+                const QString range = en.data.value(QStringLiteral("range")).toString();
+                if (en.step == QLatin1String("commit"))
+                    commits.insert(range, en.data);
+                else if (en.step == QLatin1String("chunk_done") || en.step == QLatin1String("new_rows_done"))
+                    doneRanges.insert(range);
+            }
+        }
+        // A COMMIT whose answer never arrived (crash, lost connection): the server knows whether
+        // that transaction committed.
+        for (auto it = commits.cbegin(); it != commits.cend(); ++it) {
+            if (doneRanges.contains(it.key()))
+                continue;
+            const QString xid = it.value().value(QStringLiteral("xid")).toString();
+            if (!xid.isEmpty() && exec(QStringLiteral("SELECT txid_status($1::bigint)"), {xid}, &r, &e, QStringLiteral("check transaction %1").arg(xid))
+                && r.value(0, 0) == QLatin1String("committed")) {
+                doneRanges.insert(it.key());
+                if (log)
+                    log(QStringLiteral("-- range %1 was committed by the interrupted run (transaction %2)").arg(it.key(), xid));
+            }
+        }
+        // Rows that went into new chunks: outside every chunk that existed when that run began.
+        if (doneRanges.contains(QStringLiteral("new")) && commits.contains(QStringLiteral("new"))) {
+            const QJsonObject c = commits.value(QStringLiteral("new"));
+            const QStringList params{c.value(QStringLiteral("outside_starts")).toString(), c.value(QStringLiteral("outside_ends")).toString()};
+            if (exec(QStringLiteral("DELETE FROM %1 WHERE NOT EXISTS (SELECT 1 FROM unnest($1::%3[], $2::%3[]) AS r(a, b) WHERE %2 >= r.a AND %2 < r.b)")
+                         .arg(stage, timeStage, cast),
+                     params, &r, &e, QStringLiteral("skip the rows loaded into new chunks")))
+                resumedRows += r.commandTag.section(QLatin1Char(' '), -1).toLongLong();
+            else {
+                dropStage();
+                return fail(CsvLoader::Outcome::ServerError, e.message, e);
+            }
+        }
+    }
+    return true;
+}
+
+bool BackfillRun::summarise()
+{
+    // 4. Summarise the staged rows per existing chunk range.
+    report(Progress{QStringLiteral("plan"), 0, 0, 0, staged, QString()});
+    QList<ChunkInfo> ranges;
+    for (const ChunkInfo &c : ht.chunks) {
+        bool seen = false;
+        for (const ChunkInfo &x : std::as_const(ranges))
+            seen = seen || (x.rangeStart == c.rangeStart && x.rangeEnd == c.rangeEnd && x.rangeStartInteger == c.rangeStartInteger
+                             && x.rangeEndInteger == c.rangeEndInteger);
+        if (!seen)
+            ranges << c;
+    }
+    sum.stagedRows = staged;
+    sum.integerTime = integerTime;
+    {
+        // One pass over the staged rows: counts per chunk-interval bucket, mapped to ranges here.
+        QString bucket;
+        QStringList params;
+        if (integerTime) {
+            bucket = QStringLiteral("(%1 - (((%1 %% $1::bigint) + $1::bigint) %% $1::bigint))").arg(timeStage).replace(QStringLiteral("%%"), QStringLiteral("%"));
+            params << QString::number(timeDim->integerInterval);
+        } else {
+            bucket = QStringLiteral("time_bucket(make_interval(secs => $1::double precision / 1000000), %1)").arg(timeStage);
+            params << QString::number(timeDim->intervalMicroseconds);
+        }
+        const QString sql = integerTime
+            ? QStringLiteral("SELECT %1 AS b, NULL AS b_ms, count(*) AS n FROM %2 GROUP BY 1 ORDER BY 1").arg(bucket, stage)
+            : QStringLiteral("SELECT NULL AS b, (extract(epoch FROM %1) * 1000)::bigint AS b_ms, count(*) AS n FROM %2 GROUP BY 1, 2 ORDER BY 2")
+                  .arg(bucket, stage);
+        if (!exec(sql, params, &r, &e, QStringLiteral("summarise the staged rows"))) {
+            dropStage();
+            return fail(CsvLoader::Outcome::ServerError, e.message, e);
+        }
+        for (int i = 0; i < r.rowCount(); ++i) {
+            const qint64 n = r.intValue(i, QStringLiteral("n"));
+            const qint64 b = integerTime ? r.intValue(i, QStringLiteral("b")) : r.intValue(i, QStringLiteral("b_ms"));
+            const ChunkInfo *hit = nullptr;
+            for (const ChunkInfo &c : std::as_const(ranges)) {
+                const bool inside = integerTime ? (b >= c.rangeStartInteger && b < c.rangeEndInteger)
+                                                : (b >= c.rangeStart.toMSecsSinceEpoch() && b < c.rangeEnd.toMSecsSinceEpoch());
+                if (inside) {
+                    hit = &c;
+                    break;
+                }
+            }
+            if (!hit) {
+                sum.rowsOutsideChunks += n;
+            } else {
+                RangeGroup probe;
+                probe.range = *hit;
+                RangeGroup &grp = groups[probe.key()];
+                grp.range = *hit;
+                grp.rows += n;
+            }
+            if (integerTime) {
+                sum.minInteger = i == 0 ? b : qMin(sum.minInteger, b);
+                sum.maxInteger = qMax(sum.maxInteger, b + timeDim->integerInterval);
+            }
+        }
+        if (!integerTime && exec(QStringLiteral("SELECT (extract(epoch FROM min(%1)) * 1000)::bigint AS lo, "
+                                                "(extract(epoch FROM max(%1)) * 1000)::bigint AS hi FROM %2").arg(timeStage, stage),
+                                 {}, &r, &e, QStringLiteral("find the staged time range")) && !r.isNull(0, QStringLiteral("lo"))) {
+            sum.minTime = QDateTime::fromMSecsSinceEpoch(r.intValue(0, QStringLiteral("lo")), Qt::UTC);
+            sum.maxTime = QDateTime::fromMSecsSinceEpoch(r.intValue(0, QStringLiteral("hi")), Qt::UTC);
+        }
+    }
+    // Ranges an interrupted run already completed: their rows were loaded then.
+    for (auto it = groups.begin(); it != groups.end();) {
+        if (doneRanges.contains(it->first)) {
+            QStringList params;
+            const QString where = rangeWhere(it->second.range, &params);
+            if (exec(QStringLiteral("DELETE FROM %1 WHERE %2").arg(stage, where), params, &r, &e, QStringLiteral("skip a completed range")))
+                resumedRows += r.commandTag.section(QLatin1Char(' '), -1).toLongLong();
+            it = groups.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    for (auto &[k, g] : groups) {
+        for (const ChunkInfo &c : ht.chunks)
+            if (c.rangeStart == g.range.rangeStart && c.rangeEnd == g.range.rangeEnd && c.rangeStartInteger == g.range.rangeStartInteger
+                && c.rangeEndInteger == g.range.rangeEndInteger)
+                sum.chunks << StageSummary::ChunkRows{c.schema, c.name, g.rows, -1};
+    }
+    if (options.planOnly && !ht.uniqueKeys.isEmpty()) {
+        // Dry-run count: staged rows whose unique key already exists (a real run counts the
+        // duplicates it skips instead, and saves this pass over the hypertable).
+        QStringList conditions;
+        bool covered = !ht.uniqueKeys.isEmpty();
+        if (covered) {
+            for (const QString &k : ht.uniqueKeys.first().columns) {
+                int pos = -1;
+                for (int i = 0; i < res.load.mapping.size(); ++i)
+                    if (res.load.mapping.at(i).tableColumn == k)
+                        pos = i;
+                covered = covered && pos >= 0;
+                conditions << QStringLiteral("t.%1 = s.c%2").arg(db.quoteIdentifier(k)).arg(pos);
+            }
+        }
+        if (covered && exec(QStringLiteral("SELECT count(*) FROM %1 s WHERE EXISTS (SELECT 1 FROM %2 t WHERE %3)")
+                                .arg(stage, db.qualifiedName(ht.schema, ht.name), conditions.join(QStringLiteral(" AND "))),
+                            {}, &r, &e, QStringLiteral("count rows that already exist")))
+            sum.existingRows = r.intValue(0, 0);
+    }
+    return true;
+}
+
+bool BackfillRun::makePlan()
+{
+    // 5. Plan.
+    pin.summary = sum;
+    res.plan = BackfillPlanner::plan(pin);
+    res.planned = true;
+    res.secondsPlan = timer.restart() / 1000.0;
+    if (options.planOnly) {
+        dropStage();
+        res.load.rowsExisting = sum.existingRows;
+        res.message = QStringLiteral("Dry run: %1 rows staged, nothing was changed.").arg(staged);
+        return false; // done: a dry run changes nothing
+    }
+    if (!res.plan.runnable()) {
+        dropStage();
+        return fail(CsvLoader::Outcome::ServerError,
+                    QStringLiteral("Nothing was changed: %1.").arg(res.plan.blockers.join(QStringLiteral("; "))));
+    }
+    for (const BackfillPlan::ChunkStep &s : std::as_const(res.plan.chunks)) {
+        RangeGroup probe;
+        probe.range = s.chunk;
+        auto it = groups.find(probe.key());
+        if (it != groups.end())
+            it->second.steps << s;
+    }
+    for (auto &[k, g] : groups)
+        ordered << g;
+    std::sort(ordered.begin(), ordered.end(), [](const RangeGroup &a, const RangeGroup &b) {
+        return a.range.integerRange ? a.range.rangeStartInteger < b.range.rangeStartInteger : a.range.rangeStart < b.range.rangeStart;
+    });
+    return true;
+}
+
+bool BackfillRun::startJournal()
+{
+    // 6. The journal comes first: from here on, every state change is written down before it happens.
+    {
+        QJsonObject h;
+        h[QStringLiteral("run_key")] = key;
+        h[QStringLiteral("server")] = serverId(db);
+        h[QStringLiteral("target")] = ht.qualifiedName();
+        h[QStringLiteral("csv")] = QFileInfo(lo.csvPath).absoluteFilePath();
+        h[QStringLiteral("timescaledb")] = in.timescaleVersion.text;
+        QJsonArray chunks;
+        for (const ChunkInfo &c : ht.chunks)
+            if (c.isCompressed()) {
+                QJsonObject o;
+                o[QStringLiteral("chunk")] = c.qualifiedName();
+                o[QStringLiteral("state")] = ChunkInfo::stateName(c.state);
+                chunks << o;
+            }
+        h[QStringLiteral("compressed_before")] = chunks;
+        if (sum.minTime.isValid() && res.plan.compressNewChunks) {
+            h[QStringLiteral("min_time")] = isoUtc(sum.minTime);
+            h[QStringLiteral("max_time")] = isoUtc(sum.maxTime);
+            h[QStringLiteral("compress_after")] = res.plan.compressAfter;
+            h[QStringLiteral("hypertable_schema")] = ht.schema;
+            h[QStringLiteral("hypertable_name")] = ht.name;
+        }
+        QString err;
+        if (!journal.create(journalDirectory, h, &err)) {
+            dropStage();
+            return fail(CsvLoader::Outcome::InputError, err);
+        }
+        res.journalPath = journal.path();
+    }
+    return true;
+}
+
+} // namespace bfs

@@ -1,0 +1,135 @@
+#pragma once
+
+// Internal to the core library (not installed): one attempt of BackfillEngine::run.
+
+#include "BackfillEngine.h"
+#include "Database.h"
+#include "Journal.h"
+#include "ServerInspector.h"
+
+#include <QElapsedTimer>
+#include <QSet>
+
+#include <map>
+
+namespace bfs {
+
+namespace detail {
+
+QString isoUtc(const QDateTime &t);
+// Identifies "the same backfill" (server, target, file and its size and time) across runs.
+QString runKey(const QString &target, const QString &server, const QString &csvPath);
+QString serverId(const Database &db);
+// Compresses the chunks of [from, to] that are not compressed and that the compression
+// policy would compress now (range_end older than compress_after).
+bool compressPolicyRange(Database &db, const QString &schema, const QString &name, const QString &compressAfter,
+                         const QDateTime &from, const QDateTime &to, QStringList *actions, DbError *error);
+
+// One time range of the hypertable: with space partitions several chunks share it.
+struct RangeGroup
+{
+    ChunkInfo range; // bounds (first chunk of the range)
+    QList<BackfillPlan::ChunkStep> steps;
+    qint64 rows = 0;
+    bool decompress() const;
+    QString key() const;
+};
+
+} // namespace detail
+
+// One attempt of a backfill, phase by phase: recover an earlier run, inspect, stage the file,
+// read the ledgers of interrupted runs, summarise, plan, start the journal (nothing has changed
+// on the server until here), pause the policy, move the rows, put compression and the policy
+// back, reconcile, finish. The phases share the state below, like the steps of one function.
+class BackfillRun
+{
+public:
+    BackfillRun(Database &database, const BackfillEngine::Options &engineOptions, const std::atomic<bool> *cancelFlag,
+                const BackfillEngine::ProgressFn &progressFn, const BackfillEngine::LogFn &logFn);
+    BackfillEngine::Result execute();
+
+private:
+    using Progress = BackfillEngine::Progress;
+    using ChunkResult = BackfillEngine::ChunkResult;
+    using RangeGroup = detail::RangeGroup;
+
+    // Phases before anything changes: false ends the run (res says why, or that it was a dry run).
+    bool recoverEarlier();
+    bool inspect();
+    bool stageFile();
+    bool readLedgers();
+    bool summarise();
+    bool makePlan();
+    bool startJournal();
+    // Phases that change the server (BackfillRunChanges.cpp); a failure sets `failed`.
+    void pausePolicy();
+    void moveRows();
+    bool runRange(const RangeGroup *g); // nullptr: the rows outside every existing chunk
+    void putBack();
+    void reconcile();
+    void finish();
+
+    bool cancelled() const;
+    bool exec(const QString &sql, const QStringList &params, QueryResult *r, DbError *e, const QString &ctx);
+    bool execRepeated(const QString &sql, const QStringList &params, QueryResult *out, DbError *err, const QString &ctx);
+    bool execCleanup(const QString &sql, const QStringList &params, QueryResult *out, const QString &ctx);
+    bool fail(CsvLoader::Outcome o, const QString &message, const DbError &err = DbError());
+    void stopWith(CsvLoader::Outcome o, const QString &message, const DbError &err = DbError());
+    CsvLoader::Outcome outcomeOf(const DbError &err) const;
+    bool reconnect();
+    void report(const Progress &p);
+    void dropStage();
+    QString rangeWhere(const ChunkInfo &c, QStringList *params) const;
+    QString outsideWhere(QStringList *params) const;
+
+    // Inputs.
+    Database &db;
+    const BackfillEngine::Options &options;
+    const CsvLoader::Options &lo;
+    const std::atomic<bool> *cancel;
+    BackfillEngine::ProgressFn progress;
+    BackfillEngine::LogFn log;
+    const QString journalDirectory;
+    QElapsedTimer timer;
+
+    BackfillEngine::Result res;
+    QueryResult r; // scratch result and error of the last statement
+    DbError e;
+    // The server and the target.
+    ServerInspection in;
+    HypertableInfo ht;
+    const DimensionInfo *timeDim = nullptr;
+    BackfillPlanner::Input pin;
+    // The staged rows: temporary table `stage` with columns c0, c1 … for targetCols.
+    QString stage;
+    qint64 staged = 0;
+    QString timeStage;
+    QStringList targetCols, stageCols, keyStage, keyTarget;
+    bool integerTime = false;
+    QString cast; // SQL type of the time bounds
+    // What interrupted runs of the same backfill completed.
+    QString key;
+    QSet<QString> doneRanges;
+    QStringList ledgers;
+    qint64 resumedRows = 0;
+    // The plan's work, in time order.
+    std::map<QString, RangeGroup> groups;
+    StageSummary sum;
+    QList<RangeGroup> ordered;
+    Journal journal;
+    // Moving rows.
+    bool failed = false;
+    CsvLoader::InsertSpec spec;
+    qint64 moved = 0;
+    qint64 written = 0;
+    QSet<QString> touchedCompressed; // chunks whose compression must be put back
+    int total = 0;
+    int index = 0;
+    int completedRanges = 0;
+    bool commitUnknown = false; // the connection was lost during a COMMIT
+    QString movePlan;           // the prepared per-range INSERT
+    QString preparedSql;
+    bool cleanupOk = false;
+};
+
+} // namespace bfs

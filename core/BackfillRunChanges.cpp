@@ -1,0 +1,383 @@
+// The phases of a backfill run that change the server: pause the policy, move the rows chunk
+// range by chunk range, put compression and the policy back, reconcile and report.
+#include "BackfillRun.h"
+
+#include "Journal.h"
+#include "LockHolders.h"
+
+#include <QFile>
+#include <QJsonArray>
+#include <QThread>
+
+namespace bfs {
+
+using Outcome = CsvLoader::Outcome;
+using namespace detail;
+
+void BackfillRun::pausePolicy()
+{
+    // 7. Pause the policy.
+    if (res.plan.pausePolicy) {
+        res.policyJob = res.plan.policy.jobId;
+        QJsonObject o;
+        o[QStringLiteral("job_id")] = res.plan.policy.jobId;
+        o[QStringLiteral("was_scheduled")] = true;
+        journal.write(QStringLiteral("policy_pause"), o);
+        if (exec(QStringLiteral("SELECT alter_job($1::integer, scheduled => false)"), {QString::number(res.plan.policy.jobId)}, nullptr, &e,
+                 QStringLiteral("pause compression policy job %1").arg(res.plan.policy.jobId)))
+            res.policyPaused = true;
+        else
+            stopWith(CsvLoader::Outcome::ServerError, e.message, e);
+        journal.write(QStringLiteral("policy_paused"), o);
+    } else if (res.plan.hasPolicy) {
+        res.policyJob = res.plan.policy.jobId;
+    }
+    for (const QString &setting : std::as_const(res.plan.sessionSettings))
+        if (!failed && !exec(setting, {}, nullptr, &e, QStringLiteral("session settings")))
+            stopWith(CsvLoader::Outcome::ServerError, e.message, e);
+}
+
+// Every range runs the same INSERT with its own bounds: parsed once per connection. The
+// name is the run's own (a single-session server keeps prepared statements across clients).
+bool BackfillRun::execRepeated(const QString &sql, const QStringList &params, QueryResult *out, DbError *err, const QString &ctx)
+{
+    if (sql != preparedSql) {
+        if (!preparedSql.isEmpty())
+            db.deallocate(movePlan);
+        preparedSql.clear();
+        const QString shown = QStringLiteral("PREPARE %1 AS %2").arg(movePlan, sql);
+        res.statements << shown;
+        if (log)
+            log(shown);
+        if (!db.prepare(movePlan, sql, err, ctx))
+            return false;
+        preparedSql = sql;
+    }
+    QStringList literals;
+    for (const QString &p : params)
+        literals << QLatin1Char('\'') + QString(p).replace(QLatin1Char('\''), QStringLiteral("''")) + QLatin1Char('\'');
+    const QString shown = QStringLiteral("EXECUTE %1(%2)").arg(movePlan, literals.join(QStringLiteral(", ")));
+    res.statements << shown;
+    if (log)
+        log(shown);
+    return db.execPrepared(movePlan, params, out, err, ctx);
+}
+
+bool BackfillRun::runRange(const RangeGroup *g)
+{
+    ++index;
+    const QString label = g ? g->steps.value(0).chunk.name : QStringLiteral("new chunks");
+    report(Progress{QStringLiteral("move"), index, total, moved, staged, label});
+    if (cancelled()) {
+        e = DbError();
+        e.kind = DbError::Kind::Cancelled;
+        return false;
+    }
+    QJsonObject o;
+    QJsonArray names;
+    if (g)
+        for (const auto &s : g->steps)
+            names << s.chunk.qualifiedName();
+    o[QStringLiteral("chunks")] = names;
+    o[QStringLiteral("range")] = g ? g->key() : QStringLiteral("new");
+    o[QStringLiteral("decompress")] = g && g->decompress();
+    QStringList params;
+    CsvLoader::InsertSpec rs = spec;
+    if (g) {
+        rs.where = rangeWhere(g->range, &params);
+    } else {
+        rs.where = outsideWhere(&params);
+        o[QStringLiteral("outside_starts")] = params.value(0);
+        o[QStringLiteral("outside_ends")] = params.value(1);
+    }
+    journal.write(g ? QStringLiteral("chunk_begin") : QStringLiteral("new_rows_begin"), o);
+    if (!exec(QStringLiteral("BEGIN"), {}, nullptr, &e, QStringLiteral("begin")))
+        return false;
+    bool ok = true;
+    QString failing = label;
+    if (g) {
+        for (const auto &s : g->steps) {
+            if (s.chunk.isCompressed())
+                touchedCompressed.insert(s.chunk.qualifiedName());
+            if (ok && s.action == BackfillPlan::Action::DecompressInsertRecompress) {
+                failing = s.chunk.qualifiedName();
+                ok = exec(QStringLiteral("SELECT decompress_chunk($1::regclass, true)"), {s.chunk.qualifiedName()}, nullptr, &e,
+                          QStringLiteral("decompress %1").arg(s.chunk.qualifiedName()));
+            }
+        }
+    }
+    QueryResult ins;
+    if (ok) {
+        failing = g ? g->steps.value(0).chunk.qualifiedName() : label;
+        // The insert also returns the transaction id, which goes into the journal before COMMIT:
+        // if the answer to COMMIT is lost, the next run asks the server (txid_status) whether
+        // this range committed.
+        const QString sql = QStringLiteral("WITH moved AS (%1 RETURNING 1) SELECT count(*) AS inserted, txid_current() AS xid FROM moved")
+                                .arg(CsvLoader::insertStatement(rs));
+        const QString context = QStringLiteral("insert into %1").arg(failing);
+        ok = g ? execRepeated(sql, params, &ins, &e, context) : exec(sql, params, &ins, &e, context);
+    }
+    if (g) {
+        // Compressed again in the same transaction: the chunk is never left decompressed.
+        for (const auto &s : g->steps) {
+            if (ok && res.plan.recompressInTransaction(s)) {
+                failing = s.chunk.qualifiedName();
+                ok = exec(QStringLiteral("SELECT compress_chunk($1::regclass, true)"), {failing}, nullptr, &e,
+                          QStringLiteral("compress %1").arg(failing));
+            }
+        }
+    }
+    if (ok) {
+        o[QStringLiteral("xid")] = ins.value(0, QStringLiteral("xid"));
+        journal.write(QStringLiteral("commit"), o);
+        ok = exec(QStringLiteral("COMMIT"), {}, nullptr, &e, QStringLiteral("commit %1").arg(failing));
+        commitUnknown = !ok && e.kind == DbError::Kind::Unreachable;
+        if (ok)
+            Journal::crashIfAt(QStringLiteral("after_commit"));
+    }
+    if (!ok) {
+        DbError ignored;
+        if (db.isOpen())
+            db.execScript(QStringLiteral("ROLLBACK"), &ignored);
+        if (e.sqlState == QLatin1String("55P03")) {
+            // Name the chunk and who holds it.
+            QStringList relations{failing, spec.target};
+            if (g)
+                for (const auto &st : g->steps)
+                    relations << st.chunk.qualifiedName();
+            const QString holder = describeLockHolders(db, relations);
+            const QString by = holder.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(holder);
+            e.message = g ? QStringLiteral("Chunk %1 is locked by another session%2; lock_timeout expired. The chunk was not changed.")
+                                .arg(failing, by)
+                          : QStringLiteral("Hypertable %1 is locked by another session%2; lock_timeout expired. No new chunk was created.")
+                                .arg(spec.target, by);
+        }
+        return false;
+    }
+    const qint64 rows = g ? g->rows : sum.rowsOutsideChunks;
+    const qint64 inserted = ins.intValue(0, QStringLiteral("inserted"));
+    moved += rows;
+    written += inserted;
+    ++completedRanges;
+    if (g) {
+        for (const auto &s : g->steps)
+            res.chunks << ChunkResult{s.chunk.qualifiedName(), BackfillPlan::actionName(s.action), rows, inserted,
+                                      s.chunk.isCompressed(), false};
+    } else {
+        res.newChunkRows = rows;
+    }
+    o[QStringLiteral("rows")] = double(rows);
+    o[QStringLiteral("inserted")] = double(inserted);
+    journal.write(g ? QStringLiteral("chunk_done") : QStringLiteral("new_rows_done"), o);
+    return true;
+}
+
+void BackfillRun::moveRows()
+{
+    // 8. Move the rows, one transaction per chunk range.
+    spec.target = db.qualifiedName(ht.schema, ht.name);
+    spec.targetColumns = targetCols;
+    spec.stage = stage;
+    spec.stageColumns = stageCols;
+    spec.conflict = lo.conflict;
+    spec.keyStageColumns = keyStage;
+    spec.keyTargetColumns = keyTarget;
+    total = int(ordered.size()) + (sum.rowsOutsideChunks > 0 ? 1 : 0);
+    QElapsedTimer moveTimer;
+    moveTimer.start();
+    // Every range runs the same INSERT with its own bounds: parsed once per connection. The
+    // name is the run's own (a single-session server keeps prepared statements across clients).
+    movePlan = stage + QStringLiteral("_insert");
+    for (const RangeGroup &g : std::as_const(ordered)) {
+        if (failed)
+            break;
+        if (cancelled()) {
+            stopWith(CsvLoader::Outcome::Cancelled, QString());
+            break;
+        }
+        if (!runRange(&g))
+            stopWith(outcomeOf(e), e.message, e);
+    }
+    if (!failed && sum.rowsOutsideChunks > 0) {
+        if (cancelled())
+            stopWith(CsvLoader::Outcome::Cancelled, QString());
+        else if (!runRange(nullptr))
+            stopWith(outcomeOf(e), e.message, e);
+    }
+    res.secondsMove = moveTimer.elapsed() / 1000.0;
+    if (!preparedSql.isEmpty())
+        db.deallocate(movePlan);
+}
+
+void BackfillRun::putBack()
+{
+    // 9. In every outcome: put compression back, resume the policy.
+    if (!db.isOpen())
+        reconnect();
+    report(Progress{QStringLiteral("recompress"), index, total, moved, staged, QString()});
+    QElapsedTimer rt;
+    rt.start();
+    cleanupOk = db.isOpen();
+    const bool recompress = res.plan.recompressNow || failed;
+    if (cleanupOk && recompress && !touchedCompressed.isEmpty()) {
+        // One look at every touched chunk's state; compress those not fully compressed.
+        const QStringList touched(touchedCompressed.cbegin(), touchedCompressed.cend());
+        QSet<QString> needs(touchedCompressed);
+        QSet<QString> partialOnly;
+        if (execCleanup(QStringLiteral("SELECT format('%I.%I', c.chunk_schema, c.chunk_name) AS chunk, c.is_compressed, %1 AS status "
+                                       "FROM timescaledb_information.chunks c WHERE format('%I.%I', c.chunk_schema, c.chunk_name) = ANY ($1::text[])")
+                            .arg(in.timescaleVersion.atLeast(2, 12)
+                                     ? QStringLiteral("_timescaledb_functions.chunk_status(format('%I.%I', c.chunk_schema, c.chunk_name)::regclass)")
+                                     : QStringLiteral("NULL::int")),
+                        {Database::textArray(touched)}, &r, QStringLiteral("check the touched chunks"))) {
+            for (int i = 0; i < r.rowCount(); ++i) {
+                const QString chunk = r.value(i, QStringLiteral("chunk"));
+                const bool compressed = r.boolValue(i, QStringLiteral("is_compressed"));
+                const int status = int(r.intValue(i, QStringLiteral("status"), -1));
+                const bool partial = status >= 0 && (status & 8);
+                if (compressed && !partial)
+                    needs.remove(chunk);
+                else if (compressed)
+                    partialOnly.insert(chunk);
+            }
+        } // unknown state: compressing again is safe (if_not_compressed => true)
+        QStringList ordered(needs.cbegin(), needs.cend());
+        ordered.sort();
+        for (const QString &chunk : std::as_const(ordered)) {
+            QJsonObject o;
+            o[QStringLiteral("chunk")] = chunk;
+            journal.write(QStringLiteral("recompress"), o);
+            bool ok;
+            if (!partialOnly.contains(chunk) || !res.plan.useRecompressProcedure)
+                ok = execCleanup(QStringLiteral("SELECT compress_chunk($1::regclass, true)"), {chunk}, nullptr, QStringLiteral("compress %1").arg(chunk));
+            else
+                ok = execCleanup(QStringLiteral("CALL recompress_chunk($1::regclass)"), {chunk}, nullptr, QStringLiteral("recompress %1").arg(chunk));
+            if (!ok) {
+                cleanupOk = false;
+                if (!failed)
+                    stopWith(outcomeOf(e), e.message, e);
+            } else {
+                journal.write(QStringLiteral("recompressed"), o);
+            }
+        }
+    }
+    if (cleanupOk && res.plan.compressNewChunks && !integerTime && !res.plan.compressAfter.isEmpty() && sum.minTime.isValid()) {
+        // Chunks of the backfilled range that the policy would compress now, as run_job would.
+        QStringList actions;
+        QJsonObject o;
+        o[QStringLiteral("from")] = isoUtc(sum.minTime);
+        o[QStringLiteral("to")] = isoUtc(sum.maxTime);
+        journal.write(QStringLiteral("compress_new"), o);
+        bool ok = compressPolicyRange(db, ht.schema, ht.name, res.plan.compressAfter, sum.minTime, sum.maxTime, &actions, &e);
+        if (!ok && e.kind == DbError::Kind::Unreachable && reconnect())
+            ok = compressPolicyRange(db, ht.schema, ht.name, res.plan.compressAfter, sum.minTime, sum.maxTime, &actions, &e);
+        if (!ok) {
+            cleanupOk = false;
+            if (!failed)
+                stopWith(outcomeOf(e), QStringLiteral("The rows were loaded, but compressing the new chunks failed: %1").arg(e.message), e);
+        }
+        for (const QString &a : std::as_const(actions))
+            if (log)
+                log(QStringLiteral("-- ") + a);
+    }
+    res.secondsRecompress = rt.elapsed() / 1000.0;
+    if (res.policyPaused) {
+        QJsonObject o;
+        o[QStringLiteral("job_id")] = res.policyJob;
+        journal.write(QStringLiteral("policy_resume"), o);
+        bool ok = false;
+        for (int attempt = 0; attempt < 3 && !ok; ++attempt) {
+            if (!db.isOpen())
+                reconnect();
+            ok = db.isOpen() && execCleanup(QStringLiteral("SELECT alter_job($1::integer, scheduled => true)"), {QString::number(res.policyJob)},
+                                            nullptr, QStringLiteral("resume compression policy job %1").arg(res.policyJob));
+            if (!ok)
+                QThread::msleep(300 << attempt);
+        }
+        res.policyRestored = ok;
+        cleanupOk = cleanupOk && ok;
+        if (ok)
+            journal.write(QStringLiteral("policy_resumed"), o);
+    }
+    if (cleanupOk && !failed && !res.plan.continuousAggregates.isEmpty() && sum.minTime.isValid()) {
+        const QDateTime from = QDateTime(QDate(sum.minTime.date().year(), sum.minTime.date().month(), 1), QTime(0, 0), Qt::UTC);
+        const QDateTime to = QDateTime(QDate(sum.maxTime.date().year(), sum.maxTime.date().month(), 1), QTime(0, 0), Qt::UTC).addMonths(1);
+        for (const QString &cagg : std::as_const(res.plan.continuousAggregates))
+            execCleanup(QStringLiteral("CALL refresh_continuous_aggregate($1::regclass, $2::timestamptz, $3::timestamptz)"),
+                        {cagg, isoUtc(from), isoUtc(to)}, nullptr, QStringLiteral("refresh %1").arg(cagg));
+    }
+}
+
+void BackfillRun::reconcile()
+{
+    // 10. Reconcile, and leave the session as it was.
+    if (db.isOpen() && !res.chunks.isEmpty()) {
+        // One look at the state of every chunk the run touched.
+        QStringList names;
+        for (const ChunkResult &c : std::as_const(res.chunks))
+            names << c.name;
+        const QString name = QStringLiteral("format('%I.%I', chunk_schema, chunk_name)");
+        if (execCleanup(QStringLiteral("SELECT %1 AS chunk, is_compressed AND coalesce(%2 & 8 = 0, true) AS compressed "
+                                       "FROM timescaledb_information.chunks WHERE %1 = ANY ($1::text[])")
+                            .arg(name, in.timescaleVersion.atLeast(2, 12)
+                                           ? QStringLiteral("_timescaledb_functions.chunk_status(%1::regclass)").arg(name)
+                                           : QStringLiteral("NULL::int")),
+                        {Database::textArray(names)}, &r, QStringLiteral("check the chunks after the run"))) {
+            QHash<QString, bool> after;
+            for (int i = 0; i < r.rowCount(); ++i)
+                after.insert(r.value(i, QStringLiteral("chunk")), r.boolValue(i, QStringLiteral("compressed")));
+            for (ChunkResult &c : res.chunks)
+                c.compressedAfter = after.value(c.name, false);
+        }
+    }
+    if (db.isOpen()) {
+        DbError ignored;
+        db.execScript(QStringLiteral("RESET lock_timeout; RESET timescaledb.max_tuples_decompressed_per_dml_transaction"), &ignored);
+    }
+    dropStage();
+}
+
+// The run's message, and the journal: removed, or kept as a ledger of completed ranges.
+void BackfillRun::finish()
+{
+    if (!failed) {
+        res.load.rowsLoaded = written;
+        res.load.rowsDuplicate = staged - written; // includes rows loaded by an interrupted earlier run
+        res.message = QStringLiteral("%1 rows read: %2 loaded, %3 skipped as duplicates, %4 rejected.")
+                          .arg(res.load.rowsRead).arg(written).arg(res.load.rowsDuplicate).arg(res.load.rowsRejected);
+        if (resumedRows > 0)
+            res.message += QStringLiteral(" %1 rows were loaded by the interrupted earlier run.").arg(resumedRows);
+        for (const QString &l : std::as_const(ledgers))
+            Journal::remove(l);
+    } else {
+        res.load.rowsLoaded = written;
+        QString done = written > 0
+            ? QStringLiteral("%1 rows in %2 completed chunk range(s) were committed; run the same backfill again to finish "
+                             "(completed ranges are skipped).").arg(written).arg(completedRanges)
+            : QStringLiteral("No rows were written.");
+        if (commitUnknown)
+            done = (written > 0 ? done + QLatin1Char(' ') : QString())
+                + QStringLiteral("The connection was lost during a COMMIT: run the same backfill again; it asks the server whether "
+                                 "that range committed and skips it if so.");
+        const QString restored = res.policyPaused ? (res.policyRestored ? QStringLiteral(" The compression policy was resumed.")
+                                                                         : QStringLiteral(" The compression policy could NOT be resumed: run backfill-studio-cli recover."))
+                                                  : QString();
+        res.message = (res.outcome == CsvLoader::Outcome::Cancelled ? QStringLiteral("Cancelled.") : res.message)
+            + QLatin1Char(' ') + done + restored;
+    }
+    if (cleanupOk) {
+        if (failed && (written > 0 || commitUnknown)) {
+            // Keep the completed ranges as a ledger for the re-run.
+            journal.write(QStringLiteral("stopped"));
+            const QString ledger = journal.path() + QStringLiteral(".recovered");
+            QFile::rename(journal.path(), QString(ledger).replace(QStringLiteral(".journal.recovered"), QStringLiteral(".recovered")));
+        } else {
+            journal.write(QStringLiteral("finish"));
+            journal.finish();
+        }
+        res.journalPath.clear();
+    }
+    report(Progress{QStringLiteral("finish"), index, total, moved, staged, QString()});
+}
+
+} // namespace bfs
