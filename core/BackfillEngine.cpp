@@ -96,7 +96,7 @@ BackfillEngine::Result BackfillEngine::run(Database &db, const std::atomic<bool>
             return res;
         const int waitMs = 500 << attempt;
         if (log)
-            log(QStringLiteral("-- connection lost (%1); retrying in %2 ms").arg(res.message.simplified()).arg(waitMs));
+            log(QStringLiteral("-- connection lost (%1); retrying in %2 ms").arg(res.message.simplified(), QString::number(waitMs)));
         QThread::msleep(waitMs);
         DbError reopen;
         db.close();
@@ -185,8 +185,13 @@ bool BackfillEngine::recover(Database &db, const QString &journalDirectory, QStr
         }
         if (allOk) {
             // Keep what was completed as a ledger: re-running the same backfill skips it.
-            QFile::rename(path, QString(path).replace(QStringLiteral(".journal"), QStringLiteral(".recovered")));
-            *actions << QStringLiteral("done: run the same backfill again to load the rest (completed chunk ranges are skipped)");
+            if (QFile::rename(path, Journal::ledgerPath(path))) {
+                *actions << QStringLiteral("done: run the same backfill again to load the rest (completed chunk ranges are skipped)");
+            } else {
+                *actions << QStringLiteral("could not keep %1 as %2").arg(path, Journal::ledgerPath(path));
+                error->message = QStringLiteral("cannot rename the journal %1").arg(path);
+                allOk = false;
+            }
         }
     }
     return allOk;

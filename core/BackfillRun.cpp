@@ -139,7 +139,7 @@ bool BackfillRun::recoverEarlier()
     QStringList actions;
     DbError recoverError;
     if (!BackfillEngine::recover(db, journalDirectory, &actions, &recoverError))
-        return fail(CsvLoader::Outcome::ServerError,
+        return fail(outcomeOf(recoverError),
                     QStringLiteral("An interrupted earlier backfill could not be recovered: %1").arg(recoverError.message), recoverError);
     for (const QString &a : std::as_const(actions))
         if (log)
@@ -174,7 +174,7 @@ bool BackfillRun::inspect()
                              "  OR pg_has_role(current_user, coalesce($2, current_user)::name, 'MEMBER') AS job_member, "
                              "  coalesce(current_setting('timescaledb.enable_dml_decompression', true), 'on') <> 'off' AS dml"),
               {ht.owner, policy ? policy->owner : QString()}, &r, &e, QStringLiteral("check privileges")))
-        return fail(CsvLoader::Outcome::ServerError, e.message, e);
+        return fail(outcomeOf(e), e.message, e);
     pin.ownsHypertable = r.boolValue(0, QStringLiteral("owns"));
     pin.memberOfJobOwner = r.boolValue(0, QStringLiteral("job_member"));
     pin.dmlDecompressionEnabled = r.boolValue(0, QStringLiteral("dml"));
@@ -238,50 +238,73 @@ bool BackfillRun::readLedgers()
 {
     // 3. A re-run of an interrupted backfill skips the ranges that run completed.
     key = runKey(ht.qualifiedName(), serverId(db), lo.csvPath);
-    {
-        QDir dir(journalDirectory);
-        QHash<QString, QJsonObject> commits; // range -> its "commit" entry (transaction id, bounds)
-        for (const QString &n : dir.entryList({QStringLiteral("*.recovered")}, QDir::Files)) {
-            QJsonObject header;
-            QList<Journal::Entry> entries;
-            QString err;
-            if (!Journal::read(dir.filePath(n), &header, &entries, &err) || header.value(QStringLiteral("run_key")).toString() != key)
-                continue;
-            ledgers << dir.filePath(n);
-            for (const Journal::Entry &en : entries) {
-                const QString range = en.data.value(QStringLiteral("range")).toString();
-                if (en.step == QLatin1String("commit"))
-                    commits.insert(range, en.data);
-                else if (en.step == QLatin1String("chunk_done") || en.step == QLatin1String("new_rows_done"))
-                    doneRanges.insert(range);
+    QDir dir(journalDirectory);
+    QHash<QString, QList<QJsonObject>> commits; // range -> its "commit" entries (transaction id, bounds), oldest first
+    QHash<QString, QJsonObject> completedBy;    // range -> the entry of the run that completed it
+    const QStringList names = dir.entryList({QStringLiteral("*.recovered")}, QDir::Files, QDir::Name);
+    for (const QString &n : std::as_const(names)) {
+        QJsonObject header;
+        QList<Journal::Entry> entries;
+        QString err;
+        if (!Journal::read(dir.filePath(n), &header, &entries, &err) || header.value(QStringLiteral("run_key")).toString() != key)
+            continue;
+        ledgers << dir.filePath(n);
+        for (const Journal::Entry &en : std::as_const(entries)) {
+            const QString range = en.data.value(QStringLiteral("range")).toString();
+            if (en.step == QLatin1String("commit")) {
+                commits[range] << en.data;
+            } else if (en.step == QLatin1String("chunk_done") || en.step == QLatin1String("new_rows_done")) {
+                doneRanges.insert(range);
+                completedBy.insert(range, en.data);
             }
         }
-        // A COMMIT whose answer never arrived (crash, lost connection): the server knows whether
-        // that transaction committed.
-        for (auto it = commits.cbegin(); it != commits.cend(); ++it) {
-            if (doneRanges.contains(it.key()))
-                continue;
-            const QString xid = it.value().value(QStringLiteral("xid")).toString();
-            if (!xid.isEmpty() && exec(QStringLiteral("SELECT txid_status($1::bigint)"), {xid}, &r, &e, QStringLiteral("check transaction %1").arg(xid))
-                && r.value(0, 0) == QLatin1String("committed")) {
+    }
+    // A COMMIT whose answer never arrived (crash, lost connection): the server knows whether that
+    // transaction committed. Any committed attempt completes the range; only aborted ones are redone.
+    for (auto it = commits.cbegin(); it != commits.cend(); ++it) {
+        if (doneRanges.contains(it.key()))
+            continue;
+        for (const QJsonObject &c : it.value()) {
+            const QString xid = c.value(QStringLiteral("xid")).toString();
+            QString status;
+            for (int wait = 0; wait < 20; ++wait) { // "in progress": the old session may still be committing
+                if (!exec(QStringLiteral("SELECT txid_status($1::bigint)"), {xid}, &r, &e, QStringLiteral("check transaction %1").arg(xid))) {
+                    dropStage();
+                    return fail(outcomeOf(e), e.message, e);
+                }
+                status = r.value(0, 0);
+                if (status != QLatin1String("in progress"))
+                    break;
+                QThread::msleep(500);
+            }
+            if (status == QLatin1String("committed")) {
                 doneRanges.insert(it.key());
+                completedBy.insert(it.key(), c);
                 if (log)
                     log(QStringLiteral("-- range %1 was committed by the interrupted run (transaction %2)").arg(it.key(), xid));
+                break;
             }
-        }
-        // Rows that went into new chunks: outside every chunk that existed when that run began.
-        if (doneRanges.contains(QStringLiteral("new")) && commits.contains(QStringLiteral("new"))) {
-            const QJsonObject c = commits.value(QStringLiteral("new"));
-            const QStringList params{c.value(QStringLiteral("outside_starts")).toString(), c.value(QStringLiteral("outside_ends")).toString()};
-            if (exec(QStringLiteral("DELETE FROM %1 WHERE NOT EXISTS (SELECT 1 FROM unnest($1::%3[], $2::%3[]) AS r(a, b) WHERE %2 >= r.a AND %2 < r.b)")
-                         .arg(stage, timeStage, cast),
-                     params, &r, &e, QStringLiteral("skip the rows loaded into new chunks")))
-                resumedRows += r.commandTag.section(QLatin1Char(' '), -1).toLongLong();
-            else {
+            if (status != QLatin1String("aborted")) {
                 dropStage();
-                return fail(CsvLoader::Outcome::ServerError, e.message, e);
+                return fail(Outcome::ServerError,
+                            QStringLiteral("Nothing was changed: the server cannot tell whether an interrupted run of this backfill "
+                                           "committed chunk range %1 (transaction %2: %3). Check that range's rows, then run "
+                                           "backfill-studio-cli recover and delete the ledger files %4 to load everything again.")
+                                .arg(it.key(), xid, status.isEmpty() ? QStringLiteral("unknown") : status, ledgers.join(QStringLiteral(", "))));
             }
         }
+    }
+    // Rows that went into new chunks: outside every chunk that existed when that run began.
+    if (completedBy.contains(QStringLiteral("new"))) {
+        const QJsonObject c = completedBy.value(QStringLiteral("new"));
+        const QStringList params{c.value(QStringLiteral("outside_starts")).toString(), c.value(QStringLiteral("outside_ends")).toString()};
+        if (!exec(QStringLiteral("DELETE FROM %1 WHERE NOT EXISTS (SELECT 1 FROM unnest($1::%3[], $2::%3[]) AS r(a, b) WHERE %2 >= r.a AND %2 < r.b)")
+                      .arg(stage, timeStage, cast),
+                  params, &r, &e, QStringLiteral("skip the rows loaded into new chunks"))) {
+            dropStage();
+            return fail(outcomeOf(e), e.message, e);
+        }
+        resumedRows += r.commandTag.section(QLatin1Char(' '), -1).toLongLong();
     }
     return true;
 }
@@ -318,7 +341,7 @@ bool BackfillRun::summarise()
                   .arg(bucket, stage);
         if (!exec(sql, params, &r, &e, QStringLiteral("summarise the staged rows"))) {
             dropStage();
-            return fail(CsvLoader::Outcome::ServerError, e.message, e);
+            return fail(outcomeOf(e), e.message, e);
         }
         for (int i = 0; i < r.rowCount(); ++i) {
             const qint64 n = r.intValue(i, QStringLiteral("n"));

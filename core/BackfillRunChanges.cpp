@@ -22,19 +22,25 @@ void BackfillRun::pausePolicy()
         QJsonObject o;
         o[QStringLiteral("job_id")] = res.plan.policy.jobId;
         o[QStringLiteral("was_scheduled")] = true;
-        journal.write(QStringLiteral("policy_pause"), o);
+        if (!journal.write(QStringLiteral("policy_pause"), o)) {
+            stopWith(Outcome::ServerError, QStringLiteral("Cannot write the journal %1: nothing was changed.").arg(journal.path()));
+            return;
+        }
         if (exec(QStringLiteral("SELECT alter_job($1::integer, scheduled => false)"), {QString::number(res.plan.policy.jobId)}, nullptr, &e,
-                 QStringLiteral("pause compression policy job %1").arg(res.plan.policy.jobId)))
+                 QStringLiteral("pause compression policy job %1").arg(res.plan.policy.jobId))) {
             res.policyPaused = true;
-        else
-            stopWith(CsvLoader::Outcome::ServerError, e.message, e);
-        journal.write(QStringLiteral("policy_paused"), o);
+            journal.write(QStringLiteral("policy_paused"), o);
+        } else {
+            // Without an answer the server may have paused it: resuming is harmless, so do it.
+            res.policyPaused = e.kind == DbError::Kind::Unreachable;
+            stopWith(outcomeOf(e), e.message, e);
+        }
     } else if (res.plan.hasPolicy) {
         res.policyJob = res.plan.policy.jobId;
     }
     for (const QString &setting : std::as_const(res.plan.sessionSettings))
         if (!failed && !exec(setting, {}, nullptr, &e, QStringLiteral("session settings")))
-            stopWith(CsvLoader::Outcome::ServerError, e.message, e);
+            stopWith(outcomeOf(e), e.message, e);
 }
 
 // Every range runs the same INSERT with its own bounds: parsed once per connection. The
@@ -129,11 +135,17 @@ bool BackfillRun::runRange(const RangeGroup *g)
     }
     if (ok) {
         o[QStringLiteral("xid")] = ins.value(0, QStringLiteral("xid"));
-        journal.write(QStringLiteral("commit"), o);
-        ok = exec(QStringLiteral("COMMIT"), {}, nullptr, &e, QStringLiteral("commit %1").arg(failing));
-        commitUnknown = !ok && e.kind == DbError::Kind::Unreachable;
-        if (ok)
-            Journal::crashIfAt(QStringLiteral("after_commit"));
+        if (journal.write(QStringLiteral("commit"), o)) {
+            ok = exec(QStringLiteral("COMMIT"), {}, nullptr, &e, QStringLiteral("commit %1").arg(failing));
+            commitUnknown = !ok && e.kind == DbError::Kind::Unreachable;
+            if (ok)
+                Journal::crashIfAt(QStringLiteral("after_commit"));
+        } else {
+            // Without the transaction id on disk a lost COMMIT answer could load the range twice.
+            ok = false;
+            e = DbError();
+            e.message = QStringLiteral("Cannot write the journal %1: %2 was rolled back.").arg(journal.path(), failing);
+        }
     }
     if (!ok) {
         DbError ignored;
@@ -251,7 +263,7 @@ void BackfillRun::putBack()
             if (!partialOnly.contains(chunk) || !res.plan.useRecompressProcedure)
                 ok = execCleanup(QStringLiteral("SELECT compress_chunk($1::regclass, true)"), {chunk}, nullptr, QStringLiteral("compress %1").arg(chunk));
             else
-                ok = execCleanup(QStringLiteral("CALL recompress_chunk($1::regclass)"), {chunk}, nullptr, QStringLiteral("recompress %1").arg(chunk));
+                ok = execCleanup(QStringLiteral("CALL recompress_chunk($1::regclass, if_not_compressed => true)"), {chunk}, nullptr, QStringLiteral("recompress %1").arg(chunk));
             if (!ok) {
                 cleanupOk = false;
                 if (!failed)
@@ -298,6 +310,10 @@ void BackfillRun::putBack()
         cleanupOk = cleanupOk && ok;
         if (ok)
             journal.write(QStringLiteral("policy_resumed"), o);
+        else if (!failed)
+            stopWith(outcomeOf(e), QStringLiteral("The rows were loaded, but resuming compression policy job %1 failed: %2")
+                                       .arg(QString::number(res.policyJob), e.message),
+                     e);
     }
     if (cleanupOk && !failed && !res.plan.continuousAggregates.isEmpty() && sum.minTime.isValid()) {
         const QDateTime from = QDateTime(QDate(sum.minTime.date().year(), sum.minTime.date().month(), 1), QTime(0, 0), Qt::UTC);
@@ -367,15 +383,16 @@ void BackfillRun::finish()
     }
     if (cleanupOk) {
         if (failed && (written > 0 || commitUnknown)) {
-            // Keep the completed ranges as a ledger for the re-run.
+            // Keep the completed ranges as a ledger for the re-run (if the rename fails, the
+            // journal stays unfinished and the next recovery keeps it).
             journal.write(QStringLiteral("stopped"));
-            const QString ledger = journal.path() + QStringLiteral(".recovered");
-            QFile::rename(journal.path(), QString(ledger).replace(QStringLiteral(".journal.recovered"), QStringLiteral(".recovered")));
+            if (QFile::rename(journal.path(), Journal::ledgerPath(journal.path())))
+                res.journalPath.clear();
         } else {
             journal.write(QStringLiteral("finish"));
             journal.finish();
+            res.journalPath.clear();
         }
-        res.journalPath.clear();
     }
     report(Progress{QStringLiteral("finish"), index, total, moved, staged, QString()});
 }

@@ -324,11 +324,11 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
         if (cancelled())
             return fail(s, Outcome::Cancelled, QStringLiteral("Cancelled: nothing was written to %1.").arg(s.target), e);
         if (e.sqlState == QLatin1String("55P03")) {
-            const QString holder = describeLockHolders(db, {s.target});
+            const QString holder = describeLockHolders(db, {db.qualifiedName(table.schema, table.name)});
+            const QString waited = o.lockTimeoutMs > 0 ? QStringLiteral(" (%1 ms)").arg(o.lockTimeoutMs) : QString();
             return fail(s, Outcome::ServerError,
-                        QStringLiteral("%1 is locked by another session%2; lock_timeout (%3 ms) expired. Nothing was written to %1.")
-                            .arg(s.target, holder.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(holder))
-                            .arg(o.lockTimeoutMs),
+                        QStringLiteral("%1 is locked by another session%2; lock_timeout%3 expired. Nothing was written to %1.")
+                            .arg(s.target, holder.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(holder), waited),
                         e);
         }
         return fail(s, e.kind == DbError::Kind::Unreachable ? Outcome::ConnectionError : Outcome::ServerError,

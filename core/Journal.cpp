@@ -31,6 +31,13 @@ QString Journal::crashPoint()
     return qEnvironmentVariable("BFS_CRASH_AT");
 }
 
+QString Journal::ledgerPath(const QString &journalPath)
+{
+    const QString suffix = QStringLiteral(".journal");
+    const QString base = journalPath.endsWith(suffix) ? journalPath.left(journalPath.size() - suffix.size()) : journalPath;
+    return base + QStringLiteral(".recovered");
+}
+
 void Journal::crashIfAt(const QString &point)
 {
     const QString at = crashPoint();

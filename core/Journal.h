@@ -44,6 +44,9 @@ public:
     // Fault injection for the recovery tests: dies like kill -9 when BFS_CRASH_AT names `point`
     // (every journal step is such a point; "after_commit" is one more, between COMMIT and its entry).
     static void crashIfAt(const QString &point);
+    // Where an interrupted run's journal is kept as a ledger of its completed ranges
+    // (…/backfill-….journal → …/backfill-….recovered).
+    static QString ledgerPath(const QString &journalPath);
 
 private:
     QString m_path;

@@ -118,8 +118,10 @@ BackfillEngine::Result TestEngineSandbox::run(BackfillEngine::Options o, const s
 
 QStringList TestEngineSandbox::cliBase(const QString &table, const QString &file) const
 {
+    // The journal folder's name holds ".journal" on purpose: only the file's suffix may change.
+
     return {QStringLiteral("backfill"), QStringLiteral("--db"), TestServers::sandbox().toConnInfo(), QStringLiteral("--table"), table,
-            QStringLiteral("--csv"), file, QStringLiteral("--journal-dir"), m_dir.filePath(QStringLiteral("cli-journals"))};
+            QStringLiteral("--csv"), file, QStringLiteral("--journal-dir"), m_dir.filePath(QStringLiteral("my.journals"))};
 }
 
 void TestEngineSandbox::directInsertIntoCompressedChunksWithUniqueKey()
@@ -207,8 +209,12 @@ void TestEngineSandbox::forcedDecompressionRecompressesTheChunk()
     const BackfillEngine::Result r = run(o);
     QVERIFY2(r.outcome == CsvLoader::Outcome::Completed, qPrintable(r.message));
     QCOMPARE(r.plan.count(BackfillPlan::Action::DecompressInsertRecompress), 1);
-    QVERIFY(r.statements.join(QLatin1Char('\n')).contains(QLatin1String("decompress_chunk")));
-    QVERIFY(r.statements.join(QLatin1Char('\n')).contains(QLatin1String("compress_chunk")));
+    // Decompressed, loaded and compressed again in one transaction.
+    const QString log = r.statements.join(QLatin1Char('\n'));
+    const qsizetype decompress = log.indexOf(QLatin1String("SELECT decompress_chunk("));
+    const qsizetype compress = log.indexOf(QLatin1String("SELECT compress_chunk("), decompress);
+    QVERIFY2(decompress >= 0 && compress > decompress, qPrintable(log));
+    QVERIFY2(log.indexOf(QLatin1String("COMMIT"), decompress) > compress, qPrintable(log));
     QVERIFY(r.chunks.first().compressedAfter);
     QCOMPARE(notFullyCompressed(QStringLiteral("et_decomp")), qint64(0));
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_decomp")), qint64(289));
@@ -343,7 +349,7 @@ void TestEngineSandbox::crashAtEachJournalStepIsRecovered()
     const auto crashed = TestServers::runCli(args, QStringLiteral("sandbox"), {QStringLiteral("BFS_CRASH_AT=") + step});
     QCOMPARE(crashed.exitCode, 137); // died at the step, like kill -9
     const auto recovered = TestServers::runCli({QStringLiteral("recover"), QStringLiteral("--db"), TestServers::sandbox().toConnInfo(),
-                                                QStringLiteral("--journal-dir"), m_dir.filePath(QStringLiteral("cli-journals"))},
+                                                QStringLiteral("--journal-dir"), m_dir.filePath(QStringLiteral("my.journals"))},
                                                QStringLiteral("sandbox"));
     QVERIFY2(recovered.exitCode == 0, recovered.err.constData());
     QVERIFY2(recovered.out.contains("recovering the interrupted backfill into public.et_crash"), recovered.out.constData());
@@ -361,7 +367,7 @@ void TestEngineSandbox::crashAtEachJournalStepIsRecovered()
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM (SELECT time, device_id FROM et_crash GROUP BY 1, 2 HAVING count(*) > 1) d")), qint64(0));
     QVERIFY(policyScheduled(table));
     QCOMPARE(notFullyCompressed(table), qint64(0));
-    QVERIFY(QDir(m_dir.filePath(QStringLiteral("cli-journals"))).entryList(QDir::Files).isEmpty());
+    QVERIFY(QDir(m_dir.filePath(QStringLiteral("my.journals"))).entryList(QDir::Files).isEmpty());
 }
 
 void TestEngineSandbox::nonOwnerIsToldBeforeAnythingChanges()
@@ -394,7 +400,7 @@ void TestEngineSandbox::nonOwnerIsToldBeforeAnythingChanges()
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_priv")), qint64(288));
     QVERIFY(policyScheduled(table));
     QCOMPARE(notFullyCompressed(table), qint64(0));
-    QVERIFY(QDir(m_dir.filePath(QStringLiteral("cli-journals"))).entryList(QDir::Files).isEmpty());
+    QVERIFY(QDir(m_dir.filePath(QStringLiteral("my.journals"))).entryList(QDir::Files).isEmpty());
 
     // The owner runs the same file.
     const auto owner = TestServers::runCli(cliBase(table, file), QStringLiteral("sandbox"));
@@ -464,7 +470,7 @@ void TestEngineSandbox::connectionDroppedIsRetried()
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM (SELECT time, device_id FROM et_drop GROUP BY 1, 2 HAVING count(*) > 1) d")), qint64(0));
     QVERIFY(policyScheduled(table));
     QCOMPARE(notFullyCompressed(table), qint64(0));
-    QVERIFY(QDir(m_dir.filePath(QStringLiteral("cli-journals"))).entryList(QDir::Files).isEmpty());
+    QVERIFY(QDir(m_dir.filePath(QStringLiteral("my.journals"))).entryList(QDir::Files).isEmpty());
 }
 
 void TestEngineSandbox::dryRunPrintsThePlanAndChangesNothing()

@@ -63,19 +63,19 @@ qint64 sandboxScalar(const QString &sql, const QStringList &params)
     return r.value(0, 0) == QLatin1String("t") ? 1 : r.value(0, 0) == QLatin1String("f") ? 0 : r.intValue(0, 0);
 }
 
-bool policyScheduled(const QString &table)
+qint64 policyScheduledFlag(const QString &table)
 {
     return sandboxScalar(QStringLiteral("SELECT scheduled FROM timescaledb_information.jobs WHERE hypertable_name = $1 "
                                         "AND proc_name = 'policy_compression'"),
-                         {table})
-        == 1;
+                         {table});
 }
 
 qint64 chunksNotFullyCompressed(const QString &table)
 {
-    return sandboxScalar(QStringLiteral("SELECT count(*) FROM timescaledb_information.chunks c WHERE hypertable_name = $1 "
-                                        "AND range_end <= now() - interval '30 days' AND NOT (c.is_compressed AND "
-                                        "_timescaledb_functions.chunk_status(format('%I.%I', c.chunk_schema, c.chunk_name)::regclass) & 8 = 0)"),
+    return sandboxScalar(QStringLiteral("SELECT CASE WHEN count(*) = 0 THEN -1 ELSE count(*) FILTER (WHERE NOT (c.is_compressed AND "
+                                        "_timescaledb_functions.chunk_status(format('%I.%I', c.chunk_schema, c.chunk_name)::regclass) & 8 = 0)) END "
+                                        "FROM timescaledb_information.chunks c WHERE hypertable_name = $1 "
+                                        "AND range_end <= now() - interval '30 days'"),
                          {table});
 }
 

@@ -24,9 +24,11 @@ QString conninfo(const bfs::ConnectionProfile &profile);
 QString createCompressedHypertable(const QString &name, bool uniqueKey = true, int days = 3);
 // One value from the sandbox (t/f as 1/0); -1 with a warning when the query fails.
 qint64 sandboxScalar(const QString &sql, const QStringList &params = {});
-// Whether the hypertable's compression policy is scheduled.
-bool policyScheduled(const QString &table);
-// Chunks older than the policy's 30 days that are not fully compressed.
+// The hypertable's compression policy: 1 scheduled, 0 paused, -1 no such job or the query failed.
+qint64 policyScheduledFlag(const QString &table);
+inline bool policyScheduled(const QString &table) { return policyScheduledFlag(table) == 1; }
+// Chunks older than the policy's 30 days that are not fully compressed; -1 when the table has no
+// such chunk at all (a test of compression would then test nothing).
 qint64 chunksNotFullyCompressed(const QString &table);
 // A loopback port where nothing listens.
 int closedPort();
