@@ -197,8 +197,6 @@ void BackfillRun::moveRows()
     total = int(ordered.size()) + (sum.rowsOutsideChunks > 0 ? 1 : 0);
     QElapsedTimer moveTimer;
     moveTimer.start();
-    // Every range runs the same INSERT with its own bounds: parsed once per connection. The
-    // name is the run's own (a single-session server keeps prepared statements across clients).
     movePlan = stage + QStringLiteral("_insert");
     for (const RangeGroup &g : std::as_const(ordered)) {
         if (failed)
