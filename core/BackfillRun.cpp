@@ -123,12 +123,11 @@ QString BackfillRun::outsideWhere(QStringList *params) const
 {
     QStringList starts, ends;
     for (const ChunkInfo &c : ht.chunks) {
-        starts << (integerTime ? QString::number(c.rangeStartInteger) : QLatin1Char('"') + isoUtc(c.rangeStart) + QLatin1Char('"'));
-        ends << (integerTime ? QString::number(c.rangeEndInteger) : QLatin1Char('"') + isoUtc(c.rangeEnd) + QLatin1Char('"'));
+        starts << (integerTime ? QString::number(c.rangeStartInteger) : isoUtc(c.rangeStart));
+        ends << (integerTime ? QString::number(c.rangeEndInteger) : isoUtc(c.rangeEnd));
     }
     const int n = int(params->size());
-    *params << QLatin1Char('{') + starts.join(QLatin1Char(',')) + QLatin1Char('}')
-            << QLatin1Char('{') + ends.join(QLatin1Char(',')) + QLatin1Char('}');
+    *params << Database::textArray(starts) << Database::textArray(ends);
     return QStringLiteral("NOT EXISTS (SELECT 1 FROM unnest($%2::%4[], $%3::%4[]) AS r(a, b) WHERE %1 >= r.a AND %1 < r.b)")
         .arg(timeStage).arg(n + 1).arg(n + 2).arg(cast);
 }
