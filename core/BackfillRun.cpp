@@ -336,7 +336,9 @@ bool BackfillRun::summarise()
         }
         const QString sql = integerTime
             ? QStringLiteral("SELECT %1 AS b, NULL AS b_ms, count(*) AS n FROM %2 GROUP BY 1 ORDER BY 1").arg(bucket, stage)
-            : QStringLiteral("SELECT NULL AS b, (extract(epoch FROM %1) * 1000)::bigint AS b_ms, count(*) AS n FROM %2 GROUP BY 1, 2 ORDER BY 2")
+            // Grouped first, converted after: extract() per staged row would cost twice the grouping.
+            : QStringLiteral("SELECT NULL AS b, (extract(epoch FROM bucket) * 1000)::bigint AS b_ms, n "
+                             "FROM (SELECT %1 AS bucket, count(*) AS n FROM %2 GROUP BY 1) s ORDER BY 2")
                   .arg(bucket, stage);
         if (!exec(sql, params, &r, &e, QStringLiteral("summarise the staged rows"))) {
             dropStage();

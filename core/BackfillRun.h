@@ -71,7 +71,8 @@ private:
 
     bool cancelled() const;
     bool exec(const QString &sql, const QStringList &params, QueryResult *r, DbError *e, const QString &ctx);
-    bool execRepeated(const QString &sql, const QStringList &params, QueryResult *out, DbError *err, const QString &ctx);
+    bool prepareRepeated(const QString &sql, DbError *err, const QString &ctx);
+    bool execTogether(const QList<Database::Statement> &statements, QList<QueryResult> *out, DbError *err, int *failedAt);
     bool execCleanup(const QString &sql, const QStringList &params, QueryResult *out, const QString &ctx);
     bool fail(CsvLoader::Outcome o, const QString &message, const DbError &err = DbError());
     void stopWith(CsvLoader::Outcome o, const QString &message, const DbError &err = DbError());

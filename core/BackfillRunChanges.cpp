@@ -45,28 +45,40 @@ void BackfillRun::pausePolicy()
 
 // Every range runs the same INSERT with its own bounds: parsed once per connection. The
 // name is the run's own (a single-session server keeps prepared statements across clients).
-bool BackfillRun::execRepeated(const QString &sql, const QStringList &params, QueryResult *out, DbError *err, const QString &ctx)
+bool BackfillRun::prepareRepeated(const QString &sql, DbError *err, const QString &ctx)
 {
-    if (sql != preparedSql) {
-        if (!preparedSql.isEmpty())
-            db.deallocate(movePlan);
-        preparedSql.clear();
-        const QString shown = QStringLiteral("PREPARE %1 AS %2").arg(movePlan, sql);
-        res.statements << shown;
-        if (log)
-            log(shown);
-        if (!db.prepare(movePlan, sql, err, ctx))
-            return false;
-        preparedSql = sql;
-    }
-    QStringList literals;
-    for (const QString &p : params)
-        literals << QLatin1Char('\'') + QString(p).replace(QLatin1Char('\''), QStringLiteral("''")) + QLatin1Char('\'');
-    const QString shown = QStringLiteral("EXECUTE %1(%2)").arg(movePlan, literals.join(QStringLiteral(", ")));
+    if (sql == preparedSql)
+        return true;
+    if (!preparedSql.isEmpty())
+        db.deallocate(movePlan);
+    preparedSql.clear();
+    const QString shown = QStringLiteral("PREPARE %1 AS %2").arg(movePlan, sql);
     res.statements << shown;
     if (log)
         log(shown);
-    return db.execPrepared(movePlan, params, out, err, ctx);
+    if (!db.prepare(movePlan, sql, err, ctx))
+        return false;
+    preparedSql = sql;
+    return true;
+}
+
+// The statements of one chunk range go to the server together (one round trip); each is
+// logged as it would be typed in psql.
+bool BackfillRun::execTogether(const QList<Database::Statement> &statements, QList<QueryResult> *out, DbError *err, int *failedAt)
+{
+    for (const Database::Statement &st : statements) {
+        QString shown = st.sql;
+        if (!st.prepared.isEmpty()) {
+            QStringList literals;
+            for (const QString &p : st.params)
+                literals << QLatin1Char('\'') + QString(p).replace(QLatin1Char('\''), QStringLiteral("''")) + QLatin1Char('\'');
+            shown = QStringLiteral("EXECUTE %1(%2)").arg(st.prepared, literals.join(QStringLiteral(", ")));
+        }
+        res.statements << shown;
+        if (log)
+            log(shown);
+    }
+    return db.execPipeline(statements, out, err, failedAt);
 }
 
 bool BackfillRun::runRange(const RangeGroup *g)
@@ -97,42 +109,45 @@ bool BackfillRun::runRange(const RangeGroup *g)
         o[QStringLiteral("outside_ends")] = params.value(1);
     }
     journal.write(g ? QStringLiteral("chunk_begin") : QStringLiteral("new_rows_begin"), o);
-    if (!exec(QStringLiteral("BEGIN"), {}, nullptr, &e, QStringLiteral("begin")))
-        return false;
-    bool ok = true;
-    QString failing = label;
+    // BEGIN, decompress, insert, compress: sent together, answered in order.
+    QList<Database::Statement> batch{{QStringLiteral("BEGIN"), {}, QString(), QStringLiteral("begin")}};
+    QStringList chunkOf{label}; // the chunk each statement works on, for messages
     if (g) {
         for (const auto &s : g->steps) {
             if (s.chunk.isCompressed())
                 touchedCompressed.insert(s.chunk.qualifiedName());
-            if (ok && s.action == BackfillPlan::Action::DecompressInsertRecompress) {
-                failing = s.chunk.qualifiedName();
-                ok = exec(QStringLiteral("SELECT decompress_chunk($1::regclass, true)"), {s.chunk.qualifiedName()}, nullptr, &e,
-                          QStringLiteral("decompress %1").arg(s.chunk.qualifiedName()));
+            if (s.action == BackfillPlan::Action::DecompressInsertRecompress) {
+                batch << Database::Statement{QStringLiteral("SELECT decompress_chunk($1::regclass, true)"), {s.chunk.qualifiedName()},
+                                             QString(), QStringLiteral("decompress %1").arg(s.chunk.qualifiedName())};
+                chunkOf << s.chunk.qualifiedName();
             }
         }
     }
-    QueryResult ins;
-    if (ok) {
-        failing = g ? g->steps.value(0).chunk.qualifiedName() : label;
-        // The insert also returns the transaction id, which goes into the journal before COMMIT:
-        // if the answer to COMMIT is lost, the next run asks the server (txid_status) whether
-        // this range committed.
-        const QString sql = QStringLiteral("WITH moved AS (%1 RETURNING 1) SELECT count(*) AS inserted, txid_current() AS xid FROM moved")
-                                .arg(CsvLoader::insertStatement(rs));
-        const QString context = QStringLiteral("insert into %1").arg(failing);
-        ok = g ? execRepeated(sql, params, &ins, &e, context) : exec(sql, params, &ins, &e, context);
-    }
+    // The insert also returns the transaction id, which goes into the journal before COMMIT:
+    // if the answer to COMMIT is lost, the next run asks the server (txid_status) whether
+    // this range committed.
+    const QString sql = QStringLiteral("WITH moved AS (%1 RETURNING 1) SELECT count(*) AS inserted, txid_current() AS xid FROM moved")
+                            .arg(CsvLoader::insertStatement(rs));
+    const QString insertTarget = g ? g->steps.value(0).chunk.qualifiedName() : label;
+    const int insertAt = int(batch.size());
+    batch << Database::Statement{sql, params, g ? movePlan : QString(), QStringLiteral("insert into %1").arg(insertTarget)};
+    chunkOf << insertTarget;
     if (g) {
         // Compressed again in the same transaction: the chunk is never left decompressed.
         for (const auto &s : g->steps) {
-            if (ok && res.plan.recompressInTransaction(s)) {
-                failing = s.chunk.qualifiedName();
-                ok = exec(QStringLiteral("SELECT compress_chunk($1::regclass, true)"), {failing}, nullptr, &e,
-                          QStringLiteral("compress %1").arg(failing));
+            if (res.plan.recompressInTransaction(s)) {
+                batch << Database::Statement{QStringLiteral("SELECT compress_chunk($1::regclass, true)"), {s.chunk.qualifiedName()},
+                                             QString(), QStringLiteral("compress %1").arg(s.chunk.qualifiedName())};
+                chunkOf << s.chunk.qualifiedName();
             }
         }
     }
+    QList<QueryResult> answers;
+    int failedAt = -1;
+    bool ok = !g || prepareRepeated(sql, &e, batch.at(insertAt).context);
+    ok = ok && execTogether(batch, &answers, &e, &failedAt);
+    QString failing = failedAt >= 0 ? chunkOf.value(failedAt, label) : insertTarget;
+    const QueryResult ins = answers.value(insertAt);
     if (ok) {
         o[QStringLiteral("xid")] = ins.value(0, QStringLiteral("xid"));
         if (journal.write(QStringLiteral("commit"), o)) {

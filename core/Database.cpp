@@ -219,6 +219,93 @@ bool Database::execPrepared(const QString &name, const QStringList &params, Quer
     return finish(r.get(), context.isEmpty() ? QStringLiteral("EXECUTE ") + name : context, result, error);
 }
 
+bool Database::execPipeline(const QList<Statement> &statements, QList<QueryResult> *results, DbError *error, int *failedAt)
+{
+    int failed = -1;
+    const auto done = [&](bool ok) {
+        if (failedAt)
+            *failedAt = failed;
+        return ok;
+    };
+    results->clear();
+    if (!m_conn)
+        return done(notConnected(error, statements.value(0).context));
+    const auto contextOf = [](const Statement &s) {
+        return !s.context.isEmpty() ? s.context : s.prepared.isEmpty() ? s.sql.simplified().left(200) : QStringLiteral("EXECUTE ") + s.prepared;
+    };
+#ifdef LIBPQ_HAS_PIPELINING
+    if (PQenterPipelineMode(m_conn) == 1) {
+        int sent = 0;
+        for (const Statement &s : statements) {
+            const BoundParams b(s.params);
+            const int ok = s.prepared.isEmpty()
+                ? PQsendQueryParams(m_conn, s.sql.toUtf8().constData(), int(b.ptrs.size()), nullptr, b.ptrs.data(), nullptr, nullptr, 0)
+                : PQsendQueryPrepared(m_conn, s.prepared.toUtf8().constData(), int(b.ptrs.size()), b.ptrs.data(), nullptr, nullptr, 0);
+            if (!ok)
+                break;
+            ++sent;
+        }
+        const bool synced = PQpipelineSync(m_conn) == 1;
+        bool ok = sent == statements.size() && synced;
+        DbError first;
+        if (!ok)
+            first = errorFromResult(nullptr, m_conn, contextOf(statements.value(sent)));
+        // Each statement's answer is one result followed by NULL; an aborted pipeline answers
+        // PGRES_PIPELINE_ABORTED for the statements it skipped; the sync point ends it.
+        for (int i = 0; i < sent && PQstatus(m_conn) == CONNECTION_OK; ++i) {
+            ResultPtr r(PQgetResult(m_conn));
+            if (!r)
+                break;
+            while (PGresult *extra = PQgetResult(m_conn))
+                PQclear(extra);
+            if (PQresultStatus(r.get()) == PGRES_PIPELINE_ABORTED)
+                continue;
+            QueryResult qr;
+            DbError err;
+            if (finish(r.get(), contextOf(statements.at(i)), &qr, &err)) {
+                results->append(qr);
+            } else if (ok) {
+                ok = false;
+                failed = i;
+                first = err;
+            }
+        }
+        if (synced)
+            while (PQstatus(m_conn) == CONNECTION_OK) {
+                ResultPtr r(PQgetResult(m_conn));
+                if (!r || PQresultStatus(r.get()) == PGRES_PIPELINE_SYNC)
+                    break;
+            }
+        PQexitPipelineMode(m_conn);
+        if (!ok && error) {
+            *error = first;
+            if (PQstatus(m_conn) == CONNECTION_BAD)
+                error->kind = DbError::Kind::Unreachable;
+        }
+        if (ok && results->size() != statements.size()) { // the connection broke before every answer came
+            ok = false;
+            if (error)
+                *error = errorFromResult(nullptr, m_conn, contextOf(statements.value(int(results->size()))));
+            if (error && PQstatus(m_conn) == CONNECTION_BAD)
+                error->kind = DbError::Kind::Unreachable;
+        }
+        return done(ok);
+    }
+#endif
+    for (int i = 0; i < statements.size(); ++i) {
+        const Statement &s = statements.at(i);
+        QueryResult qr;
+        const bool ok = s.prepared.isEmpty() ? exec(s.sql, s.params, &qr, error, contextOf(s))
+                                             : execPrepared(s.prepared, s.params, &qr, error, contextOf(s));
+        if (!ok) {
+            failed = error && error->kind == DbError::Kind::Unreachable ? -1 : i;
+            return done(false);
+        }
+        results->append(qr);
+    }
+    return done(true);
+}
+
 void Database::deallocate(const QString &name)
 {
     DbError ignored;

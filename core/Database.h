@@ -76,6 +76,22 @@ public:
                       const QString &context = QString());
     void deallocate(const QString &name);
 
+    // One statement of a pipeline: SQL text, or the name of a prepared statement.
+    struct Statement
+    {
+        QString sql;
+        QStringList params;
+        QString prepared; // when set, sql is ignored and this prepared statement runs
+        QString context;
+    };
+    // Sends the statements together and reads their answers in order: one network round trip
+    // instead of one per statement (libpq pipeline mode; one after another with a libpq older
+    // than 14). The server stops at the first error and skips the rest. Returns true when all
+    // ran; results gets one entry per statement that ran, and *failedAt the index of the
+    // failing statement (-1 when none failed or the connection broke before any answer).
+    bool execPipeline(const QList<Statement> &statements, QList<QueryResult> *results, DbError *error,
+                      int *failedAt = nullptr);
+
     // Runs several statements without parameters (simple query protocol), e.g. a seed script.
     bool execScript(const QString &sql, DbError *error, const QString &context = QString());
 

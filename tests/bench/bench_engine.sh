@@ -3,11 +3,16 @@
 # procedure of the TimescaleDB documentation (pause the policy, decompress the touched
 # chunks, INSERT … ON CONFLICT DO NOTHING, recompress, resume) and by the engine, on two
 # identical hypertables of the same server in one run. Prints both times and the ratio.
-#   tests/bench/bench_engine.sh [DEVICES] [CONNINFO] [ROUNDS]   (CONNINFO "" = the sandbox)
+#   tests/bench/bench_engine.sh [DEVICES] [CONNINFO] [ROUNDS] [EXISTING]   (CONNINFO "" = the sandbox)
+# The hypertables hold EXISTING devices (default 5) every 30 minutes over 30 daily chunks; the
+# backfill adds DEVICES more (default 20) and repeats every row of device 1 (duplicates).
+#   20 devices into 5:  the backfill is four times the data already there (the engine's worst case)
+#   2 devices into 40:  a late device or two, the usual backfill
 # Without CONNINFO it starts the TimescaleDB sandbox. Goal (issue 4): engine <= 1.0x manual.
 set -euo pipefail
 devices=${1:-20}
 rounds=${3:-5}
+existing=${4:-5}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cli=$root/build/bin/backfill-studio-cli
 work=$(mktemp -d /tmp/bfs-bench-engine.XXXXXX)
@@ -23,20 +28,20 @@ fi
 q() { psql -X -q -v ON_ERROR_STOP=1 "$conn" "$@" 2>&1 | grep -v -E '^(DEBUG|LOG):' || true; }
 now() { date +%s.%N; }
 
-# The backfill: devices 6 … 5+N over the same 30 days, plus every existing row of device 1 (duplicates).
-gen="SELECT t, d, 2 FROM generate_series('2026-08-01'::timestamptz, '2026-08-30 23:30', '30 minutes') t, generate_series(6, 5 + $devices) d
+# The backfill: devices EXISTING+1 … EXISTING+DEVICES over the same 30 days, plus every existing row of device 1 (duplicates).
+gen="SELECT t, d, 2 FROM generate_series('2026-08-01'::timestamptz, '2026-08-30 23:30', '30 minutes') t, generate_series($existing + 1, $existing + $devices) d
      UNION ALL SELECT t, 1, 2 FROM generate_series('2026-08-01'::timestamptz, '2026-08-30 23:30', '30 minutes') t"
 { echo "time,device_id,value"; psql -X -A -t -F, "$conn" -c "SELECT to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS+00'), d, v FROM ($gen) s(t, d, v)" 2>/dev/null | grep -v -E '^(DEBUG|LOG)'; } >"$work/rows.csv"
 rows=$(($(wc -l <"$work/rows.csv") - 1))
-echo "rows to backfill: $rows into 30 compressed chunks; $rounds rounds"
+echo "rows to backfill: $rows into 30 compressed chunks holding $((existing * 48 * 30)) rows; $rounds rounds"
 
-# Two identical hypertables: 30 daily chunks, 5 devices every 30 minutes, all compressed.
+# Two identical hypertables: 30 daily chunks, EXISTING devices every 30 minutes, all compressed.
 make_tables() {
     for t in bench_manual bench_engine; do
         q -c "DROP TABLE IF EXISTS $t;
               CREATE TABLE $t (time timestamptz NOT NULL, device_id int NOT NULL, value double precision, UNIQUE (time, device_id));
               SELECT create_hypertable('$t', 'time', chunk_time_interval => interval '1 day');
-              INSERT INTO $t SELECT t, d, 1 FROM generate_series('2026-08-01'::timestamptz, '2026-08-30 23:30', '30 minutes') t, generate_series(1, 5) d;
+              INSERT INTO $t SELECT t, d, 1 FROM generate_series('2026-08-01'::timestamptz, '2026-08-30 23:30', '30 minutes') t, generate_series(1, $existing) d;
               ALTER TABLE $t SET (timescaledb.compress, timescaledb.compress_segmentby = 'device_id');
               SELECT compress_chunk(c, true) FROM show_chunks('$t') c;
               SELECT add_compression_policy('$t', compress_after => interval '30 days');" >/dev/null
