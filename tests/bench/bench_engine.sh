@@ -3,20 +3,26 @@
 # procedure of the TimescaleDB documentation (pause the policy, decompress the touched
 # chunks, INSERT … ON CONFLICT DO NOTHING, recompress, resume) and by the engine, on two
 # identical hypertables of the same server in one run. Prints both times and the ratio.
-#   tests/bench/bench_engine.sh [DEVICES] [CONNINFO] [ROUNDS] [EXISTING]   (CONNINFO "" = the sandbox)
+#   tests/bench/bench_engine.sh [DEVICES] [CONNINFO] [ROUNDS] [EXISTING] [RTT_MS]   (CONNINFO "" = the sandbox)
 # The hypertables hold EXISTING devices (default 5) every 30 minutes over 30 daily chunks; the
 # backfill adds DEVICES more (default 20) and repeats every row of device 1 (duplicates).
 #   20 devices into 5:  the backfill is four times the data already there (the engine's worst case)
 #   2 devices into 40:  a late device or two, the usual backfill
+# RTT_MS (sandbox only) puts a network of that round-trip time between both procedures and the server.
 # Without CONNINFO it starts the TimescaleDB sandbox. Goal (issue 4): engine <= 1.0x manual.
 set -euo pipefail
 devices=${1:-20}
 rounds=${3:-5}
 existing=${4:-5}
+rtt=${5:-0}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cli=$root/build/bin/backfill-studio-cli
 work=$(mktemp -d /tmp/bfs-bench-engine.XXXXXX)
-cleanup() { [ -n "${sandbox:-}" ] && "$root/tests/fixtures/sandbox.sh" stop "$work/sb" >/dev/null 2>&1; rm -rf "$work"; }
+cleanup() {
+    [ -n "${proxy:-}" ] && kill "$proxy" 2>/dev/null
+    [ -n "${sandbox:-}" ] && "$root/tests/fixtures/sandbox.sh" stop "$work/sb" >/dev/null 2>&1
+    rm -rf "$work"
+}
 trap cleanup EXIT
 if [ -n "${2:-}" ]; then
     conn=$2
@@ -25,8 +31,17 @@ else
     "$root/tests/fixtures/sandbox.sh" start "$work/sb" >/dev/null
     conn="host=127.0.0.1 port=$(cat "$work/sb/port") user=postgres dbname=postgres sslmode=disable password=sandbox"
 fi
+# The procedures' own connection: through the delaying proxy when RTT_MS is given.
+run_conn=$conn
+if [ "$rtt" != 0 ]; then
+    [ -n "${sandbox:-}" ] || { echo "RTT_MS works with the sandbox only" >&2; exit 2; }
+    node "$root/tests/bench/delay_proxy.mjs" "$(cat "$work/sb/port")" "$rtt" >"$work/proxy.log" 2>&1 &
+    proxy=$!
+    for _ in $(seq 1 50); do grep -q '^READY' "$work/proxy.log" && break; sleep 0.1; done
+    run_conn="host=127.0.0.1 port=$(awk '/^READY/ {print $2}' "$work/proxy.log") user=postgres dbname=postgres sslmode=disable password=sandbox"
+    echo "round trip to the server: $rtt ms"
+fi
 q() { psql -X -q -v ON_ERROR_STOP=1 "$conn" "$@" 2>&1 | grep -v -E '^(DEBUG|LOG):' || true; }
-now() { date +%s.%N; }
 
 # The backfill: devices EXISTING+1 … EXISTING+DEVICES over the same 30 days, plus every existing row of device 1 (duplicates).
 gen="SELECT t, d, 2 FROM generate_series('2026-08-01'::timestamptz, '2026-08-30 23:30', '30 minutes') t, generate_series($existing + 1, $existing + $devices) d
@@ -50,26 +65,26 @@ make_tables() {
 
 # Manual procedure (staging excluded from the timing, as for the engine's move phase).
 run_manual() {
-    local job t1 t2
+    local job
     job=$(psql -X -A -t "$conn" -c "SELECT job_id FROM timescaledb_information.jobs WHERE hypertable_name = 'bench_manual'" 2>/dev/null | grep -E '^[0-9]+$')
     q -c "DROP TABLE IF EXISTS manual_stage; CREATE TABLE manual_stage AS $gen;" >/dev/null
-    t1=$(now)
-    q <<SQL >/dev/null
+    # psql's \timing of each statement, summed: the connection's set-up is not counted, as for the engine.
+    manual=$(psql -X -q -v ON_ERROR_STOP=1 "$run_conn" <<SQL 2>&1 | awk '/^Time: / {s += $2} END {printf "%.4f", s / 1000}'
+\\timing on
 SELECT alter_job($job, scheduled => false);
 SELECT decompress_chunk(c, true) FROM show_chunks('bench_manual') c;
 INSERT INTO bench_manual SELECT * FROM manual_stage ON CONFLICT DO NOTHING;
 SELECT compress_chunk(c, true) FROM show_chunks('bench_manual') c;
 SELECT alter_job($job, scheduled => true);
 SQL
-    t2=$(now)
+)
     q -c "DROP TABLE manual_stage" >/dev/null
-    manual=$(echo "$t2 - $t1" | bc -l)
 }
 
 # The engine (its stage phase reads and uploads the CSV; compared: plan + move + recompress).
 run_engine() {
     local json
-    json=$("$cli" backfill --db "$conn" --table bench_engine --csv "$work/rows.csv" --on-conflict skip --json --journal-dir "$work/j" ${BFS_ENGINE_ARGS:-})
+    json=$("$cli" backfill --db "$run_conn" --table bench_engine --csv "$work/rows.csv" --on-conflict skip --json --journal-dir "$work/j" ${BFS_ENGINE_ARGS:-})
     engine=$(echo "$json" | awk -F': ' '/"plan"|"move"|"recompress"/ {gsub(/,/, "", $2); s += $2} END {print s}')
     stage=$(echo "$json" | awk -F': ' '/"stage"/ {gsub(/,/, "", $2); print $2}')
 }
