@@ -65,6 +65,9 @@ private:
     void pausePolicy();
     void moveRows();
     bool runRange(const RangeGroup *g); // nullptr: the rows outside every existing chunk
+    bool commitPending();
+    void completePending();
+    bool failRange(const RangeGroup *g, const QString &failing);
     void putBack();
     void reconcile();
     void finish();
@@ -128,6 +131,16 @@ private:
     int index = 0;
     int completedRanges = 0;
     bool commitUnknown = false; // the connection was lost during a COMMIT
+    // The range whose rows are in and whose transaction waits for COMMIT: the COMMIT goes to the
+    // server with the next range's statements, one round trip per range.
+    struct PendingRange
+    {
+        bool open = false;
+        const RangeGroup *group = nullptr; // nullptr: the rows for new chunks
+        QJsonObject entry;                 // its journal entry
+        QString chunk;
+        qint64 inserted = 0;
+    } pending;
     QString movePlan;           // the prepared per-range INSERT
     QString preparedSql;
     bool cleanupOk = false;

@@ -87,6 +87,8 @@ bool BackfillRun::runRange(const RangeGroup *g)
     const QString label = g ? g->steps.value(0).chunk.name : QStringLiteral("new chunks");
     report(Progress{QStringLiteral("move"), index, total, moved, staged, label});
     if (cancelled()) {
+        if (!commitPending()) // the range before is complete: it commits
+            return false;
         e = DbError();
         e.kind = DbError::Kind::Cancelled;
         return false;
@@ -109,9 +111,17 @@ bool BackfillRun::runRange(const RangeGroup *g)
         o[QStringLiteral("outside_ends")] = params.value(1);
     }
     journal.write(g ? QStringLiteral("chunk_begin") : QStringLiteral("new_rows_begin"), o);
-    // BEGIN, decompress, insert, compress: sent together, answered in order.
-    QList<Database::Statement> batch{{QStringLiteral("BEGIN"), {}, QString(), QStringLiteral("begin")}};
-    QStringList chunkOf{label}; // the chunk each statement works on, for messages
+    // The previous range's COMMIT, then BEGIN, decompress, insert, compress: sent together,
+    // answered in order; the server skips everything after an error.
+    QList<Database::Statement> batch;
+    QStringList chunkOf; // the chunk each statement works on, for messages
+    const bool withCommit = pending.open;
+    if (withCommit) {
+        batch << Database::Statement{QStringLiteral("COMMIT"), {}, QString(), QStringLiteral("commit %1").arg(pending.chunk)};
+        chunkOf << pending.chunk;
+    }
+    batch << Database::Statement{QStringLiteral("BEGIN"), {}, QString(), QStringLiteral("begin")};
+    chunkOf << label;
     if (g) {
         for (const auto &s : g->steps) {
             if (s.chunk.isCompressed())
@@ -146,57 +156,89 @@ bool BackfillRun::runRange(const RangeGroup *g)
     int failedAt = -1;
     bool ok = !g || prepareRepeated(sql, &e, batch.at(insertAt).context);
     ok = ok && execTogether(batch, &answers, &e, &failedAt);
-    QString failing = failedAt >= 0 ? chunkOf.value(failedAt, label) : insertTarget;
-    const QueryResult ins = answers.value(insertAt);
-    if (ok) {
-        o[QStringLiteral("xid")] = ins.value(0, QStringLiteral("xid"));
-        if (journal.write(QStringLiteral("commit"), o)) {
-            ok = exec(QStringLiteral("COMMIT"), {}, nullptr, &e, QStringLiteral("commit %1").arg(failing));
-            commitUnknown = !ok && e.kind == DbError::Kind::Unreachable;
-            if (ok)
-                Journal::crashIfAt(QStringLiteral("after_commit"));
+    if (withCommit) {
+        if (!answers.isEmpty()) {
+            // The previous range committed, whatever happened to this one.
+            Journal::crashIfAt(QStringLiteral("after_commit"));
+            completePending();
         } else {
-            // Without the transaction id on disk a lost COMMIT answer could load the range twice.
-            ok = false;
-            e = DbError();
-            e.message = QStringLiteral("Cannot write the journal %1: %2 was rolled back.").arg(journal.path(), failing);
+            // Its COMMIT failed, was never answered, or never left: this range did not start.
+            commitUnknown = failedAt <= 0 && e.kind == DbError::Kind::Unreachable;
+            const QString chunk = pending.chunk;
+            const RangeGroup *previous = pending.group;
+            pending.open = false;
+            return failRange(previous, chunk);
         }
     }
-    if (!ok) {
-        DbError ignored;
-        if (db.isOpen())
-            db.execScript(QStringLiteral("ROLLBACK"), &ignored);
-        if (e.sqlState == QLatin1String("55P03")) {
-            // Name the chunk and who holds it.
-            QStringList relations{failing, spec.target};
-            if (g)
-                for (const auto &st : g->steps)
-                    relations << st.chunk.qualifiedName();
-            const QString holder = describeLockHolders(db, relations);
-            const QString by = holder.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(holder);
-            e.message = g ? QStringLiteral("Chunk %1 is locked by another session%2; lock_timeout expired. The chunk was not changed.")
-                                .arg(failing, by)
-                          : QStringLiteral("Hypertable %1 is locked by another session%2; lock_timeout expired. No new chunk was created.")
-                                .arg(spec.target, by);
-        }
-        return false;
+    if (!ok)
+        return failRange(g, chunkOf.value(failedAt, insertTarget));
+    const QueryResult ins = answers.value(insertAt);
+    o[QStringLiteral("xid")] = ins.value(0, QStringLiteral("xid"));
+    if (!journal.write(QStringLiteral("commit"), o)) {
+        // Without the transaction id on disk a lost COMMIT answer could load the range twice.
+        e = DbError();
+        e.message = QStringLiteral("Cannot write the journal %1: %2 was rolled back.").arg(journal.path(), insertTarget);
+        return failRange(g, insertTarget);
     }
+    pending = PendingRange{true, g, o, insertTarget, ins.intValue(0, QStringLiteral("inserted"))};
+    return true;
+}
+
+// The last range's COMMIT, or the one before a cancel.
+bool BackfillRun::commitPending()
+{
+    if (!pending.open)
+        return true;
+    if (exec(QStringLiteral("COMMIT"), {}, nullptr, &e, QStringLiteral("commit %1").arg(pending.chunk))) {
+        Journal::crashIfAt(QStringLiteral("after_commit"));
+        completePending();
+        return true;
+    }
+    commitUnknown = e.kind == DbError::Kind::Unreachable;
+    pending.open = false;
+    return failRange(pending.group, pending.chunk);
+}
+
+void BackfillRun::completePending()
+{
+    const RangeGroup *g = pending.group;
     const qint64 rows = g ? g->rows : sum.rowsOutsideChunks;
-    const qint64 inserted = ins.intValue(0, QStringLiteral("inserted"));
     moved += rows;
-    written += inserted;
+    written += pending.inserted;
     ++completedRanges;
     if (g) {
         for (const auto &s : g->steps)
-            res.chunks << ChunkResult{s.chunk.qualifiedName(), BackfillPlan::actionName(s.action), rows, inserted,
+            res.chunks << ChunkResult{s.chunk.qualifiedName(), BackfillPlan::actionName(s.action), rows, pending.inserted,
                                       s.chunk.isCompressed(), false};
     } else {
         res.newChunkRows = rows;
     }
-    o[QStringLiteral("rows")] = double(rows);
-    o[QStringLiteral("inserted")] = double(inserted);
-    journal.write(g ? QStringLiteral("chunk_done") : QStringLiteral("new_rows_done"), o);
-    return true;
+    pending.entry[QStringLiteral("rows")] = double(rows);
+    pending.entry[QStringLiteral("inserted")] = double(pending.inserted);
+    journal.write(g ? QStringLiteral("chunk_done") : QStringLiteral("new_rows_done"), pending.entry);
+    pending.open = false;
+}
+
+// Ends the open transaction after a failure in range g and names what stopped it.
+bool BackfillRun::failRange(const RangeGroup *g, const QString &failing)
+{
+    DbError ignored;
+    if (db.isOpen())
+        db.execScript(QStringLiteral("ROLLBACK"), &ignored);
+    if (e.sqlState == QLatin1String("55P03")) {
+        // Name the chunk and who holds it.
+        QStringList relations{failing, spec.target};
+        if (g)
+            for (const auto &st : g->steps)
+                relations << st.chunk.qualifiedName();
+        const QString holder = describeLockHolders(db, relations);
+        const QString by = holder.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(holder);
+        e.message = g ? QStringLiteral("Chunk %1 is locked by another session%2; lock_timeout expired. The chunk was not changed.")
+                            .arg(failing, by)
+                      : QStringLiteral("Hypertable %1 is locked by another session%2; lock_timeout expired. No new chunk was created.")
+                            .arg(spec.target, by);
+    }
+    return false;
 }
 
 void BackfillRun::moveRows()
@@ -213,11 +255,18 @@ void BackfillRun::moveRows()
     QElapsedTimer moveTimer;
     moveTimer.start();
     movePlan = stage + QStringLiteral("_insert");
+    // A cancel lets the range in flight commit: its rows are complete.
+    const auto stopForCancel = [this] {
+        if (commitPending())
+            stopWith(CsvLoader::Outcome::Cancelled, QString());
+        else
+            stopWith(outcomeOf(e), e.message, e);
+    };
     for (const RangeGroup &g : std::as_const(ordered)) {
         if (failed)
             break;
         if (cancelled()) {
-            stopWith(CsvLoader::Outcome::Cancelled, QString());
+            stopForCancel();
             break;
         }
         if (!runRange(&g))
@@ -225,10 +274,12 @@ void BackfillRun::moveRows()
     }
     if (!failed && sum.rowsOutsideChunks > 0) {
         if (cancelled())
-            stopWith(CsvLoader::Outcome::Cancelled, QString());
+            stopForCancel();
         else if (!runRange(nullptr))
             stopWith(outcomeOf(e), e.message, e);
     }
+    if (!failed && !commitPending())
+        stopWith(outcomeOf(e), e.message, e);
     res.secondsMove = moveTimer.elapsed() / 1000.0;
     if (!preparedSql.isEmpty())
         db.deallocate(movePlan);

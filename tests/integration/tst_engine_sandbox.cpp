@@ -417,6 +417,8 @@ void TestEngineSandbox::connectionDroppedIsRetried_data()
     QTest::newRow("while uploading") << QByteArray("SELECT (SELECT rolsuper") << true << QByteArray("CREATE INDEX ON bfs_stage");
     // Moving rows: reconnect, finish the interrupted attempt (compression, policy), retry from the journal.
     QTest::newRow("while rows move") << QByteArray("EXECUTE ") << true << QByteArray();
+    // A chunk's COMMIT travels with the next chunk's statements: its answer may be lost with them.
+    QTest::newRow("while a COMMIT travels with the next chunk") << QByteArray("COMMIT\nBEGIN\n") << true << QByteArray();
     // Putting things back (19 new chunks compressed as the policy would, policy resumed): reconnect, carry on.
     QTest::newRow("while putting things back") << QByteArray("SELECT format('%I.%I', c.chunk_schema") << false << QByteArray();
 }
