@@ -39,7 +39,8 @@ public:
     static bool read(const QString &path, QJsonObject *header, QList<Entry> *entries, QString *error);
     static void remove(const QString &path);
 
-    // Set by tests (BFS_CRASH_AT=step): the process dies right after writing that step.
+    // Set by tests (BFS_CRASH_AT=step, or step#N for its Nth time): the process dies right after
+    // writing that step.
     static QString crashPoint();
     // Fault injection for the recovery tests: dies like kill -9 when BFS_CRASH_AT names `point`
     // (every journal step is such a point; "after_commit" is one more, between COMMIT and its entry).

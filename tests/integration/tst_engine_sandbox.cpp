@@ -326,6 +326,9 @@ void TestEngineSandbox::crashAtEachJournalStepIsRecovered_data()
     QTest::newRow("before a COMMIT") << "commit" << false << false;
     QTest::newRow("after a COMMIT, before its entry") << "after_commit" << false << false;
     QTest::newRow("after a COMMIT, decompressed") << "after_commit" << true << false;
+    // The first chunk's COMMIT goes out with the second chunk's statements:
+    QTest::newRow("before the second chunk, the first uncommitted") << "chunk_begin#2" << false << false;
+    QTest::newRow("before the second COMMIT, the first committed") << "commit#2" << false << false;
     QTest::newRow("after a chunk, decompressed") << "chunk_done" << true << true;
     QTest::newRow("after a direct chunk") << "chunk_done" << false << false;
     QTest::newRow("before new chunks") << "new_rows_begin" << false << false;
