@@ -225,9 +225,6 @@ bool BackfillRun::stageFile()
         return fail(CsvLoader::Outcome::InputError,
                     QStringLiteral("no CSV column maps to the time column \"%1\" of %2").arg(timeDim->column, ht.qualifiedName()));
     }
-    // Each chunk's rows are picked by time range: index the staged times once (no ANALYZE: the
-    // planner's estimate from the table's size already picks the index for a chunk's range).
-    exec(QStringLiteral("CREATE INDEX ON %1 (%2)").arg(stage, timeStage), {}, nullptr, &e, QStringLiteral("index the staged rows"));
     integerTime = timeDim->isIntegerTime();
     cast = integerTime ? QStringLiteral("bigint") : QStringLiteral("timestamptz");
     return true;
@@ -340,13 +337,26 @@ bool BackfillRun::summarise()
             : QStringLiteral("SELECT NULL AS b, (extract(epoch FROM bucket) * 1000)::bigint AS b_ms, n "
                              "FROM (SELECT %1 AS bucket, count(*) AS n FROM %2 GROUP BY 1) s ORDER BY 2")
                   .arg(bucket, stage);
-        if (!exec(sql, params, &r, &e, QStringLiteral("summarise the staged rows"))) {
+        // Each chunk's rows are picked by time range: the staged times are indexed once (no
+        // ANALYZE: the planner's estimate from the table's size already picks the index for a
+        // chunk's range). Index, counts and time range go to the server together.
+        QList<Database::Statement> batch{
+            {QStringLiteral("CREATE INDEX ON %1 (%2)").arg(stage, timeStage), {}, QString(), QStringLiteral("index the staged rows")},
+            {sql, params, QString(), QStringLiteral("summarise the staged rows")}};
+        if (!integerTime)
+            batch << Database::Statement{QStringLiteral("SELECT (extract(epoch FROM min(%1)) * 1000)::bigint AS lo, "
+                                                        "(extract(epoch FROM max(%1)) * 1000)::bigint AS hi FROM %2").arg(timeStage, stage),
+                                         {}, QString(), QStringLiteral("find the staged time range")};
+        QList<QueryResult> answers;
+        int failedAt = -1;
+        if (!execTogether(batch, &answers, &e, &failedAt)) {
             dropStage();
             return fail(outcomeOf(e), e.message, e);
         }
-        for (int i = 0; i < r.rowCount(); ++i) {
-            const qint64 n = r.intValue(i, QStringLiteral("n"));
-            const qint64 b = integerTime ? r.intValue(i, QStringLiteral("b")) : r.intValue(i, QStringLiteral("b_ms"));
+        const QueryResult &buckets = answers.at(1);
+        for (int i = 0; i < buckets.rowCount(); ++i) {
+            const qint64 n = buckets.intValue(i, QStringLiteral("n"));
+            const qint64 b = integerTime ? buckets.intValue(i, QStringLiteral("b")) : buckets.intValue(i, QStringLiteral("b_ms"));
             const ChunkInfo *hit = nullptr;
             for (const ChunkInfo &c : std::as_const(ranges)) {
                 const bool inside = integerTime ? (b >= c.rangeStartInteger && b < c.rangeEndInteger)
@@ -370,11 +380,9 @@ bool BackfillRun::summarise()
                 sum.maxInteger = qMax(sum.maxInteger, b + timeDim->integerInterval);
             }
         }
-        if (!integerTime && exec(QStringLiteral("SELECT (extract(epoch FROM min(%1)) * 1000)::bigint AS lo, "
-                                                "(extract(epoch FROM max(%1)) * 1000)::bigint AS hi FROM %2").arg(timeStage, stage),
-                                 {}, &r, &e, QStringLiteral("find the staged time range")) && !r.isNull(0, QStringLiteral("lo"))) {
-            sum.minTime = QDateTime::fromMSecsSinceEpoch(r.intValue(0, QStringLiteral("lo")), Qt::UTC);
-            sum.maxTime = QDateTime::fromMSecsSinceEpoch(r.intValue(0, QStringLiteral("hi")), Qt::UTC);
+        if (!integerTime && !answers.at(2).isNull(0, QStringLiteral("lo"))) {
+            sum.minTime = QDateTime::fromMSecsSinceEpoch(answers.at(2).intValue(0, QStringLiteral("lo")), Qt::UTC);
+            sum.maxTime = QDateTime::fromMSecsSinceEpoch(answers.at(2).intValue(0, QStringLiteral("hi")), Qt::UTC);
         }
     }
     // Ranges an interrupted run already completed: their rows were loaded then.

@@ -62,7 +62,7 @@ bool BackfillRun::prepareRepeated(const QString &sql, DbError *err, const QStrin
     return true;
 }
 
-// The statements of one chunk range go to the server together (one round trip); each is
+// Statements that go to the server together (one round trip), e.g. a chunk range's; each is
 // logged as it would be typed in psql.
 bool BackfillRun::execTogether(const QList<Database::Statement> &statements, QList<QueryResult> *out, DbError *err, int *failedAt)
 {
