@@ -84,6 +84,7 @@ QString BackfillEngine::exportSql(const BackfillPlan &plan, const CsvLoader::Sum
             continue;
         doneRanges.insert(range);
         QStringList chunkSteps;
+        bool directCompress = true;
         for (const BackfillPlan::ChunkStep &t : plan.chunks) {
             if (t.chunk.rangeStart != s.chunk.rangeStart || t.chunk.rangeEnd != s.chunk.rangeEnd
                 || t.chunk.rangeStartInteger != s.chunk.rangeStartInteger)
@@ -91,7 +92,10 @@ QString BackfillEngine::exportSql(const BackfillPlan &plan, const CsvLoader::Sum
             out << comment(QStringLiteral("%1. %2 rows — %3: %4").arg(n).arg(t.rows).arg(BackfillPlan::actionName(t.action), t.reason));
             if (t.action == BackfillPlan::Action::DecompressInsertRecompress)
                 chunkSteps << QStringLiteral("SELECT decompress_chunk(%1, true);").arg(literal(t.chunk.qualifiedName()));
+            directCompress = directCompress && t.directCompress;
         }
+        if (directCompress)
+            chunkSteps << QStringLiteral("SET LOCAL timescaledb.enable_direct_compress_insert = on;");
         ++n;
         const QString lo = integerTime ? QString::number(s.chunk.rangeStartInteger) : literal(isoUtc(s.chunk.rangeStart)) + QStringLiteral("::timestamptz");
         const QString hi = integerTime ? QString::number(s.chunk.rangeEndInteger) : literal(isoUtc(s.chunk.rangeEnd)) + QStringLiteral("::timestamptz");
@@ -103,7 +107,9 @@ QString BackfillEngine::exportSql(const BackfillPlan &plan, const CsvLoader::Sum
         for (const BackfillPlan::ChunkStep &t : plan.chunks)
             if (t.chunk.rangeStart == s.chunk.rangeStart && t.chunk.rangeEnd == s.chunk.rangeEnd
                 && t.chunk.rangeStartInteger == s.chunk.rangeStartInteger && plan.recompressInTransaction(t))
-                out << QStringLiteral("SELECT compress_chunk(%1, true);").arg(literal(t.chunk.qualifiedName()));
+                out << (t.directCompress ? BackfillPlan::ChunkStep::compressIfPartialSql().replace(QStringLiteral("$1"), literal(t.chunk.qualifiedName()))
+                                         : QStringLiteral("SELECT compress_chunk(%1, true)").arg(literal(t.chunk.qualifiedName())))
+                           + QLatin1Char(';');
         out << QStringLiteral("COMMIT;");
         out << QString();
     }

@@ -45,6 +45,15 @@ struct BACKFILL_CORE_EXPORT BackfillPlan
         Action action = Action::DirectInsert;
         QString reason;
         bool recompress = false; // was compressed: compressed again (see recompressInTransaction)
+        // 2.23+: the rows are compressed as they are inserted (timescaledb.enable_direct_compress_insert),
+        // so the chunk stays fully compressed. TimescaleDB decides per statement from the planner's
+        // row estimate; a chunk it leaves partially compressed is compressed in the same transaction.
+        bool directCompress = false;
+        static QString compressIfPartialSql()
+        {
+            return QStringLiteral("SELECT compress_chunk(c, true) FROM (SELECT $1::regclass AS c) s "
+                                  "WHERE _timescaledb_functions.chunk_status(c) & 8 <> 0");
+        }
     };
 
     struct Overrides

@@ -4,6 +4,9 @@ namespace bfs {
 
 namespace {
 
+// TimescaleDB turns direct compression off for an INSERT of fewer rows ("too small batch size").
+constexpr qint64 kDirectCompressMinRows = 10;
+
 bool inWindow(const TimescaleVersion &v, int a1, int a2, int a3, int b1, int b2, int b3)
 {
     // [a, b): at least a and below b
@@ -143,6 +146,12 @@ BackfillPlan BackfillPlanner::plan(const Input &in)
         } else {
             QString why;
             const bool allowed = directInsertAllowed(in.version, ht.uniqueKeys, in.conflict, in.dmlDecompressionEnabled, &why);
+            // Rows compressed as they arrive leave the chunk fully compressed, however many they are:
+            // nothing to recompress. TimescaleDB does it only without unique constraints and
+            // triggers, and for statements of at least 10 rows (otherwise it warns and inserts
+            // uncompressed rows, which the end of the run compresses).
+            const bool directCompress = allowed && chunk->state == ChunkInfo::State::Compressed && in.version.atLeast(2, 23)
+                && ht.uniqueKeys.isEmpty() && ht.triggers.isEmpty() && cr.rows >= kDirectCompressMinRows;
             if (o.forceDecompress) {
                 step.action = BackfillPlan::Action::DecompressInsertRecompress;
                 step.reason = QStringLiteral("%1: decompressed because you asked for it").arg(where);
@@ -150,6 +159,15 @@ BackfillPlan BackfillPlanner::plan(const Input &in)
                 step.action = BackfillPlan::Action::DecompressInsertRecompress;
                 step.reason = QStringLiteral("%1 is %2: decompress → insert → recompress, because %3")
                                   .arg(where, ChunkInfo::stateName(chunk->state), why);
+            } else if (directCompress) {
+                step.action = BackfillPlan::Action::DirectInsert;
+                step.directCompress = true;
+                step.reason = QStringLiteral("%1 is compressed: insert directly, because %2; the rows are compressed as they are "
+                                             "inserted (timescaledb.enable_direct_compress_insert, TimescaleDB 2.23+, no unique key or "
+                                             "trigger, at least 10 rows), so the chunk stays fully compressed (compressed again in the same "
+                                             "transaction if TimescaleDB leaves it partially compressed)")
+                                  .arg(where, why);
+                anyDirectOnCompressed = true;
             } else if (cr.rows >= o.largeBatchRows && !o.forceDirect) {
                 step.action = BackfillPlan::Action::DecompressInsertRecompress;
                 step.reason = QStringLiteral("%1 receives %2 rows (at least %3): decompressing it once and compressing it "

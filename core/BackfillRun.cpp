@@ -300,7 +300,7 @@ bool BackfillRun::readLedgers()
             dropStage();
             return fail(outcomeOf(e), e.message, e);
         }
-        resumedRows += r.commandTag.section(QLatin1Char(' '), -1).toLongLong();
+        resumedRows += r.rowsAffected();
     }
     return true;
 }
@@ -391,7 +391,7 @@ bool BackfillRun::summarise()
             QStringList params;
             const QString where = rangeWhere(it->second.range, &params);
             if (exec(QStringLiteral("DELETE FROM %1 WHERE %2").arg(stage, where), params, &r, &e, QStringLiteral("skip a completed range")))
-                resumedRows += r.commandTag.section(QLatin1Char(' '), -1).toLongLong();
+                resumedRows += r.rowsAffected();
             it = groups.erase(it);
         } else {
             ++it;

@@ -9,6 +9,8 @@
 #include <QJsonArray>
 #include <QThread>
 
+#include <algorithm>
+
 namespace bfs {
 
 using Outcome = CsvLoader::Outcome;
@@ -133,21 +135,28 @@ bool BackfillRun::runRange(const RangeGroup *g)
             }
         }
     }
-    // The insert also returns the transaction id, which goes into the journal before COMMIT:
-    // if the answer to COMMIT is lost, the next run asks the server (txid_status) whether
-    // this range committed.
-    const QString sql = QStringLiteral("WITH moved AS (%1 RETURNING 1) SELECT count(*) AS inserted, txid_current() AS xid FROM moved")
-                            .arg(CsvLoader::insertStatement(rs));
+    // Rows that TimescaleDB compresses as they are inserted (2.23+, see the plan); its RETURNING
+    // returns nothing then, so the count comes from the command tag.
+    if (g && std::all_of(g->steps.cbegin(), g->steps.cend(), [](const BackfillPlan::ChunkStep &s) { return s.directCompress; })) {
+        batch << Database::Statement{QStringLiteral("SET LOCAL timescaledb.enable_direct_compress_insert = on"), {}, QString(),
+                                     QStringLiteral("compress the rows as they are inserted")};
+        chunkOf << label;
+    }
+    // Then the transaction id, which goes into the journal before COMMIT: if the answer to
+    // COMMIT is lost, the next run asks the server (txid_status) whether this range committed.
+    const QString sql = CsvLoader::insertStatement(rs);
     const QString insertTarget = g ? g->steps.value(0).chunk.qualifiedName() : label;
     const int insertAt = int(batch.size());
     batch << Database::Statement{sql, params, g ? movePlan : QString(), QStringLiteral("insert into %1").arg(insertTarget)};
-    chunkOf << insertTarget;
+    batch << Database::Statement{QStringLiteral("SELECT txid_current() AS xid"), {}, QString(), QStringLiteral("transaction id")};
+    chunkOf << insertTarget << insertTarget;
     if (g) {
         // Compressed again in the same transaction: the chunk is never left decompressed.
         for (const auto &s : g->steps) {
             if (res.plan.recompressInTransaction(s)) {
-                batch << Database::Statement{QStringLiteral("SELECT compress_chunk($1::regclass, true)"), {s.chunk.qualifiedName()},
-                                             QString(), QStringLiteral("compress %1").arg(s.chunk.qualifiedName())};
+                batch << Database::Statement{s.directCompress ? BackfillPlan::ChunkStep::compressIfPartialSql()
+                                                              : QStringLiteral("SELECT compress_chunk($1::regclass, true)"),
+                                             {s.chunk.qualifiedName()}, QString(), QStringLiteral("compress %1").arg(s.chunk.qualifiedName())};
                 chunkOf << s.chunk.qualifiedName();
             }
         }
@@ -172,15 +181,14 @@ bool BackfillRun::runRange(const RangeGroup *g)
     }
     if (!ok)
         return failRange(g, chunkOf.value(failedAt, insertTarget));
-    const QueryResult ins = answers.value(insertAt);
-    o[QStringLiteral("xid")] = ins.value(0, QStringLiteral("xid"));
+    o[QStringLiteral("xid")] = answers.value(insertAt + 1).value(0, QStringLiteral("xid"));
     if (!journal.write(QStringLiteral("commit"), o)) {
         // Without the transaction id on disk a lost COMMIT answer could load the range twice.
         e = DbError();
         e.message = QStringLiteral("Cannot write the journal %1: %2 was rolled back.").arg(journal.path(), insertTarget);
         return failRange(g, insertTarget);
     }
-    pending = PendingRange{true, g, o, insertTarget, ins.intValue(0, QStringLiteral("inserted"))};
+    pending = PendingRange{true, g, o, insertTarget, answers.value(insertAt).rowsAffected()};
     return true;
 }
 
@@ -254,6 +262,12 @@ void BackfillRun::moveRows()
     total = int(ordered.size()) + (sum.rowsOutsideChunks > 0 ? 1 : 0);
     QElapsedTimer moveTimer;
     moveTimer.start();
+    if (std::any_of(res.plan.chunks.cbegin(), res.plan.chunks.cend(), [](const BackfillPlan::ChunkStep &s) { return s.directCompress; })) {
+        // TimescaleDB compresses inserted rows directly only where the planner expects at least 10
+        // of them: give it the staged rows' statistics (without them it falls back to row by row).
+        DbError ignored;
+        exec(QStringLiteral("ANALYZE %1").arg(stage), {}, nullptr, &ignored, QStringLiteral("analyze the staged rows"));
+    }
     movePlan = stage + QStringLiteral("_insert");
     // A cancel lets the range in flight commit: its rows are complete.
     const auto stopForCancel = [this] {

@@ -572,7 +572,7 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
         }
         return serverFailure(dbError);
     }
-    const qint64 written = r.commandTag.section(QLatin1Char(' '), -1).toLongLong();
+    const qint64 written = r.rowsAffected();
     if (!db.execScript(QStringLiteral("COMMIT"), &dbError, QStringLiteral("commit")))
         return serverFailure(dbError);
     s.secondsInsert = timer.elapsed() / 1000.0;

@@ -35,6 +35,8 @@ public:
     qint64 intValue(int row, const QString &col, qint64 fallback = 0) const;
     qint64 intValue(int row, int col, qint64 fallback = 0) const;
     QString commandTag;
+    // Rows an INSERT, UPDATE or DELETE wrote, from its command tag ("INSERT 0 42" → 42).
+    qint64 rowsAffected() const { return commandTag.section(QLatin1Char(' '), -1).toLongLong(); }
 
 private:
     friend class Database;

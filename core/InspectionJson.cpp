@@ -77,6 +77,7 @@ QJsonObject InspectionJson::toJson(const HypertableInfo &ht)
         keys << j;
     }
     o[QStringLiteral("unique_keys")] = keys;
+    o[QStringLiteral("triggers")] = QJsonArray::fromStringList(ht.triggers);
 
     QJsonArray jobs;
     for (const PolicyJob &p : ht.policies) {

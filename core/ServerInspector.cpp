@@ -204,6 +204,14 @@ bool loadDetails(Database &db, HypertableInfo &ht, DbError *error)
         ht.uniqueKeys.last().columns << r.value(i, QStringLiteral("attname"));
     }
 
+    // Triggers (a continuous aggregate's invalidation trigger included) turn off direct compression.
+    if (!db.exec(QStringLiteral("SELECT tgname FROM pg_trigger WHERE tgrelid = to_regclass(format('%I.%I', $1::text, $2::text)) "
+                                "AND NOT tgisinternal AND tgname <> 'ts_insert_blocker' ORDER BY tgname"),
+                 {ht.schema, ht.name}, &r, error, QStringLiteral("read the triggers of %1").arg(ht.qualifiedName())))
+        return false;
+    for (int i = 0; i < r.rowCount(); ++i)
+        ht.triggers << r.value(i, 0);
+
     if (!db.exec(QStringLiteral(
                      "SELECT job_id, proc_schema, proc_name, scheduled, owner::text AS owner, "
                      "  schedule_interval::text AS schedule_interval, config::text AS config, "

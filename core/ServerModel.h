@@ -92,6 +92,7 @@ struct BACKFILL_CORE_EXPORT HypertableInfo
     QList<ChunkInfo> chunks;
     QList<CompressionColumn> compression;
     QList<UniqueKey> uniqueKeys;
+    QStringList triggers; // triggers on the hypertable other than TimescaleDB's ts_insert_blocker
     QList<PolicyJob> policies;
     QStringList continuousAggregates; // schema.name of each continuous aggregate on this hypertable
 

@@ -3,18 +3,21 @@
 # procedure of the TimescaleDB documentation (pause the policy, decompress the touched
 # chunks, INSERT … ON CONFLICT DO NOTHING, recompress, resume) and by the engine, on two
 # identical hypertables of the same server in one run. Prints both times and the ratio.
-#   tests/bench/bench_engine.sh [DEVICES] [CONNINFO] [ROUNDS] [EXISTING] [RTT_MS]   (CONNINFO "" = the sandbox)
+#   tests/bench/bench_engine.sh [DEVICES] [CONNINFO] [ROUNDS] [EXISTING] [RTT_MS] [KEY]   (CONNINFO "" = the sandbox)
 # The hypertables hold EXISTING devices (default 5) every 30 minutes over 30 daily chunks; the
 # backfill adds DEVICES more (default 20) and repeats every row of device 1 (duplicates).
 #   20 devices into 5:  the backfill is four times the data already there (the engine's worst case)
 #   2 devices into 40:  a late device or two, the usual backfill
 # RTT_MS (sandbox only) puts a network of that round-trip time between both procedures and the server.
+# KEY: "unique" (default: UNIQUE (time, device_id)) or "none" (no key: the duplicates are inserted too).
 # Without CONNINFO it starts the TimescaleDB sandbox. Goal (issue 4): engine <= 1.0x manual.
 set -euo pipefail
 devices=${1:-20}
 rounds=${3:-5}
 existing=${4:-5}
 rtt=${5:-0}
+key=${6:-unique}
+case $key in unique) key_sql=", UNIQUE (time, device_id)"; distinct=true ;; none) key_sql=""; distinct=false ;; *) echo "KEY: unique or none" >&2; exit 2 ;; esac
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cli=$root/build/bin/backfill-studio-cli
 work=$(mktemp -d /tmp/bfs-bench-engine.XXXXXX)
@@ -54,7 +57,7 @@ echo "rows to backfill: $rows into 30 compressed chunks holding $((existing * 48
 make_tables() {
     for t in bench_manual bench_engine; do
         q -c "DROP TABLE IF EXISTS $t;
-              CREATE TABLE $t (time timestamptz NOT NULL, device_id int NOT NULL, value double precision, UNIQUE (time, device_id));
+              CREATE TABLE $t (time timestamptz NOT NULL, device_id int NOT NULL, value double precision$key_sql);
               SELECT create_hypertable('$t', 'time', chunk_time_interval => interval '1 day');
               INSERT INTO $t SELECT t, d, 1 FROM generate_series('2026-08-01'::timestamptz, '2026-08-30 23:30', '30 minutes') t, generate_series(1, $existing) d;
               ALTER TABLE $t SET (timescaledb.compress, timescaledb.compress_segmentby = 'device_id');
@@ -96,7 +99,7 @@ for round in $(seq 1 "$rounds"); do
     make_tables
     if [ $((round % 2)) -eq 1 ]; then run_manual; run_engine; else run_engine; run_manual; fi
     check=$(psql -X -A -t "$conn" -c "SELECT (SELECT count(*) FROM bench_manual) = (SELECT count(*) FROM bench_engine)
-                                        AND (SELECT count(*) FROM bench_engine) = (SELECT count(DISTINCT (time, device_id)) FROM bench_engine)" 2>/dev/null | grep -E '^[tf]$')
+                                        AND (NOT $distinct OR (SELECT count(*) FROM bench_engine) = (SELECT count(DISTINCT (time, device_id)) FROM bench_engine))" 2>/dev/null | grep -E '^[tf]$')
     [ "$check" = t ] || { echo "round $round: the two hypertables differ" >&2; exit 1; }
     ratio=$(echo "$engine / $manual" | bc -l)
     ratios+=("$ratio")

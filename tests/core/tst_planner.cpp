@@ -78,6 +78,8 @@ private Q_SLOTS:
     void uncompressedChunksAreAlwaysDirect();
     void rowsOutsideChunksMakeNewChunks();
     void largeBatchesAreDecompressed();
+    void rowsAreCompressedOnInsertWhereTimescaleDbCan_data();
+    void rowsAreCompressedOnInsertWhereTimescaleDbCan();
     void overridesAreHonoured();
     void policyIsPausedOrLeftAlone();
     void missingPrivilegesBlockBeforeAnyChange();
@@ -164,6 +166,56 @@ void TestPlanner::largeBatchesAreDecompressed()
     BackfillPlanner::Input in = input(QStringLiteral("2.23.0"), 1, Conflict::Skip, 250000);
     in.overrides.forceDirect = true;
     QCOMPARE(BackfillPlanner::plan(in).chunks.at(0).action, Action::DirectInsert);
+}
+
+void TestPlanner::rowsAreCompressedOnInsertWhereTimescaleDbCan_data()
+{
+    QTest::addColumn<QString>("version");
+    QTest::addColumn<int>("uniqueKeys");
+    QTest::addColumn<QStringList>("triggers");
+    QTest::addColumn<bool>("partial"); // the chunk was partially compressed before
+    QTest::addColumn<qint64>("rows");
+    QTest::addColumn<bool>("directCompress");
+    QTest::newRow("2.23.0, no key, no trigger") << "2.23.0" << 0 << QStringList() << false << qint64(100) << true;
+    QTest::newRow("2.23.0-dev (the sandbox)") << "2.23.0-dev" << 0 << QStringList() << false << qint64(100) << true;
+    QTest::newRow("2.28.3, a large batch too") << "2.28.3" << 0 << QStringList() << false << qint64(250000) << true;
+    QTest::newRow("2.22.1: not there yet") << "2.22.1" << 0 << QStringList() << false << qint64(100) << false;
+    QTest::newRow("2.23.0 with a unique key") << "2.23.0" << 1 << QStringList() << false << qint64(100) << false;
+    QTest::newRow("2.23.0 with a continuous aggregate's trigger")
+        << "2.23.0" << 0 << QStringList{QStringLiteral("ts_cagg_invalidation_trigger")} << false << qint64(100) << false;
+    QTest::newRow("2.23.0 with a user trigger") << "2.23.0" << 0 << QStringList{QStringLiteral("audit")} << false << qint64(100) << false;
+    QTest::newRow("2.23.0 into a partially compressed chunk") << "2.23.0" << 0 << QStringList() << true << qint64(100) << false;
+    QTest::newRow("2.23.0, 10 rows") << "2.23.0" << 0 << QStringList() << false << qint64(10) << true;
+    QTest::newRow("2.23.0, 9 rows: too few for TimescaleDB") << "2.23.0" << 0 << QStringList() << false << qint64(9) << false;
+}
+
+void TestPlanner::rowsAreCompressedOnInsertWhereTimescaleDbCan()
+{
+    QFETCH(QString, version);
+    QFETCH(int, uniqueKeys);
+    QFETCH(QStringList, triggers);
+    QFETCH(bool, partial);
+    QFETCH(qint64, rows);
+    QFETCH(bool, directCompress);
+    BackfillPlanner::Input in = input(version, uniqueKeys, Conflict::Skip, rows);
+    in.hypertable.triggers = triggers;
+    if (partial)
+        in.hypertable.chunks[0].state = ChunkInfo::State::PartiallyCompressed;
+    const BackfillPlan p = BackfillPlanner::plan(in);
+    const BackfillPlan::ChunkStep &step = p.chunks.at(0);
+    QCOMPARE(step.directCompress, directCompress);
+    QCOMPARE(step.reason.contains(QLatin1String("enable_direct_compress_insert")), directCompress);
+    QVERIFY(p.recompressInTransaction(step)); // compressed again if TimescaleDB leaves it partial
+    if (directCompress)
+        QCOMPARE(step.action, Action::DirectInsert); // whatever the batch size
+    QVERIFY(!p.chunks.at(1).directCompress);         // an uncompressed chunk stays uncompressed
+    if (directCompress) {
+        // The user's --decompress still wins.
+        in.overrides.forceDecompress = true;
+        const BackfillPlan forced = BackfillPlanner::plan(in);
+        QCOMPARE(forced.chunks.at(0).action, Action::DecompressInsertRecompress);
+        QVERIFY(!forced.chunks.at(0).directCompress);
+    }
 }
 
 void TestPlanner::overridesAreHonoured()

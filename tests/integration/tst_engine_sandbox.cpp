@@ -26,6 +26,7 @@ private Q_SLOTS:
     void initTestCase();
     void directInsertIntoCompressedChunksWithUniqueKey();
     void hypertableWithoutUniqueKey();
+    void rowsAreCompressedAsTheyAreInserted();
     void duplicatesAreSkippedAndCounted();
     void duplicatesAreUpdated();
     void forcedDecompressionRecompressesTheChunk();
@@ -160,6 +161,70 @@ void TestEngineSandbox::hypertableWithoutUniqueKey()
     QVERIFY(r.plan.conflictReason.contains(QLatin1String("no primary key or unique constraint")));
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_nokey")), qint64(290));
     QCOMPARE(notFullyCompressed(QStringLiteral("et_nokey")), qint64(0));
+}
+
+void TestEngineSandbox::rowsAreCompressedAsTheyAreInserted()
+{
+    // TimescaleDB 2.23+ compresses inserted rows directly when the hypertable has no unique key
+    // and no trigger: the chunks stay fully compressed, in batches of their own (status bit 2,
+    // "unordered"), where compress_chunk would have rewritten them in order.
+    const auto statementsLike = [](const BackfillEngine::Result &r, const QString &start) {
+        return std::count_if(r.statements.cbegin(), r.statements.cend(), [&](const QString &s) { return s.startsWith(start); });
+    };
+    const auto unorderedChunks = [this](const QString &table) {
+        return scalar(QStringLiteral("SELECT count(*) FROM show_chunks($1::regclass) c WHERE _timescaledb_functions.chunk_status(c) & 2 = 2"),
+                      {table});
+    };
+    // 1,200 rows into each of two compressed chunks: devices 7 … 31 every 30 minutes.
+    QList<QByteArray> rows;
+    for (int day = 20; day <= 21; ++day)
+        for (int slot = 0; slot < 48; ++slot)
+            for (int device = 7; device <= 31; ++device)
+                rows << QStringLiteral("2026-08-%1 %2:%3:00+00,%4,21.5,50,ok")
+                            .arg(day)
+                            .arg(slot / 2, 2, 10, QLatin1Char('0'))
+                            .arg(slot % 2 ? QStringLiteral("30") : QStringLiteral("00"))
+                            .arg(device)
+                            .toUtf8();
+    createTable(QStringLiteral("et_direct"), false);
+    BackfillEngine::Options o;
+    o.load.csvPath = csv(QStringLiteral("direct.csv"), rows);
+    o.load.table = QStringLiteral("et_direct");
+    BackfillEngine::Result r = run(o);
+    QVERIFY2(r.outcome == CsvLoader::Outcome::Completed, qPrintable(r.message));
+    QCOMPARE(r.plan.chunks.size(), 2);
+    for (const auto &step : r.plan.chunks)
+        QVERIFY2(step.directCompress, qPrintable(step.reason));
+    QCOMPARE(statementsLike(r, QStringLiteral("SET LOCAL timescaledb.enable_direct_compress_insert = on")), 2);
+    QCOMPARE(r.load.rowsLoaded, qint64(2400)); // counted although TimescaleDB's RETURNING stays empty here
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_direct WHERE device_id >= 7")), qint64(2400));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_direct")), qint64(288 + 2400));
+    QCOMPARE(notFullyCompressed(QStringLiteral("et_direct")), qint64(0));
+    QCOMPARE(unorderedChunks(QStringLiteral("et_direct")), qint64(2)); // the rows went in as compressed batches
+    for (const auto &c : r.chunks)
+        QVERIFY2(c.compressedBefore && c.compressedAfter, qPrintable(c.name));
+
+    // A trigger turns TimescaleDB's direct compression off: the chunks are compressed again instead.
+    createTable(QStringLiteral("et_direct_trigger"), false);
+    {
+        Database db(TestServers::sandbox());
+        DbError e;
+        QVERIFY2(db.open(&e), qPrintable(e.toString()));
+        QVERIFY2(db.execScript(QStringLiteral("CREATE OR REPLACE FUNCTION et_keep() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$; "
+                                              "CREATE TRIGGER et_keep BEFORE INSERT ON et_direct_trigger FOR EACH ROW EXECUTE FUNCTION et_keep()"),
+                               &e),
+                 qPrintable(e.toString()));
+    }
+    o.load.table = QStringLiteral("et_direct_trigger");
+    r = run(o);
+    QVERIFY2(r.outcome == CsvLoader::Outcome::Completed, qPrintable(r.message));
+    for (const auto &step : r.plan.chunks)
+        QVERIFY2(!step.directCompress, qPrintable(step.reason));
+    QCOMPARE(statementsLike(r, QStringLiteral("SET LOCAL timescaledb.enable_direct_compress_insert")), 0);
+    QCOMPARE(statementsLike(r, QStringLiteral("SELECT compress_chunk($1::regclass, true)")), 2);
+    QCOMPARE(r.load.rowsLoaded, qint64(2400));
+    QCOMPARE(notFullyCompressed(QStringLiteral("et_direct_trigger")), qint64(0));
+    QCOMPARE(unorderedChunks(QStringLiteral("et_direct_trigger")), qint64(0));
 }
 
 void TestEngineSandbox::duplicatesAreSkippedAndCounted()
