@@ -148,8 +148,8 @@ BackfillPlan BackfillPlanner::plan(const Input &in)
             const bool allowed = directInsertAllowed(in.version, ht.uniqueKeys, in.conflict, in.dmlDecompressionEnabled, &why);
             // Rows compressed as they arrive leave the chunk fully compressed, however many they are:
             // nothing to recompress. TimescaleDB does it only without unique constraints and
-            // triggers, and for statements of at least 10 rows (otherwise it warns and inserts
-            // uncompressed rows, which the end of the run compresses).
+            // triggers, and for statements it expects to insert at least 10 rows (otherwise it warns
+            // and inserts uncompressed rows, which the same transaction then compresses).
             const bool directCompress = allowed && chunk->state == ChunkInfo::State::Compressed && in.version.atLeast(2, 23)
                 && ht.uniqueKeys.isEmpty() && ht.triggers.isEmpty() && cr.rows >= kDirectCompressMinRows;
             if (o.forceDecompress) {
