@@ -135,15 +135,16 @@ bool BackfillRun::runRange(const RangeGroup *g)
             }
         }
     }
-    // Rows that TimescaleDB compresses as they are inserted (2.23+, see the plan); its RETURNING
-    // returns nothing then, so the count comes from the command tag.
+    // Rows that TimescaleDB compresses as they are inserted (2.23+, see the plan).
     if (g && std::all_of(g->steps.cbegin(), g->steps.cend(), [](const BackfillPlan::ChunkStep &s) { return s.directCompress; })) {
         batch << Database::Statement{QStringLiteral("SET LOCAL timescaledb.enable_direct_compress_insert = on"), {}, QString(),
                                      QStringLiteral("compress the rows as they are inserted")};
         chunkOf << label;
     }
-    // Then the transaction id, which goes into the journal before COMMIT: if the answer to
-    // COMMIT is lost, the next run asks the server (txid_status) whether this range committed.
+    // The insert's rows written come from its command tag (under direct compression TimescaleDB's
+    // RETURNING stays empty). Then the transaction id, which goes into the journal before COMMIT:
+    // if the answer to COMMIT is lost, the next run asks the server (txid_status) whether this
+    // range committed.
     const QString sql = CsvLoader::insertStatement(rs);
     const QString insertTarget = g ? g->steps.value(0).chunk.qualifiedName() : label;
     const int insertAt = int(batch.size());
