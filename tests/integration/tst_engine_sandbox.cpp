@@ -206,15 +206,10 @@ void TestEngineSandbox::rowsAreCompressedAsTheyAreInserted()
 
     // A trigger turns TimescaleDB's direct compression off: the chunks are compressed again instead.
     createTable(QStringLiteral("et_direct_trigger"), false);
-    {
-        Database db(TestServers::sandbox());
-        DbError e;
-        QVERIFY2(db.open(&e), qPrintable(e.toString()));
-        QVERIFY2(db.execScript(QStringLiteral("CREATE OR REPLACE FUNCTION et_keep() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$; "
-                                              "CREATE TRIGGER et_keep BEFORE INSERT ON et_direct_trigger FOR EACH ROW EXECUTE FUNCTION et_keep()"),
-                               &e),
-                 qPrintable(e.toString()));
-    }
+    const QString failure = TestServers::sandboxScript(
+        QStringLiteral("CREATE OR REPLACE FUNCTION et_keep() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$; "
+                       "CREATE TRIGGER et_keep BEFORE INSERT ON et_direct_trigger FOR EACH ROW EXECUTE FUNCTION et_keep()"));
+    QVERIFY2(failure.isEmpty(), qPrintable(failure));
     o.load.table = QStringLiteral("et_direct_trigger");
     r = run(o);
     QVERIFY2(r.outcome == CsvLoader::Outcome::Completed, qPrintable(r.message));

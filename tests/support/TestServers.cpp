@@ -32,8 +32,6 @@ QString fixtureDir()
 
 QString createCompressedHypertable(const QString &name, bool uniqueKey, int days)
 {
-    bfs::Database db(sandbox());
-    bfs::DbError e;
     const QString sql = QStringLiteral(
         "DROP TABLE IF EXISTS %1 CASCADE; "
         "CREATE TABLE %1 (time timestamptz NOT NULL, device_id int NOT NULL, temperature double precision, "
@@ -46,6 +44,13 @@ QString createCompressedHypertable(const QString &name, bool uniqueKey, int days
         "SELECT add_compression_policy('%1', compress_after => interval '30 days');")
                             .arg(name, uniqueKey ? QStringLiteral(", UNIQUE (time, device_id)") : QString())
                             .arg(days);
+    return sandboxScript(sql);
+}
+
+QString sandboxScript(const QString &sql)
+{
+    bfs::Database db(sandbox());
+    bfs::DbError e;
     if (!db.open(&e) || !db.execScript(sql, &e))
         return e.toString();
     return QString();

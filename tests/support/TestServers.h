@@ -22,6 +22,8 @@ QString conninfo(const bfs::ConnectionProfile &profile);
 // chunks from 2026-08-20, two devices every 30 minutes, all compressed, a compression policy
 // (compress_after 30 days). Returns an error message, empty on success.
 QString createCompressedHypertable(const QString &name, bool uniqueKey = true, int days = 3);
+// Runs statements without parameters on the sandbox. Returns an error message, empty on success.
+QString sandboxScript(const QString &sql);
 // One value from the sandbox (t/f as 1/0); -1 with a warning when the query fails.
 qint64 sandboxScalar(const QString &sql, const QStringList &params = {});
 // The hypertable's compression policy: 1 scheduled, 0 paused, -1 no such job or the query failed.
