@@ -321,49 +321,56 @@ bool BackfillRun::summarise()
     sum.stagedRows = staged;
     sum.integerTime = integerTime;
     {
-        // One pass over the staged rows: counts per chunk-interval bucket, mapped to ranges here.
-        QString bucket;
-        QStringList params;
-        if (integerTime) {
-            bucket = QStringLiteral("(%1 - (((%1 %% $1::bigint) + $1::bigint) %% $1::bigint))").arg(timeStage).replace(QStringLiteral("%%"), QStringLiteral("%"));
-            params << QString::number(timeDim->integerInterval);
-        } else {
-            bucket = QStringLiteral("time_bucket(make_interval(secs => $1::double precision / 1000000), %1)").arg(timeStage);
-            params << QString::number(timeDim->intervalMicroseconds);
-        }
-        const QString sql = integerTime
-            ? QStringLiteral("SELECT %1 AS b, NULL AS b_ms, count(*) AS n FROM %2 GROUP BY 1 ORDER BY 1").arg(bucket, stage)
-            // Grouped first, converted after: extract() per staged row would cost twice the grouping.
-            : QStringLiteral("SELECT NULL AS b, (extract(epoch FROM bucket) * 1000)::bigint AS b_ms, n "
-                             "FROM (SELECT %1 AS bucket, count(*) AS n FROM %2 GROUP BY 1) s ORDER BY 2")
-                  .arg(bucket, stage);
+        // One pass over the staged rows: counts per interval between the existing chunks'
+        // boundaries, with the same [start, end) test as each range's INSERT. (Buckets of the
+        // hypertable's interval would not do: time_bucket aligns weeks on Mondays where chunks
+        // align on the epoch, and chunks made before an interval change have other sizes.)
+        QList<qint64> bounds; // ms since the epoch, or integer time
+        for (const ChunkInfo &c : std::as_const(ranges))
+            bounds << (integerTime ? c.rangeStartInteger : c.rangeStart.toMSecsSinceEpoch())
+                   << (integerTime ? c.rangeEndInteger : c.rangeEnd.toMSecsSinceEpoch());
+        std::sort(bounds.begin(), bounds.end());
+        bounds.erase(std::unique(bounds.begin(), bounds.end()), bounds.end());
+        QStringList boundText;
+        for (qint64 b : std::as_const(bounds))
+            boundText << (integerTime ? QString::number(b) : isoUtc(QDateTime::fromMSecsSinceEpoch(b, Qt::UTC)));
+        const QString countSql = bounds.isEmpty()
+            ? QStringLiteral("SELECT 0 AS i, count(*) AS n FROM %1").arg(stage)
+            : QStringLiteral("SELECT width_bucket(%1, $1::%2[]) AS i, count(*) AS n FROM %3 GROUP BY 1")
+                  .arg(timeStage, cast, stage);
+        const QStringList countParams = bounds.isEmpty() ? QStringList() : QStringList{Database::textArray(boundText)};
+        const QString rangeSql = integerTime
+            ? QStringLiteral("SELECT min(%1)::bigint AS lo, max(%1)::bigint + 1 AS hi FROM %2").arg(timeStage, stage)
+            : QStringLiteral("SELECT (extract(epoch FROM min(%1)) * 1000)::bigint AS lo, "
+                             "(extract(epoch FROM max(%1)) * 1000)::bigint AS hi FROM %2").arg(timeStage, stage);
         // Each chunk's rows are picked by time range: the staged times are indexed once (no
         // ANALYZE: the planner's estimate from the table's size already picks the index for a
         // chunk's range). Index, counts and time range go to the server together.
-        QList<Database::Statement> batch{
+        const QList<Database::Statement> batch{
             {QStringLiteral("CREATE INDEX ON %1 (%2)").arg(stage, timeStage), {}, QString(), QStringLiteral("index the staged rows")},
-            {sql, params, QString(), QStringLiteral("summarise the staged rows")}};
-        if (!integerTime)
-            batch << Database::Statement{QStringLiteral("SELECT (extract(epoch FROM min(%1)) * 1000)::bigint AS lo, "
-                                                        "(extract(epoch FROM max(%1)) * 1000)::bigint AS hi FROM %2").arg(timeStage, stage),
-                                         {}, QString(), QStringLiteral("find the staged time range")};
+            {countSql, countParams, QString(), QStringLiteral("count the staged rows per chunk")},
+            {rangeSql, {}, QString(), QStringLiteral("find the staged time range")}};
         QList<QueryResult> answers;
         int failedAt = -1;
         if (!execTogether(batch, &answers, &e, &failedAt)) {
             dropStage();
             return fail(outcomeOf(e), e.message, e);
         }
-        const QueryResult &buckets = answers.at(1);
-        for (int i = 0; i < buckets.rowCount(); ++i) {
-            const qint64 n = buckets.intValue(i, QStringLiteral("n"));
-            const qint64 b = integerTime ? buckets.intValue(i, QStringLiteral("b")) : buckets.intValue(i, QStringLiteral("b_ms"));
+        const QueryResult &counts = answers.at(1);
+        for (int row = 0; row < counts.rowCount(); ++row) {
+            const qint64 n = counts.intValue(row, QStringLiteral("n"));
+            // Interval i lies between bounds[i - 1] and bounds[i]; 0 and bounds.size() are outside them all.
+            const qint64 i = counts.intValue(row, QStringLiteral("i"));
             const ChunkInfo *hit = nullptr;
-            for (const ChunkInfo &c : std::as_const(ranges)) {
-                const bool inside = integerTime ? (b >= c.rangeStartInteger && b < c.rangeEndInteger)
-                                                : (b >= c.rangeStart.toMSecsSinceEpoch() && b < c.rangeEnd.toMSecsSinceEpoch());
-                if (inside) {
-                    hit = &c;
-                    break;
+            if (i > 0 && i < bounds.size()) {
+                const qint64 from = bounds.at(i - 1), to = bounds.at(i);
+                for (const ChunkInfo &c : std::as_const(ranges)) {
+                    const qint64 start = integerTime ? c.rangeStartInteger : c.rangeStart.toMSecsSinceEpoch();
+                    const qint64 end = integerTime ? c.rangeEndInteger : c.rangeEnd.toMSecsSinceEpoch();
+                    if (start <= from && to <= end) {
+                        hit = &c;
+                        break;
+                    }
                 }
             }
             if (!hit) {
@@ -375,14 +382,17 @@ bool BackfillRun::summarise()
                 grp.range = *hit;
                 grp.rows += n;
             }
-            if (integerTime) {
-                sum.minInteger = i == 0 ? b : qMin(sum.minInteger, b);
-                sum.maxInteger = qMax(sum.maxInteger, b + timeDim->integerInterval);
-            }
         }
-        if (!integerTime && !answers.at(2).isNull(0, QStringLiteral("lo"))) {
-            sum.minTime = QDateTime::fromMSecsSinceEpoch(answers.at(2).intValue(0, QStringLiteral("lo")), Qt::UTC);
-            sum.maxTime = QDateTime::fromMSecsSinceEpoch(answers.at(2).intValue(0, QStringLiteral("hi")), Qt::UTC);
+        const QueryResult &span = answers.at(2);
+        if (!span.isNull(0, QStringLiteral("lo"))) {
+            const qint64 lo = span.intValue(0, QStringLiteral("lo")), hi = span.intValue(0, QStringLiteral("hi"));
+            if (integerTime) {
+                sum.minInteger = lo;
+                sum.maxInteger = hi;
+            } else {
+                sum.minTime = QDateTime::fromMSecsSinceEpoch(lo, Qt::UTC);
+                sum.maxTime = QDateTime::fromMSecsSinceEpoch(hi, Qt::UTC);
+            }
         }
     }
     // Ranges an interrupted run already completed: their rows were loaded then.

@@ -31,6 +31,8 @@ private Q_SLOTS:
     void duplicatesAreUpdated();
     void forcedDecompressionRecompressesTheChunk();
     void rowsBeforeTheFirstChunkCreateCompressedChunks();
+    void weeklyChunksGetTheirOwnRows();
+    void chunksOfAnEarlierIntervalGetTheirOwnRows();
     void policyIsPausedDuringTheRunAndRestoredAfter();
     void errorMidwayRestoresPolicyAndReRunCompletes();
     void cancelRestoresPolicyAndCompression();
@@ -295,6 +297,66 @@ void TestEngineSandbox::rowsBeforeTheFirstChunkCreateCompressedChunks()
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM timescaledb_information.chunks WHERE hypertable_name = 'et_before'")), qint64(5));
     // The new chunks are older than the policy's 30 days: compressed as run_job would.
     QCOMPARE(notFullyCompressed(QStringLiteral("et_before")), qint64(0));
+}
+
+void TestEngineSandbox::weeklyChunksGetTheirOwnRows()
+{
+    // The default chunk interval: weeks that start on Thursdays (aligned on 1970-01-01), where
+    // time_bucket's weeks start on Mondays. Thursday to Sunday rows belong to their own chunk.
+    const QString error = TestServers::sandboxScript(QStringLiteral(
+        "DROP TABLE IF EXISTS et_weekly CASCADE; "
+        "CREATE TABLE et_weekly (time timestamptz NOT NULL, device_id int NOT NULL, temperature double precision, "
+        "  humidity double precision, status text, UNIQUE (time, device_id)); "
+        "SELECT create_hypertable('et_weekly', 'time'); "
+        "INSERT INTO et_weekly SELECT t, 1, 20, 50, 'seed' FROM generate_series('2026-07-30 00:00+00'::timestamptz, "
+        "  '2026-08-12 18:00+00', '6 hours') t; "
+        "ALTER TABLE et_weekly SET (timescaledb.compress, timescaledb.compress_segmentby = 'device_id'); "
+        "SELECT compress_chunk(c, true) FROM show_chunks('et_weekly') c; "
+        "SELECT add_compression_policy('et_weekly', compress_after => interval '30 days');"));
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM timescaledb_information.chunks WHERE hypertable_name = 'et_weekly' "
+                                   "AND range_start IN ('2026-07-30 00:00+00', '2026-08-06 00:00+00')")),
+             qint64(2));
+    BackfillEngine::Options o;
+    // Thursday and Sunday of the second week, Monday of the first, a duplicate, and a week with no chunk.
+    o.load.csvPath = csv(QStringLiteral("weekly.csv"), {row("2026-08-06 12:00:00+00", 7), row("2026-08-09 12:00:00+00", 7),
+                                                         row("2026-08-03 12:00:00+00", 7), row("2026-08-06 12:00:00+00", 1),
+                                                         row("2026-08-14 12:00:00+00", 7)});
+    o.load.table = QStringLiteral("et_weekly");
+    o.load.conflict = CsvLoader::Conflict::Skip;
+    const BackfillEngine::Result r = run(o);
+    QVERIFY2(r.outcome == CsvLoader::Outcome::Completed, qPrintable(r.message));
+    QCOMPARE(r.load.rowsLoaded, qint64(4));
+    QCOMPARE(r.load.rowsDuplicate, qint64(1));
+    QVERIFY(r.load.accountedFor());
+    QCOMPARE(r.plan.newChunkRows, qint64(1));
+    QMap<QString, qint64> planned;
+    for (const BackfillPlan::ChunkStep &s : r.plan.chunks)
+        planned[s.chunk.rangeStart.toString(Qt::ISODate)] = s.rows;
+    QCOMPARE(planned.value(QStringLiteral("2026-07-30T00:00:00Z")), qint64(1));
+    QCOMPARE(planned.value(QStringLiteral("2026-08-06T00:00:00Z")), qint64(3));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_weekly WHERE device_id = 7")), qint64(4));
+    QCOMPARE(notFullyCompressed(QStringLiteral("et_weekly")), qint64(0));
+}
+
+void TestEngineSandbox::chunksOfAnEarlierIntervalGetTheirOwnRows()
+{
+    // Daily chunks made before the interval was changed to a week: each keeps its own rows.
+    createTable(QStringLiteral("et_reinterval"));
+    const QString error = TestServers::sandboxScript(QStringLiteral("SELECT set_chunk_time_interval('et_reinterval', interval '7 days');"));
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    BackfillEngine::Options o;
+    o.load.csvPath = csv(QStringLiteral("reinterval.csv"), {row("2026-08-20 12:00:00+00", 5), row("2026-08-21 12:00:00+00", 5),
+                                                             row("2026-08-22 12:00:00+00", 5)});
+    o.load.table = QStringLiteral("et_reinterval");
+    const BackfillEngine::Result r = run(o);
+    QVERIFY2(r.outcome == CsvLoader::Outcome::Completed, qPrintable(r.message));
+    QCOMPARE(r.load.rowsLoaded, qint64(3));
+    QCOMPARE(r.plan.newChunkRows, qint64(0));
+    QCOMPARE(r.plan.chunks.size(), 3);
+    for (const BackfillPlan::ChunkStep &s : r.plan.chunks)
+        QCOMPARE(s.rows, qint64(1));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_reinterval WHERE device_id = 5")), qint64(3));
 }
 
 void TestEngineSandbox::policyIsPausedDuringTheRunAndRestoredAfter()
