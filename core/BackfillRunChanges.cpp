@@ -112,7 +112,7 @@ bool BackfillRun::runRange(const RangeGroup *g)
         o[QStringLiteral("outside_starts")] = params.value(0);
         o[QStringLiteral("outside_ends")] = params.value(1);
     }
-    journal.write(g ? QStringLiteral("chunk_begin") : QStringLiteral("new_rows_begin"), o);
+    journal.write(g ? QStringLiteral("chunk_begin") : QStringLiteral("new_rows_begin"), o, Journal::Sync::Later);
     // The previous range's COMMIT, then BEGIN, decompress, insert, compress: sent together,
     // answered in order; the server skips everything after an error.
     QList<Database::Statement> batch;
@@ -224,7 +224,7 @@ void BackfillRun::completePending()
     }
     pending.entry[QStringLiteral("rows")] = double(rows);
     pending.entry[QStringLiteral("inserted")] = double(pending.inserted);
-    journal.write(g ? QStringLiteral("chunk_done") : QStringLiteral("new_rows_done"), pending.entry);
+    journal.write(g ? QStringLiteral("chunk_done") : QStringLiteral("new_rows_done"), pending.entry, Journal::Sync::Later);
     pending.open = false;
 }
 

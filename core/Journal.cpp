@@ -9,12 +9,46 @@
 #include <QStandardPaths>
 #include <QUuid>
 
+#include <cerrno>
 #include <cstdlib>
 #ifdef Q_OS_UNIX
+#include <fcntl.h>
 #include <unistd.h>
+#endif
+#ifdef Q_OS_WIN
+#include <io.h>
 #endif
 
 namespace bfs {
+
+namespace {
+// Data written to f reaches the disk (not only the system's cache) before this returns.
+bool syncToDisk(QFile &f)
+{
+#if defined(Q_OS_UNIX)
+    return ::fsync(f.handle()) == 0 || errno == EINVAL; // EINVAL: a file that cannot be synced at all
+#elif defined(Q_OS_WIN)
+    return ::_commit(f.handle()) == 0; // FlushFileBuffers
+#else
+    Q_UNUSED(f);
+    return true;
+#endif
+}
+
+// A new file's name in its folder reaches the disk too (POSIX: the folder is synced).
+void syncDirectory(const QString &directory)
+{
+#ifdef Q_OS_UNIX
+    const int fd = ::open(QFile::encodeName(directory).constData(), O_RDONLY);
+    if (fd >= 0) {
+        ::fsync(fd);
+        ::close(fd);
+    }
+#else
+    Q_UNUSED(directory);
+#endif
+}
+} // namespace
 
 QString Journal::defaultDirectory()
 {
@@ -66,10 +100,11 @@ bool Journal::create(const QString &directory, const QJsonObject &header, QStrin
         *error = QStringLiteral("cannot write the journal %1").arg(m_path);
         return false;
     }
+    syncDirectory(directory);
     return true;
 }
 
-bool Journal::write(const QString &step, const QJsonObject &data)
+bool Journal::write(const QString &step, const QJsonObject &data, Sync sync)
 {
     QJsonObject line = data;
     line[QStringLiteral("step")] = step;
@@ -78,10 +113,7 @@ bool Journal::write(const QString &step, const QJsonObject &data)
     if (!f.open(QIODevice::WriteOnly | QIODevice::Append))
         return false;
     const QByteArray bytes = QJsonDocument(line).toJson(QJsonDocument::Compact) + '\n';
-    const bool ok = f.write(bytes) == bytes.size() && f.flush();
-#ifdef Q_OS_UNIX
-    ::fsync(f.handle());
-#endif
+    const bool ok = f.write(bytes) == bytes.size() && f.flush() && (sync == Sync::Later || syncToDisk(f));
     f.close();
     crashIfAt(step);
     return ok;

@@ -8,8 +8,7 @@
 
 namespace bfs {
 
-// The local record of a backfill's state changes, written (and flushed to disk) before
-// each change: the policy paused and its previous state, each chunk decompressed, rows
+// The local record of a backfill's state changes, written before each change: the policy paused and its previous state, each chunk decompressed, rows
 // moved, chunks recompressed, the policy restored. An unfinished journal tells
 // `recover` what to put back, and a re-run of the same backfill which chunks are done.
 // One JSON object per line; never contains a password.
@@ -27,8 +26,15 @@ public:
 
     // Starts a new journal for a run; `header` identifies the run (target, file, server).
     bool create(const QString &directory, const QJsonObject &header, QString *error);
-    // Appends one step and syncs it to disk before returning.
-    bool write(const QString &step, const QJsonObject &data = QJsonObject());
+    // How far an entry must have gone when write() returns. Now: on the disk, as an entry must be
+    // before the change it announces can happen (the policy paused, a transaction committed).
+    // Later: in the file (it survives the process, and the operating system keeps it in order);
+    // the next Now entry takes it to the disk. For entries that a lost power supply may take
+    // back because recovery does not need them (a range begun: nothing is committed before its
+    // "commit" entry; a range done: its "commit" entry lets the server say so).
+    enum class Sync { Now, Later };
+    // Appends one step.
+    bool write(const QString &step, const QJsonObject &data = QJsonObject(), Sync sync = Sync::Now);
     // Marks the run finished: the journal is removed.
     void finish();
 
