@@ -39,6 +39,7 @@ private Q_SLOTS:
     void crashAtEachJournalStepIsRecovered_data();
     void crashAtEachJournalStepIsRecovered();
     void nonOwnerIsToldBeforeAnythingChanges();
+    void journalThatCannotBeWrittenChangesNothing();
     void connectionDroppedIsRetried_data();
     void connectionDroppedIsRetried();
     void dryRunPrintsThePlanAndChangesNothing();
@@ -531,6 +532,26 @@ void TestEngineSandbox::nonOwnerIsToldBeforeAnythingChanges()
     const auto owner = TestServers::runCli(cliBase(table, file), QStringLiteral("sandbox"));
     QVERIFY2(owner.exitCode == 0, owner.err.constData());
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_priv")), qint64(290));
+}
+
+void TestEngineSandbox::journalThatCannotBeWrittenChangesNothing()
+{
+    createTable(QStringLiteral("et_nojournal"));
+    // The journal folder would have to be made inside a file: it cannot exist.
+    const QString blocker = m_dir.filePath(QStringLiteral("not-a-folder"));
+    QFile f(blocker);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.close();
+    BackfillEngine::Options o;
+    o.load.csvPath = csv(QStringLiteral("nojournal.csv"), {row("2026-08-20 10:15:00+00", 3)});
+    o.load.table = QStringLiteral("et_nojournal");
+    o.journalDirectory = blocker + QStringLiteral("/journals");
+    const BackfillEngine::Result r = run(o);
+    QCOMPARE(r.outcome, CsvLoader::Outcome::InputError);
+    QVERIFY2(r.message.contains(o.journalDirectory), qPrintable(r.message));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_nojournal WHERE device_id = 3")), qint64(0));
+    QVERIFY(policyScheduled(QStringLiteral("et_nojournal")));
+    QCOMPARE(notFullyCompressed(QStringLiteral("et_nojournal")), qint64(0));
 }
 
 void TestEngineSandbox::connectionDroppedIsRetried_data()
