@@ -54,14 +54,17 @@ QString serverId(const Database &db)
 }
 
 bool compressPolicyRange(Database &db, const QString &schema, const QString &name, const QString &compressAfter,
-                         const QDateTime &from, const QDateTime &to, QStringList *actions, DbError *error)
+                         const QDateTime &from, const QDateTime &to, const QStringList &chunksBefore, QStringList *actions,
+                         DbError *error)
 {
     QueryResult r;
     if (!db.exec(QStringLiteral("SELECT format('%I.%I', chunk_schema, chunk_name) FROM timescaledb_information.chunks "
                                 "WHERE hypertable_schema = $1 AND hypertable_name = $2 AND NOT is_compressed "
                                 "AND range_end <= now() - $3::interval AND range_end > $4::timestamptz AND range_start <= $5::timestamptz "
+                                "AND format('%I.%I', chunk_schema, chunk_name) <> ALL ($6::text[]) "
                                 "ORDER BY range_start"),
-                 {schema, name, compressAfter, isoUtc(from), isoUtc(to)}, &r, error, QStringLiteral("find chunks to compress")))
+                 {schema, name, compressAfter, isoUtc(from), isoUtc(to), Database::textArray(chunksBefore)}, &r, error,
+                 QStringLiteral("find chunks to compress")))
         return false;
     bool ok = true;
     for (int i = 0; i < r.rowCount(); ++i) {
@@ -158,13 +161,17 @@ bool BackfillEngine::recover(Database &db, const QString &journalDirectory, QStr
             }
         }
         // Chunks of the backfilled range that the policy would have compressed by now.
-        if (header.contains(QStringLiteral("min_time"))) {
+        // (Journals of earlier versions may hold an empty compress_after: nothing to do then.)
+        if (header.contains(QStringLiteral("min_time")) && !header.value(QStringLiteral("compress_after")).toString().isEmpty()) {
+            QStringList chunksBefore;
+            for (const QJsonValue &v : header.value(QStringLiteral("chunks_before")).toArray())
+                chunksBefore << v.toString();
             const QDateTime from = QDateTime::fromString(header.value(QStringLiteral("min_time")).toString(), QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz+00"));
             const QDateTime to = QDateTime::fromString(header.value(QStringLiteral("max_time")).toString(), QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz+00"));
             if (!compressPolicyRange(db, header.value(QStringLiteral("hypertable_schema")).toString(),
                                      header.value(QStringLiteral("hypertable_name")).toString(),
                                      header.value(QStringLiteral("compress_after")).toString(), QDateTime(from.date(), from.time(), Qt::UTC),
-                                     QDateTime(to.date(), to.time(), Qt::UTC), actions, &e)) {
+                                     QDateTime(to.date(), to.time(), Qt::UTC), chunksBefore, actions, &e)) {
                 allOk = false;
                 *error = e;
             }
@@ -177,6 +184,8 @@ bool BackfillEngine::recover(Database &db, const QString &journalDirectory, QStr
             if (db.exec(QStringLiteral("SELECT alter_job($1::integer, scheduled => true)"), {QString::number(job)}, nullptr, &e,
                         QStringLiteral("resume job %1").arg(job)))
                 *actions << QStringLiteral("resumed compression policy job %1").arg(job);
+            else if (e.sqlState == QLatin1String("42704")) // removed since (remove_compression_policy, DROP TABLE)
+                *actions << QStringLiteral("compression policy job %1 no longer exists: nothing to resume").arg(job);
             else {
                 *actions << QStringLiteral("could not resume job %1: %2").arg(job).arg(e.message);
                 allOk = false;

@@ -55,6 +55,9 @@ QString BackfillEngine::exportSql(const BackfillPlan &plan, const CsvLoader::Sum
         }
     }
     out << QStringLiteral("CREATE TEMP TABLE bfs_stage (%1);").arg(stageDefs.join(QStringLiteral(", ")));
+    const bool compressNew = plan.compressNewChunks && !integerTime && plan.summary.minTime.isValid();
+    if (compressNew) // the chunks there are now: only the ones the backfill creates are compressed at the end
+        out << QStringLiteral("CREATE TEMP TABLE bfs_chunks_before AS SELECT show_chunks(%1) AS c;").arg(literal(plan.target));
     out << QStringLiteral("\\copy bfs_stage (%1) FROM %2 WITH (FORMAT csv, HEADER %3, DELIMITER %4)")
                .arg(stageCols.join(QStringLiteral(", ")), literal(QFileInfo(csvPath).absoluteFilePath()),
                     load.format.header ? QStringLiteral("true") : QStringLiteral("false"), literal(QString(load.format.delimiter)));
@@ -133,9 +136,10 @@ QString BackfillEngine::exportSql(const BackfillPlan &plan, const CsvLoader::Sum
             if (s.recompress && !plan.recompressInTransaction(s))
                 out << QStringLiteral("CALL recompress_chunk(%1);").arg(literal(s.chunk.qualifiedName()));
     }
-    if (plan.compressNewChunks && !integerTime && plan.summary.minTime.isValid())
-        out << QStringLiteral("SELECT compress_chunk(c, true) FROM show_chunks(%1, older_than => %2::interval, newer_than => %3::timestamptz) c;")
-                   .arg(literal(plan.target), literal(plan.compressAfter), literal(isoUtc(plan.summary.minTime)));
+    if (compressNew)
+        out << QStringLiteral("SELECT compress_chunk(c, true) FROM show_chunks(%1, older_than => %2::interval) c "
+                              "WHERE c NOT IN (SELECT c FROM bfs_chunks_before);")
+                   .arg(literal(plan.target), literal(plan.compressAfter));
     out << QString();
     if (plan.pausePolicy) {
         out << comment(QStringLiteral("%1. Resume compression policy job %2 (also if anything above failed).").arg(n++).arg(plan.policy.jobId));
@@ -148,6 +152,8 @@ QString BackfillEngine::exportSql(const BackfillPlan &plan, const CsvLoader::Sum
                        .arg(literal(c), literal(isoUtc(plan.summary.minTime.addMonths(-1))), literal(isoUtc(plan.summary.maxTime.addMonths(1))));
     }
     out << QStringLiteral("DROP TABLE bfs_stage;");
+    if (compressNew)
+        out << QStringLiteral("DROP TABLE bfs_chunks_before;");
     return out.join(QLatin1Char('\n')) + QLatin1Char('\n');
 }
 

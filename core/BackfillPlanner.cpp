@@ -243,8 +243,19 @@ BackfillPlan BackfillPlanner::plan(const Input &in)
         p.recompressNow = false;
         p.recompressReason = QStringLiteral("no compressed chunk is touched");
     }
-    if (p.hasPolicy && p.newChunkRows > 0 && p.recompressNow | !touchesCompressed) {
-        p.compressNewChunks = !o.leaveRecompressionToPolicy;
+    if (p.hasPolicy && p.newChunkRows > 0 && (p.recompressNow || !touchesCompressed) && !o.leaveRecompressionToPolicy) {
+        // As run_job would: only where the policy runs, and only by its compress_after.
+        if (!p.policy.scheduled)
+            p.recompressReason += QStringLiteral("; new chunks are left uncompressed: compression policy job %1 is paused, and "
+                                                 "would not compress them either").arg(p.policy.jobId);
+        else if (p.compressAfter.isEmpty())
+            p.recompressReason += QStringLiteral("; new chunks are left to compression policy job %1: it compresses by creation "
+                                                 "time (compress_created_before), and these chunks are new").arg(p.policy.jobId);
+        else if (in.summary.integerTime)
+            p.recompressReason += QStringLiteral("; new chunks are left to compression policy job %1 (integer time: its "
+                                                 "compress_after counts from the hypertable's integer_now function)").arg(p.policy.jobId);
+        else
+            p.compressNewChunks = true;
         if (p.compressNewChunks)
             p.recompressReason += QStringLiteral("; new chunks older than the policy's compress_after (%1) are compressed as "
                                                  "run_job would").arg(p.compressAfter);

@@ -492,6 +492,10 @@ bool BackfillRun::startJournal()
             h[QStringLiteral("min_time")] = isoUtc(sum.minTime);
             h[QStringLiteral("max_time")] = isoUtc(sum.maxTime);
             h[QStringLiteral("compress_after")] = res.plan.compressAfter;
+            QJsonArray before;
+            for (const ChunkInfo &c : std::as_const(ht.chunks))
+                before << c.qualifiedName();
+            h[QStringLiteral("chunks_before")] = before;
             h[QStringLiteral("hypertable_schema")] = ht.schema;
             h[QStringLiteral("hypertable_name")] = ht.name;
         }

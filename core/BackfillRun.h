@@ -20,10 +20,12 @@ QString isoUtc(const QDateTime &t);
 // Identifies "the same backfill" (server, target, file and its size and time) across runs.
 QString runKey(const QString &target, const QString &server, const QString &csvPath);
 QString serverId(const Database &db);
-// Compresses the chunks of [from, to] that are not compressed and that the compression
-// policy would compress now (range_end older than compress_after).
+// Compresses the chunks of [from, to] that the run created (not in chunksBefore), that are not
+// compressed and that the compression policy would compress now (range_end older than
+// compress_after). Chunks that were there before are left as they were.
 bool compressPolicyRange(Database &db, const QString &schema, const QString &name, const QString &compressAfter,
-                         const QDateTime &from, const QDateTime &to, QStringList *actions, DbError *error);
+                         const QDateTime &from, const QDateTime &to, const QStringList &chunksBefore, QStringList *actions,
+                         DbError *error);
 
 // One time range of the hypertable: with space partitions several chunks share it.
 struct RangeGroup

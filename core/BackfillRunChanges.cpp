@@ -359,9 +359,12 @@ void BackfillRun::putBack()
         o[QStringLiteral("from")] = isoUtc(sum.minTime);
         o[QStringLiteral("to")] = isoUtc(sum.maxTime);
         journal.write(QStringLiteral("compress_new"), o);
-        bool ok = compressPolicyRange(db, ht.schema, ht.name, res.plan.compressAfter, sum.minTime, sum.maxTime, &actions, &e);
+        QStringList chunksBefore;
+        for (const ChunkInfo &c : std::as_const(ht.chunks))
+            chunksBefore << c.qualifiedName();
+        bool ok = compressPolicyRange(db, ht.schema, ht.name, res.plan.compressAfter, sum.minTime, sum.maxTime, chunksBefore, &actions, &e);
         if (!ok && e.kind == DbError::Kind::Unreachable && reconnect())
-            ok = compressPolicyRange(db, ht.schema, ht.name, res.plan.compressAfter, sum.minTime, sum.maxTime, &actions, &e);
+            ok = compressPolicyRange(db, ht.schema, ht.name, res.plan.compressAfter, sum.minTime, sum.maxTime, chunksBefore, &actions, &e);
         if (!ok) {
             cleanupOk = false;
             if (!failed)

@@ -31,6 +31,10 @@ private Q_SLOTS:
     void duplicatesAreUpdated();
     void forcedDecompressionRecompressesTheChunk();
     void rowsBeforeTheFirstChunkCreateCompressedChunks();
+    void newChunksAreCompressedButNotTheUsersOwnChunks();
+    void newChunksStayUncompressedUnderAPausedPolicy();
+    void policyByCreationTimeIsRecoveredAfterACrash();
+    void recoveryAfterThePolicyWasRemoved();
     void weeklyChunksGetTheirOwnRows();
     void chunksOfAnEarlierIntervalGetTheirOwnRows();
     void policyIsPausedDuringTheRunAndRestoredAfter();
@@ -298,6 +302,103 @@ void TestEngineSandbox::rowsBeforeTheFirstChunkCreateCompressedChunks()
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM timescaledb_information.chunks WHERE hypertable_name = 'et_before'")), qint64(5));
     // The new chunks are older than the policy's 30 days: compressed as run_job would.
     QCOMPARE(notFullyCompressed(QStringLiteral("et_before")), qint64(0));
+}
+
+void TestEngineSandbox::newChunksAreCompressedButNotTheUsersOwnChunks()
+{
+    // The user decompressed 2026-08-21 on purpose; the backfill adds a row to 2026-08-22 and
+    // creates 2026-08-17. As run_job would: the new chunk is compressed, the user's is left alone.
+    createTable(QStringLiteral("et_userchunk"));
+    const QString error = TestServers::sandboxScript(QStringLiteral(
+        "SELECT decompress_chunk(c) FROM show_chunks('et_userchunk', newer_than => '2026-08-21'::timestamptz, "
+        "older_than => '2026-08-22'::timestamptz) c;"));
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    QCOMPARE(notFullyCompressed(QStringLiteral("et_userchunk")), qint64(1));
+    BackfillEngine::Options o;
+    o.load.csvPath = csv(QStringLiteral("userchunk.csv"), {row("2026-08-17 12:00:00+00", 3), row("2026-08-22 12:00:00+00", 3)});
+    o.load.table = QStringLiteral("et_userchunk");
+    const BackfillEngine::Result r = run(o);
+    QVERIFY2(r.outcome == CsvLoader::Outcome::Completed, qPrintable(r.message));
+    QVERIFY(r.plan.compressNewChunks);
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM timescaledb_information.chunks WHERE hypertable_name = 'et_userchunk' "
+                                   "AND range_start = '2026-08-17 00:00+00' AND is_compressed")),
+             qint64(1));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM timescaledb_information.chunks WHERE hypertable_name = 'et_userchunk' "
+                                   "AND range_start = '2026-08-21 00:00+00' AND NOT is_compressed")),
+             qint64(1));
+    QCOMPARE(notFullyCompressed(QStringLiteral("et_userchunk")), qint64(1));
+}
+
+void TestEngineSandbox::newChunksStayUncompressedUnderAPausedPolicy()
+{
+    // A policy the user paused compresses nothing; neither does the backfill for it.
+    createTable(QStringLiteral("et_userpaused"));
+    const QString error = TestServers::sandboxScript(QStringLiteral(
+        "SELECT alter_job(job_id, scheduled => false) FROM timescaledb_information.jobs WHERE hypertable_name = 'et_userpaused';"));
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    BackfillEngine::Options o;
+    o.load.csvPath = csv(QStringLiteral("userpaused.csv"), {row("2026-08-17 12:00:00+00", 3), row("2026-08-20 12:00:00+00", 3)});
+    o.load.table = QStringLiteral("et_userpaused");
+    const BackfillEngine::Result r = run(o);
+    QVERIFY2(r.outcome == CsvLoader::Outcome::Completed, qPrintable(r.message));
+    QVERIFY(!r.plan.compressNewChunks);
+    QVERIFY2(r.plan.recompressReason.contains(QLatin1String("new chunks are left uncompressed")), qPrintable(r.plan.recompressReason));
+    QVERIFY(!policyScheduled(QStringLiteral("et_userpaused")));
+    QCOMPARE(r.load.rowsLoaded, qint64(2));
+    // The touched chunk is compressed again; the new one stays as the paused policy leaves it.
+    QCOMPARE(notFullyCompressed(QStringLiteral("et_userpaused")), qint64(1));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM timescaledb_information.chunks WHERE hypertable_name = 'et_userpaused' "
+                                   "AND range_start = '2026-08-17 00:00+00' AND NOT is_compressed")),
+             qint64(1));
+}
+
+void TestEngineSandbox::policyByCreationTimeIsRecoveredAfterACrash()
+{
+    // compress_created_before instead of compress_after: the policy has no compress_after.
+    const QString table = QStringLiteral("et_created");
+    createTable(table);
+    const QString error = TestServers::sandboxScript(QStringLiteral(
+        "SELECT remove_compression_policy('et_created'); "
+        "SELECT add_compression_policy('et_created', compress_created_before => interval '7 days');"));
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const QString file = csv(QStringLiteral("created.csv"), {row("2026-08-17 12:00:00+00", 3), row("2026-08-20 12:00:00+00", 3)});
+    const QStringList args = cliBase(table, file);
+    const auto crashed = TestServers::runCli(args, QStringLiteral("sandbox"), {QStringLiteral("BFS_CRASH_AT=new_rows_begin")});
+    QCOMPARE(crashed.exitCode, 137);
+    const QStringList recover{QStringLiteral("recover"), QStringLiteral("--db"), TestServers::sandbox().toConnInfo(),
+                              QStringLiteral("--journal-dir"), m_dir.filePath(QStringLiteral("my.journals"))};
+    const auto recovered = TestServers::runCli(recover, QStringLiteral("sandbox"));
+    QVERIFY2(recovered.exitCode == 0, recovered.err.constData());
+    QVERIFY(policyScheduled(table));
+    // The plan leaves the new chunk to the policy, which compresses by creation time.
+    const auto plan = TestServers::runCli(QStringList(args) << QStringLiteral("--dry-run"), QStringLiteral("sandbox"));
+    QVERIFY2(plan.exitCode == 0, plan.err.constData());
+    QVERIFY2(plan.out.contains("new chunks are left to compression policy job"), plan.out.constData());
+    const auto rerun = TestServers::runCli(args, QStringLiteral("sandbox"));
+    QVERIFY2(rerun.exitCode == 0, rerun.err.constData());
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_created WHERE device_id = 3")), qint64(2));
+    QVERIFY(policyScheduled(table));
+    QVERIFY(QDir(m_dir.filePath(QStringLiteral("my.journals"))).entryList(QDir::Files).isEmpty());
+}
+
+void TestEngineSandbox::recoveryAfterThePolicyWasRemoved()
+{
+    // The run died with the policy paused, and the user removed the policy before recovering.
+    const QString table = QStringLiteral("et_removed");
+    createTable(table);
+    const QString file = csv(QStringLiteral("removed.csv"), {row("2026-08-20 12:00:00+00", 3)});
+    const auto crashed = TestServers::runCli(cliBase(table, file), QStringLiteral("sandbox"), {QStringLiteral("BFS_CRASH_AT=chunk_begin")});
+    QCOMPARE(crashed.exitCode, 137);
+    QVERIFY(!policyScheduled(table));
+    const QString error = TestServers::sandboxScript(QStringLiteral("SELECT remove_compression_policy('et_removed');"));
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const auto recovered = TestServers::runCli({QStringLiteral("recover"), QStringLiteral("--db"), TestServers::sandbox().toConnInfo(),
+                                                QStringLiteral("--journal-dir"), m_dir.filePath(QStringLiteral("my.journals"))},
+                                               QStringLiteral("sandbox"));
+    QVERIFY2(recovered.exitCode == 0, recovered.err.constData());
+    QVERIFY2(recovered.out.contains("no longer exists: nothing to resume"), recovered.out.constData());
+    QCOMPARE(notFullyCompressed(table), qint64(0));
+    QVERIFY(QDir(m_dir.filePath(QStringLiteral("my.journals"))).entryList({QStringLiteral("*.journal")}, QDir::Files).isEmpty());
 }
 
 void TestEngineSandbox::weeklyChunksGetTheirOwnRows()
