@@ -65,6 +65,8 @@ QString BackfillEngine::exportSql(const BackfillPlan &plan, const CsvLoader::Sum
     out << comment(QStringLiteral("2. ") + plan.policyReason);
     if (plan.pausePolicy)
         out << QStringLiteral("SELECT alter_job(%1, scheduled => false);").arg(plan.policy.jobId);
+    out << QStringLiteral("-- The chunks' boundaries below are UTC (for timestamp and date columns too): work in UTC.");
+    out << QStringLiteral("SET TimeZone = 'UTC';");
     for (int i = 0; i < plan.sessionSettings.size(); ++i) {
         out << comment(plan.sessionReasons.value(i));
         out << plan.sessionSettings.at(i) + QLatin1Char(';');

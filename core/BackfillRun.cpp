@@ -5,6 +5,7 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QJsonArray>
+#include <QScopeGuard>
 #include <QThread>
 
 #include <algorithm>
@@ -29,6 +30,22 @@ BackfillRun::BackfillRun(Database &database, const BackfillEngine::Options &engi
 BackfillEngine::Result BackfillRun::execute()
 {
     timer.start();
+    // The staged times meet the chunks' boundaries as timestamptz. For timestamp and date time
+    // columns that conversion follows the session's TimeZone, while TimescaleDB places their
+    // chunks as if the times were UTC: the run works in UTC, and gives the session its zone back.
+    QueryResult zone;
+    DbError zoneError;
+    const bool inUtc = db.exec(QStringLiteral("SELECT current_setting('TimeZone') AS was, set_config('TimeZone', 'UTC', false)"), {},
+                               &zone, &zoneError, QStringLiteral("work in UTC"));
+    const auto giveZoneBack = qScopeGuard([&] {
+        DbError ignored;
+        if (inUtc && db.isOpen())
+            db.exec(QStringLiteral("SELECT set_config('TimeZone', $1, false)"), {zone.value(0, QStringLiteral("was"))}, nullptr, &ignored);
+    });
+    if (!inUtc) {
+        fail(outcomeOf(zoneError), zoneError.message, zoneError);
+        return res;
+    }
     // Up to the journal nothing has changed on the server; a false return ends the run there.
     if (!recoverEarlier() || !inspect() || !stageFile() || !readLedgers() || !summarise() || !makePlan() || !startJournal())
         return res;

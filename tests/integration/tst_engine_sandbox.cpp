@@ -37,6 +37,7 @@ private Q_SLOTS:
     void recoveryAfterThePolicyWasRemoved();
     void weeklyChunksGetTheirOwnRows();
     void chunksOfAnEarlierIntervalGetTheirOwnRows();
+    void timestampColumnInASessionOutsideUtc();
     void policyIsPausedDuringTheRunAndRestoredAfter();
     void errorMidwayRestoresPolicyAndReRunCompletes();
     void cancelRestoresPolicyAndCompression();
@@ -459,6 +460,35 @@ void TestEngineSandbox::chunksOfAnEarlierIntervalGetTheirOwnRows()
     for (const BackfillPlan::ChunkStep &s : r.plan.chunks)
         QCOMPARE(s.rows, qint64(1));
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_reinterval WHERE device_id = 5")), qint64(3));
+}
+
+void TestEngineSandbox::timestampColumnInASessionOutsideUtc()
+{
+    // A timestamp (without time zone) column, and a session in New York (PGTZ, as a server's or
+    // role's default TimeZone would give it): rows late in the day belong to that day's chunk.
+    const QString error = TestServers::sandboxScript(QStringLiteral(
+        "DROP TABLE IF EXISTS et_naive CASCADE; "
+        "CREATE TABLE et_naive (time timestamp NOT NULL, device_id int NOT NULL, temperature double precision, "
+        "  humidity double precision, status text, UNIQUE (time, device_id)); "
+        "SELECT create_hypertable('et_naive', 'time', chunk_time_interval => interval '1 day'); "
+        "INSERT INTO et_naive SELECT t, 1, 20, 50, 'seed' FROM generate_series('2026-08-20'::timestamp, '2026-08-22 23:00', '1 hour') t; "
+        "ALTER TABLE et_naive SET (timescaledb.compress, timescaledb.compress_segmentby = 'device_id'); "
+        "SELECT compress_chunk(c, true) FROM show_chunks('et_naive') c;"));
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const QString file = csv(QStringLiteral("naive.csv"), {row("2026-08-20 22:30:00", 2), row("2026-08-21 01:30:00", 2),
+                                                           row("2026-08-22 23:30:00", 2)});
+    const QStringList zone{QStringLiteral("PGTZ=America/New_York")};
+    const auto plan = TestServers::runCli(cliBase(QStringLiteral("et_naive"), file) << QStringLiteral("--dry-run"), QStringLiteral("sandbox"), zone);
+    QVERIFY2(plan.exitCode == 0, plan.err.constData());
+    QVERIFY2(plan.out.contains("3 existing chunks touched; 0 rows for new chunks"), plan.out.constData());
+    const auto loaded = TestServers::runCli(cliBase(QStringLiteral("et_naive"), file), QStringLiteral("sandbox"), zone);
+    QVERIFY2(loaded.exitCode == 0, loaded.err.constData());
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_naive WHERE device_id = 2")), qint64(3));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_naive WHERE device_id = 2 AND time IN "
+                                   "('2026-08-20 22:30', '2026-08-21 01:30', '2026-08-22 23:30')")),
+             qint64(3));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM timescaledb_information.chunks WHERE hypertable_name = 'et_naive'")), qint64(3));
+    QCOMPARE(notFullyCompressed(QStringLiteral("et_naive")), qint64(0));
 }
 
 void TestEngineSandbox::policyIsPausedDuringTheRunAndRestoredAfter()

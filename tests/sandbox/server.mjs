@@ -8,8 +8,9 @@
 // PGlite has one backend session that every client shares. A real server gives each client its
 // own session and ends it when the connection closes (an open transaction is rolled back; temp
 // tables, prepared statements and settings are gone), so each client here starts with that reset.
-// PGlite also ignores the user name a client connects with; here each client acts as that role
-// (SET SESSION AUTHORIZATION before its first query) when the role exists, so privileges apply.
+// PGlite also ignores the user name and the settings a client connects with; here each client
+// acts as that role (SET SESSION AUTHORIZATION before its first query) when the role exists, so
+// privileges apply, and gets the settings of its start-up message (PGTZ, options='-c …').
 // SIGUSR2 drops the current client's connection, as a network failure or an administrator's
 // pg_terminate_backend would: the fault tests use it.
 import { readFileSync } from 'node:fs';
@@ -77,29 +78,55 @@ db.runExclusive = (fn) => {
   return session;
 };
 
-// The "user" of a StartupMessage (protocol 3.0), or null for any other message.
-function startupUser(bytes) {
+// The fields of a StartupMessage (protocol 3.0) as an object, or null for any other message.
+function startupFields(bytes) {
   if (bytes.length < 8) return null;
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (buf.readInt32BE(0) !== bytes.length || buf.readInt32BE(4) !== 196608) return null;
   const fields = buf.subarray(8, bytes.length - 1).toString('utf8').split('\0');
-  for (let i = 0; i + 1 < fields.length; i += 2)
-    if (fields[i] === 'user') return fields[i + 1];
-  return null;
+  const out = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) out[fields[i]] = fields[i + 1];
+  return out;
 }
-let pendingUser = null;
+// The settings a client asks for at start-up, as PostgreSQL applies them: parameters such as
+// TimeZone (libpq sends PGTZ so) and -c name=value in "options".
+function startupSettings(fields) {
+  const settings = [];
+  for (const [name, value] of Object.entries(fields))
+    if (!['user', 'database', 'options', 'replication', 'client_encoding'].includes(name)) settings.push([name, value]);
+  const words = (fields.options ?? '').split(/\s+/).filter(Boolean);
+  for (let i = 0; i < words.length; ++i) {
+    const w = words[i] === '-c' ? words[++i] ?? '' : words[i].startsWith('--') ? words[i].slice(2) : '';
+    const eq = w.indexOf('=');
+    if (eq > 0) settings.push([w.slice(0, eq).replaceAll('-', '_'), w.slice(eq + 1)]);
+  }
+  return settings;
+}
+const literal = (s) => `'${s.replaceAll("'", "''")}'`;
+let pending = null; // what the next client's first Query or Parse must find in place
 const execProtocolRaw = db.execProtocolRaw.bind(db);
 db.execProtocolRaw = async (bytes, options) => {
-  const user = startupUser(bytes);
-  if (user !== null) {
-    pendingUser = user === 'postgres' ? null : user;
-  } else if (pendingUser !== null && (bytes[0] === 0x51 || bytes[0] === 0x50)) { // first Query or Parse
-    const role = pendingUser;
-    pendingUser = null;
-    try {
-      await db.execProtocol(queryMessage(`SET SESSION AUTHORIZATION "${role.replaceAll('"', '""')}"`));
-    } catch (e) {
-      console.error(`connecting as ${role}: ${e.message}`);
+  const fields = startupFields(bytes);
+  if (fields !== null) {
+    const settings = startupSettings(fields);
+    const role = fields.user && fields.user !== 'postgres' ? fields.user : null;
+    pending = role === null && settings.length === 0 ? null : { role, settings };
+  } else if (pending !== null && (bytes[0] === 0x51 || bytes[0] === 0x50)) { // first Query or Parse
+    const { role, settings } = pending;
+    pending = null;
+    for (const [name, value] of settings) {
+      try {
+        await db.execProtocol(queryMessage(`SELECT set_config(${literal(name)}, ${literal(value)}, false)`));
+      } catch (e) {
+        console.error(`start-up setting ${name}: ${e.message}`);
+      }
+    }
+    if (role !== null) {
+      try {
+        await db.execProtocol(queryMessage(`SET SESSION AUTHORIZATION "${role.replaceAll('"', '""')}"`));
+      } catch (e) {
+        console.error(`connecting as ${role}: ${e.message}`);
+      }
     }
   }
   return execProtocolRaw(bytes, options);
