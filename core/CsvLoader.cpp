@@ -109,10 +109,17 @@ QString CsvLoader::insertStatement(const InsertSpec &spec)
         for (const QString &c : spec.targetColumns)
             if (!spec.keyTargetColumns.contains(c))
                 updates << QStringLiteral("%1 = EXCLUDED.%1").arg(c);
-        // The last row of the file wins when the file repeats a key.
+        // The last row of the file wins when the file repeats a key. A key with a NULL in it
+        // repeats nothing (NULLs are distinct, as in the unique constraint): each such row is
+        // its own group.
+        QStringList nulls;
+        for (const QString &k : spec.keyStageColumns)
+            nulls << QStringLiteral("%1 IS NULL").arg(k);
+        const QString groups = spec.keyStageColumns.join(QStringLiteral(", "))
+            + QStringLiteral(", CASE WHEN %1 THEN bfs_line END").arg(nulls.join(QStringLiteral(" OR ")));
         return QStringLiteral("INSERT INTO %1 (%2) SELECT %3 FROM (SELECT DISTINCT ON (%4) * FROM %5%6 ORDER BY %4, bfs_line DESC) d "
                               "ORDER BY bfs_line ON CONFLICT (%7) DO %8")
-            .arg(spec.target, cols, src, spec.keyStageColumns.join(QStringLiteral(", ")), spec.stage, where,
+            .arg(spec.target, cols, src, groups, spec.stage, where,
                  spec.keyTargetColumns.join(QStringLiteral(", ")),
                  updates.isEmpty() ? QStringLiteral("NOTHING") : QStringLiteral("UPDATE SET ") + updates.join(QStringLiteral(", ")));
     }

@@ -23,6 +23,7 @@ private Q_SLOTS:
     void conflictErrorWritesNothingAndNamesTheKey();
     void conflictSkipCountsDuplicates();
     void conflictUpdateOverwritesNonKeyColumns();
+    void conflictUpdateKeepsRowsWithANullInTheKey();
     void dryRunCountsExistingRowsAndWritesNothing();
     void cancelMidStreamWritesNothing();
     void missingRequiredColumnIsAnInputError();
@@ -271,6 +272,32 @@ void TestLoader::conflictUpdateOverwritesNonKeyColumns()
                                       "AND humidity = 0")),
              qint64(1));
     QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_upd")), qint64(2));
+}
+
+void TestLoader::conflictUpdateKeepsRowsWithANullInTheKey()
+{
+    // UNIQUE (time, device_id) with device_id nullable: PostgreSQL keeps every row whose key holds
+    // a NULL (NULLs are distinct), so the file's rows with an empty device are all loaded.
+    const ConnectionProfile pg = TestServers::pg15(QStringLiteral("bf_owner"));
+    exec(pg, QStringLiteral("DROP TABLE IF EXISTS r_nullkey; CREATE TABLE r_nullkey (time timestamptz NOT NULL, device_id int, "
+                            "temperature double precision, UNIQUE (time, device_id));"));
+    const QString path = writeCsv(QStringLiteral("nullkey.csv"),
+                                  "time,device_id,temperature\n"
+                                  "2026-01-01 00:00:00+00,,1\n"
+                                  "2026-01-01 00:00:00+00,,2\n"
+                                  "2026-01-01 00:00:00+00,7,3\n"
+                                  "2026-01-01 00:00:00+00,7,4\n"); // same key again: the last row wins
+    CsvLoader::Options o;
+    o.csvPath = path;
+    o.table = QStringLiteral("r_nullkey");
+    o.conflict = CsvLoader::Conflict::Update;
+    const CsvLoader::Summary s = load(pg, o);
+    QVERIFY2(s.outcome == CsvLoader::Outcome::Completed, qPrintable(s.message));
+    QCOMPARE(s.rowsLoaded, qint64(3));
+    QCOMPARE(s.rowsDuplicate, qint64(1));
+    QVERIFY(s.accountedFor());
+    QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_nullkey WHERE device_id IS NULL")), qint64(2));
+    QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_nullkey WHERE device_id = 7 AND temperature = 4")), qint64(1));
 }
 
 void TestLoader::dryRunCountsExistingRowsAndWritesNothing()
