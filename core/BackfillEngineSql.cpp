@@ -147,11 +147,11 @@ QString BackfillEngine::exportSql(const BackfillPlan &plan, const CsvLoader::Sum
         out << comment(QStringLiteral("%1. Resume compression policy job %2 (also if anything above failed).").arg(n++).arg(plan.policy.jobId));
         out << QStringLiteral("SELECT alter_job(%1, scheduled => true);").arg(plan.policy.jobId);
     }
-    if (!plan.continuousAggregates.isEmpty() && plan.summary.minTime.isValid()) {
+    if (!plan.continuousAggregates.isEmpty()) {
         out << comment(plan.caggReason);
+        const QStringList window = BackfillPlan::caggRefreshWindow(plan.summary);
         for (const QString &c : plan.continuousAggregates)
-            out << QStringLiteral("CALL refresh_continuous_aggregate(%1, %2, %3);")
-                       .arg(literal(c), literal(isoUtc(plan.summary.minTime.addMonths(-1))), literal(isoUtc(plan.summary.maxTime.addMonths(1))));
+            out << QStringLiteral("CALL refresh_continuous_aggregate(%1, %2, %3);").arg(literal(c), window.at(0), window.at(1));
     }
     out << QStringLiteral("DROP TABLE bfs_stage;");
     if (compressNew)

@@ -263,9 +263,22 @@ BackfillPlan BackfillPlanner::plan(const Input &in)
 
     p.continuousAggregates = in.continuousAggregates;
     if (!p.continuousAggregates.isEmpty())
-        p.caggReason = QStringLiteral("continuous aggregates %1 are refreshed over the backfilled range, which they would "
-                                      "otherwise not see").arg(p.continuousAggregates.join(QStringLiteral(", ")));
+        p.caggReason = QStringLiteral("continuous aggregates %1 are refreshed where the backfill changed them (their buckets "
+                                      "of the backfilled range), which they would otherwise not see")
+                           .arg(p.continuousAggregates.join(QStringLiteral(", ")));
     return p;
+}
+
+QStringList BackfillPlan::caggRefreshWindow(const StageSummary &s)
+{
+    if (s.integerTime || !s.minTime.isValid())
+        return {QStringLiteral("NULL"), QStringLiteral("NULL")};
+    // Untyped literals: TimescaleDB reads them as the aggregate's own time type (timestamptz,
+    // timestamp or date); a timestamptz argument is refused for a timestamp aggregate.
+    const auto literal = [](const QDateTime &t) {
+        return QStringLiteral("'%1'").arg(t.toUTC().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz+00")));
+    };
+    return {literal(s.minTime.addDays(-366)), literal(s.maxTime.addDays(366))};
 }
 
 int BackfillPlan::count(Action a) const

@@ -397,12 +397,15 @@ void BackfillRun::putBack()
                                        .arg(QString::number(res.policyJob), e.message),
                      e);
     }
-    if (cleanupOk && !failed && !res.plan.continuousAggregates.isEmpty() && sum.minTime.isValid()) {
-        const QDateTime from = QDateTime(QDate(sum.minTime.date().year(), sum.minTime.date().month(), 1), QTime(0, 0), Qt::UTC);
-        const QDateTime to = QDateTime(QDate(sum.maxTime.date().year(), sum.maxTime.date().month(), 1), QTime(0, 0), Qt::UTC).addMonths(1);
-        for (const QString &cagg : std::as_const(res.plan.continuousAggregates))
-            execCleanup(QStringLiteral("CALL refresh_continuous_aggregate($1::regclass, $2::timestamptz, $3::timestamptz)"),
-                        {cagg, isoUtc(from), isoUtc(to)}, nullptr, QStringLiteral("refresh %1").arg(cagg));
+    if (cleanupOk && !failed && !res.plan.continuousAggregates.isEmpty() && sum.stagedRows > 0) {
+        const QStringList window = BackfillPlan::caggRefreshWindow(sum);
+        for (const QString &cagg : std::as_const(res.plan.continuousAggregates)) {
+            if (!execCleanup(QStringLiteral("CALL refresh_continuous_aggregate($1::regclass, %1, %2)").arg(window.at(0), window.at(1)),
+                             {cagg}, nullptr, QStringLiteral("refresh %1").arg(cagg))) {
+                stopWith(outcomeOf(e), QStringLiteral("The rows were loaded, but refreshing continuous aggregate %1 failed: %2").arg(cagg, e.message), e);
+                break;
+            }
+        }
     }
 }
 

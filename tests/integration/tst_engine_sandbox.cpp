@@ -828,30 +828,42 @@ void TestEngineSandbox::continuousAggregatesAreRefreshedOverTheBackfilledRange()
         QVERIFY(db.open(&e));
         QVERIFY2(db.execScript(QStringLiteral(
                                    "DROP MATERIALIZED VIEW IF EXISTS et_cagg_daily; "
-                                   "CREATE MATERIALIZED VIEW et_cagg_daily WITH (timescaledb.continuous) AS "
-                                   "SELECT time_bucket('1 day', time) AS day, device_id, count(*) AS n FROM et_cagg GROUP BY 1, 2 WITH NO DATA;"),
+                                   "CREATE MATERIALIZED VIEW et_cagg_daily WITH (timescaledb.continuous, timescaledb.materialized_only = true) AS "
+                                   "SELECT time_bucket('1 day', time) AS day, device_id, count(*) AS n FROM et_cagg GROUP BY 1, 2 WITH NO DATA; "
+                                   // Weeks start on Mondays: 2026-08-31 opens a week that ends in September.
+                                   "DROP MATERIALIZED VIEW IF EXISTS et_cagg_weekly; "
+                                   "CREATE MATERIALIZED VIEW et_cagg_weekly WITH (timescaledb.continuous, timescaledb.materialized_only = true) AS "
+                                   "SELECT time_bucket('7 days', time) AS week, device_id, count(*) AS n FROM et_cagg GROUP BY 1, 2 WITH NO DATA; "
+                                   "DROP MATERIALIZED VIEW IF EXISTS et_cagg_quarterly; "
+                                   "CREATE MATERIALIZED VIEW et_cagg_quarterly WITH (timescaledb.continuous, timescaledb.materialized_only = true) AS "
+                                   "SELECT time_bucket('3 months', time) AS quarter, device_id, count(*) AS n FROM et_cagg GROUP BY 1, 2 WITH NO DATA;"),
                                &e),
                  qPrintable(e.toString()));
         // A procedure that commits inside: its own statement, outside a transaction block.
-        QVERIFY2(db.execScript(QStringLiteral("CALL refresh_continuous_aggregate('et_cagg_daily', '2026-08-01', '2026-09-01')"), &e),
-                 qPrintable(e.toString()));
+        for (const char *view : {"et_cagg_daily", "et_cagg_weekly", "et_cagg_quarterly"})
+            QVERIFY2(db.execScript(QStringLiteral("CALL refresh_continuous_aggregate('%1', '2026-01-01', '2027-01-01')").arg(QLatin1String(view)), &e),
+                     qPrintable(e.toString()));
     }
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_cagg_daily WHERE device_id = 8")), qint64(0));
     BackfillEngine::Options o;
     o.load.csvPath = csv(QStringLiteral("cagg.csv"), {row("2026-08-21 10:15:00+00", 8), row("2026-08-21 11:15:00+00", 8),
-                                                      row("2026-08-22 10:15:00+00", 8)});
+                                                      row("2026-08-22 10:15:00+00", 8), row("2026-08-31 10:15:00+00", 8)});
     o.load.table = QStringLiteral("et_cagg");
     const BackfillEngine::Result r = run(o);
     QVERIFY2(r.outcome == CsvLoader::Outcome::Completed, qPrintable(r.message));
-    QCOMPARE(r.plan.continuousAggregates, QStringList{QStringLiteral("public.et_cagg_daily")});
+    const QStringList views{QStringLiteral("public.et_cagg_daily"), QStringLiteral("public.et_cagg_quarterly"),
+                            QStringLiteral("public.et_cagg_weekly")};
+    QCOMPARE(r.plan.continuousAggregates, views);
     QVERIFY(r.plan.caggReason.contains(QLatin1String("public.et_cagg_daily")));
-    // The aggregate sees the backfilled rows without anyone refreshing it by hand.
-    QCOMPARE(scalar(QStringLiteral("SELECT sum(n) FROM et_cagg_daily WHERE device_id = 8")), qint64(3));
-    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_cagg_daily WHERE device_id = 8")), qint64(2));
+    // The aggregates (materialized only: they show what was refreshed) see the backfilled rows
+    // without anyone refreshing them by hand, whatever their buckets' width.
+    for (const char *view : {"et_cagg_daily", "et_cagg_weekly", "et_cagg_quarterly"})
+        QCOMPARE(scalar(QStringLiteral("SELECT sum(n) FROM %1 WHERE device_id = 8").arg(QLatin1String(view))), qint64(4));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_cagg_daily WHERE device_id = 8")), qint64(3));
     ServerInspector::Options io;
     io.table = QStringLiteral("et_cagg");
     const ServerInspection in = ServerInspector::inspect(TestServers::sandbox(), io);
-    QCOMPARE(in.hypertables.value(0).continuousAggregates, QStringList{QStringLiteral("public.et_cagg_daily")});
+    QCOMPARE(in.hypertables.value(0).continuousAggregates, views);
 }
 
 QTEST_GUILESS_MAIN(TestEngineSandbox)
