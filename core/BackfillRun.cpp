@@ -127,12 +127,20 @@ void BackfillRun::dropStage()
         db.execScript(QStringLiteral("DROP TABLE IF EXISTS %1").arg(stage), &ignored);
 }
 
+QString BackfillRun::boundsWhere(const QString &kind, int n) const
+{
+    return kind == QLatin1String("outside")
+        ? QStringLiteral("NOT EXISTS (SELECT 1 FROM unnest($%2::%4[], $%3::%4[]) AS r(a, b) WHERE %1 >= r.a AND %1 < r.b)")
+              .arg(timeStage).arg(n).arg(n + 1).arg(cast)
+        : QStringLiteral("%1 >= $%2::%4 AND %1 < $%3::%4").arg(timeStage).arg(n).arg(n + 1).arg(cast);
+}
+
 QString BackfillRun::rangeWhere(const ChunkInfo &c, QStringList *params) const
 {
     const int n = int(params->size());
     *params << (integerTime ? QString::number(c.rangeStartInteger) : isoUtc(c.rangeStart))
             << (integerTime ? QString::number(c.rangeEndInteger) : isoUtc(c.rangeEnd));
-    return QStringLiteral("%1 >= $%2::%4 AND %1 < $%3::%4").arg(timeStage).arg(n + 1).arg(n + 2).arg(cast);
+    return boundsWhere(QStringLiteral("range"), n + 1);
 }
 
 // Rows outside every chunk that existed before the run (they create new chunks).
@@ -145,8 +153,83 @@ QString BackfillRun::outsideWhere(QStringList *params) const
     }
     const int n = int(params->size());
     *params << Database::textArray(starts) << Database::textArray(ends);
-    return QStringLiteral("NOT EXISTS (SELECT 1 FROM unnest($%2::%4[], $%3::%4[]) AS r(a, b) WHERE %1 >= r.a AND %1 < r.b)")
-        .arg(timeStage).arg(n + 1).arg(n + 2).arg(cast);
+    return boundsWhere(QStringLiteral("outside"), n + 1);
+}
+
+bool BackfillRun::fingerprints(const QList<QPair<QString, QStringList>> &wheres, QStringList *out)
+{
+    QList<Database::Statement> batch;
+    for (const auto &[where, params] : wheres)
+        batch << Database::Statement{QStringLiteral("SELECT count(*) || ':' || coalesce(sum(hashtextextended(ROW(%1)::text, 0)::numeric), 0) "
+                                                    "AS fingerprint FROM %2 WHERE %3")
+                                         .arg(stageCols.join(QStringLiteral(", ")), stage, where),
+                                     params, QString(), QStringLiteral("fingerprint the staged rows of a range")};
+    QList<QueryResult> answers;
+    int failedAt = -1;
+    if (!execTogether(batch, &answers, &e, &failedAt))
+        return false;
+    for (const QueryResult &a : std::as_const(answers))
+        *out << a.value(0, 0);
+    return true;
+}
+
+bool BackfillRun::checkEditedLedger(const QString &path, const QList<Journal::Entry> &entries)
+{
+    // The ledger of an interrupted run of this file before it was changed: its completed ranges
+    // are skipped only if the file still holds the same rows for them.
+    QHash<QString, QJsonObject> recorded;
+    QStringList done, undecided;
+    for (const Journal::Entry &en : entries) {
+        const QString range = en.data.value(QStringLiteral("range")).toString();
+        if (en.step == QLatin1String("fingerprints"))
+            for (const QJsonValue &v : en.data.value(QStringLiteral("ranges")).toArray())
+                recorded.insert(v.toObject().value(QStringLiteral("range")).toString(), v.toObject());
+        else if (en.step == QLatin1String("chunk_done") || en.step == QLatin1String("new_rows_done"))
+            done << range;
+        else if (en.step == QLatin1String("commit"))
+            undecided << range;
+    }
+    for (const QString &d : std::as_const(done))
+        undecided.removeAll(d);
+    if (done.isEmpty() && undecided.isEmpty())
+        return true; // it loaded nothing
+    QStringList changed = undecided; // committed or not, nobody can tell which rows they were
+    QList<QPair<QString, QStringList>> wheres;
+    QStringList compared, before;
+    for (const QString &d : std::as_const(done)) {
+        const QJsonObject f = recorded.value(d);
+        if (f.isEmpty()) {
+            changed << d;
+            continue;
+        }
+        QStringList params;
+        for (const QJsonValue &p : f.value(QStringLiteral("params")).toArray())
+            params << p.toString();
+        wheres << qMakePair(boundsWhere(f.value(QStringLiteral("kind")).toString(), 1), params);
+        compared << d;
+        before << f.value(QStringLiteral("fingerprint")).toString();
+    }
+    QStringList now;
+    if (!wheres.isEmpty() && !fingerprints(wheres, &now)) {
+        dropStage();
+        return fail(outcomeOf(e), e.message, e);
+    }
+    for (int i = 0; i < compared.size(); ++i)
+        if (now.value(i) != before.at(i))
+            changed << compared.at(i);
+    if (!changed.isEmpty()) {
+        dropStage();
+        return fail(Outcome::InputError,
+                    QStringLiteral("Nothing was changed: an interrupted run loaded chunk range(s) of %1 before the file was changed, "
+                                   "and the file's rows for %2 differ now (or cannot be compared). Loading it again would add "
+                                   "those rows twice. Put the file's rows for them back as they were, or delete the ledger %3 to "
+                                   "load the whole file again.")
+                        .arg(QDir::toNativeSeparators(lo.csvPath), changed.join(QStringLiteral(", ")), QDir::toNativeSeparators(path)));
+    }
+    if (log)
+        log(QStringLiteral("-- the file changed since an interrupted run, but not the %1 range(s) it completed: they are skipped")
+                .arg(compared.size()));
+    return true;
 }
 
 bool BackfillRun::recoverEarlier()
@@ -259,8 +342,17 @@ bool BackfillRun::readLedgers()
         QJsonObject header;
         QList<Journal::Entry> entries;
         QString err;
-        if (!Journal::read(dir.filePath(n), &header, &entries, &err) || header.value(QStringLiteral("run_key")).toString() != key)
+        if (!Journal::read(dir.filePath(n), &header, &entries, &err))
             continue;
+        if (header.value(QStringLiteral("run_key")).toString() != key) {
+            const bool sameBackfill = header.value(QStringLiteral("server")).toString() == serverId(db)
+                && header.value(QStringLiteral("target")).toString() == ht.qualifiedName()
+                && header.value(QStringLiteral("csv")).toString() == QFileInfo(lo.csvPath).absoluteFilePath();
+            if (!sameBackfill)
+                continue;
+            if (!checkEditedLedger(dir.filePath(n), entries))
+                return false;
+        }
         ledgers << dir.filePath(n);
         for (const Journal::Entry &en : std::as_const(entries)) {
             const QString range = en.data.value(QStringLiteral("range")).toString();

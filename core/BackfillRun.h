@@ -8,6 +8,8 @@
 #include "ServerInspector.h"
 
 #include <QElapsedTimer>
+#include <QJsonArray>
+#include <QPair>
 #include <QSet>
 
 #include <map>
@@ -87,6 +89,16 @@ private:
     void dropStage();
     QString rangeWhere(const ChunkInfo &c, QStringList *params) const;
     QString outsideWhere(QStringList *params) const;
+    // The staged rows of a range, [$n, $n+1) ("range"), or outside every chunk whose bounds
+    // are the arrays $n and $n+1 ("outside").
+    QString boundsWhere(const QString &kind, int n) const;
+    // Fingerprints of the staged rows (their count and the sum of their text's hashes: line
+    // numbers and order do not count) behind `where`s, in one round trip.
+    bool fingerprints(const QList<QPair<QString, QStringList>> &wheres, QStringList *out);
+    // A run that stops keeps the fingerprints of its completed ranges in its journal: a re-run
+    // of the file after an edit skips them only where their rows are still the same.
+    void recordFingerprints();
+    bool checkEditedLedger(const QString &path, const QList<Journal::Entry> &entries);
 
     // Inputs.
     Database &db;
@@ -132,6 +144,7 @@ private:
     int total = 0;
     int index = 0;
     int completedRanges = 0;
+    QJsonArray completedBounds; // {"range", "kind", "params"} of each completed range, for recordFingerprints()
     bool commitUnknown = false; // the connection was lost during a COMMIT
     // The range whose rows are in and whose transaction waits for COMMIT: the COMMIT goes to the
     // server with the next range's statements, one round trip per range.

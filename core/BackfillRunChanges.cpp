@@ -215,6 +215,16 @@ void BackfillRun::completePending()
     moved += rows;
     written += pending.inserted;
     ++completedRanges;
+    {
+        QStringList params;
+        const QString kind = g ? QStringLiteral("range") : QStringLiteral("outside");
+        if (g)
+            rangeWhere(g->range, &params);
+        else
+            outsideWhere(&params);
+        completedBounds << QJsonObject{{QStringLiteral("range"), g ? g->key() : QStringLiteral("new")}, {QStringLiteral("kind"), kind},
+                                       {QStringLiteral("params"), QJsonArray::fromStringList(params)}};
+    }
     if (g) {
         for (const auto &s : g->steps)
             res.chunks << ChunkResult{s.chunk.qualifiedName(), BackfillPlan::actionName(s.action), rows, pending.inserted,
@@ -435,7 +445,33 @@ void BackfillRun::reconcile()
         DbError ignored;
         db.execScript(QStringLiteral("RESET lock_timeout; RESET timescaledb.max_tuples_decompressed_per_dml_transaction"), &ignored);
     }
+    recordFingerprints();
     dropStage();
+}
+
+void BackfillRun::recordFingerprints()
+{
+    if (!failed || completedBounds.isEmpty() || !db.isOpen())
+        return;
+    QList<QPair<QString, QStringList>> wheres;
+    for (const QJsonValue &v : std::as_const(completedBounds)) {
+        QStringList params;
+        for (const QJsonValue &p : v.toObject().value(QStringLiteral("params")).toArray())
+            params << p.toString();
+        wheres << qMakePair(boundsWhere(v.toObject().value(QStringLiteral("kind")).toString(), 1), params);
+    }
+    const DbError stopped = e; // the error that stopped the run stays the one reported
+    QStringList prints;
+    if (fingerprints(wheres, &prints)) {
+        QJsonArray ranges;
+        for (int i = 0; i < completedBounds.size(); ++i) {
+            QJsonObject o = completedBounds.at(i).toObject();
+            o[QStringLiteral("fingerprint")] = prints.value(i);
+            ranges << o;
+        }
+        journal.write(QStringLiteral("fingerprints"), QJsonObject{{QStringLiteral("ranges"), ranges}});
+    }
+    e = stopped;
 }
 
 // The run's message, and the journal: removed, or kept as a ledger of completed ranges.

@@ -35,6 +35,7 @@ private Q_SLOTS:
     void newChunksStayUncompressedUnderAPausedPolicy();
     void policyByCreationTimeIsRecoveredAfterACrash();
     void recoveryAfterThePolicyWasRemoved();
+    void fixingARejectedRowAndRunningAgainLoadsEachRowOnce();
     void weeklyChunksGetTheirOwnRows();
     void chunksOfAnEarlierIntervalGetTheirOwnRows();
     void timestampColumnInASessionOutsideUtc();
@@ -400,6 +401,47 @@ void TestEngineSandbox::recoveryAfterThePolicyWasRemoved()
     QVERIFY2(recovered.out.contains("no longer exists: nothing to resume"), recovered.out.constData());
     QCOMPARE(notFullyCompressed(table), qint64(0));
     QVERIFY(QDir(m_dir.filePath(QStringLiteral("my.journals"))).entryList({QStringLiteral("*.journal")}, QDir::Files).isEmpty());
+}
+
+void TestEngineSandbox::fixingARejectedRowAndRunningAgainLoadsEachRowOnce()
+{
+    // No unique key (nothing would skip a row loaded twice) and a CHECK that only the server
+    // knows: the third day's row stops the run after two days were committed.
+    const QString table = QStringLiteral("et_fixrow");
+    const QString error = TestServers::sandboxScript(QStringLiteral(
+        "DROP TABLE IF EXISTS et_fixrow CASCADE; "
+        "CREATE TABLE et_fixrow (time timestamptz NOT NULL, device_id int NOT NULL, temperature double precision "
+        "  CHECK (temperature > -100), humidity double precision, status text); "
+        "SELECT create_hypertable('et_fixrow', 'time', chunk_time_interval => interval '1 day'); "
+        "INSERT INTO et_fixrow SELECT t, 1, 20, 50, 'seed' FROM generate_series('2026-08-20'::timestamptz, '2026-08-22 23:00', '1 hour') t; "
+        "ALTER TABLE et_fixrow SET (timescaledb.compress, timescaledb.compress_segmentby = 'device_id'); "
+        "SELECT compress_chunk(c, true) FROM show_chunks('et_fixrow') c;"));
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const QList<QByteArray> good{row("2026-08-20 10:15:00+00", 3), row("2026-08-21 10:15:00+00", 3)};
+    const QString file = csv(QStringLiteral("fixrow.csv"), QList<QByteArray>(good) << row("2026-08-22 10:15:00+00", 3, -300));
+    const QStringList args = cliBase(table, file);
+    const auto first = TestServers::runCli(args, QStringLiteral("sandbox"));
+    QVERIFY2(first.exitCode != 0, first.out.constData());
+    QVERIFY2(first.err.contains("2 completed chunk range(s) were committed"), first.err.constData());
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_fixrow WHERE device_id = 3")), qint64(2));
+
+    // An edit in a range that was loaded: refused, nothing changes.
+    csv(QStringLiteral("fixrow.csv"), {row("2026-08-20 10:15:00+00", 3, 22.5), good.at(1), row("2026-08-22 10:15:00+00", 3, 30)});
+    const auto refused = TestServers::runCli(args, QStringLiteral("sandbox"));
+    QVERIFY2(refused.exitCode != 0, refused.out.constData());
+    QVERIFY2(refused.err.contains("differ now"), refused.err.constData());
+    QVERIFY2(refused.err.contains("ledger"), refused.err.constData());
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_fixrow WHERE device_id = 3")), qint64(2));
+
+    // Only the bad row fixed (the file's size and time change): the rest loads, each row once.
+    csv(QStringLiteral("fixrow.csv"), QList<QByteArray>(good) << row("2026-08-22 10:15:00+00", 3, 30));
+    const auto fixed = TestServers::runCli(args, QStringLiteral("sandbox"));
+    QVERIFY2(fixed.exitCode == 0, fixed.err.constData());
+    QVERIFY2(fixed.out.contains("2 rows were loaded by the interrupted earlier run"), fixed.out.constData());
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_fixrow WHERE device_id = 3")), qint64(3));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_fixrow WHERE device_id = 3 AND temperature = 30")), qint64(1));
+    QCOMPARE(notFullyCompressed(table), qint64(0));
+    QVERIFY(QDir(m_dir.filePath(QStringLiteral("my.journals"))).entryList(QDir::Files).isEmpty());
 }
 
 void TestEngineSandbox::weeklyChunksGetTheirOwnRows()
