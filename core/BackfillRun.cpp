@@ -525,10 +525,13 @@ bool BackfillRun::summarise()
     if (options.planOnly && !ht.uniqueKeys.isEmpty()) {
         // Dry-run count: staged rows whose unique key already exists (a real run counts the
         // duplicates it skips instead, and saves this pass over the hypertable).
-        QStringList conditions;
-        bool covered = !ht.uniqueKeys.isEmpty();
-        if (covered) {
-            for (const QString &k : ht.uniqueKeys.first().columns) {
+        // Any unique key counts (ON CONFLICT DO NOTHING skips a row that meets any of them); a
+        // key whose columns the file does not all fill cannot be checked here.
+        QStringList exists;
+        for (const auto &uk : std::as_const(ht.uniqueKeys)) {
+            QStringList conditions;
+            bool covered = true;
+            for (const QString &k : uk.columns) {
                 int pos = -1;
                 for (int i = 0; i < res.load.mapping.size(); ++i)
                     if (res.load.mapping.at(i).tableColumn == k)
@@ -536,10 +539,12 @@ bool BackfillRun::summarise()
                 covered = covered && pos >= 0;
                 conditions << QStringLiteral("t.%1 = s.c%2").arg(db.quoteIdentifier(k)).arg(pos);
             }
+            if (covered)
+                exists << QStringLiteral("EXISTS (SELECT 1 FROM %1 t WHERE %2)")
+                              .arg(db.qualifiedName(ht.schema, ht.name), conditions.join(QStringLiteral(" AND ")));
         }
-        if (covered && exec(QStringLiteral("SELECT count(*) FROM %1 s WHERE EXISTS (SELECT 1 FROM %2 t WHERE %3)")
-                                .arg(stage, db.qualifiedName(ht.schema, ht.name), conditions.join(QStringLiteral(" AND "))),
-                            {}, &r, &e, QStringLiteral("count rows that already exist")))
+        if (!exists.isEmpty() && exec(QStringLiteral("SELECT count(*) FROM %1 s WHERE %2").arg(stage, exists.join(QStringLiteral(" OR "))),
+                                      {}, &r, &e, QStringLiteral("count rows that already exist")))
             sum.existingRows = r.intValue(0, 0);
     }
     return true;

@@ -49,6 +49,7 @@ private Q_SLOTS:
     void connectionDroppedIsRetried_data();
     void connectionDroppedIsRetried();
     void dryRunPrintsThePlanAndChangesNothing();
+    void dryRunCountsRowsThatExistUnderAnyUniqueKey();
     void exportedSqlFollowsThePlan();
     void jsonSummaryReportsChunksAndPolicy();
     void continuousAggregatesAreRefreshedOverTheBackfilledRange();
@@ -807,6 +808,32 @@ void TestEngineSandbox::dryRunPrintsThePlanAndChangesNothing()
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_dry")), qint64(288));
     QVERIFY(policyScheduled(QStringLiteral("et_dry")));
     QCOMPARE(notFullyCompressed(QStringLiteral("et_dry")), qint64(0));
+}
+
+void TestEngineSandbox::dryRunCountsRowsThatExistUnderAnyUniqueKey()
+{
+    // Two unique keys: a row that meets either one is skipped by the run, so the dry run counts it.
+    const QString error = TestServers::sandboxScript(QStringLiteral(
+        "DROP TABLE IF EXISTS et_twokeys CASCADE; "
+        "CREATE TABLE et_twokeys (time timestamptz NOT NULL, device_id int NOT NULL, temperature double precision, "
+        "  humidity double precision, status text, UNIQUE (time, device_id), UNIQUE (time, status)); "
+        "SELECT create_hypertable('et_twokeys', 'time', chunk_time_interval => interval '1 day'); "
+        "INSERT INTO et_twokeys VALUES ('2026-08-20 10:00+00', 1, 20, 50, 'a'), ('2026-08-20 10:00+00', 2, 20, 50, 'b');"));
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    BackfillEngine::Options o;
+    o.load.csvPath = csv(QStringLiteral("twokeys.csv"), {"2026-08-20 10:00:00+00,1,21,50,x", // the first key exists
+                                                         "2026-08-20 10:00:00+00,3,21,50,b", // the second key exists
+                                                         "2026-08-20 10:00:00+00,4,21,50,z"});
+    o.load.table = QStringLiteral("et_twokeys");
+    o.load.conflict = CsvLoader::Conflict::Skip;
+    o.planOnly = true;
+    const BackfillEngine::Result dry = run(o);
+    QCOMPARE(dry.load.rowsExisting, qint64(2));
+    o.planOnly = false;
+    const BackfillEngine::Result r = run(o);
+    QVERIFY2(r.outcome == CsvLoader::Outcome::Completed, qPrintable(r.message));
+    QCOMPARE(r.load.rowsDuplicate, dry.load.rowsExisting);
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_twokeys")), qint64(3));
 }
 
 void TestEngineSandbox::exportedSqlFollowsThePlan()
