@@ -145,7 +145,15 @@ BackfillPlan BackfillPlanner::plan(const Input &in)
             step.reason = QStringLiteral("%1 is not compressed: plain INSERT").arg(where);
         } else {
             QString why;
-            const bool allowed = directInsertAllowed(in.version, ht.uniqueKeys, in.conflict, in.dmlDecompressionEnabled, &why);
+            bool allowed = directInsertAllowed(in.version, ht.uniqueKeys, in.conflict, in.dmlDecompressionEnabled, &why);
+            if (allowed && ht.hasDroppedColumns && ht.hasGeneratedColumns) {
+                // Seen on 2.23.0: "attribute N of type record has wrong type" from any INSERT into a
+                // compressed chunk of such a table; into a decompressed chunk it works.
+                allowed = false;
+                why = QStringLiteral("%1 has both a dropped column and a generated column, and TimescaleDB then fails to insert "
+                                     "into compressed chunks (\"attribute … of type record has wrong type\", seen on %2)")
+                          .arg(p.target, in.version.toString());
+            }
             // Rows compressed as they arrive leave the chunk fully compressed, however many they are:
             // nothing to recompress. TimescaleDB does it only without unique constraints and
             // triggers, and for statements it expects to insert at least 10 rows (otherwise it warns

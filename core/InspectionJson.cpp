@@ -78,6 +78,8 @@ QJsonObject InspectionJson::toJson(const HypertableInfo &ht)
     }
     o[QStringLiteral("unique_keys")] = keys;
     o[QStringLiteral("triggers")] = QJsonArray::fromStringList(ht.triggers);
+    o[QStringLiteral("dropped_columns")] = ht.hasDroppedColumns;
+    o[QStringLiteral("generated_columns")] = ht.hasGeneratedColumns;
 
     QJsonArray jobs;
     for (const PolicyJob &p : ht.policies) {

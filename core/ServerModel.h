@@ -93,6 +93,8 @@ struct BACKFILL_CORE_EXPORT HypertableInfo
     QList<CompressionColumn> compression;
     QList<UniqueKey> uniqueKeys;
     QStringList triggers; // triggers on the hypertable other than TimescaleDB's ts_insert_blocker
+    bool hasDroppedColumns = false;   // ALTER TABLE … DROP COLUMN left a gap in the row
+    bool hasGeneratedColumns = false; // GENERATED ALWAYS AS (…) STORED
     QList<PolicyJob> policies;
     QStringList continuousAggregates; // schema.name of each continuous aggregate on this hypertable
 

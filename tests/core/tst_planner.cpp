@@ -81,6 +81,8 @@ private Q_SLOTS:
     void rowsAreCompressedOnInsertWhereTimescaleDbCan_data();
     void rowsAreCompressedOnInsertWhereTimescaleDbCan();
     void overridesAreHonoured();
+    void droppedAndGeneratedColumnsAreDecompressed_data();
+    void droppedAndGeneratedColumnsAreDecompressed();
     void policyIsPausedOrLeftAlone();
     void missingPrivilegesBlockBeforeAnyChange();
     void frozenChunkBlocks();
@@ -234,6 +236,36 @@ void TestPlanner::overridesAreHonoured()
     const BackfillPlan later = BackfillPlanner::plan(in);
     QVERIFY(!later.recompressNow);
     QVERIFY(later.recompressReason.contains(QLatin1String("left to policy job 1000")));
+}
+
+void TestPlanner::droppedAndGeneratedColumnsAreDecompressed_data()
+{
+    QTest::addColumn<bool>("dropped");
+    QTest::addColumn<bool>("generated");
+    QTest::addColumn<int>("uniqueKeys");
+    QTest::addColumn<bool>("decompress");
+    QTest::newRow("both, key") << true << true << 1 << true;
+    QTest::newRow("both, no key (no direct compression either)") << true << true << 0 << true;
+    QTest::newRow("dropped only") << true << false << 1 << false;
+    QTest::newRow("generated only") << false << true << 1 << false;
+}
+
+void TestPlanner::droppedAndGeneratedColumnsAreDecompressed()
+{
+    // TimescaleDB 2.23.0 fails any INSERT into a compressed chunk of a table with both.
+    QFETCH(bool, dropped);
+    QFETCH(bool, generated);
+    QFETCH(int, uniqueKeys);
+    QFETCH(bool, decompress);
+    BackfillPlanner::Input in = input(QStringLiteral("2.23.0"), uniqueKeys, Conflict::Skip);
+    in.hypertable.hasDroppedColumns = dropped;
+    in.hypertable.hasGeneratedColumns = generated;
+    in.overrides.forceDirect = true; // not safe here: not honoured
+    const BackfillPlan p = BackfillPlanner::plan(in);
+    QCOMPARE(p.chunks.at(0).action == Action::DecompressInsertRecompress, decompress);
+    QVERIFY(!decompress || !p.chunks.at(0).directCompress);
+    if (decompress)
+        QVERIFY2(p.chunks.at(0).reason.contains(QLatin1String("dropped column and a generated column")), qPrintable(p.chunks.at(0).reason));
 }
 
 void TestPlanner::policyIsPausedOrLeftAlone()

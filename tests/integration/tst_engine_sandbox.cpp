@@ -39,6 +39,7 @@ private Q_SLOTS:
     void weeklyChunksGetTheirOwnRows();
     void chunksOfAnEarlierIntervalGetTheirOwnRows();
     void timestampColumnInASessionOutsideUtc();
+    void tableWithDroppedAndGeneratedColumns();
     void policyIsPausedDuringTheRunAndRestoredAfter();
     void errorMidwayRestoresPolicyAndReRunCompletes();
     void cancelRestoresPolicyAndCompression();
@@ -532,6 +533,31 @@ void TestEngineSandbox::timestampColumnInASessionOutsideUtc()
              qint64(3));
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM timescaledb_information.chunks WHERE hypertable_name = 'et_naive'")), qint64(3));
     QCOMPARE(notFullyCompressed(QStringLiteral("et_naive")), qint64(0));
+}
+
+void TestEngineSandbox::tableWithDroppedAndGeneratedColumns()
+{
+    // TimescaleDB fails an INSERT into a compressed chunk of such a table; the plan decompresses.
+    const QString error = TestServers::sandboxScript(QStringLiteral(
+        "DROP TABLE IF EXISTS et_gen CASCADE; "
+        "CREATE TABLE et_gen (time timestamptz NOT NULL, device_id int NOT NULL, old jsonb, temperature double precision, "
+        "  humidity double precision, status text, doubled double precision GENERATED ALWAYS AS (temperature * 2) STORED, "
+        "  UNIQUE (time, device_id)); "
+        "ALTER TABLE et_gen DROP COLUMN old; "
+        "SELECT create_hypertable('et_gen', 'time', chunk_time_interval => interval '1 day'); "
+        "INSERT INTO et_gen (time, device_id, temperature, humidity, status) "
+        "  SELECT t, 1, 20, 50, 'seed' FROM generate_series('2026-08-20'::timestamptz, '2026-08-21 23:00', '1 hour') t; "
+        "ALTER TABLE et_gen SET (timescaledb.compress, timescaledb.compress_segmentby = 'device_id'); "
+        "SELECT compress_chunk(c, true) FROM show_chunks('et_gen') c;"));
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    BackfillEngine::Options o;
+    o.load.csvPath = csv(QStringLiteral("gen.csv"), {row("2026-08-20 10:15:00+00", 3, 10), row("2026-08-21 10:15:00+00", 3, 11)});
+    o.load.table = QStringLiteral("et_gen");
+    const BackfillEngine::Result r = run(o);
+    QVERIFY2(r.outcome == CsvLoader::Outcome::Completed, qPrintable(r.message));
+    QCOMPARE(r.plan.count(BackfillPlan::Action::DecompressInsertRecompress), 2);
+    QCOMPARE(scalar(QStringLiteral("SELECT sum(doubled) FROM et_gen WHERE device_id = 3")), qint64(42));
+    QCOMPARE(notFullyCompressed(QStringLiteral("et_gen")), qint64(0));
 }
 
 void TestEngineSandbox::policyIsPausedDuringTheRunAndRestoredAfter()
