@@ -58,6 +58,11 @@ private Q_SLOTS:
 private:
     // Compressed daily chunks from 2026-08-20, two devices, a compression policy.
     void createTable(const QString &name, bool uniqueKey = true, int days = 3);
+    // A hypertable with the CSV's five columns (time of type timeType) and `constraints`, device 1
+    // every `step` from `from` to `to`, chunks of `interval` (empty: TimescaleDB's default, 7 days),
+    // all compressed (segment by device_id); `then` runs last.
+    void createHypertable(const QString &name, const QString &timeType, const QString &constraints, const QString &from,
+                          const QString &to, const QString &step, const QString &interval, const QString &then = QString());
     QString csv(const QString &name, const QList<QByteArray> &rows);
     qint64 scalar(const QString &sql, const QStringList &params = {});
     bool policyScheduled(const QString &table);
@@ -81,6 +86,22 @@ void TestEngineSandbox::initTestCase()
 void TestEngineSandbox::createTable(const QString &name, bool uniqueKey, int days)
 {
     const QString error = TestServers::createCompressedHypertable(name, uniqueKey, days);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+}
+
+void TestEngineSandbox::createHypertable(const QString &name, const QString &timeType, const QString &constraints, const QString &from,
+                                         const QString &to, const QString &step, const QString &interval, const QString &then)
+{
+    const QString error = TestServers::sandboxScript(
+        QStringLiteral("DROP TABLE IF EXISTS %1 CASCADE; "
+                       "CREATE TABLE %1 (time %2 NOT NULL, device_id int NOT NULL, temperature double precision, "
+                       "  humidity double precision, status text%3); "
+                       "SELECT create_hypertable('%1', 'time'%4); "
+                       "INSERT INTO %1 SELECT t, 1, 20, 50, 'seed' FROM generate_series('%5'::%2, '%6', '%7') t; "
+                       "ALTER TABLE %1 SET (timescaledb.compress, timescaledb.compress_segmentby = 'device_id'); "
+                       "SELECT compress_chunk(c, true) FROM show_chunks('%1') c; %8")
+            .arg(name, timeType, constraints.isEmpty() ? QString() : QStringLiteral(", ") + constraints,
+                 interval.isEmpty() ? QString() : QStringLiteral(", chunk_time_interval => interval '%1'").arg(interval), from, to, step, then));
     QVERIFY2(error.isEmpty(), qPrintable(error));
 }
 
@@ -410,15 +431,8 @@ void TestEngineSandbox::fixingARejectedRowAndRunningAgainLoadsEachRowOnce()
     // No unique key (nothing would skip a row loaded twice) and a CHECK that only the server
     // knows: the third day's row stops the run after two days were committed.
     const QString table = QStringLiteral("et_fixrow");
-    const QString error = TestServers::sandboxScript(QStringLiteral(
-        "DROP TABLE IF EXISTS et_fixrow CASCADE; "
-        "CREATE TABLE et_fixrow (time timestamptz NOT NULL, device_id int NOT NULL, temperature double precision "
-        "  CHECK (temperature > -100), humidity double precision, status text); "
-        "SELECT create_hypertable('et_fixrow', 'time', chunk_time_interval => interval '1 day'); "
-        "INSERT INTO et_fixrow SELECT t, 1, 20, 50, 'seed' FROM generate_series('2026-08-20'::timestamptz, '2026-08-22 23:00', '1 hour') t; "
-        "ALTER TABLE et_fixrow SET (timescaledb.compress, timescaledb.compress_segmentby = 'device_id'); "
-        "SELECT compress_chunk(c, true) FROM show_chunks('et_fixrow') c;"));
-    QVERIFY2(error.isEmpty(), qPrintable(error));
+    createHypertable(table, QStringLiteral("timestamptz"), QStringLiteral("CHECK (temperature > -100)"), QStringLiteral("2026-08-20"),
+                     QStringLiteral("2026-08-22 23:00"), QStringLiteral("1 hour"), QStringLiteral("1 day"));
     const QList<QByteArray> good{row("2026-08-20 10:15:00+00", 3), row("2026-08-21 10:15:00+00", 3)};
     const QString file = csv(QStringLiteral("fixrow.csv"), QList<QByteArray>(good) << row("2026-08-22 10:15:00+00", 3, -300));
     const QStringList args = cliBase(table, file);
@@ -450,17 +464,9 @@ void TestEngineSandbox::weeklyChunksGetTheirOwnRows()
 {
     // The default chunk interval: weeks that start on Thursdays (aligned on 1970-01-01), where
     // time_bucket's weeks start on Mondays. Thursday to Sunday rows belong to their own chunk.
-    const QString error = TestServers::sandboxScript(QStringLiteral(
-        "DROP TABLE IF EXISTS et_weekly CASCADE; "
-        "CREATE TABLE et_weekly (time timestamptz NOT NULL, device_id int NOT NULL, temperature double precision, "
-        "  humidity double precision, status text, UNIQUE (time, device_id)); "
-        "SELECT create_hypertable('et_weekly', 'time'); "
-        "INSERT INTO et_weekly SELECT t, 1, 20, 50, 'seed' FROM generate_series('2026-07-30 00:00+00'::timestamptz, "
-        "  '2026-08-12 18:00+00', '6 hours') t; "
-        "ALTER TABLE et_weekly SET (timescaledb.compress, timescaledb.compress_segmentby = 'device_id'); "
-        "SELECT compress_chunk(c, true) FROM show_chunks('et_weekly') c; "
-        "SELECT add_compression_policy('et_weekly', compress_after => interval '30 days');"));
-    QVERIFY2(error.isEmpty(), qPrintable(error));
+    createHypertable(QStringLiteral("et_weekly"), QStringLiteral("timestamptz"), QStringLiteral("UNIQUE (time, device_id)"),
+                     QStringLiteral("2026-07-30 00:00+00"), QStringLiteral("2026-08-12 18:00+00"), QStringLiteral("6 hours"), QString(),
+                     QStringLiteral("SELECT add_compression_policy('et_weekly', compress_after => interval '30 days');"));
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM timescaledb_information.chunks WHERE hypertable_name = 'et_weekly' "
                                    "AND range_start IN ('2026-07-30 00:00+00', '2026-08-06 00:00+00')")),
              qint64(2));
@@ -510,15 +516,8 @@ void TestEngineSandbox::timestampColumnInASessionOutsideUtc()
 {
     // A timestamp (without time zone) column, and a session in New York (PGTZ, as a server's or
     // role's default TimeZone would give it): rows late in the day belong to that day's chunk.
-    const QString error = TestServers::sandboxScript(QStringLiteral(
-        "DROP TABLE IF EXISTS et_naive CASCADE; "
-        "CREATE TABLE et_naive (time timestamp NOT NULL, device_id int NOT NULL, temperature double precision, "
-        "  humidity double precision, status text, UNIQUE (time, device_id)); "
-        "SELECT create_hypertable('et_naive', 'time', chunk_time_interval => interval '1 day'); "
-        "INSERT INTO et_naive SELECT t, 1, 20, 50, 'seed' FROM generate_series('2026-08-20'::timestamp, '2026-08-22 23:00', '1 hour') t; "
-        "ALTER TABLE et_naive SET (timescaledb.compress, timescaledb.compress_segmentby = 'device_id'); "
-        "SELECT compress_chunk(c, true) FROM show_chunks('et_naive') c;"));
-    QVERIFY2(error.isEmpty(), qPrintable(error));
+    createHypertable(QStringLiteral("et_naive"), QStringLiteral("timestamp"), QStringLiteral("UNIQUE (time, device_id)"),
+                     QStringLiteral("2026-08-20"), QStringLiteral("2026-08-22 23:00"), QStringLiteral("1 hour"), QStringLiteral("1 day"));
     const QString file = csv(QStringLiteral("naive.csv"), {row("2026-08-20 22:30:00", 2), row("2026-08-21 01:30:00", 2),
                                                            row("2026-08-22 23:30:00", 2)});
     const QStringList zone{QStringLiteral("PGTZ=America/New_York")};
