@@ -80,6 +80,7 @@ QString BackfillEngine::exportSql(const BackfillPlan &plan, const CsvLoader::Sum
     spec.conflict = plan.conflict;
     spec.keyStageColumns = keyStage;
     spec.keyTargetColumns = keyTarget;
+    spec.keyNullsNotDistinct = load.conflictKeyNullsNotDistinct;
     QSet<QString> doneRanges;
     int n = 3;
     for (const BackfillPlan::ChunkStep &s : plan.chunks) {
@@ -147,7 +148,7 @@ QString BackfillEngine::exportSql(const BackfillPlan &plan, const CsvLoader::Sum
         out << comment(QStringLiteral("%1. Resume compression policy job %2 (also if anything above failed).").arg(n++).arg(plan.policy.jobId));
         out << QStringLiteral("SELECT alter_job(%1, scheduled => true);").arg(plan.policy.jobId);
     }
-    if (!plan.continuousAggregates.isEmpty()) {
+    if (!plan.continuousAggregates.isEmpty() && plan.summary.stagedRows > 0 && (integerTime || plan.summary.minTime.isValid())) {
         out << comment(plan.caggReason);
         const QStringList window = BackfillPlan::caggRefreshWindow(plan.summary);
         for (const QString &c : plan.continuousAggregates)

@@ -101,7 +101,7 @@ struct BACKFILL_CORE_EXPORT BackfillPlan
     // The window (two SQL expressions) over which continuous aggregates are refreshed after the
     // backfill. A refresh recomputes only the buckets that lie wholly inside the window, and of
     // those only the ones whose rows changed (TimescaleDB's invalidation log): the staged range
-    // widened by a year covers the buckets of any width up to a year at no further cost. Integer
+    // widened by a year, but not past now, covers the buckets of any width up to a year. Integer
     // time: the whole range (NULL, NULL), still limited to what changed.
     static QStringList caggRefreshWindow(const StageSummary &s);
     int count(Action a) const;

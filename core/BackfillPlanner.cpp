@@ -286,7 +286,8 @@ QStringList BackfillPlan::caggRefreshWindow(const StageSummary &s)
     const auto literal = [](const QDateTime &t) {
         return QStringLiteral("'%1'").arg(t.toUTC().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz+00")));
     };
-    return {literal(s.minTime.addDays(-366)), literal(s.maxTime.addDays(366))};
+    // Not past now: a later end would move the aggregate's invalidation threshold into the future.
+    return {literal(s.minTime.addDays(-366)), literal(qMin(s.maxTime.addDays(366), QDateTime::currentDateTimeUtc()))};
 }
 
 int BackfillPlan::count(Action a) const

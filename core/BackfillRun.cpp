@@ -179,18 +179,31 @@ bool BackfillRun::checkEditedLedger(const QString &path, const QList<Journal::En
     // are skipped only if the file still holds the same rows for them.
     QHash<QString, QJsonObject> recorded;
     QStringList done, undecided;
+    QHash<QString, QStringList> xids; // range -> transaction ids of its COMMITs
     for (const Journal::Entry &en : entries) {
         const QString range = en.data.value(QStringLiteral("range")).toString();
-        if (en.step == QLatin1String("fingerprints"))
+        if (en.step == QLatin1String("fingerprints")) {
             for (const QJsonValue &v : en.data.value(QStringLiteral("ranges")).toArray())
                 recorded.insert(v.toObject().value(QStringLiteral("range")).toString(), v.toObject());
-        else if (en.step == QLatin1String("chunk_done") || en.step == QLatin1String("new_rows_done"))
+        } else if (en.step == QLatin1String("chunk_done") || en.step == QLatin1String("new_rows_done")) {
             done << range;
-        else if (en.step == QLatin1String("commit"))
+        } else if (en.step == QLatin1String("commit")) {
             undecided << range;
+            xids[range] << en.data.value(QStringLiteral("xid")).toString();
+        }
     }
     for (const QString &d : std::as_const(done))
         undecided.removeAll(d);
+    undecided.removeDuplicates();
+    // A COMMIT whose answer never came: if the server says every attempt aborted, the range was
+    // not loaded and nothing needs comparing.
+    for (auto it = undecided.begin(); it != undecided.end();) {
+        bool aborted = true;
+        for (const QString &xid : xids.value(*it))
+            aborted = aborted && exec(QStringLiteral("SELECT txid_status($1::bigint)"), {xid}, &r, &e, QStringLiteral("check transaction %1").arg(xid))
+                && r.value(0, 0) == QLatin1String("aborted");
+        it = aborted ? undecided.erase(it) : it + 1;
+    }
     if (done.isEmpty() && undecided.isEmpty())
         return true; // it loaded nothing
     QStringList changed = undecided; // committed or not, nobody can tell which rows they were
@@ -445,7 +458,8 @@ bool BackfillRun::summarise()
             boundText << (integerTime ? QString::number(b) : isoUtc(QDateTime::fromMSecsSinceEpoch(b, Qt::UTC)));
         const QString countSql = bounds.isEmpty()
             ? QStringLiteral("SELECT 0 AS i, count(*) AS n FROM %1").arg(stage)
-            : QStringLiteral("SELECT width_bucket(%1, $1::%2[]) AS i, count(*) AS n FROM %3 GROUP BY 1")
+            // (The operand cast: before PostgreSQL 13 width_bucket wants both of one type.)
+            : QStringLiteral("SELECT width_bucket(%1::%2, $1::%2[]) AS i, count(*) AS n FROM %3 GROUP BY 1")
                   .arg(timeStage, cast, stage);
         const QStringList countParams = bounds.isEmpty() ? QStringList() : QStringList{Database::textArray(boundText)};
         const QString rangeSql = integerTime

@@ -270,6 +270,7 @@ void BackfillRun::moveRows()
     spec.conflict = lo.conflict;
     spec.keyStageColumns = keyStage;
     spec.keyTargetColumns = keyTarget;
+    spec.keyNullsNotDistinct = res.load.conflictKeyNullsNotDistinct;
     total = int(ordered.size()) + (sum.rowsOutsideChunks > 0 ? 1 : 0);
     QElapsedTimer moveTimer;
     moveTimer.start();

@@ -110,13 +110,13 @@ QString CsvLoader::insertStatement(const InsertSpec &spec)
             if (!spec.keyTargetColumns.contains(c))
                 updates << QStringLiteral("%1 = EXCLUDED.%1").arg(c);
         // The last row of the file wins when the file repeats a key. A key with a NULL in it
-        // repeats nothing (NULLs are distinct, as in the unique constraint): each such row is
-        // its own group.
+        // repeats nothing (NULLs are distinct, as in the unique constraint, unless it says NULLS
+        // NOT DISTINCT): each such row is its own group.
         QStringList nulls;
         for (const QString &k : spec.keyStageColumns)
             nulls << QStringLiteral("%1 IS NULL").arg(k);
         const QString groups = spec.keyStageColumns.join(QStringLiteral(", "))
-            + QStringLiteral(", CASE WHEN %1 THEN bfs_line END").arg(nulls.join(QStringLiteral(" OR ")));
+            + (spec.keyNullsNotDistinct ? QString() : QStringLiteral(", CASE WHEN %1 THEN bfs_line END").arg(nulls.join(QStringLiteral(" OR "))));
         return QStringLiteral("INSERT INTO %1 (%2) SELECT %3 FROM (SELECT DISTINCT ON (%4) * FROM %5%6 ORDER BY %4, bfs_line DESC) d "
                               "ORDER BY bfs_line ON CONFLICT (%7) DO %8")
             .arg(spec.target, cols, src, groups, spec.stage, where,
@@ -294,13 +294,15 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
         return fail(s, Outcome::InputError, QStringLiteral("%1: no CSV column matches a column of %2 (CSV columns: %3); use --map")
                                                 .arg(file, s.target, csvColumns.join(QStringLiteral(", "))));
     QStringList conflictKey;
+    bool conflictKeyNullsNotDistinct = false;
     if (o.conflict == Conflict::Update) {
-        for (const QStringList &key : std::as_const(table.uniqueKeys)) {
+        for (int u = 0; u < table.uniqueKeys.size(); ++u) {
             bool covered = true;
-            for (const QString &k : key)
+            for (const QString &k : table.uniqueKeys.at(u))
                 covered = covered && tableTaken[table.columnIndex(k)];
             if (covered) {
-                conflictKey = key;
+                conflictKey = table.uniqueKeys.at(u);
+                conflictKeyNullsNotDistinct = table.nullsNotDistinct.value(u);
                 break;
             }
         }
@@ -517,6 +519,7 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
     reportProgress(QStringLiteral("insert"));
     const qint64 staged = s.rowsRead - s.rowsRejected;
     s.conflictKey = conflictKey;
+    s.conflictKeyNullsNotDistinct = conflictKeyNullsNotDistinct;
     if (o.stageOnly) {
         if (!db.execScript(QStringLiteral("COMMIT"), &dbError, QStringLiteral("commit the staged rows")))
             return serverFailure(dbError);
@@ -563,6 +566,7 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
     spec.stage = stage;
     spec.stageColumns = stageNames;
     spec.conflict = o.conflict;
+    spec.keyNullsNotDistinct = conflictKeyNullsNotDistinct;
     for (int i = 0; i < mappedColumns.size(); ++i) {
         if (conflictKey.contains(mappedColumns.at(i)->name)) {
             spec.keyStageColumns << stageNames.at(i);

@@ -73,6 +73,7 @@ public:
         Conflict conflict = Conflict::Error;
         QStringList keyStageColumns;  // for Update: the conflict key, staged names …
         QStringList keyTargetColumns; // … and quoted target names
+        bool keyNullsNotDistinct = false; // UNIQUE NULLS NOT DISTINCT: a NULL repeats a key too
         QString where;                // optional filter on the staged rows
     };
     static QString insertStatement(const InsertSpec &spec);
@@ -118,6 +119,7 @@ public:
         bool dryRun = false;
         QString stageTable; // stageOnly: where the rows are
         QStringList conflictKey; // the unique key used for Update (table column names)
+        bool conflictKeyNullsNotDistinct = false;
 
         bool accountedFor() const { return rowsLoaded + rowsDuplicate + rowsRejected == rowsRead; }
     };

@@ -59,7 +59,8 @@ bool TargetTable::load(Database &db, const QString &qualifiedName, TargetTable *
         t.columns << c;
     }
 
-    if (!db.exec(QStringLiteral("SELECT i.indexrelid::bigint AS idx, i.indisprimary, k.ord, a.attname "
+    if (!db.exec(QStringLiteral("SELECT i.indexrelid::bigint AS idx, i.indisprimary, k.ord, a.attname, "
+                                "  coalesce((to_jsonb(i) ->> 'indnullsnotdistinct')::boolean, false) AS nulls_not_distinct "
                                 "FROM pg_index i "
                                 "CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord) "
                                 "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
@@ -73,6 +74,7 @@ bool TargetTable::load(Database &db, const QString &qualifiedName, TargetTable *
         if (r.value(i, QStringLiteral("idx")) != current) {
             current = r.value(i, QStringLiteral("idx"));
             t.uniqueKeys << QStringList();
+            t.nullsNotDistinct << r.boolValue(i, QStringLiteral("nulls_not_distinct"));
         }
         t.uniqueKeys.last() << r.value(i, QStringLiteral("attname"));
     }

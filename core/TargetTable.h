@@ -29,6 +29,7 @@ struct BACKFILL_CORE_EXPORT TargetTable
     QString name;
     QList<Column> columns;
     QList<QStringList> uniqueKeys; // column lists of unique indexes without expressions or predicates
+    QList<bool> nullsNotDistinct;  // per unique key: UNIQUE NULLS NOT DISTINCT (PostgreSQL 15+)
     bool isHypertable = false;
 
     QString displayName() const { return schema + QLatin1Char('.') + name; }

@@ -24,6 +24,7 @@ private Q_SLOTS:
     void conflictSkipCountsDuplicates();
     void conflictUpdateOverwritesNonKeyColumns();
     void conflictUpdateKeepsRowsWithANullInTheKey();
+    void conflictUpdateWithNullsNotDistinct();
     void dryRunCountsExistingRowsAndWritesNothing();
     void cancelMidStreamWritesNothing();
     void missingRequiredColumnIsAnInputError();
@@ -298,6 +299,30 @@ void TestLoader::conflictUpdateKeepsRowsWithANullInTheKey()
     QVERIFY(s.accountedFor());
     QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_nullkey WHERE device_id IS NULL")), qint64(2));
     QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_nullkey WHERE device_id = 7 AND temperature = 4")), qint64(1));
+}
+
+void TestLoader::conflictUpdateWithNullsNotDistinct()
+{
+    // UNIQUE NULLS NOT DISTINCT (PostgreSQL 15): a NULL repeats a key like any value, so the
+    // file's last row for (time, NULL) updates the row that is there.
+    const ConnectionProfile pg = TestServers::pg15(QStringLiteral("bf_owner"));
+    exec(pg, QStringLiteral("DROP TABLE IF EXISTS r_nnd; CREATE TABLE r_nnd (time timestamptz NOT NULL, device_id int, "
+                            "temperature double precision, UNIQUE NULLS NOT DISTINCT (time, device_id)); "
+                            "INSERT INTO r_nnd VALUES ('2026-01-01 00:00:00+00', NULL, 0);"));
+    const QString path = writeCsv(QStringLiteral("nnd.csv"),
+                                  "time,device_id,temperature\n"
+                                  "2026-01-01 00:00:00+00,,1\n"
+                                  "2026-01-01 00:00:00+00,,2\n");
+    CsvLoader::Options o;
+    o.csvPath = path;
+    o.table = QStringLiteral("r_nnd");
+    o.conflict = CsvLoader::Conflict::Update;
+    const CsvLoader::Summary s = load(pg, o);
+    QVERIFY2(s.outcome == CsvLoader::Outcome::Completed, qPrintable(s.message));
+    QCOMPARE(s.rowsLoaded, qint64(1));
+    QCOMPARE(s.rowsDuplicate, qint64(1));
+    QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_nnd")), qint64(1));
+    QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_nnd WHERE temperature = 2")), qint64(1));
 }
 
 void TestLoader::dryRunCountsExistingRowsAndWritesNothing()
