@@ -42,8 +42,11 @@ QString BackfillEngine::exportSql(const BackfillPlan &plan, const CsvLoader::Sum
     QStringList stageDefs{QStringLiteral("bfs_line bigserial")};
     QStringList stageCols, targetCols, keyStage, keyTarget;
     QString timeStage;
+    QString boundCast = QStringLiteral("::timestamptz"); // the chunks' UTC bounds, as the time column's kind of time
     for (int i = 0; i < load.mapping.size(); ++i) {
         const auto &m = load.mapping.at(i);
+        if (m.tableColumn == plan.timeColumn && !m.sqlType.startsWith(QLatin1String("timestamp with time zone")))
+            boundCast = QStringLiteral("::timestamp"); // timestamp, date: placed as if UTC; "+00" is ignored
         stageDefs << QStringLiteral("c%1 %2").arg(i).arg(m.sqlType);
         stageCols << QStringLiteral("c%1").arg(i);
         targetCols << quoteIdent(m.tableColumn);
@@ -65,8 +68,6 @@ QString BackfillEngine::exportSql(const BackfillPlan &plan, const CsvLoader::Sum
     out << comment(QStringLiteral("2. ") + plan.policyReason);
     if (plan.pausePolicy)
         out << QStringLiteral("SELECT alter_job(%1, scheduled => false);").arg(plan.policy.jobId);
-    out << QStringLiteral("-- The chunks' boundaries below are UTC (for timestamp and date columns too): work in UTC.");
-    out << QStringLiteral("SET TimeZone = 'UTC';");
     for (int i = 0; i < plan.sessionSettings.size(); ++i) {
         out << comment(plan.sessionReasons.value(i));
         out << plan.sessionSettings.at(i) + QLatin1Char(';');
@@ -103,8 +104,8 @@ QString BackfillEngine::exportSql(const BackfillPlan &plan, const CsvLoader::Sum
         if (directCompress)
             chunkSteps << QStringLiteral("SET LOCAL timescaledb.enable_direct_compress_insert = on;");
         ++n;
-        const QString lo = integerTime ? QString::number(s.chunk.rangeStartInteger) : literal(isoUtc(s.chunk.rangeStart)) + QStringLiteral("::timestamptz");
-        const QString hi = integerTime ? QString::number(s.chunk.rangeEndInteger) : literal(isoUtc(s.chunk.rangeEnd)) + QStringLiteral("::timestamptz");
+        const QString lo = integerTime ? QString::number(s.chunk.rangeStartInteger) : literal(isoUtc(s.chunk.rangeStart)) + boundCast;
+        const QString hi = integerTime ? QString::number(s.chunk.rangeEndInteger) : literal(isoUtc(s.chunk.rangeEnd)) + boundCast;
         CsvLoader::InsertSpec rs = spec;
         rs.where = QStringLiteral("%1 >= %2 AND %1 < %3").arg(timeStage, lo, hi);
         out << QStringLiteral("BEGIN;");
@@ -124,7 +125,7 @@ QString BackfillEngine::exportSql(const BackfillPlan &plan, const CsvLoader::Sum
         QStringList ranges;
         for (const BackfillPlan::ChunkStep &s : plan.chunks)
             ranges << (integerTime ? QStringLiteral("(%1, %2)").arg(s.chunk.rangeStartInteger).arg(s.chunk.rangeEndInteger)
-                                   : QStringLiteral("(%1::timestamptz, %2::timestamptz)").arg(literal(isoUtc(s.chunk.rangeStart)), literal(isoUtc(s.chunk.rangeEnd))));
+                                   : QStringLiteral("(%1%3, %2%3)").arg(literal(isoUtc(s.chunk.rangeStart)), literal(isoUtc(s.chunk.rangeEnd)), boundCast));
         CsvLoader::InsertSpec rs = spec;
         rs.where = ranges.isEmpty() ? QString()
                                     : QStringLiteral("NOT EXISTS (SELECT 1 FROM (VALUES %1) AS r(a, b) WHERE %2 >= r.a AND %2 < r.b)")

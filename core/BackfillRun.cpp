@@ -5,7 +5,6 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QJsonArray>
-#include <QScopeGuard>
 #include <QThread>
 
 #include <algorithm>
@@ -30,22 +29,6 @@ BackfillRun::BackfillRun(Database &database, const BackfillEngine::Options &engi
 BackfillEngine::Result BackfillRun::execute()
 {
     timer.start();
-    // The staged times meet the chunks' boundaries as timestamptz. For timestamp and date time
-    // columns that conversion follows the session's TimeZone, while TimescaleDB places their
-    // chunks as if the times were UTC: the run works in UTC, and gives the session its zone back.
-    QueryResult zone;
-    DbError zoneError;
-    const bool inUtc = db.exec(QStringLiteral("SELECT current_setting('TimeZone') AS was, set_config('TimeZone', 'UTC', false)"), {},
-                               &zone, &zoneError, QStringLiteral("work in UTC"));
-    const auto giveZoneBack = qScopeGuard([&] {
-        DbError ignored;
-        if (inUtc && db.isOpen())
-            db.exec(QStringLiteral("SELECT set_config('TimeZone', $1, false)"), {zone.value(0, QStringLiteral("was"))}, nullptr, &ignored);
-    });
-    if (!inUtc) {
-        fail(outcomeOf(zoneError), zoneError.message, zoneError);
-        return res;
-    }
     // Up to the journal nothing has changed on the server; a false return ends the run there.
     if (!recoverEarlier() || !inspect() || !stageFile() || !readLedgers() || !summarise() || !makePlan() || !startJournal())
         return res;
@@ -158,18 +141,27 @@ QString BackfillRun::outsideWhere(QStringList *params) const
 
 bool BackfillRun::fingerprints(const QList<QPair<QString, QStringList>> &wheres, QStringList *out)
 {
-    QList<Database::Statement> batch;
+    // The rows' text must not depend on the session: fixed output settings for this transaction.
+    QList<Database::Statement> batch{{QStringLiteral("BEGIN"), {}, QString(), QStringLiteral("begin")}};
+    for (const char *setting : {"TimeZone = 'UTC'", "DateStyle = 'ISO, YMD'", "IntervalStyle = 'postgres'", "extra_float_digits = 1"})
+        batch << Database::Statement{QStringLiteral("SET LOCAL %1").arg(QLatin1String(setting)), {}, QString(), QStringLiteral("fixed output")};
+    const int first = int(batch.size());
     for (const auto &[where, params] : wheres)
         batch << Database::Statement{QStringLiteral("SELECT count(*) || ':' || coalesce(sum(hashtextextended(ROW(%1)::text, 0)::numeric), 0) "
                                                     "AS fingerprint FROM %2 WHERE %3")
                                          .arg(stageCols.join(QStringLiteral(", ")), stage, where),
                                      params, QString(), QStringLiteral("fingerprint the staged rows of a range")};
+    batch << Database::Statement{QStringLiteral("COMMIT"), {}, QString(), QStringLiteral("commit")};
     QList<QueryResult> answers;
     int failedAt = -1;
-    if (!execTogether(batch, &answers, &e, &failedAt))
+    if (!execTogether(batch, &answers, &e, &failedAt)) {
+        DbError ignored;
+        if (db.isOpen())
+            db.execScript(QStringLiteral("ROLLBACK"), &ignored);
         return false;
-    for (const QueryResult &a : std::as_const(answers))
-        *out << a.value(0, 0);
+    }
+    for (int i = first; i < first + int(wheres.size()); ++i)
+        *out << answers.value(i).value(0, 0);
     return true;
 }
 
@@ -339,7 +331,12 @@ bool BackfillRun::stageFile()
                     QStringLiteral("no CSV column maps to the time column \"%1\" of %2").arg(timeDim->column, ht.qualifiedName()));
     }
     integerTime = timeDim->isIntegerTime();
-    cast = integerTime ? QStringLiteral("bigint") : QStringLiteral("timestamptz");
+    // The chunks' bounds (UTC) meet the staged times in the time column's own kind of time:
+    // TimescaleDB places timestamp and date rows as if their times were UTC, so those compare
+    // without a zone (the bounds' "+00" is ignored), whatever the session's TimeZone.
+    cast = integerTime ? QStringLiteral("bigint")
+        : timeDim->columnType.startsWith(QLatin1String("timestamp with time zone")) ? QStringLiteral("timestamptz")
+                                                                         : QStringLiteral("timestamp");
     return true;
 }
 

@@ -39,6 +39,7 @@ private Q_SLOTS:
     void weeklyChunksGetTheirOwnRows();
     void chunksOfAnEarlierIntervalGetTheirOwnRows();
     void timestampColumnInASessionOutsideUtc();
+    void dateColumnInASessionOutsideUtc();
     void tableWithDroppedAndGeneratedColumns();
     void policyIsPausedDuringTheRunAndRestoredAfter();
     void errorMidwayRestoresPolicyAndReRunCompletes();
@@ -58,7 +59,8 @@ private Q_SLOTS:
 private:
     // Compressed daily chunks from 2026-08-20, two devices, a compression policy.
     void createTable(const QString &name, bool uniqueKey = true, int days = 3);
-    // A hypertable with the CSV's five columns (time of type timeType) and `constraints`, device 1
+    // A hypertable with the CSV's five columns (time of type timeType) and `constraints` (more
+    // columns too), device 1
     // every `step` from `from` to `to`, chunks of `interval` (empty: TimescaleDB's default, 7 days),
     // all compressed (segment by device_id); `then` runs last.
     void createHypertable(const QString &name, const QString &timeType, const QString &constraints, const QString &from,
@@ -516,8 +518,10 @@ void TestEngineSandbox::timestampColumnInASessionOutsideUtc()
 {
     // A timestamp (without time zone) column, and a session in New York (PGTZ, as a server's or
     // role's default TimeZone would give it): rows late in the day belong to that day's chunk.
-    createHypertable(QStringLiteral("et_naive"), QStringLiteral("timestamp"), QStringLiteral("UNIQUE (time, device_id)"),
-                     QStringLiteral("2026-08-20"), QStringLiteral("2026-08-22 23:00"), QStringLiteral("1 hour"), QStringLiteral("1 day"));
+    // A default in the session's zone stays in it: the run does not change the session's TimeZone.
+    createHypertable(QStringLiteral("et_naive"), QStringLiteral("timestamp"),
+                     QStringLiteral("loaded_at timestamp DEFAULT localtimestamp, UNIQUE (time, device_id)"), QStringLiteral("2026-08-20"),
+                     QStringLiteral("2026-08-22 23:00"), QStringLiteral("1 hour"), QStringLiteral("1 day"));
     const QString file = csv(QStringLiteral("naive.csv"), {row("2026-08-20 22:30:00", 2), row("2026-08-21 01:30:00", 2),
                                                            row("2026-08-22 23:30:00", 2)});
     const QStringList zone{QStringLiteral("PGTZ=America/New_York")};
@@ -532,6 +536,25 @@ void TestEngineSandbox::timestampColumnInASessionOutsideUtc()
              qint64(3));
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM timescaledb_information.chunks WHERE hypertable_name = 'et_naive'")), qint64(3));
     QCOMPARE(notFullyCompressed(QStringLiteral("et_naive")), qint64(0));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_naive WHERE device_id = 2 "
+                                   "AND abs(extract(epoch FROM loaded_at - (now() AT TIME ZONE 'America/New_York'))) < 600")),
+             qint64(3));
+}
+
+void TestEngineSandbox::dateColumnInASessionOutsideUtc()
+{
+    // A date time column in a session east of UTC: each day's row belongs to that day's chunk.
+    createHypertable(QStringLiteral("et_days"), QStringLiteral("date"), QStringLiteral("UNIQUE (time, device_id)"),
+                     QStringLiteral("2026-08-01"), QStringLiteral("2026-08-28"), QStringLiteral("1 day"), QStringLiteral("7 days"));
+    QFile f(m_dir.filePath(QStringLiteral("days.csv")));
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("time,device_id,temperature,humidity,status\n2026-08-06,2,1,1,a\n2026-08-12,2,1,1,b\n2026-08-13,2,1,1,c\n");
+    f.close();
+    const QStringList zone{QStringLiteral("PGTZ=Asia/Tokyo")};
+    const auto loaded = TestServers::runCli(cliBase(QStringLiteral("et_days"), f.fileName()), QStringLiteral("sandbox"), zone);
+    QVERIFY2(loaded.exitCode == 0, loaded.err.constData());
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_days WHERE device_id = 2")), qint64(3));
+    QCOMPARE(notFullyCompressed(QStringLiteral("et_days")), qint64(0));
 }
 
 void TestEngineSandbox::tableWithDroppedAndGeneratedColumns()
