@@ -157,9 +157,10 @@ BackfillPlan BackfillPlanner::plan(const Input &in)
             // Rows compressed as they arrive leave the chunk fully compressed, however many they are:
             // nothing to recompress. TimescaleDB does it only without unique constraints and
             // triggers, and for statements it expects to insert at least 10 rows (otherwise it warns
-            // and inserts uncompressed rows, which the same transaction then compresses).
+            // and inserts uncompressed rows, which the same transaction then compresses). It does
+            // not check CHECK constraints (seen on 2.23.0): a table with one does without.
             const bool directCompress = allowed && chunk->state == ChunkInfo::State::Compressed && in.version.atLeast(2, 23)
-                && ht.uniqueKeys.isEmpty() && ht.triggers.isEmpty() && cr.rows >= kDirectCompressMinRows;
+                && ht.uniqueKeys.isEmpty() && ht.triggers.isEmpty() && !ht.hasCheckConstraints && cr.rows >= kDirectCompressMinRows;
             if (o.forceDecompress) {
                 step.action = BackfillPlan::Action::DecompressInsertRecompress;
                 step.reason = QStringLiteral("%1: decompressed because you asked for it").arg(where);
@@ -171,8 +172,8 @@ BackfillPlan BackfillPlanner::plan(const Input &in)
                 step.action = BackfillPlan::Action::DirectInsert;
                 step.directCompress = true;
                 step.reason = QStringLiteral("%1 is compressed: insert directly, because %2; the rows are compressed as they are "
-                                             "inserted (timescaledb.enable_direct_compress_insert, TimescaleDB 2.23+, no unique key or "
-                                             "trigger, at least 10 rows), so the chunk stays fully compressed (compressed again in the same "
+                                             "inserted (timescaledb.enable_direct_compress_insert, TimescaleDB 2.23+, no unique key, "
+                                             "trigger or CHECK constraint, at least 10 rows), so the chunk stays fully compressed (compressed again in the same "
                                              "transaction if TimescaleDB leaves it partially compressed)")
                                   .arg(where, why);
                 anyDirectOnCompressed = true;

@@ -80,6 +80,7 @@ QJsonObject InspectionJson::toJson(const HypertableInfo &ht)
     o[QStringLiteral("triggers")] = QJsonArray::fromStringList(ht.triggers);
     o[QStringLiteral("dropped_columns")] = ht.hasDroppedColumns;
     o[QStringLiteral("generated_columns")] = ht.hasGeneratedColumns;
+    o[QStringLiteral("check_constraints")] = ht.hasCheckConstraints;
 
     QJsonArray jobs;
     for (const PolicyJob &p : ht.policies) {

@@ -212,12 +212,15 @@ bool loadDetails(Database &db, HypertableInfo &ht, DbError *error)
     for (int i = 0; i < r.rowCount(); ++i)
         ht.triggers << r.value(i, 0);
     // Together they break TimescaleDB's insert into compressed chunks (see the planner).
-    if (!db.exec(QStringLiteral("SELECT coalesce(bool_or(attisdropped), false) AS dropped, coalesce(bool_or(coalesce(to_jsonb(a) ->> 'attgenerated', '') <> ''), false) AS generated "
+    // CHECK constraints: TimescaleDB's direct compression on insert does not check them.
+    if (!db.exec(QStringLiteral("SELECT coalesce(bool_or(attisdropped), false) AS dropped, coalesce(bool_or(coalesce(to_jsonb(a) ->> 'attgenerated', '') <> ''), false) AS generated, "
+                                "  EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass(format('%I.%I', $1::text, $2::text)) AND contype = 'c') AS checks "
                                 "FROM pg_attribute a WHERE attrelid = to_regclass(format('%I.%I', $1::text, $2::text)) AND attnum > 0"),
                  {ht.schema, ht.name}, &r, error, QStringLiteral("read the columns of %1").arg(ht.qualifiedName())))
         return false;
     ht.hasDroppedColumns = r.boolValue(0, QStringLiteral("dropped"));
     ht.hasGeneratedColumns = r.boolValue(0, QStringLiteral("generated"));
+    ht.hasCheckConstraints = r.boolValue(0, QStringLiteral("checks"));
 
     if (!db.exec(QStringLiteral(
                      "SELECT job_id, proc_schema, proc_name, scheduled, owner::text AS owner, "

@@ -95,6 +95,7 @@ struct BACKFILL_CORE_EXPORT HypertableInfo
     QStringList triggers; // triggers on the hypertable other than TimescaleDB's ts_insert_blocker
     bool hasDroppedColumns = false;   // ALTER TABLE … DROP COLUMN left a gap in the row
     bool hasGeneratedColumns = false; // GENERATED ALWAYS AS (…) STORED
+    bool hasCheckConstraints = false; // CHECK (…) on the hypertable
     QList<PolicyJob> policies;
     QStringList continuousAggregates; // schema.name of each continuous aggregate on this hypertable
 

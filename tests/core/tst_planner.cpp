@@ -175,20 +175,22 @@ void TestPlanner::rowsAreCompressedOnInsertWhereTimescaleDbCan_data()
     QTest::addColumn<QString>("version");
     QTest::addColumn<int>("uniqueKeys");
     QTest::addColumn<QStringList>("triggers");
+    QTest::addColumn<bool>("check");   // a CHECK constraint, which direct compression does not check
     QTest::addColumn<bool>("partial"); // the chunk was partially compressed before
     QTest::addColumn<qint64>("rows");
     QTest::addColumn<bool>("directCompress");
-    QTest::newRow("2.23.0, no key, no trigger") << "2.23.0" << 0 << QStringList() << false << qint64(100) << true;
-    QTest::newRow("2.23.0-dev (the sandbox)") << "2.23.0-dev" << 0 << QStringList() << false << qint64(100) << true;
-    QTest::newRow("2.28.3, a large batch too") << "2.28.3" << 0 << QStringList() << false << qint64(250000) << true;
-    QTest::newRow("2.22.1: not there yet") << "2.22.1" << 0 << QStringList() << false << qint64(100) << false;
-    QTest::newRow("2.23.0 with a unique key") << "2.23.0" << 1 << QStringList() << false << qint64(100) << false;
+    QTest::newRow("2.23.0, no key, no trigger") << "2.23.0" << 0 << QStringList() << false << false << qint64(100) << true;
+    QTest::newRow("2.23.0-dev (the sandbox)") << "2.23.0-dev" << 0 << QStringList() << false << false << qint64(100) << true;
+    QTest::newRow("2.28.3, a large batch too") << "2.28.3" << 0 << QStringList() << false << false << qint64(250000) << true;
+    QTest::newRow("2.22.1: not there yet") << "2.22.1" << 0 << QStringList() << false << false << qint64(100) << false;
+    QTest::newRow("2.23.0 with a unique key") << "2.23.0" << 1 << QStringList() << false << false << qint64(100) << false;
     QTest::newRow("2.23.0 with a continuous aggregate's trigger")
-        << "2.23.0" << 0 << QStringList{QStringLiteral("ts_cagg_invalidation_trigger")} << false << qint64(100) << false;
-    QTest::newRow("2.23.0 with a user trigger") << "2.23.0" << 0 << QStringList{QStringLiteral("audit")} << false << qint64(100) << false;
-    QTest::newRow("2.23.0 into a partially compressed chunk") << "2.23.0" << 0 << QStringList() << true << qint64(100) << false;
-    QTest::newRow("2.23.0, 10 rows") << "2.23.0" << 0 << QStringList() << false << qint64(10) << true;
-    QTest::newRow("2.23.0, 9 rows: too few for TimescaleDB") << "2.23.0" << 0 << QStringList() << false << qint64(9) << false;
+        << "2.23.0" << 0 << QStringList{QStringLiteral("ts_cagg_invalidation_trigger")} << false << false << qint64(100) << false;
+    QTest::newRow("2.23.0 with a user trigger") << "2.23.0" << 0 << QStringList{QStringLiteral("audit")} << false << false << qint64(100) << false;
+    QTest::newRow("2.23.0 into a partially compressed chunk") << "2.23.0" << 0 << QStringList() << false << true << qint64(100) << false;
+    QTest::newRow("2.23.0, 10 rows") << "2.23.0" << 0 << QStringList() << false << false << qint64(10) << true;
+    QTest::newRow("2.23.0 with a CHECK constraint") << "2.23.0" << 0 << QStringList() << true << false << qint64(100) << false;
+    QTest::newRow("2.23.0, 9 rows: too few for TimescaleDB") << "2.23.0" << 0 << QStringList() << false << false << qint64(9) << false;
 }
 
 void TestPlanner::rowsAreCompressedOnInsertWhereTimescaleDbCan()
@@ -196,11 +198,13 @@ void TestPlanner::rowsAreCompressedOnInsertWhereTimescaleDbCan()
     QFETCH(QString, version);
     QFETCH(int, uniqueKeys);
     QFETCH(QStringList, triggers);
+    QFETCH(bool, check);
     QFETCH(bool, partial);
     QFETCH(qint64, rows);
     QFETCH(bool, directCompress);
     BackfillPlanner::Input in = input(version, uniqueKeys, Conflict::Skip, rows);
     in.hypertable.triggers = triggers;
+    in.hypertable.hasCheckConstraints = check;
     if (partial)
         in.hypertable.chunks[0].state = ChunkInfo::State::PartiallyCompressed;
     const BackfillPlan p = BackfillPlanner::plan(in);

@@ -41,6 +41,7 @@ private Q_SLOTS:
     void timestampColumnInASessionOutsideUtc();
     void dateColumnInASessionOutsideUtc();
     void tableWithDroppedAndGeneratedColumns();
+    void checkConstraintHoldsForRowsIntoCompressedChunks();
     void policyIsPausedDuringTheRunAndRestoredAfter();
     void errorMidwayRestoresPolicyAndReRunCompletes();
     void cancelRestoresPolicyAndCompression();
@@ -555,6 +556,27 @@ void TestEngineSandbox::dateColumnInASessionOutsideUtc()
     QVERIFY2(loaded.exitCode == 0, loaded.err.constData());
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_days WHERE device_id = 2")), qint64(3));
     QCOMPARE(notFullyCompressed(QStringLiteral("et_days")), qint64(0));
+}
+
+void TestEngineSandbox::checkConstraintHoldsForRowsIntoCompressedChunks()
+{
+    // No unique key, TimescaleDB 2.23, a dozen rows into a compressed chunk: rows would be
+    // compressed as they are inserted, which skips CHECK constraints. A row that breaks one
+    // must stop the run, not land in the table.
+    createHypertable(QStringLiteral("et_check"), QStringLiteral("timestamptz"), QStringLiteral("CHECK (temperature > -100)"),
+                     QStringLiteral("2026-08-20"), QStringLiteral("2026-08-21 23:00"), QStringLiteral("1 hour"), QStringLiteral("1 day"));
+    QList<QByteArray> rows;
+    for (int h = 0; h < 12; ++h)
+        rows << row(QStringLiteral("2026-08-20 %1:15:00+00").arg(h, 2, 10, QLatin1Char('0')).toLatin1().constData(), 3, h == 7 ? -300 : 20);
+    BackfillEngine::Options o;
+    o.load.csvPath = csv(QStringLiteral("check.csv"), rows);
+    o.load.table = QStringLiteral("et_check");
+    const BackfillEngine::Result r = run(o);
+    QCOMPARE(r.outcome, CsvLoader::Outcome::ServerError);
+    QVERIFY2(r.message.contains(QLatin1String("check constraint")), qPrintable(r.message));
+    QVERIFY(!r.plan.chunks.at(0).directCompress);
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_check WHERE device_id = 3")), qint64(0));
+    QCOMPARE(notFullyCompressed(QStringLiteral("et_check")), qint64(0));
 }
 
 void TestEngineSandbox::tableWithDroppedAndGeneratedColumns()
