@@ -131,6 +131,11 @@ int runEngine(Database &db, const CsvLoader::Options &load, const QCommandLinePa
     g_db = nullptr;
 
     if (parser.isSet(eo.exportSql) && r.planned) {
+        const QString blocker = BackfillEngine::exportBlocker(r);
+        if (!blocker.isEmpty()) {
+            Terminal::err(blocker);
+            return ExitCode::Usage;
+        }
         QFile f(parser.value(eo.exportSql));
         if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
             Terminal::err(QStringLiteral("cannot write %1: %2").arg(f.fileName(), f.errorString()));

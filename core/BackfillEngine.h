@@ -50,6 +50,7 @@ public:
         bool planned = false;
         QList<ChunkResult> chunks;
         qint64 newChunkRows = 0;
+        qint64 rowsLoadedEarlier = 0; // by an interrupted run of the same backfill (its ledger)
         int policyJob = 0;
         bool policyPaused = false;
         bool policyRestored = false;
@@ -81,6 +82,9 @@ public:
 
     // The plan as a commented psql script doing the same.
     static QString exportSql(const BackfillPlan &plan, const CsvLoader::Summary &load, const QString &csvPath);
+    // Why a planned result cannot be exported as a script (empty: it can). The script loads the
+    // whole file: after an interrupted run of the same backfill it would load rows twice.
+    static QString exportBlocker(const Result &planned);
 
 private:
     Result runOnce(Database &db, const std::atomic<bool> *cancel, const ProgressFn &progress, const LogFn &log);

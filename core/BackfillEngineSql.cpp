@@ -16,6 +16,15 @@ QString isoUtc(const QDateTime &t)
 
 } // namespace
 
+QString BackfillEngine::exportBlocker(const Result &planned)
+{
+    if (planned.rowsLoadedEarlier <= 0)
+        return QString();
+    return QStringLiteral("No script was written: an interrupted run of this backfill already loaded %1 rows of the file, and a "
+                          "script loads the whole file. Run the backfill again to finish it (the loaded ranges are skipped).")
+        .arg(planned.rowsLoadedEarlier);
+}
+
 QString BackfillEngine::exportSql(const BackfillPlan &plan, const CsvLoader::Summary &load, const QString &csvPath)
 {
     auto quoteIdent = [](const QString &s) {
@@ -61,9 +70,12 @@ QString BackfillEngine::exportSql(const BackfillPlan &plan, const CsvLoader::Sum
     const bool compressNew = plan.compressNewChunks && !integerTime && plan.summary.minTime.isValid();
     if (compressNew) // the chunks there are now: only the ones the backfill creates are compressed at the end
         out << QStringLiteral("CREATE TEMP TABLE bfs_chunks_before AS SELECT show_chunks(%1) AS c;").arg(literal(plan.target));
+    const QString zone = load.timeZone.isEmpty() ? QStringLiteral("UTC") : load.timeZone;
+    out << QStringLiteral("SET TimeZone = %1; -- times without a zone in the file are read in this one").arg(literal(zone));
     out << QStringLiteral("\\copy bfs_stage (%1) FROM %2 WITH (FORMAT csv, HEADER %3, DELIMITER %4)")
                .arg(stageCols.join(QStringLiteral(", ")), literal(QFileInfo(csvPath).absoluteFilePath()),
                     load.format.header ? QStringLiteral("true") : QStringLiteral("false"), literal(QString(load.format.delimiter)));
+    out << QStringLiteral("RESET TimeZone;");
     out << QString();
     out << comment(QStringLiteral("2. ") + plan.policyReason);
     if (plan.pausePolicy)
@@ -146,7 +158,8 @@ QString BackfillEngine::exportSql(const BackfillPlan &plan, const CsvLoader::Sum
                    .arg(literal(plan.target), literal(plan.compressAfter));
     out << QString();
     if (plan.pausePolicy) {
-        out << comment(QStringLiteral("%1. Resume compression policy job %2 (also if anything above failed).").arg(n++).arg(plan.policy.jobId));
+        out << comment(QStringLiteral("%1. Resume compression policy job %2. If the script stopped on an error before this line, "
+                                      "run this statement by hand: the policy stays paused until then.").arg(n++).arg(plan.policy.jobId));
         out << QStringLiteral("SELECT alter_job(%1, scheduled => true);").arg(plan.policy.jobId);
     }
     if (!plan.continuousAggregates.isEmpty() && plan.summary.stagedRows > 0 && (integerTime || plan.summary.minTime.isValid())) {

@@ -568,6 +568,7 @@ bool BackfillRun::makePlan()
     res.plan = BackfillPlanner::plan(pin);
     res.planned = true;
     res.secondsPlan = timer.restart() / 1000.0;
+    res.rowsLoadedEarlier = resumedRows;
     if (options.planOnly) {
         dropStage();
         res.load.rowsExisting = sum.existingRows;

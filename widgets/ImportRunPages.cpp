@@ -167,6 +167,11 @@ bool ImportPlanPage::exportSql(const QString &path)
 {
     if (!m_session->planned)
         return false;
+    const QString blocker = BackfillEngine::exportBlocker(m_session->planResult);
+    if (!blocker.isEmpty()) {
+        m_summary->setText(blocker);
+        return false;
+    }
     QFile f(path);
     if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
         m_summary->setText(QStringLiteral("Cannot write %1: %2").arg(path, f.errorString()));

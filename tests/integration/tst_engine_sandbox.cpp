@@ -454,6 +454,12 @@ void TestEngineSandbox::fixingARejectedRowAndRunningAgainLoadsEachRowOnce()
 
     // Only the bad row fixed (the file's size and time change): the rest loads, each row once.
     csv(QStringLiteral("fixrow.csv"), QList<QByteArray>(good) << row("2026-08-22 10:15:00+00", 3, 30));
+    // A script would load the whole file again: not written.
+    const QString script = m_dir.filePath(QStringLiteral("fixrow.sql"));
+    const auto exported = TestServers::runCli(QStringList(args) << QStringLiteral("--export-sql") << script, QStringLiteral("sandbox"));
+    QCOMPARE(exported.exitCode, 2);
+    QVERIFY2(exported.err.contains("already loaded 2 rows"), exported.err.constData());
+    QVERIFY(!QFile::exists(script));
     const auto fixed = TestServers::runCli(args, QStringLiteral("sandbox"));
     QVERIFY2(fixed.exitCode == 0, fixed.err.constData());
     QVERIFY2(fixed.out.contains("2 rows were loaded by the interrupted earlier run"), fixed.out.constData());
@@ -933,6 +939,9 @@ void TestEngineSandbox::exportedSqlFollowsThePlan()
     QVERIFY(sql.indexOf(QLatin1String("scheduled => true")) > sql.lastIndexOf(QLatin1String("compress_chunk")));
     QVERIFY(sql.contains(QLatin1String("ON CONFLICT")) == false); // conflict mode error: plain INSERT
     QVERIFY(sql.contains(QLatin1String("SET lock_timeout = '5000ms';")));
+    // The file's times without a zone are read in the run's zone (UTC here), for the \copy only.
+    QVERIFY(sql.indexOf(QLatin1String("SET TimeZone = 'UTC';")) < sql.indexOf(QLatin1String("\\copy")));
+    QVERIFY(sql.indexOf(QLatin1String("RESET TimeZone;")) > sql.indexOf(QLatin1String("\\copy")));
     QVERIFY(sql.contains(QLatin1String("-- ") + QStringLiteral("1 rows fall outside every existing chunk")) || sql.contains(QLatin1String("1 rows fall outside every existing chunk")));
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_sql")), qint64(288)); // … and changes nothing
 }
