@@ -252,7 +252,11 @@ BackfillPlan BackfillPlanner::plan(const Input &in)
         p.recompressNow = false;
         p.recompressReason = QStringLiteral("no compressed chunk is touched");
     }
-    if (p.hasPolicy && p.newChunkRows > 0 && (p.recompressNow || !touchesCompressed) && !o.leaveRecompressionToPolicy) {
+    // With space partitions a row can also make a new chunk inside an existing time range (its
+    // partition had none there yet).
+    const bool spacePartitioned = std::any_of(ht.dimensions.cbegin(), ht.dimensions.cend(), [](const DimensionInfo &d) { return !d.isTime; });
+    if (p.hasPolicy && (p.newChunkRows > 0 || spacePartitioned) && (p.recompressNow || !touchesCompressed)
+        && !o.leaveRecompressionToPolicy) {
         // As run_job would: only where the policy runs, and only by its compress_after.
         if (!p.policy.scheduled)
             p.recompressReason += QStringLiteral("; new chunks are left uncompressed: compression policy job %1 is paused, and "

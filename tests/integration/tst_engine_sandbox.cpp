@@ -42,6 +42,7 @@ private Q_SLOTS:
     void dateColumnInASessionOutsideUtc();
     void tableWithDroppedAndGeneratedColumns();
     void checkConstraintHoldsForRowsIntoCompressedChunks();
+    void spacePartitionsGetTheirNewChunksCompressed();
     void policyIsPausedDuringTheRunAndRestoredAfter();
     void errorMidwayRestoresPolicyAndReRunCompletes();
     void cancelRestoresPolicyAndCompression();
@@ -562,6 +563,38 @@ void TestEngineSandbox::dateColumnInASessionOutsideUtc()
     QVERIFY2(loaded.exitCode == 0, loaded.err.constData());
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_days WHERE device_id = 2")), qint64(3));
     QCOMPARE(notFullyCompressed(QStringLiteral("et_days")), qint64(0));
+}
+
+void TestEngineSandbox::spacePartitionsGetTheirNewChunksCompressed()
+{
+    // Two space partitions, only device 1's holds chunks: devices 2 to 5 on an existing day go
+    // partly into a chunk of a partition that had none there yet. It is compressed like the
+    // chunks of new time ranges, as the policy would.
+    const QString error = TestServers::sandboxScript(QStringLiteral(
+        "DROP TABLE IF EXISTS et_space CASCADE; "
+        "CREATE TABLE et_space (time timestamptz NOT NULL, device_id int NOT NULL, temperature double precision, "
+        "  humidity double precision, status text, UNIQUE (time, device_id)); "
+        "SELECT create_hypertable('et_space', 'time', 'device_id', 2, chunk_time_interval => interval '1 day'); "
+        "INSERT INTO et_space SELECT t, 1, 20, 50, 'seed' FROM generate_series('2026-08-20'::timestamptz, '2026-08-22 23:00', '1 hour') t; "
+        "ALTER TABLE et_space SET (timescaledb.compress, timescaledb.compress_segmentby = 'device_id'); "
+        "SELECT compress_chunk(c, true) FROM show_chunks('et_space') c; "
+        "SELECT add_compression_policy('et_space', compress_after => interval '30 days');"));
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const qint64 chunksBefore = scalar(QStringLiteral("SELECT count(*) FROM timescaledb_information.chunks WHERE hypertable_name = 'et_space'"));
+    QList<QByteArray> rows;
+    for (int device = 2; device <= 5; ++device)
+        rows << row("2026-08-21 10:00:00+00", device) << row("2026-08-21 11:00:00+00", device);
+    BackfillEngine::Options o;
+    o.load.csvPath = csv(QStringLiteral("space.csv"), rows);
+    o.load.table = QStringLiteral("et_space");
+    const BackfillEngine::Result r = run(o);
+    QVERIFY2(r.outcome == CsvLoader::Outcome::Completed, qPrintable(r.message));
+    QCOMPARE(r.load.rowsLoaded, qint64(8));
+    QVERIFY(r.plan.compressNewChunks);
+    QVERIFY2(scalar(QStringLiteral("SELECT count(*) FROM timescaledb_information.chunks WHERE hypertable_name = 'et_space'")) > chunksBefore,
+             "no device went into the other partition: the test proves nothing");
+    QCOMPARE(notFullyCompressed(QStringLiteral("et_space")), qint64(0));
+    QVERIFY(policyScheduled(QStringLiteral("et_space")));
 }
 
 void TestEngineSandbox::checkConstraintHoldsForRowsIntoCompressedChunks()
