@@ -226,9 +226,10 @@ bool BackfillRun::checkEditedLedger(const QString &path, const QList<Journal::En
         dropStage();
         return fail(Outcome::InputError,
                     QStringLiteral("Nothing was changed: an interrupted run loaded chunk range(s) of %1 before the file was changed, "
-                                   "and the file's rows for %2 differ now (or cannot be compared). Loading it again would add "
-                                   "those rows twice. Put the file's rows for them back as they were, or delete the ledger %3 to "
-                                   "load the whole file again.")
+                                   "and the file's rows for %2 differ now or cannot be compared (a run stopped by a crash or a lost "
+                                   "connection keeps no fingerprints of its ranges). To finish, put the file back as it was and run "
+                                   "it again, then load your changes as a file of their own. Deleting the ledger %3 makes the next "
+                                   "run load the whole file, those ranges again too: duplicates in a table without a unique key.")
                         .arg(QDir::toNativeSeparators(lo.csvPath), changed.join(QStringLiteral(", ")), QDir::toNativeSeparators(path)));
     }
     if (log)
