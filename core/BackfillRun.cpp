@@ -249,6 +249,7 @@ bool BackfillRun::recoverEarlier()
     for (const QString &a : std::as_const(actions))
         if (log)
             log(QStringLiteral("-- recover: ") + a);
+    recovered = actions;
     return true;
 }
 
@@ -573,7 +574,10 @@ bool BackfillRun::makePlan()
     if (options.planOnly) {
         dropStage();
         res.load.rowsExisting = sum.existingRows;
-        res.message = QStringLiteral("Dry run: %1 rows staged, nothing was changed.").arg(staged);
+        res.message = recovered.isEmpty()
+            ? QStringLiteral("Dry run: %1 rows staged, nothing was changed.").arg(staged)
+            : QStringLiteral("Dry run: %1 rows staged, nothing of this backfill was changed. An interrupted earlier backfill on this "
+                             "server was finished first: %2.").arg(staged).arg(recovered.join(QStringLiteral("; ")));
         return false; // done: a dry run changes nothing
     }
     if (!res.plan.runnable()) {

@@ -127,6 +127,7 @@ private:
     QString cast; // SQL type of the time bounds
     // What interrupted runs of the same backfill completed.
     QString key;
+    QStringList recovered; // what finishing an interrupted earlier backfill did
     QSet<QString> doneRanges;
     QStringList ledgers;
     qint64 resumedRows = 0;
