@@ -66,15 +66,40 @@ QString BackfillEngine::exportSql(const BackfillPlan &plan, const CsvLoader::Sum
             keyTarget << targetCols.last();
         }
     }
+    // \copy fills the columns in the file's order, the unmapped ones included (as text, unused).
+    QStringList copyCols;
+    for (int csv = 0; csv < load.mapping.size() + load.ignoredColumns.size(); ++csv) {
+        QString col = QStringLiteral("x%1").arg(csv);
+        for (int i = 0; i < load.mapping.size(); ++i)
+            if (load.mapping.at(i).csvIndex == csv)
+                col = stageCols.at(i);
+        if (col.startsWith(QLatin1Char('x')))
+            stageDefs << col + QStringLiteral(" text");
+        copyCols << col;
+    }
     out << QStringLiteral("CREATE TEMP TABLE bfs_stage (%1);").arg(stageDefs.join(QStringLiteral(", ")));
     const bool compressNew = plan.compressNewChunks && !integerTime && plan.summary.minTime.isValid();
     if (compressNew) // the chunks there are now: only the ones the backfill creates are compressed at the end
         out << QStringLiteral("CREATE TEMP TABLE bfs_chunks_before AS SELECT show_chunks(%1) AS c;").arg(literal(plan.target));
     const QString zone = load.timeZone.isEmpty() ? QStringLiteral("UTC") : load.timeZone;
     out << QStringLiteral("SET TimeZone = %1; -- times without a zone in the file are read in this one").arg(literal(zone));
-    out << QStringLiteral("\\copy bfs_stage (%1) FROM %2 WITH (FORMAT csv, HEADER %3, DELIMITER %4)")
-               .arg(stageCols.join(QStringLiteral(", ")), literal(QFileInfo(csvPath).absoluteFilePath()),
-                    load.format.header ? QStringLiteral("true") : QStringLiteral("false"), literal(QString(load.format.delimiter)));
+    QString encoding;
+    switch (load.format.encoding) {
+    case CsvFormat::Encoding::Utf8: encoding = QStringLiteral("UTF8"); break;
+    case CsvFormat::Encoding::Windows1252: encoding = QStringLiteral("WIN1252"); break;
+    case CsvFormat::Encoding::Latin1: encoding = QStringLiteral("LATIN1"); break;
+    case CsvFormat::Encoding::Utf16LE:
+    case CsvFormat::Encoding::Utf16BE:
+        out << QStringLiteral("-- The file is UTF-16, which COPY cannot read: convert it to UTF-8 first (e.g. iconv -f UTF-16 -t UTF-8).");
+        encoding = QStringLiteral("UTF8");
+        break;
+    }
+    if (load.format.skipLines > 0)
+        out << QStringLiteral("-- COPY cannot skip the %1 line(s) before the header: remove them from the file first.").arg(load.format.skipLines);
+    out << QStringLiteral("\\copy bfs_stage (%1) FROM %2 WITH (FORMAT csv, HEADER %3, DELIMITER %4, ENCODING %5)")
+               .arg(copyCols.join(QStringLiteral(", ")), literal(QFileInfo(csvPath).absoluteFilePath()),
+                    load.format.header ? QStringLiteral("true") : QStringLiteral("false"), literal(QString(load.format.delimiter)),
+                    literal(encoding));
     out << QStringLiteral("RESET TimeZone;");
     out << QString();
     out << comment(QStringLiteral("2. ") + plan.policyReason);

@@ -55,6 +55,7 @@ private Q_SLOTS:
     void dryRunPrintsThePlanAndChangesNothing();
     void dryRunCountsRowsThatExistUnderAnyUniqueKey();
     void exportedSqlFollowsThePlan();
+    void exportedSqlCopiesEveryColumnOfTheFile();
     void jsonSummaryReportsChunksAndPolicy();
     void continuousAggregatesAreRefreshedOverTheBackfilledRange();
 
@@ -945,6 +946,27 @@ void TestEngineSandbox::dryRunCountsRowsThatExistUnderAnyUniqueKey()
     QVERIFY2(r.outcome == CsvLoader::Outcome::Completed, qPrintable(r.message));
     QCOMPARE(r.load.rowsDuplicate, dry.load.rowsExisting);
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_twokeys")), qint64(3));
+}
+
+void TestEngineSandbox::exportedSqlCopiesEveryColumnOfTheFile()
+{
+    // A column the table does not have, between two it has: \copy must still read every column,
+    // in the file's order, or the values would shift.
+    createTable(QStringLiteral("et_sqlcols"));
+    QFile f(m_dir.filePath(QStringLiteral("cols.csv")));
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("time,note,device_id,temperature\n2026-08-21 10:15:00+00,hello,3,21.5\n");
+    f.close();
+    const QString script = m_dir.filePath(QStringLiteral("cols.sql"));
+    const auto r = TestServers::runCli(cliBase(QStringLiteral("et_sqlcols"), f.fileName()) << QStringLiteral("--export-sql") << script,
+                                       QStringLiteral("sandbox"));
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QFile s(script);
+    QVERIFY(s.open(QIODevice::ReadOnly));
+    const QString sql = QString::fromUtf8(s.readAll());
+    QVERIFY2(sql.contains(QLatin1String("\\copy bfs_stage (c0, x1, c1, c2) FROM")), qPrintable(sql));
+    QVERIFY2(sql.contains(QLatin1String("x1 text")), qPrintable(sql));
+    QVERIFY2(sql.contains(QLatin1String("ENCODING 'UTF8'")), qPrintable(sql));
 }
 
 void TestEngineSandbox::exportedSqlFollowsThePlan()
