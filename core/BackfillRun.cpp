@@ -165,8 +165,9 @@ bool BackfillRun::fingerprints(const QList<QPair<QString, QStringList>> &wheres,
     return true;
 }
 
-bool BackfillRun::checkEditedLedger(const QString &path, const QList<Journal::Entry> &entries)
+bool BackfillRun::checkEditedLedger(const QString &path, const QList<Journal::Entry> &entries, bool *use)
 {
+    *use = true;
     // The ledger of an interrupted run of this file before it was changed: its completed ranges
     // are skipped only if the file still holds the same rows for them.
     QHash<QString, QJsonObject> recorded;
@@ -222,6 +223,17 @@ bool BackfillRun::checkEditedLedger(const QString &path, const QList<Journal::En
     for (int i = 0; i < compared.size(); ++i)
         if (now.value(i) != before.at(i))
             changed << compared.at(i);
+    if (!changed.isEmpty() && !ht.uniqueKeys.isEmpty() && lo.conflict != CsvLoader::Conflict::Error) {
+        // The unique key makes loading those ranges again harmless: the rows the interrupted run
+        // loaded are skipped (or update themselves). The ledger goes when this run succeeds.
+        *use = false;
+        if (log)
+            log(QStringLiteral("-- the file changed since an interrupted run: all its rows are loaded again, and the unique key %1 "
+                               "the %2 range(s) that run loaded")
+                    .arg(lo.conflict == CsvLoader::Conflict::Skip ? QStringLiteral("skips the rows of") : QStringLiteral("updates the rows of"))
+                    .arg(done.size()));
+        return true;
+    }
     if (!changed.isEmpty()) {
         dropStage();
         return fail(Outcome::InputError,
@@ -229,8 +241,11 @@ bool BackfillRun::checkEditedLedger(const QString &path, const QList<Journal::En
                                    "and the file's rows for %2 differ now or cannot be compared (a run stopped by a crash or a lost "
                                    "connection keeps no fingerprints of its ranges). To finish, put the file back as it was and run "
                                    "it again, then load your changes as a file of their own. Deleting the ledger %3 makes the next "
-                                   "run load the whole file, those ranges again too: duplicates in a table without a unique key.")
-                        .arg(QDir::toNativeSeparators(lo.csvPath), changed.join(QStringLiteral(", ")), QDir::toNativeSeparators(path)));
+                                   "run load the whole file, those ranges again too: duplicates in a table without a unique key%4.")
+                        .arg(QDir::toNativeSeparators(lo.csvPath), changed.join(QStringLiteral(", ")), QDir::toNativeSeparators(path),
+                             ht.uniqueKeys.isEmpty() ? QString()
+                                                     : QStringLiteral(" (this table has one: with --on-conflict skip or update the "
+                                                                      "changed file loads safely)")));
     }
     if (log)
         log(QStringLiteral("-- the file changed since an interrupted run, but not the %1 range(s) it completed: they are skipped")
@@ -362,8 +377,13 @@ bool BackfillRun::readLedgers()
                 && header.value(QStringLiteral("csv")).toString() == QFileInfo(lo.csvPath).absoluteFilePath();
             if (!sameBackfill)
                 continue;
-            if (!checkEditedLedger(dir.filePath(n), entries))
+            bool use = true;
+            if (!checkEditedLedger(dir.filePath(n), entries, &use))
                 return false;
+            if (!use) {
+                staleLedgers << dir.filePath(n);
+                continue;
+            }
         }
         ledgers << dir.filePath(n);
         for (const Journal::Entry &en : std::as_const(entries)) {

@@ -98,7 +98,9 @@ private:
     // A run that stops keeps the fingerprints of its completed ranges in its journal: a re-run
     // of the file after an edit skips them only where their rows are still the same.
     void recordFingerprints();
-    bool checkEditedLedger(const QString &path, const QList<Journal::Entry> &entries);
+    // False: refused (the run fails). *use false: the ledger does not apply (the unique key
+    // makes loading its ranges again harmless), but goes when the run succeeds.
+    bool checkEditedLedger(const QString &path, const QList<Journal::Entry> &entries, bool *use);
 
     // Inputs.
     Database &db;
@@ -130,6 +132,7 @@ private:
     QStringList recovered; // what finishing an interrupted earlier backfill did
     QSet<QString> doneRanges;
     QStringList ledgers;
+    QStringList staleLedgers; // of the file before an edit, not applied
     qint64 resumedRows = 0;
     // The plan's work, in time order.
     std::map<QString, RangeGroup> groups;

@@ -485,7 +485,7 @@ void BackfillRun::finish()
                           .arg(res.load.rowsRead).arg(written).arg(res.load.rowsDuplicate).arg(res.load.rowsRejected);
         if (resumedRows > 0)
             res.message += QStringLiteral(" %1 rows were loaded by the interrupted earlier run.").arg(resumedRows);
-        for (const QString &l : std::as_const(ledgers))
+        for (const QString &l : std::as_const(ledgers) + std::as_const(staleLedgers))
             Journal::remove(l);
     } else {
         res.load.rowsLoaded = written;

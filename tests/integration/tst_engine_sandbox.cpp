@@ -36,6 +36,7 @@ private Q_SLOTS:
     void policyByCreationTimeIsRecoveredAfterACrash();
     void recoveryAfterThePolicyWasRemoved();
     void fixingARejectedRowAndRunningAgainLoadsEachRowOnce();
+    void editedFileAfterACrashLoadsThroughTheUniqueKey();
     void weeklyChunksGetTheirOwnRows();
     void chunksOfAnEarlierIntervalGetTheirOwnRows();
     void timestampColumnInASessionOutsideUtc();
@@ -470,6 +471,37 @@ void TestEngineSandbox::fixingARejectedRowAndRunningAgainLoadsEachRowOnce()
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_fixrow WHERE device_id = 3")), qint64(3));
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_fixrow WHERE device_id = 3 AND temperature = 30")), qint64(1));
     QCOMPARE(notFullyCompressed(table), qint64(0));
+    QVERIFY(QDir(m_dir.filePath(QStringLiteral("my.journals"))).entryList(QDir::Files).isEmpty());
+}
+
+void TestEngineSandbox::editedFileAfterACrashLoadsThroughTheUniqueKey()
+{
+    // A crash keeps no fingerprints of the ranges it loaded. After an edit of the file, a table
+    // with a unique key still loads it whole with --on-conflict skip: the key skips what the
+    // crashed run loaded. Without skip (conflict error) the run refuses and says so.
+    const QString table = QStringLiteral("et_editkey");
+    createTable(table);
+    const QString file = csv(QStringLiteral("editkey.csv"), {row("2026-08-20 10:15:00+00", 3), row("2026-08-21 10:15:00+00", 3),
+                                                             row("2026-08-22 10:15:00+00", 3)});
+    const QStringList args = cliBase(table, file);
+    const auto crashed = TestServers::runCli(args, QStringLiteral("sandbox"), {QStringLiteral("BFS_CRASH_AT=after_commit")});
+    QCOMPARE(crashed.exitCode, 137);
+    const auto recovered = TestServers::runCli({QStringLiteral("recover"), QStringLiteral("--db"), TestServers::sandbox().toConnInfo(),
+                                                QStringLiteral("--journal-dir"), m_dir.filePath(QStringLiteral("my.journals"))},
+                                               QStringLiteral("sandbox"));
+    QVERIFY2(recovered.exitCode == 0, recovered.err.constData());
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_editkey WHERE device_id = 3")), qint64(1));
+    csv(QStringLiteral("editkey.csv"), {row("2026-08-20 10:15:00+00", 3), row("2026-08-21 10:15:00+00", 3),
+                                        row("2026-08-22 10:15:00+00", 3, 30.25)});
+    const auto refused = TestServers::runCli(args, QStringLiteral("sandbox"));
+    QCOMPARE(refused.exitCode, 2);
+    QVERIFY2(refused.err.contains("with --on-conflict skip or update the changed file loads safely"), refused.err.constData());
+    const auto loaded = TestServers::runCli(QStringList(args) << QStringLiteral("--on-conflict") << QStringLiteral("skip"), QStringLiteral("sandbox"));
+    QVERIFY2(loaded.exitCode == 0, loaded.err.constData());
+    QVERIFY2(loaded.out.contains("2 loaded, 1 skipped as duplicates"), loaded.out.constData());
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_editkey WHERE device_id = 3")), qint64(3));
+    QCOMPARE(notFullyCompressed(table), qint64(0));
+    QVERIFY(policyScheduled(table));
     QVERIFY(QDir(m_dir.filePath(QStringLiteral("my.journals"))).entryList(QDir::Files).isEmpty());
 }
 
