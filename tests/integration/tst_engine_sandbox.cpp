@@ -66,9 +66,11 @@ private:
     // A hypertable with the CSV's five columns (time of type timeType) and `constraints` (more
     // columns too), device 1
     // every `step` from `from` to `to`, chunks of `interval` (empty: TimescaleDB's default, 7 days),
-    // all compressed (segment by device_id); `then` runs last.
+    // all compressed (segment by device_id); `then` runs last. partitions > 0: space partitions
+    // by device_id.
     void createHypertable(const QString &name, const QString &timeType, const QString &constraints, const QString &from,
-                          const QString &to, const QString &step, const QString &interval, const QString &then = QString());
+                          const QString &to, const QString &step, const QString &interval, const QString &then = QString(),
+                          int partitions = 0);
     QString csv(const QString &name, const QList<QByteArray> &rows);
     qint64 scalar(const QString &sql, const QStringList &params = {});
     bool policyScheduled(const QString &table);
@@ -96,7 +98,8 @@ void TestEngineSandbox::createTable(const QString &name, bool uniqueKey, int day
 }
 
 void TestEngineSandbox::createHypertable(const QString &name, const QString &timeType, const QString &constraints, const QString &from,
-                                         const QString &to, const QString &step, const QString &interval, const QString &then)
+                                         const QString &to, const QString &step, const QString &interval, const QString &then,
+                                         int partitions)
 {
     const QString error = TestServers::sandboxScript(
         QStringLiteral("DROP TABLE IF EXISTS %1 CASCADE; "
@@ -107,7 +110,9 @@ void TestEngineSandbox::createHypertable(const QString &name, const QString &tim
                        "ALTER TABLE %1 SET (timescaledb.compress, timescaledb.compress_segmentby = 'device_id'); "
                        "SELECT compress_chunk(c, true) FROM show_chunks('%1') c; %8")
             .arg(name, timeType, constraints.isEmpty() ? QString() : QStringLiteral(", ") + constraints,
-                 interval.isEmpty() ? QString() : QStringLiteral(", chunk_time_interval => interval '%1'").arg(interval), from, to, step, then));
+                 (partitions > 0 ? QStringLiteral(", 'device_id', %1").arg(partitions) : QString())
+                     + (interval.isEmpty() ? QString() : QStringLiteral(", chunk_time_interval => interval '%1'").arg(interval)),
+                 from, to, step, then));
     QVERIFY2(error.isEmpty(), qPrintable(error));
 }
 
@@ -605,16 +610,9 @@ void TestEngineSandbox::spacePartitionsGetTheirNewChunksCompressed()
     // Two space partitions, only device 1's holds chunks: devices 2 to 5 on an existing day go
     // partly into a chunk of a partition that had none there yet. It is compressed like the
     // chunks of new time ranges, as the policy would.
-    const QString error = TestServers::sandboxScript(QStringLiteral(
-        "DROP TABLE IF EXISTS et_space CASCADE; "
-        "CREATE TABLE et_space (time timestamptz NOT NULL, device_id int NOT NULL, temperature double precision, "
-        "  humidity double precision, status text, UNIQUE (time, device_id)); "
-        "SELECT create_hypertable('et_space', 'time', 'device_id', 2, chunk_time_interval => interval '1 day'); "
-        "INSERT INTO et_space SELECT t, 1, 20, 50, 'seed' FROM generate_series('2026-08-20'::timestamptz, '2026-08-22 23:00', '1 hour') t; "
-        "ALTER TABLE et_space SET (timescaledb.compress, timescaledb.compress_segmentby = 'device_id'); "
-        "SELECT compress_chunk(c, true) FROM show_chunks('et_space') c; "
-        "SELECT add_compression_policy('et_space', compress_after => interval '30 days');"));
-    QVERIFY2(error.isEmpty(), qPrintable(error));
+    createHypertable(QStringLiteral("et_space"), QStringLiteral("timestamptz"), QStringLiteral("UNIQUE (time, device_id)"),
+                     QStringLiteral("2026-08-20"), QStringLiteral("2026-08-22 23:00"), QStringLiteral("1 hour"), QStringLiteral("1 day"),
+                     QStringLiteral("SELECT add_compression_policy('et_space', compress_after => interval '30 days');"), 2);
     const qint64 chunksBefore = scalar(QStringLiteral("SELECT count(*) FROM timescaledb_information.chunks WHERE hypertable_name = 'et_space'"));
     QList<QByteArray> rows;
     for (int device = 2; device <= 5; ++device)
