@@ -16,40 +16,19 @@
 #include <unistd.h>
 #endif
 #ifdef Q_OS_WIN
-#include <fcntl.h>
 #include <io.h>
-#include <sys/stat.h>
 #endif
 
 namespace bfs {
 
 namespace {
-// Opens the journal for appending with a C runtime file descriptor behind it (Qt opens files
-// on Windows with a native handle, which syncToDisk could not reach).
-bool openForAppend(QFile &f)
-{
-#ifdef Q_OS_WIN
-    const int fd = ::_wopen(reinterpret_cast<const wchar_t *>(QDir::toNativeSeparators(f.fileName()).utf16()),
-                            _O_WRONLY | _O_APPEND | _O_CREAT | _O_BINARY, _S_IREAD | _S_IWRITE);
-    if (fd < 0)
-        return false;
-    if (!f.open(fd, QIODevice::WriteOnly | QIODevice::Append, QFileDevice::AutoCloseHandle)) {
-        ::_close(fd);
-        return false;
-    }
-    return true;
-#else
-    return f.open(QIODevice::WriteOnly | QIODevice::Append);
-#endif
-}
-
 // Data written to f reaches the disk (not only the system's cache) before this returns.
 bool syncToDisk(QFile &f)
 {
 #if defined(Q_OS_UNIX)
     return ::fsync(f.handle()) == 0 || errno == EINVAL; // EINVAL: a file that cannot be synced at all
 #elif defined(Q_OS_WIN)
-    return ::_commit(f.handle()) == 0; // FlushFileBuffers
+    return ::_commit(f.handle()) == 0; // FlushFileBuffers (QFile::handle() gives a C runtime descriptor there too)
 #else
     Q_UNUSED(f);
     return true;
@@ -131,7 +110,7 @@ bool Journal::write(const QString &step, const QJsonObject &data, Sync sync)
     line[QStringLiteral("step")] = step;
     line[QStringLiteral("at")] = QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs);
     QFile f(m_path);
-    if (!openForAppend(f))
+    if (!f.open(QIODevice::WriteOnly | QIODevice::Append))
         return false;
     const QByteArray bytes = QJsonDocument(line).toJson(QJsonDocument::Compact) + '\n';
     const bool ok = f.write(bytes) == bytes.size() && f.flush() && (sync == Sync::Later || syncToDisk(f));
