@@ -1,0 +1,425 @@
+// The backfill engine against the TimescaleDB sandbox, on hypertables and policies as users have
+// them: weekly chunks, changed intervals, timestamp and date columns in a session outside UTC,
+// CHECK constraints, dropped and generated columns, space partitions, two unique keys, policies by
+// creation time, paused or removed; and re-running a file after fixing it.
+#include "EngineSandboxCase.h"
+#include "TestServers.h"
+
+#include <QDir>
+#include <QFile>
+#include <QtTest>
+
+using namespace bfs;
+
+class TestEngineSetups : public EngineSandboxCase
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void newChunksAreCompressedButNotTheUsersOwnChunks();
+    void newChunksStayUncompressedUnderAPausedPolicy();
+    void policyByCreationTimeIsRecoveredAfterACrash();
+    void recoveryAfterThePolicyWasRemoved();
+    void fixingARejectedRowAndRunningAgainLoadsEachRowOnce();
+    void editedFileAfterACrashLoadsThroughTheUniqueKey();
+    void weeklyChunksGetTheirOwnRows();
+    void chunksOfAnEarlierIntervalGetTheirOwnRows();
+    void timestampColumnInASessionOutsideUtc();
+    void dateColumnInASessionOutsideUtc();
+    void tableWithDroppedAndGeneratedColumns();
+    void checkConstraintHoldsForRowsIntoCompressedChunks();
+    void spacePartitionsGetTheirNewChunksCompressed();
+    void dryRunCountsRowsThatExistUnderAnyUniqueKey();
+    void exportedSqlCopiesEveryColumnOfTheFile();
+};
+
+void TestEngineSetups::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+}
+
+void TestEngineSetups::newChunksAreCompressedButNotTheUsersOwnChunks()
+{
+    // The user decompressed 2026-08-21 on purpose; the backfill adds a row to 2026-08-22 and
+    // creates 2026-08-17. As run_job would: the new chunk is compressed, the user's is left alone.
+    createTable(QStringLiteral("et_userchunk"));
+    const QString error = TestServers::sandboxScript(QStringLiteral(
+        "SELECT decompress_chunk(c) FROM show_chunks('et_userchunk', newer_than => '2026-08-21'::timestamptz, "
+        "older_than => '2026-08-22'::timestamptz) c;"));
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    QCOMPARE(notFullyCompressed(QStringLiteral("et_userchunk")), qint64(1));
+    BackfillEngine::Options o;
+    o.load.csvPath = csv(QStringLiteral("userchunk.csv"), {row("2026-08-17 12:00:00+00", 3), row("2026-08-22 12:00:00+00", 3)});
+    o.load.table = QStringLiteral("et_userchunk");
+    const BackfillEngine::Result r = run(o);
+    QVERIFY2(r.outcome == CsvLoader::Outcome::Completed, qPrintable(r.message));
+    QVERIFY(r.plan.compressNewChunks);
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM timescaledb_information.chunks WHERE hypertable_name = 'et_userchunk' "
+                                   "AND range_start = '2026-08-17 00:00+00' AND is_compressed")),
+             qint64(1));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM timescaledb_information.chunks WHERE hypertable_name = 'et_userchunk' "
+                                   "AND range_start = '2026-08-21 00:00+00' AND NOT is_compressed")),
+             qint64(1));
+    QCOMPARE(notFullyCompressed(QStringLiteral("et_userchunk")), qint64(1));
+}
+
+void TestEngineSetups::newChunksStayUncompressedUnderAPausedPolicy()
+{
+    // A policy the user paused compresses nothing; neither does the backfill for it.
+    createTable(QStringLiteral("et_userpaused"));
+    const QString error = TestServers::sandboxScript(QStringLiteral(
+        "SELECT alter_job(job_id, scheduled => false) FROM timescaledb_information.jobs WHERE hypertable_name = 'et_userpaused';"));
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    BackfillEngine::Options o;
+    o.load.csvPath = csv(QStringLiteral("userpaused.csv"), {row("2026-08-17 12:00:00+00", 3), row("2026-08-20 12:00:00+00", 3)});
+    o.load.table = QStringLiteral("et_userpaused");
+    const BackfillEngine::Result r = run(o);
+    QVERIFY2(r.outcome == CsvLoader::Outcome::Completed, qPrintable(r.message));
+    QVERIFY(!r.plan.compressNewChunks);
+    QVERIFY2(r.plan.recompressReason.contains(QLatin1String("new chunks are left uncompressed")), qPrintable(r.plan.recompressReason));
+    QVERIFY(!policyScheduled(QStringLiteral("et_userpaused")));
+    QCOMPARE(r.load.rowsLoaded, qint64(2));
+    // The touched chunk is compressed again; the new one stays as the paused policy leaves it.
+    QCOMPARE(notFullyCompressed(QStringLiteral("et_userpaused")), qint64(1));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM timescaledb_information.chunks WHERE hypertable_name = 'et_userpaused' "
+                                   "AND range_start = '2026-08-17 00:00+00' AND NOT is_compressed")),
+             qint64(1));
+}
+
+void TestEngineSetups::policyByCreationTimeIsRecoveredAfterACrash()
+{
+    // compress_created_before instead of compress_after: the policy has no compress_after.
+    const QString table = QStringLiteral("et_created");
+    createTable(table);
+    const QString error = TestServers::sandboxScript(QStringLiteral(
+        "SELECT remove_compression_policy('et_created'); "
+        "SELECT add_compression_policy('et_created', compress_created_before => interval '7 days');"));
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const QString file = csv(QStringLiteral("created.csv"), {row("2026-08-17 12:00:00+00", 3), row("2026-08-20 12:00:00+00", 3)});
+    const QStringList args = cliBase(table, file);
+    const auto crashed = TestServers::runCli(args, QStringLiteral("sandbox"), {QStringLiteral("BFS_CRASH_AT=new_rows_begin")});
+    QCOMPARE(crashed.exitCode, 137);
+    // A dry run finishes the interrupted run first (and says so), and plans: the new chunk is left
+    // to the policy, which compresses by creation time.
+    const auto plan = TestServers::runCli(QStringList(args) << QStringLiteral("--dry-run"), QStringLiteral("sandbox"));
+    QVERIFY2(plan.exitCode == 0, plan.err.constData());
+    QVERIFY2(plan.out.contains("An interrupted earlier backfill on this server was finished first"), plan.out.constData());
+    QVERIFY2(plan.out.contains("new chunks are left to compression policy job"), plan.out.constData());
+    QVERIFY(policyScheduled(table));
+    const QStringList recover{QStringLiteral("recover"), QStringLiteral("--db"), TestServers::sandbox().toConnInfo(),
+                              QStringLiteral("--journal-dir"), m_dir.filePath(QStringLiteral("my.journals"))};
+    const auto recovered = TestServers::runCli(recover, QStringLiteral("sandbox"));
+    QVERIFY2(recovered.exitCode == 0, recovered.err.constData());
+    const auto rerun = TestServers::runCli(args, QStringLiteral("sandbox"));
+    QVERIFY2(rerun.exitCode == 0, rerun.err.constData());
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_created WHERE device_id = 3")), qint64(2));
+    QVERIFY(policyScheduled(table));
+    QVERIFY(QDir(m_dir.filePath(QStringLiteral("my.journals"))).entryList(QDir::Files).isEmpty());
+}
+
+void TestEngineSetups::recoveryAfterThePolicyWasRemoved()
+{
+    // The run died with the policy paused, and the user removed the policy before recovering.
+    const QString table = QStringLiteral("et_removed");
+    createTable(table);
+    const QString file = csv(QStringLiteral("removed.csv"), {row("2026-08-20 12:00:00+00", 3)});
+    const auto crashed = TestServers::runCli(cliBase(table, file), QStringLiteral("sandbox"), {QStringLiteral("BFS_CRASH_AT=chunk_begin")});
+    QCOMPARE(crashed.exitCode, 137);
+    QVERIFY(!policyScheduled(table));
+    const QString error = TestServers::sandboxScript(QStringLiteral("SELECT remove_compression_policy('et_removed');"));
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const auto recovered = TestServers::runCli({QStringLiteral("recover"), QStringLiteral("--db"), TestServers::sandbox().toConnInfo(),
+                                                QStringLiteral("--journal-dir"), m_dir.filePath(QStringLiteral("my.journals"))},
+                                               QStringLiteral("sandbox"));
+    QVERIFY2(recovered.exitCode == 0, recovered.err.constData());
+    QVERIFY2(recovered.out.contains("no longer exists: nothing to resume"), recovered.out.constData());
+    QCOMPARE(notFullyCompressed(table), qint64(0));
+    QVERIFY(QDir(m_dir.filePath(QStringLiteral("my.journals"))).entryList({QStringLiteral("*.journal")}, QDir::Files).isEmpty());
+}
+
+void TestEngineSetups::fixingARejectedRowAndRunningAgainLoadsEachRowOnce()
+{
+    // No unique key (nothing would skip a row loaded twice) and a CHECK that only the server
+    // knows: the third day's row stops the run after two days were committed.
+    const QString table = QStringLiteral("et_fixrow");
+    createHypertable(table, QStringLiteral("timestamptz"), QStringLiteral("CHECK (temperature > -100)"), QStringLiteral("2026-08-20"),
+                     QStringLiteral("2026-08-22 23:00"), QStringLiteral("1 hour"), QStringLiteral("1 day"));
+    const QList<QByteArray> good{row("2026-08-20 10:15:00+00", 3), row("2026-08-21 10:15:00+00", 3)};
+    const QString file = csv(QStringLiteral("fixrow.csv"), QList<QByteArray>(good) << row("2026-08-22 10:15:00+00", 3, -300));
+    const QStringList args = cliBase(table, file);
+    const auto first = TestServers::runCli(args, QStringLiteral("sandbox"));
+    QVERIFY2(first.exitCode != 0, first.out.constData());
+    QVERIFY2(first.err.contains("2 completed chunk range(s) were committed"), first.err.constData());
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_fixrow WHERE device_id = 3")), qint64(2));
+
+    // An edit in a range that was loaded: refused, nothing changes.
+    csv(QStringLiteral("fixrow.csv"), {row("2026-08-20 10:15:00+00", 3, 22.5), good.at(1), row("2026-08-22 10:15:00+00", 3, 30)});
+    const auto refused = TestServers::runCli(args, QStringLiteral("sandbox"));
+    QVERIFY2(refused.exitCode != 0, refused.out.constData());
+    QVERIFY2(refused.err.contains("differ now"), refused.err.constData());
+    QVERIFY2(refused.err.contains("ledger"), refused.err.constData());
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_fixrow WHERE device_id = 3")), qint64(2));
+
+    // Only the bad row fixed (the file's size and time change): the rest loads, each row once.
+    csv(QStringLiteral("fixrow.csv"), QList<QByteArray>(good) << row("2026-08-22 10:15:00+00", 3, 30));
+    // A script would load the whole file again: not written.
+    const QString script = m_dir.filePath(QStringLiteral("fixrow.sql"));
+    const auto exported = TestServers::runCli(QStringList(args) << QStringLiteral("--export-sql") << script, QStringLiteral("sandbox"));
+    QCOMPARE(exported.exitCode, 2);
+    QVERIFY2(exported.err.contains("already loaded 2 rows"), exported.err.constData());
+    QVERIFY(!QFile::exists(script));
+    const auto fixed = TestServers::runCli(args, QStringLiteral("sandbox"));
+    QVERIFY2(fixed.exitCode == 0, fixed.err.constData());
+    QVERIFY2(fixed.out.contains("2 rows were loaded by the interrupted earlier run"), fixed.out.constData());
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_fixrow WHERE device_id = 3")), qint64(3));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_fixrow WHERE device_id = 3 AND temperature = 30")), qint64(1));
+    QCOMPARE(notFullyCompressed(table), qint64(0));
+    QVERIFY(QDir(m_dir.filePath(QStringLiteral("my.journals"))).entryList(QDir::Files).isEmpty());
+}
+
+void TestEngineSetups::editedFileAfterACrashLoadsThroughTheUniqueKey()
+{
+    // A crash keeps no fingerprints of the ranges it loaded. After an edit of the file, a table
+    // with a unique key still loads it whole with --on-conflict skip: the key skips what the
+    // crashed run loaded. Without skip (conflict error) the run refuses and says so.
+    const QString table = QStringLiteral("et_editkey");
+    createTable(table);
+    const QString file = csv(QStringLiteral("editkey.csv"), {row("2026-08-20 10:15:00+00", 3), row("2026-08-21 10:15:00+00", 3),
+                                                             row("2026-08-22 10:15:00+00", 3)});
+    const QStringList args = cliBase(table, file);
+    const auto crashed = TestServers::runCli(args, QStringLiteral("sandbox"), {QStringLiteral("BFS_CRASH_AT=after_commit")});
+    QCOMPARE(crashed.exitCode, 137);
+    const auto recovered = TestServers::runCli({QStringLiteral("recover"), QStringLiteral("--db"), TestServers::sandbox().toConnInfo(),
+                                                QStringLiteral("--journal-dir"), m_dir.filePath(QStringLiteral("my.journals"))},
+                                               QStringLiteral("sandbox"));
+    QVERIFY2(recovered.exitCode == 0, recovered.err.constData());
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_editkey WHERE device_id = 3")), qint64(1));
+    csv(QStringLiteral("editkey.csv"), {row("2026-08-20 10:15:00+00", 3), row("2026-08-21 10:15:00+00", 3),
+                                        row("2026-08-22 10:15:00+00", 3, 30.25)});
+    const auto refused = TestServers::runCli(args, QStringLiteral("sandbox"));
+    QCOMPARE(refused.exitCode, 2);
+    QVERIFY2(refused.err.contains("with --on-conflict skip or update the changed file loads safely"), refused.err.constData());
+    const auto loaded = TestServers::runCli(QStringList(args) << QStringLiteral("--on-conflict") << QStringLiteral("skip"), QStringLiteral("sandbox"));
+    QVERIFY2(loaded.exitCode == 0, loaded.err.constData());
+    QVERIFY2(loaded.out.contains("2 loaded, 1 skipped as duplicates"), loaded.out.constData());
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_editkey WHERE device_id = 3")), qint64(3));
+    QCOMPARE(notFullyCompressed(table), qint64(0));
+    QVERIFY(policyScheduled(table));
+    QVERIFY(QDir(m_dir.filePath(QStringLiteral("my.journals"))).entryList(QDir::Files).isEmpty());
+}
+
+void TestEngineSetups::weeklyChunksGetTheirOwnRows()
+{
+    // The default chunk interval: weeks that start on Thursdays (aligned on 1970-01-01), where
+    // time_bucket's weeks start on Mondays. Thursday to Sunday rows belong to their own chunk.
+    createHypertable(QStringLiteral("et_weekly"), QStringLiteral("timestamptz"), QStringLiteral("UNIQUE (time, device_id)"),
+                     QStringLiteral("2026-07-30 00:00+00"), QStringLiteral("2026-08-12 18:00+00"), QStringLiteral("6 hours"), QString(),
+                     QStringLiteral("SELECT add_compression_policy('et_weekly', compress_after => interval '30 days');"));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM timescaledb_information.chunks WHERE hypertable_name = 'et_weekly' "
+                                   "AND range_start IN ('2026-07-30 00:00+00', '2026-08-06 00:00+00')")),
+             qint64(2));
+    BackfillEngine::Options o;
+    // Thursday and Sunday of the second week, Monday of the first, a duplicate, and a week with no chunk.
+    o.load.csvPath = csv(QStringLiteral("weekly.csv"), {row("2026-08-06 12:00:00+00", 7), row("2026-08-09 12:00:00+00", 7),
+                                                         row("2026-08-03 12:00:00+00", 7), row("2026-08-06 12:00:00+00", 1),
+                                                         row("2026-08-14 12:00:00+00", 7)});
+    o.load.table = QStringLiteral("et_weekly");
+    o.load.conflict = CsvLoader::Conflict::Skip;
+    const BackfillEngine::Result r = run(o);
+    QVERIFY2(r.outcome == CsvLoader::Outcome::Completed, qPrintable(r.message));
+    QCOMPARE(r.load.rowsLoaded, qint64(4));
+    QCOMPARE(r.load.rowsDuplicate, qint64(1));
+    QVERIFY(r.load.accountedFor());
+    QCOMPARE(r.plan.newChunkRows, qint64(1));
+    QMap<QString, qint64> planned;
+    for (const BackfillPlan::ChunkStep &s : r.plan.chunks)
+        planned[s.chunk.rangeStart.toString(Qt::ISODate)] = s.rows;
+    QCOMPARE(planned.value(QStringLiteral("2026-07-30T00:00:00Z")), qint64(1));
+    QCOMPARE(planned.value(QStringLiteral("2026-08-06T00:00:00Z")), qint64(3));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_weekly WHERE device_id = 7")), qint64(4));
+    QCOMPARE(notFullyCompressed(QStringLiteral("et_weekly")), qint64(0));
+}
+
+void TestEngineSetups::chunksOfAnEarlierIntervalGetTheirOwnRows()
+{
+    // Daily chunks made before the interval was changed to a week: each keeps its own rows.
+    createTable(QStringLiteral("et_reinterval"));
+    const QString error = TestServers::sandboxScript(QStringLiteral("SELECT set_chunk_time_interval('et_reinterval', interval '7 days');"));
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    BackfillEngine::Options o;
+    o.load.csvPath = csv(QStringLiteral("reinterval.csv"), {row("2026-08-20 12:00:00+00", 5), row("2026-08-21 12:00:00+00", 5),
+                                                             row("2026-08-22 12:00:00+00", 5)});
+    o.load.table = QStringLiteral("et_reinterval");
+    const BackfillEngine::Result r = run(o);
+    QVERIFY2(r.outcome == CsvLoader::Outcome::Completed, qPrintable(r.message));
+    QCOMPARE(r.load.rowsLoaded, qint64(3));
+    QCOMPARE(r.plan.newChunkRows, qint64(0));
+    QCOMPARE(r.plan.chunks.size(), 3);
+    for (const BackfillPlan::ChunkStep &s : r.plan.chunks)
+        QCOMPARE(s.rows, qint64(1));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_reinterval WHERE device_id = 5")), qint64(3));
+}
+
+void TestEngineSetups::timestampColumnInASessionOutsideUtc()
+{
+    // A timestamp (without time zone) column, and a session in New York (PGTZ, as a server's or
+    // role's default TimeZone would give it): rows late in the day belong to that day's chunk.
+    // A default in the session's zone stays in it: the run does not change the session's TimeZone.
+    createHypertable(QStringLiteral("et_naive"), QStringLiteral("timestamp"),
+                     QStringLiteral("loaded_at timestamp DEFAULT localtimestamp, UNIQUE (time, device_id)"), QStringLiteral("2026-08-20"),
+                     QStringLiteral("2026-08-22 23:00"), QStringLiteral("1 hour"), QStringLiteral("1 day"));
+    const QString file = csv(QStringLiteral("naive.csv"), {row("2026-08-20 22:30:00", 2), row("2026-08-21 01:30:00", 2),
+                                                           row("2026-08-22 23:30:00", 2)});
+    const QStringList zone{QStringLiteral("PGTZ=America/New_York")};
+    const auto plan = TestServers::runCli(cliBase(QStringLiteral("et_naive"), file) << QStringLiteral("--dry-run"), QStringLiteral("sandbox"), zone);
+    QVERIFY2(plan.exitCode == 0, plan.err.constData());
+    QVERIFY2(plan.out.contains("3 existing chunks touched; 0 rows for new chunks"), plan.out.constData());
+    const auto loaded = TestServers::runCli(cliBase(QStringLiteral("et_naive"), file), QStringLiteral("sandbox"), zone);
+    QVERIFY2(loaded.exitCode == 0, loaded.err.constData());
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_naive WHERE device_id = 2")), qint64(3));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_naive WHERE device_id = 2 AND time IN "
+                                   "('2026-08-20 22:30', '2026-08-21 01:30', '2026-08-22 23:30')")),
+             qint64(3));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM timescaledb_information.chunks WHERE hypertable_name = 'et_naive'")), qint64(3));
+    QCOMPARE(notFullyCompressed(QStringLiteral("et_naive")), qint64(0));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_naive WHERE device_id = 2 "
+                                   "AND abs(extract(epoch FROM loaded_at - (now() AT TIME ZONE 'America/New_York'))) < 600")),
+             qint64(3));
+}
+
+void TestEngineSetups::dateColumnInASessionOutsideUtc()
+{
+    // A date time column in a session east of UTC: each day's row belongs to that day's chunk.
+    createHypertable(QStringLiteral("et_days"), QStringLiteral("date"), QStringLiteral("UNIQUE (time, device_id)"),
+                     QStringLiteral("2026-08-01"), QStringLiteral("2026-08-28"), QStringLiteral("1 day"), QStringLiteral("7 days"));
+    QFile f(m_dir.filePath(QStringLiteral("days.csv")));
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("time,device_id,temperature,humidity,status\n2026-08-06,2,1,1,a\n2026-08-12,2,1,1,b\n2026-08-13,2,1,1,c\n");
+    f.close();
+    const QStringList zone{QStringLiteral("PGTZ=Asia/Tokyo")};
+    const auto loaded = TestServers::runCli(cliBase(QStringLiteral("et_days"), f.fileName()), QStringLiteral("sandbox"), zone);
+    QVERIFY2(loaded.exitCode == 0, loaded.err.constData());
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_days WHERE device_id = 2")), qint64(3));
+    QCOMPARE(notFullyCompressed(QStringLiteral("et_days")), qint64(0));
+}
+
+void TestEngineSetups::spacePartitionsGetTheirNewChunksCompressed()
+{
+    // Two space partitions, only device 1's holds chunks: devices 2 to 5 on an existing day go
+    // partly into a chunk of a partition that had none there yet. It is compressed like the
+    // chunks of new time ranges, as the policy would.
+    createHypertable(QStringLiteral("et_space"), QStringLiteral("timestamptz"), QStringLiteral("UNIQUE (time, device_id)"),
+                     QStringLiteral("2026-08-20"), QStringLiteral("2026-08-22 23:00"), QStringLiteral("1 hour"), QStringLiteral("1 day"),
+                     QStringLiteral("SELECT add_compression_policy('et_space', compress_after => interval '30 days');"), 2);
+    const qint64 chunksBefore = scalar(QStringLiteral("SELECT count(*) FROM timescaledb_information.chunks WHERE hypertable_name = 'et_space'"));
+    QList<QByteArray> rows;
+    for (int device = 2; device <= 5; ++device)
+        rows << row("2026-08-21 10:00:00+00", device) << row("2026-08-21 11:00:00+00", device);
+    BackfillEngine::Options o;
+    o.load.csvPath = csv(QStringLiteral("space.csv"), rows);
+    o.load.table = QStringLiteral("et_space");
+    const BackfillEngine::Result r = run(o);
+    QVERIFY2(r.outcome == CsvLoader::Outcome::Completed, qPrintable(r.message));
+    QCOMPARE(r.load.rowsLoaded, qint64(8));
+    QVERIFY(r.plan.compressNewChunks);
+    QVERIFY2(scalar(QStringLiteral("SELECT count(*) FROM timescaledb_information.chunks WHERE hypertable_name = 'et_space'")) > chunksBefore,
+             "no device went into the other partition: the test proves nothing");
+    QCOMPARE(notFullyCompressed(QStringLiteral("et_space")), qint64(0));
+    QVERIFY(policyScheduled(QStringLiteral("et_space")));
+}
+
+void TestEngineSetups::checkConstraintHoldsForRowsIntoCompressedChunks()
+{
+    // No unique key, TimescaleDB 2.23, a dozen rows into a compressed chunk: rows would be
+    // compressed as they are inserted, which skips CHECK constraints. A row that breaks one
+    // must stop the run, not land in the table.
+    createHypertable(QStringLiteral("et_check"), QStringLiteral("timestamptz"), QStringLiteral("CHECK (temperature > -100)"),
+                     QStringLiteral("2026-08-20"), QStringLiteral("2026-08-21 23:00"), QStringLiteral("1 hour"), QStringLiteral("1 day"));
+    QList<QByteArray> rows;
+    for (int h = 0; h < 12; ++h)
+        rows << row(QStringLiteral("2026-08-20 %1:15:00+00").arg(h, 2, 10, QLatin1Char('0')).toLatin1().constData(), 3, h == 7 ? -300 : 20);
+    BackfillEngine::Options o;
+    o.load.csvPath = csv(QStringLiteral("check.csv"), rows);
+    o.load.table = QStringLiteral("et_check");
+    const BackfillEngine::Result r = run(o);
+    QCOMPARE(r.outcome, CsvLoader::Outcome::ServerError);
+    QVERIFY2(r.message.contains(QLatin1String("check constraint")), qPrintable(r.message));
+    QVERIFY(!r.plan.chunks.at(0).directCompress);
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_check WHERE device_id = 3")), qint64(0));
+    QCOMPARE(notFullyCompressed(QStringLiteral("et_check")), qint64(0));
+}
+
+void TestEngineSetups::tableWithDroppedAndGeneratedColumns()
+{
+    // TimescaleDB fails an INSERT into a compressed chunk of such a table; the plan decompresses.
+    const QString error = TestServers::sandboxScript(QStringLiteral(
+        "DROP TABLE IF EXISTS et_gen CASCADE; "
+        "CREATE TABLE et_gen (time timestamptz NOT NULL, device_id int NOT NULL, old jsonb, temperature double precision, "
+        "  humidity double precision, status text, doubled double precision GENERATED ALWAYS AS (temperature * 2) STORED, "
+        "  UNIQUE (time, device_id)); "
+        "ALTER TABLE et_gen DROP COLUMN old; "
+        "SELECT create_hypertable('et_gen', 'time', chunk_time_interval => interval '1 day'); "
+        "INSERT INTO et_gen (time, device_id, temperature, humidity, status) "
+        "  SELECT t, 1, 20, 50, 'seed' FROM generate_series('2026-08-20'::timestamptz, '2026-08-21 23:00', '1 hour') t; "
+        "ALTER TABLE et_gen SET (timescaledb.compress, timescaledb.compress_segmentby = 'device_id'); "
+        "SELECT compress_chunk(c, true) FROM show_chunks('et_gen') c;"));
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    BackfillEngine::Options o;
+    o.load.csvPath = csv(QStringLiteral("gen.csv"), {row("2026-08-20 10:15:00+00", 3, 10), row("2026-08-21 10:15:00+00", 3, 11)});
+    o.load.table = QStringLiteral("et_gen");
+    const BackfillEngine::Result r = run(o);
+    QVERIFY2(r.outcome == CsvLoader::Outcome::Completed, qPrintable(r.message));
+    QCOMPARE(r.plan.count(BackfillPlan::Action::DecompressInsertRecompress), 2);
+    QCOMPARE(scalar(QStringLiteral("SELECT sum(doubled) FROM et_gen WHERE device_id = 3")), qint64(42));
+    QCOMPARE(notFullyCompressed(QStringLiteral("et_gen")), qint64(0));
+}
+
+void TestEngineSetups::dryRunCountsRowsThatExistUnderAnyUniqueKey()
+{
+    // Two unique keys: a row that meets either one is skipped by the run, so the dry run counts it.
+    const QString error = TestServers::sandboxScript(QStringLiteral(
+        "DROP TABLE IF EXISTS et_twokeys CASCADE; "
+        "CREATE TABLE et_twokeys (time timestamptz NOT NULL, device_id int NOT NULL, temperature double precision, "
+        "  humidity double precision, status text, UNIQUE (time, device_id), UNIQUE (time, status)); "
+        "SELECT create_hypertable('et_twokeys', 'time', chunk_time_interval => interval '1 day'); "
+        "INSERT INTO et_twokeys VALUES ('2026-08-20 10:00+00', 1, 20, 50, 'a'), ('2026-08-20 10:00+00', 2, 20, 50, 'b');"));
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    BackfillEngine::Options o;
+    o.load.csvPath = csv(QStringLiteral("twokeys.csv"), {"2026-08-20 10:00:00+00,1,21,50,x", // the first key exists
+                                                         "2026-08-20 10:00:00+00,3,21,50,b", // the second key exists
+                                                         "2026-08-20 10:00:00+00,4,21,50,z"});
+    o.load.table = QStringLiteral("et_twokeys");
+    o.load.conflict = CsvLoader::Conflict::Skip;
+    o.planOnly = true;
+    const BackfillEngine::Result dry = run(o);
+    QCOMPARE(dry.load.rowsExisting, qint64(2));
+    o.planOnly = false;
+    const BackfillEngine::Result r = run(o);
+    QVERIFY2(r.outcome == CsvLoader::Outcome::Completed, qPrintable(r.message));
+    QCOMPARE(r.load.rowsDuplicate, dry.load.rowsExisting);
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_twokeys")), qint64(3));
+}
+
+void TestEngineSetups::exportedSqlCopiesEveryColumnOfTheFile()
+{
+    // A column the table does not have, between two it has: \copy must still read every column,
+    // in the file's order, or the values would shift.
+    createTable(QStringLiteral("et_sqlcols"));
+    QFile f(m_dir.filePath(QStringLiteral("cols.csv")));
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("time,note,device_id,temperature\n2026-08-21 10:15:00+00,hello,3,21.5\n");
+    f.close();
+    const QString script = m_dir.filePath(QStringLiteral("cols.sql"));
+    const auto r = TestServers::runCli(cliBase(QStringLiteral("et_sqlcols"), f.fileName()) << QStringLiteral("--export-sql") << script,
+                                       QStringLiteral("sandbox"));
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QFile s(script);
+    QVERIFY(s.open(QIODevice::ReadOnly));
+    const QString sql = QString::fromUtf8(s.readAll());
+    QVERIFY2(sql.contains(QLatin1String("\\copy bfs_stage (c0, x1, c1, c2) FROM")), qPrintable(sql));
+    QVERIFY2(sql.contains(QLatin1String("x1 text")), qPrintable(sql));
+    QVERIFY2(sql.contains(QLatin1String("ENCODING 'UTF8'")), qPrintable(sql));
+}
+
+QTEST_GUILESS_MAIN(TestEngineSetups)
+#include "tst_engine_setups.moc"
