@@ -45,7 +45,6 @@ private Q_SLOTS:
     void exportedSqlFollowsThePlan();
     void jsonSummaryReportsChunksAndPolicy();
     void continuousAggregatesAreRefreshedOverTheBackfilledRange();
-
 };
 
 void TestEngineSandbox::initTestCase()
