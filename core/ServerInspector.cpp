@@ -79,7 +79,7 @@ bool loadChunks(Database &db, HypertableInfo &ht, const QString &statusFn, DbErr
         : statusFn + QStringLiteral("(format('%I.%I', c.chunk_schema, c.chunk_name)::regclass)");
     QueryResult r;
     const QString sql = QStringLiteral(
-        "SELECT c.chunk_schema, c.chunk_name, "
+        "SELECT c.chunk_schema, c.chunk_name, format('%I.%I', c.chunk_schema, c.chunk_name) AS quoted, "
         "  CASE WHEN isfinite(c.range_start) THEN (extract(epoch FROM c.range_start) * 1000)::bigint END AS start_ms, "
         "  CASE WHEN isfinite(c.range_end) THEN (extract(epoch FROM c.range_end) * 1000)::bigint END AS end_ms, "
         "  c.range_start_integer, c.range_end_integer, c.is_compressed, %1 AS status "
@@ -93,6 +93,7 @@ bool loadChunks(Database &db, HypertableInfo &ht, const QString &statusFn, DbErr
         ChunkInfo c;
         c.schema = r.value(i, QStringLiteral("chunk_schema"));
         c.name = r.value(i, QStringLiteral("chunk_name"));
+        c.quotedName = r.value(i, QStringLiteral("quoted"));
         c.rangeStart = fromMsecs(r.value(i, QStringLiteral("start_ms")));
         c.rangeEnd = fromMsecs(r.value(i, QStringLiteral("end_ms")));
         c.integerRange = !r.isNull(i, QStringLiteral("range_start_integer"));

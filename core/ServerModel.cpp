@@ -4,6 +4,29 @@
 
 namespace bfs {
 
+namespace {
+
+// quote_ident's rule without its keyword list (chunks the inspector saw carry the server's own
+// quoting in quotedName).
+QString quoteIfNeeded(const QString &identifier)
+{
+    bool plain = !identifier.isEmpty() && !(identifier.at(0) >= QLatin1Char('0') && identifier.at(0) <= QLatin1Char('9'));
+    for (const QChar c : identifier)
+        plain = plain && ((c >= QLatin1Char('a') && c <= QLatin1Char('z')) || (c >= QLatin1Char('0') && c <= QLatin1Char('9')) || c == QLatin1Char('_'));
+    if (plain)
+        return identifier;
+    return QLatin1Char('"') + QString(identifier).replace(QLatin1Char('"'), QLatin1String("\"\"")) + QLatin1Char('"');
+}
+
+} // namespace
+
+QString ChunkInfo::qualifiedName() const
+{
+    if (!quotedName.isEmpty())
+        return quotedName;
+    return quoteIfNeeded(schema) + QLatin1Char('.') + quoteIfNeeded(name);
+}
+
 QString ChunkInfo::stateName(State s)
 {
     switch (s) {

@@ -46,7 +46,11 @@ struct BACKFILL_CORE_EXPORT ChunkInfo
 
     bool isCompressed() const { return state != State::Uncompressed; }
     static QString stateName(State s);
-    QString qualifiedName() const { return schema + QLatin1Char('.') + name; }
+    // schema.name as format('%I.%I') gives it (quoted where needed): what ::regclass reads and
+    // what the engine's queries compare against.
+    QString quotedName;
+
+    QString qualifiedName() const;
 };
 
 struct BACKFILL_CORE_EXPORT CompressionColumn

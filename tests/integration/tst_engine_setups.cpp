@@ -31,6 +31,7 @@ private Q_SLOTS:
     void spacePartitionsGetTheirNewChunksCompressed();
     void dryRunCountsRowsThatExistUnderAnyUniqueKey();
     void exportedSqlCopiesEveryColumnOfTheFile();
+    void chunksInASchemaThatNeedsQuotes();
 };
 
 void TestEngineSetups::initTestCase()
@@ -419,6 +420,48 @@ void TestEngineSetups::exportedSqlCopiesEveryColumnOfTheFile()
     QVERIFY2(sql.contains(QLatin1String("\\copy bfs_stage (c0, x1, c1, c2) FROM")), qPrintable(sql));
     QVERIFY2(sql.contains(QLatin1String("x1 text")), qPrintable(sql));
     QVERIFY2(sql.contains(QLatin1String("ENCODING 'UTF8'")), qPrintable(sql));
+}
+
+
+void TestEngineSetups::chunksInASchemaThatNeedsQuotes()
+{
+    // create_hypertable(associated_schema_name, associated_table_prefix) with names that need
+    // quotes: every chunk reaches the server as "Backfill Chunks"."Qs_…" — in the run, in the
+    // journal and in recovery.
+    const QString error = TestServers::sandboxScript(QStringLiteral(
+        "DROP TABLE IF EXISTS et_quoted CASCADE; DROP SCHEMA IF EXISTS \"Backfill Chunks\" CASCADE; CREATE SCHEMA \"Backfill Chunks\"; "
+        "CREATE TABLE et_quoted (time timestamptz NOT NULL, device_id int NOT NULL, temperature double precision, "
+        "  humidity double precision, status text, UNIQUE (time, device_id)); "
+        "SELECT create_hypertable('et_quoted', 'time', chunk_time_interval => interval '1 day', "
+        "  associated_schema_name => 'Backfill Chunks', associated_table_prefix => 'Qs'); "
+        "INSERT INTO et_quoted SELECT t, 1, 20, 50, 'seed' FROM generate_series('2026-08-20'::timestamptz, '2026-08-22 23:00', '1 hour') t; "
+        "ALTER TABLE et_quoted SET (timescaledb.compress, timescaledb.compress_segmentby = 'device_id'); "
+        "SELECT compress_chunk(c, true) FROM show_chunks('et_quoted') c; "
+        "SELECT add_compression_policy('et_quoted', compress_after => interval '30 days');"));
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const QString file = csv(QStringLiteral("quoted.csv"), {row("2026-08-20 10:30:00+00", 2), row("2026-08-21 10:30:00+00", 2),
+                                                             row("2026-08-21 10:00:00+00", 1), row("2026-08-22 10:30:00+00", 2)});
+    const QStringList args = QStringList(cliBase(QStringLiteral("et_quoted"), file)) << QStringLiteral("--on-conflict") << QStringLiteral("skip")
+                                                                                      << QStringLiteral("--decompress");
+    // Killed after the second range's statements, before its COMMIT: the first range is in, the
+    // second rolled back, the policy paused.
+    const auto crashed = TestServers::runCli(args, QStringLiteral("sandbox"), {QStringLiteral("BFS_CRASH_AT=commit#2")});
+    QCOMPARE(crashed.exitCode, 137);
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_quoted WHERE device_id = 2")), qint64(1));
+    QVERIFY(!policyScheduled(QStringLiteral("et_quoted")));
+    const auto recovered = TestServers::runCli({QStringLiteral("recover"), QStringLiteral("--db"), TestServers::sandbox().toConnInfo(),
+                                                QStringLiteral("--journal-dir"), m_dir.filePath(QStringLiteral("my.journals"))},
+                                               QStringLiteral("sandbox"));
+    QVERIFY2(recovered.exitCode == 0, recovered.err.constData());
+    QVERIFY(policyScheduled(QStringLiteral("et_quoted")));
+    QCOMPARE(notFullyCompressed(QStringLiteral("et_quoted")), qint64(0));
+    const auto rerun = TestServers::runCli(QStringList(args) << QStringLiteral("--json"), QStringLiteral("sandbox"));
+    QVERIFY2(rerun.exitCode == 0, rerun.err.constData());
+    QVERIFY2(rerun.out.contains("\"Backfill Chunks\\\".\\\"Qs_"), rerun.out.constData());
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_quoted WHERE device_id = 2")), qint64(3));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_quoted")), qint64(75));
+    QCOMPARE(notFullyCompressed(QStringLiteral("et_quoted")), qint64(0));
+    QVERIFY(policyScheduled(QStringLiteral("et_quoted")));
 }
 
 QTEST_GUILESS_MAIN(TestEngineSetups)
