@@ -74,6 +74,54 @@ QString ValueConverter::typeName(Type t)
     return QString();
 }
 
+// The integer a decimal text stands for, exactly (no detour through double): 12.0 and 1.2e3
+// are integers, 12.5 is not; 20 digits are out of range, not "not an integer".
+ValueConverter::IntegerText ValueConverter::exactInteger(QStringView n, qint64 *out)
+{
+    qsizetype i = 0;
+    const bool negative = i < n.size() && n[i] == QLatin1Char('-');
+    if (i < n.size() && (n[i] == QLatin1Char('-') || n[i] == QLatin1Char('+')))
+        ++i;
+    QString digits;
+    qsizetype point = -1; // digits before the decimal point
+    for (; i < n.size(); ++i) {
+        const char16_t c = n[i].unicode();
+        if (c >= u'0' && c <= u'9')
+            digits += QChar(c);
+        else if (c == u'.' && point < 0)
+            point = digits.size();
+        else if (c == u'e' || c == u'E')
+            break;
+        else
+            return IntegerText::NotInteger;
+    }
+    if (digits.isEmpty())
+        return IntegerText::NotInteger;
+    if (point < 0)
+        point = digits.size();
+    qint64 exponent = 0;
+    if (i < n.size()) {
+        bool ok = false;
+        exponent = n.mid(i + 1).toLongLong(&ok);
+        if (!ok || qAbs(exponent) > 100000)
+            return IntegerText::NotInteger;
+    }
+    const qint64 integerDigits = qint64(point) + exponent; // digits left of the point once shifted
+    for (qint64 k = qMax<qint64>(0, integerDigits); k < digits.size(); ++k)
+        if (digits.at(k) != QLatin1Char('0'))
+            return IntegerText::NotInteger;
+    const quint64 limit = negative ? quint64(1) << 63 : (quint64(1) << 63) - 1;
+    quint64 value = 0;
+    for (qint64 k = 0; k < integerDigits; ++k) {
+        const int d = k < digits.size() ? digits.at(k).unicode() - u'0' : 0;
+        if (value > (limit - quint64(d)) / 10)
+            return IntegerText::OutOfRange;
+        value = value * 10 + quint64(d);
+    }
+    *out = negative ? qint64(~value + 1) : qint64(value);
+    return IntegerText::Ok;
+}
+
 bool ValueConverter::isPlainNumber(QStringView s, bool decimalComma)
 {
     // -12.5, 3, 0.25: digits with at most one decimal point, nothing to rewrite.
@@ -338,22 +386,12 @@ ValueConverter::Value ValueConverter::convert(const QString &rawCell) const
             }
         }
         QString n;
-        bool ok = parseNumber(cell, m_options.decimalComma, &n);
         qint64 value = 0;
-        if (ok) {
-            value = n.toLongLong(&ok);
-            if (!ok) {
-                // 12.0 is fine, 12.5 is not an integer
-                bool dok = false;
-                const double d = n.toDouble(&dok);
-                ok = dok && d == double(qint64(d)) && qAbs(d) < 9.2e18;
-                value = qint64(d);
-            }
-        }
-        if (!ok) {
+        const IntegerText kind = parseNumber(cell, m_options.decimalComma, &n) ? exactInteger(n, &value) : IntegerText::NotInteger;
+        if (kind == IntegerText::NotInteger) {
             v.ok = false;
             v.error = QStringLiteral("\"%1\" is not an integer").arg(cell.toString());
-        } else if (!inIntegerRange(m_type, value)) {
+        } else if (kind == IntegerText::OutOfRange || !inIntegerRange(m_type, value)) {
             v.ok = false;
             v.error = QStringLiteral("%1 is out of range for %2").arg(cell.toString(), typeName(m_type));
         } else {
@@ -369,7 +407,9 @@ ValueConverter::Value ValueConverter::convert(const QString &rawCell) const
             v.text = lower;
             return v;
         }
-        if (isPlainNumber(cell, m_options.decimalComma) && cell.size() < 300) {
+        // Fast path: plain digits that need no rewriting (and, up to 15 characters, cannot leave
+        // a float's range).
+        if (isPlainNumber(cell, m_options.decimalComma) && cell.size() < (m_type == Type::Numeric ? 300 : 16)) {
             v.view = cell;
             return v;
         }
@@ -379,9 +419,14 @@ ValueConverter::Value ValueConverter::convert(const QString &rawCell) const
                 m_options.decimalComma ? QStringLiteral(" (decimal comma expected)") : QString());
         } else if (m_type != Type::Numeric) {
             // 1e400 is a valid numeric but not a float: say so here instead of failing the whole load.
+            // Like PostgreSQL's float4in/float8in, a value that rounds to infinity, or to zero
+            // from non-zero digits, is out of range (Qt's toFloat/toDouble clear ok for both).
             bool ok = false;
-            const double d = v.text.toDouble(&ok);
-            if (!ok || !std::isfinite(d) || (m_type == Type::Real && std::abs(d) > 3.4e38)) {
+            if (m_type == Type::Real)
+                v.text.toFloat(&ok);
+            else
+                v.text.toDouble(&ok);
+            if (!ok) {
                 v.ok = false;
                 v.error = QStringLiteral("%1 is out of range for %2").arg(cell.toString(), typeName(m_type));
             }

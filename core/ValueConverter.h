@@ -55,6 +55,8 @@ public:
     static bool parseNumber(QStringView text, bool decimalComma, QString *normalized);
     static bool parseBool(QStringView text, bool *value);
     static bool isPlainNumber(QStringView text, bool decimalComma);
+    enum class IntegerText { Ok, NotInteger, OutOfRange };
+    static IntegerText exactInteger(QStringView normalized, qint64 *value);
 
 private:
     Value convertTime(QStringView cell) const;

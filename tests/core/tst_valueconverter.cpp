@@ -84,7 +84,21 @@ void TestValueConverter::converts_data()
     row("integer out of range", Type::Integer, iso, utc, false, "3000000000", "!out of range for integer");
     row("smallint out of range", Type::SmallInt, iso, utc, false, "40000", "!out of range for smallint");
     row("bigint max", Type::BigInt, iso, utc, false, "9223372036854775807", "9223372036854775807");
+    row("bigint written .0 beyond 2^53", Type::BigInt, iso, utc, false, "123456789012345678.0", "123456789012345678");
+    row("bigint 2^53 + 1 written .0", Type::BigInt, iso, utc, false, "9007199254740993.0", "9007199254740993");
+    row("bigint with exponent", Type::BigInt, iso, utc, false, "1.2345678901234567e16", "12345678901234567");
+    row("bigint max written .0", Type::BigInt, iso, utc, false, "9223372036854775807.0", "9223372036854775807");
+    row("bigint min written .0", Type::BigInt, iso, utc, false, "-9223372036854775808.00", "-9223372036854775808");
+    row("bigint of 20 digits", Type::BigInt, iso, utc, false, "12345678901234567890", "!out of range for bigint");
+    row("integer exponent leaves a fraction", Type::Integer, iso, utc, false, "1.25e1", "!is not an integer");
+    row("integer with exponent", Type::Integer, iso, utc, false, "1.25e2", "125");
     row("double", Type::Double, iso, utc, false, "21.5", "21.5");
+    row("real too large in digits", Type::Real, iso, utc, false, "1000000000000000000000000000000000000000000", "!out of range for real");
+    row("real too small", Type::Real, iso, utc, false, "1e-50", "!out of range for real");
+    row("real near its maximum", Type::Real, iso, utc, false, "3.4028e38", "3.4028e38");
+    row("real near its maximum in digits", Type::Real, iso, utc, false, "340280000000000000000000000000000000000",
+        "340280000000000000000000000000000000000");
+    row("double too small", Type::Double, iso, utc, false, "1e-400", "!out of range for double precision");
     row("double exponent", Type::Double, iso, utc, false, "1.5e-3", "1.5e-3");
     row("double with thousands", Type::Double, iso, utc, false, "1,234.5", "1234.5");
     row("decimal comma", Type::Double, iso, utc, true, "21,5", "21.5");
