@@ -31,6 +31,20 @@ bool readDigits(QStringView s, qsizetype &pos, int n, int *value)
     return true;
 }
 
+// A Qt pattern without its quoted literal text ('T', 'at'): the letters that are fields.
+QString fieldLetters(const QString &pattern)
+{
+    QString out;
+    bool quoted = false;
+    for (QChar c : pattern) {
+        if (c == QLatin1Char('\''))
+            quoted = !quoted;
+        else if (!quoted)
+            out += c;
+    }
+    return out;
+}
+
 } // namespace
 
 DateTimeParser::DateTimeParser(const QString &format)
@@ -45,8 +59,11 @@ DateTimeParser::DateTimeParser(const QString &format)
         m_kind = Kind::EpochMs;
     else {
         m_kind = Kind::Pattern;
-        m_patternHasTime = m_format.contains(QLatin1Char('h'), Qt::CaseInsensitive)
-            || m_format.contains(QLatin1Char('m')) || m_format.contains(QLatin1Char('s'));
+        const QString fields = fieldLetters(m_format);
+        m_patternHasTime = fields.contains(QLatin1Char('h'), Qt::CaseInsensitive) || fields.contains(QLatin1Char('m'))
+            || fields.contains(QLatin1Char('s'));
+        m_patternHasZone = fields.contains(QLatin1Char('t'));
+        m_twoDigitYear = fields.contains(QLatin1String("yy")) && !fields.contains(QLatin1String("yyyy"));
     }
 }
 
@@ -202,18 +219,29 @@ DateTimeParser::Result DateTimeParser::parse(QStringView text) const
     case Kind::Pattern: {
         const QString s = t.toString();
         const QLocale c = QLocale::c();
+        // Two-digit years as PostgreSQL reads YY: 00–69 are 2000–2069, 70–99 are 1970–1999
+        // (Qt alone gives 1900–1999).
+        auto century = [this](const QDate &d) { return m_twoDigitYear && d.year() < 1970 ? d.addYears(100) : d; };
         if (m_patternHasTime) {
-            const QDateTime dt = c.toDateTime(s, m_format);
+            // Qt reads a pattern without a zone as the computer's local time, which has gaps
+            // (its DST) that the file's zone may not have: read the wall clock as UTC instead,
+            // and leave the file's zone to toUtc.
+            const QDateTime dt = m_patternHasZone ? c.toDateTime(s, m_format)
+                                                  : c.toDateTime(s + QLatin1String(" UTC"), m_format + QLatin1String(" t"));
             if (dt.isValid()) {
-                r.date = dt.date();
+                r.date = century(dt.date());
                 r.time = dt.time();
+                if (m_patternHasZone) { // the text names its zone: an instant
+                    r.hasOffset = true;
+                    r.offsetSeconds = dt.offsetFromUtc();
+                }
                 r.ok = true;
                 return r;
             }
         } else {
             const QDate d = c.toDate(s, m_format);
             if (d.isValid()) {
-                r.date = d;
+                r.date = century(d);
                 r.ok = true;
                 return r;
             }

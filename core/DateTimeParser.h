@@ -47,6 +47,8 @@ private:
     QString m_format;
     Kind m_kind = Kind::Iso;
     bool m_patternHasTime = false;
+    bool m_patternHasZone = false; // a 't' field: the text names its zone or offset
+    bool m_twoDigitYear = false;   // yy without yyyy
 };
 
 } // namespace bfs

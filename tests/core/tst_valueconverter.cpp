@@ -3,6 +3,8 @@
 
 #include <QtTest>
 
+#include <time.h>
+
 using namespace bfs;
 using Type = ValueConverter::Type;
 
@@ -10,6 +12,7 @@ class TestValueConverter : public QObject
 {
     Q_OBJECT
 private Q_SLOTS:
+    void initTestCase();
     void converts_data();
     void converts();
     void mapsCatalogTypes();
@@ -18,6 +21,18 @@ private Q_SLOTS:
 
 Q_DECLARE_METATYPE(ValueConverter::Type)
 Q_DECLARE_METATYPE(DateTimeParser::Overlap)
+
+void TestValueConverter::initTestCase()
+{
+    // The computer's own zone must not matter: this one has a DST gap (2024-03-31 02:00–03:00)
+    // that files in other zones do not.
+    qputenv("TZ", "Europe/Berlin");
+#ifdef Q_OS_WIN
+    _tzset();
+#else
+    tzset();
+#endif
+}
 
 void TestValueConverter::converts_data()
 {
@@ -63,6 +78,17 @@ void TestValueConverter::converts_data()
     row("US 12-hour clock", Type::TimestampTz, QStringLiteral("MM/dd/yyyy h:mm AP"), "America/New_York", false, "07/04/2026 1:05 PM",
         "2026-07-04 17:05:00+00");
     row("European day first", Type::TimestampTz, QStringLiteral("dd.MM.yyyy HH:mm"), utc, false, "31.12.2025 23:59", "2025-12-31 23:59:00+00");
+    row("pattern in the computer's DST gap", Type::TimestampTz, QStringLiteral("dd.MM.yyyy HH:mm"), utc, false, "31.03.2024 02:30",
+        "2024-03-31 02:30:00+00");
+    row("timestamp pattern in the computer's DST gap", Type::Timestamp, QStringLiteral("dd.MM.yyyy HH:mm"), utc, false,
+        "31.03.2024 02:30", "2024-03-31 02:30:00");
+    row("pattern with its own zone", Type::TimestampTz, QStringLiteral("dd.MM.yyyy HH:mm t"), "America/New_York", false,
+        "01.07.2024 12:00 UTC", "2024-07-01 12:00:00+00");
+    row("two-digit year 24", Type::TimestampTz, QStringLiteral("M/d/yy HH:mm"), utc, false, "3/10/24 14:30", "2024-03-10 14:30:00+00");
+    row("two-digit year 76", Type::TimestampTz, QStringLiteral("M/d/yy HH:mm"), utc, false, "7/4/76 09:00", "1976-07-04 09:00:00+00");
+    row("two-digit year, date only", Type::Date, QStringLiteral("dd.MM.yy"), utc, false, "05.06.24", "2024-06-05");
+    row("quoted letters are no fields", Type::TimestampTz, QStringLiteral("yyyy-MM-dd'T'HH:mm 'at' 'UTC'"), utc, false,
+        "2024-06-05T10:00 at UTC", "2024-06-05 10:00:00+00");
     row("compact yyyyMMdd", Type::TimestampTz, QStringLiteral("yyyyMMdd"), utc, false, "19950101", "1995-01-01 00:00:00+00");
     row("month names", Type::TimestampTz, QStringLiteral("MMM-d-yyyy"), utc, false, "Jan-1-1995", "1995-01-01 00:00:00+00");
     row("pattern mismatch", Type::TimestampTz, QStringLiteral("dd.MM.yyyy HH:mm"), utc, false, "2025-12-31", "!does not match the format dd.MM.yyyy HH:mm");
