@@ -82,6 +82,7 @@ QJsonObject summaryJson(const CsvLoader::Summary &s)
     }
     o[QStringLiteral("mapping")] = mapping;
     o[QStringLiteral("ignored_columns")] = QJsonArray::fromStringList(s.ignoredColumns);
+    o[QStringLiteral("notes")] = QJsonArray::fromStringList(s.notes);
     if (!s.rejectsPath.isEmpty())
         o[QStringLiteral("rejects_file")] = s.rejectsPath;
     if (s.error.isError())
@@ -195,6 +196,8 @@ int runEngine(Database &db, const CsvLoader::Options &load, const QCommandLinePa
             o[QStringLiteral("error")] = InspectionJson::toJson(r.error);
         Terminal::out(QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Indented)));
     } else {
+        for (const QString &note : r.load.notes)
+            Terminal::out(QStringLiteral("Note: ") + note);
         if (r.planned && options.planOnly)
             Terminal::out(r.plan.toText());
         if (r.outcome == CsvLoader::Outcome::Completed)
@@ -420,6 +423,9 @@ int runBackfill(const QStringList &arguments)
 
     if (parser.isSet(json))
         Terminal::out(QString::fromUtf8(QJsonDocument(summaryJson(s)).toJson(QJsonDocument::Indented)));
+    else
+        for (const QString &note : s.notes)
+            Terminal::out(QStringLiteral("Note: ") + note);
     switch (s.outcome) {
     case CsvLoader::Outcome::Completed:
         if (!parser.isSet(json)) {

@@ -165,7 +165,11 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
     auto cancelled = [cancel] { return cancel && cancel->load(std::memory_order_relaxed); };
 
     // 1. How the file is written: detected, then the user's overrides.
-    const CsvSniffer::Result sniffed = CsvSniffer::sniffFile(o.csvPath);
+    CsvSniffer::Hints hints;
+    hints.skipLines = o.skipLines;
+    if (!o.nullTokens.isEmpty())
+        hints.nullTokens = o.nullTokens;
+    const CsvSniffer::Result sniffed = CsvSniffer::sniffFile(o.csvPath, hints);
     if (!sniffed.ok)
         return fail(s, Outcome::InputError, sniffed.error);
     const CsvFormat format = effectiveFormat(sniffed.format, o);
@@ -239,9 +243,16 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
             }
         }
     }
-    for (int ci = 0; ci < csvColumns.size(); ++ci)
-        if (csvToTable[ci] < 0)
+    QStringList unloaded;
+    for (int ci = 0; ci < csvColumns.size(); ++ci) {
+        if (csvToTable[ci] < 0) {
             s.ignoredColumns << csvColumns.at(ci);
+            if (!csvColumns.at(ci).trimmed().isEmpty()) // a spreadsheet's empty trailing columns go unmentioned
+                unloaded << QLatin1Char('"') + csvColumns.at(ci) + QLatin1Char('"');
+        }
+    }
+    if (!unloaded.isEmpty())
+        s.notes << QStringLiteral("%1: not loaded, no column of %2 takes them: %3").arg(file, s.target, unloaded.join(QStringLiteral(", ")));
     for (int ti = 0; ti < table.columns.size(); ++ti) {
         const TargetTable::Column &c = table.columns.at(ti);
         if (tableTaken[ti] && c.generated)
@@ -275,16 +286,21 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
         vo.sourceZone = zone;
         vo.overlap = o.overlap;
         QString fmt = o.formats.value(c.name, o.formats.value(csvColumns.at(ci)));
-        if (fmt.isEmpty() && ci < sniffed.dateFormats.size())
+        const bool isTime = c.type == ValueConverter::Type::TimestampTz || c.type == ValueConverter::Type::Timestamp
+            || c.type == ValueConverter::Type::Date;
+        if (fmt.isEmpty() && ci < sniffed.dateFormats.size()) {
             fmt = sniffed.dateFormats.at(ci);
+            if (isTime && sniffed.ambiguousDate.value(ci))
+                s.notes << QStringLiteral("%1: every date in column \"%2\" fits both day-first and month-first order; they are read "
+                                          "as %3. If that is wrong, set the column's format (on the command line: --format %2=PATTERN).")
+                               .arg(file, csvColumns.at(ci), fmt);
+        }
         if (fmt.isEmpty())
             fmt = QStringLiteral("iso");
         vo.dateTimeFormat = fmt;
         QString formatError;
         if (!DateTimeParser(fmt).isValidFormat(&formatError))
             return fail(s, Outcome::InputError, QStringLiteral("--format %1: %2").arg(c.name, formatError));
-        const bool isTime = c.type == ValueConverter::Type::TimestampTz || c.type == ValueConverter::Type::Timestamp
-            || c.type == ValueConverter::Type::Date;
         s.mapping << ColumnMapping{csvColumns.at(ci), ci, c.name, c.sqlType, isTime ? fmt : QString()};
         mappedCsv << ci;
         converters << ValueConverter(c.type, vo);

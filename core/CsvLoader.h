@@ -115,6 +115,7 @@ public:
         QString target;
         QList<ColumnMapping> mapping;
         QStringList ignoredColumns;
+        QStringList notes; // what the user should know before trusting the result (a guessed date order, unloaded columns)
         QString rejectsPath;
         bool dryRun = false;
         QString stageTable; // stageOnly: where the rows are

@@ -8,6 +8,8 @@
 #include <QFile>
 #include <QRegularExpression>
 
+#include <algorithm>
+#include <climits>
 #include <map>
 
 namespace bfs {
@@ -68,6 +70,11 @@ bool looksDate(const QString &v)
 
 } // namespace
 
+QStringList CsvSniffer::defaultNullTokens()
+{
+    return ValueConverter::Options().nullTokens;
+}
+
 CsvFormat::Encoding CsvSniffer::detectEncoding(const QByteArray &s, bool *bom)
 {
     *bom = true;
@@ -94,24 +101,29 @@ CsvFormat::Encoding CsvSniffer::detectEncoding(const QByteArray &s, bool *bom)
     return validUtf8(s, true) ? CsvFormat::Encoding::Utf8 : CsvFormat::Encoding::Windows1252;
 }
 
-QString CsvSniffer::detectDateFormat(const QStringList &values, bool preferDayFirst, bool *ambiguous)
+QString CsvSniffer::detectDateFormat(const QStringList &values, bool preferDayFirst, bool *ambiguous, const QStringList &nullTokens)
 {
     if (ambiguous)
         *ambiguous = false;
+    const QStringList nulls = nullTokens.isEmpty() ? defaultNullTokens() : nullTokens;
     QStringList nonEmpty;
-    for (const QString &v : values)
-        if (!v.trimmed().isEmpty())
-            nonEmpty << v.trimmed();
+    for (const QString &v : values) {
+        const QString t = v.trimmed();
+        if (t.isEmpty() || std::any_of(nulls.cbegin(), nulls.cend(), [&t](const QString &n) { return t.compare(n, Qt::CaseInsensitive) == 0; }))
+            continue;
+        nonEmpty << t;
+    }
     if (nonEmpty.isEmpty())
         return QString();
-    auto allParse = [&nonEmpty](const QString &format) {
+    // Candidates are judged on the first 100 values; one that fits most of them wins, so a
+    // stray value is rejected later with its line instead of turning the whole column to ISO.
+    const QStringList head = nonEmpty.mid(0, 100);
+    auto fits = [](const QString &format, const QStringList &vals) {
         const DateTimeParser p(format);
-        for (const QString &v : nonEmpty)
-            if (!p.parse(v).ok)
-                return false;
-        return true;
+        return int(std::count_if(vals.cbegin(), vals.cend(), [&p](const QString &v) { return p.parse(v).ok; }));
     };
-    if (allParse(QStringLiteral("iso")))
+    const int isoFits = fits(QStringLiteral("iso"), head);
+    if (isoFits == head.size())
         return QStringLiteral("iso");
     static const QStringList dayFirst = {
         QStringLiteral("dd.MM.yyyy HH:mm:ss"), QStringLiteral("dd.MM.yyyy HH:mm"), QStringLiteral("dd.MM.yyyy"),
@@ -129,33 +141,49 @@ QString CsvSniffer::detectDateFormat(const QStringList &values, bool preferDayFi
         QStringLiteral("yyyy/MM/dd HH:mm"), QStringLiteral("yyyy/MM/dd"), QStringLiteral("MMM-d-yyyy"),
         QStringLiteral("d-MMM-yyyy"), QStringLiteral("dd-MMM-yyyy HH:mm"), QStringLiteral("MMM d yyyy"),
     };
-    QString day, month;
-    for (const QString &f : dayFirst)
-        if (allParse(f)) {
-            day = f;
-            break;
+    auto best = [&](const QStringList &formats, int *count) {
+        QString f;
+        *count = 0;
+        for (const QString &candidate : formats) {
+            const int n = fits(candidate, head);
+            if (n > *count) {
+                *count = n;
+                f = candidate;
+            }
+            if (n == head.size())
+                break;
         }
-    for (const QString &f : monthFirst)
-        if (allParse(f)) {
-            month = f;
-            break;
+        return f;
+    };
+    int dayCount = 0, monthCount = 0, otherCount = 0;
+    QString day = best(dayFirst, &dayCount);
+    QString month = best(monthFirst, &monthCount);
+    const QString other = best(others, &otherCount);
+    const int top = std::max({isoFits, dayCount, monthCount, otherCount});
+    if (top * 2 > head.size()) {
+        if (isoFits == top)
+            return QStringLiteral("iso");
+        if (dayCount == top && monthCount == top) {
+            // 01/02/2024 fits both: the rest of the sample may tell (a 25/01 or a 01/25).
+            const QStringList rest = nonEmpty.mid(head.size());
+            const int dayRest = fits(day, rest);
+            const int monthRest = fits(month, rest);
+            if (dayRest != monthRest)
+                return dayRest > monthRest ? day : month;
+            if (ambiguous)
+                *ambiguous = true;
+            return preferDayFirst ? day : month;
         }
-    if (!day.isEmpty() && !month.isEmpty()) {
-        if (ambiguous)
-            *ambiguous = true;
-        return preferDayFirst ? day : month;
+        if (dayCount == top)
+            return day;
+        if (monthCount == top)
+            return month;
+        return other;
     }
-    if (!day.isEmpty())
-        return day;
-    if (!month.isEmpty())
-        return month;
-    for (const QString &f : others)
-        if (allParse(f))
-            return f;
     // Whole numbers in the range of recent instants: epoch seconds or milliseconds.
     bool allInt = true;
     qint64 lo = std::numeric_limits<qint64>::max(), hi = std::numeric_limits<qint64>::min();
-    for (const QString &v : nonEmpty) {
+    for (const QString &v : head) {
         bool ok = false;
         const qint64 n = v.toLongLong(&ok);
         allInt = allInt && ok;
@@ -169,7 +197,7 @@ QString CsvSniffer::detectDateFormat(const QStringList &values, bool preferDayFi
     return QString();
 }
 
-CsvSniffer::Result CsvSniffer::sniffFile(const QString &path)
+CsvSniffer::Result CsvSniffer::sniffFile(const QString &path, const Hints &hints)
 {
     Result r;
     QFile f(path);
@@ -179,13 +207,13 @@ CsvSniffer::Result CsvSniffer::sniffFile(const QString &path)
     }
     const QByteArray sample = f.read(SampleBytes);
     const bool complete = f.atEnd();
-    r = sniff(sample, complete);
+    r = sniff(sample, complete, hints);
     if (!r.ok)
         r.error = QStringLiteral("%1: %2").arg(path, r.error);
     return r;
 }
 
-CsvSniffer::Result CsvSniffer::sniff(const QByteArray &sample, bool completeFile)
+CsvSniffer::Result CsvSniffer::sniff(const QByteArray &sample, bool completeFile, const Hints &hints)
 {
     Result r;
     if (sample.isEmpty()) {
@@ -202,6 +230,7 @@ CsvSniffer::Result CsvSniffer::sniff(const QByteArray &sample, bool completeFile
         raw.delimiter = QChar(0x1F); // unit separator: never splits, so one "field" per line
         raw.quote = QChar();
         raw.header = false;
+        raw.skipLines = hints.skipLines; // lines before the header (--skip-lines) say nothing of the format
         CsvReader lines(raw);
         lines.open(&buffer);
         CsvRecord rec;
@@ -242,7 +271,7 @@ CsvSniffer::Result CsvSniffer::sniff(const QByteArray &sample, bool completeFile
         r.error = QStringLiteral("no rows could be read");
         return r;
     }
-    const qsizetype width = rows.first().size();
+    const qsizetype columnCount = rows.first().size();
 
     // Decimal comma: with a non-comma delimiter, numbers like 1.234,5 or 12,5.
     if (r.format.delimiter != QLatin1Char(',')) {
@@ -262,40 +291,47 @@ CsvSniffer::Result CsvSniffer::sniff(const QByteArray &sample, bool completeFile
     // Header: the first row has no number or date where later rows have them,
     // or every field of the first row is distinct non-numeric text.
     // A header may have blank names; it has no numbers or dates, and mostly names.
+    // Blank names at the end (a spreadsheet's empty columns: "id,name,,,,") do not count.
     const QStringList &first = rows.first();
     bool firstAllText = true;
     int named = 0;
-    for (const QString &v : first) {
+    qsizetype width = 0; // up to the last name
+    for (qsizetype i = 0; i < first.size(); ++i) {
+        const QString &v = first.at(i);
         if (v.trimmed().isEmpty())
             continue;
         ++named;
+        width = i + 1;
         firstAllText = firstAllText && !looksNumeric(v, r.format.decimalComma) && !looksDate(v);
     }
-    r.format.header = firstAllText && named * 2 >= first.size();
+    r.format.header = firstAllText && named > 0 && named * 2 >= width;
 
     const int dataStart = r.format.header ? 1 : 0;
     if (r.format.header) {
         for (const QString &v : first)
             r.columns << v.trimmed();
     } else {
-        for (int i = 0; i < width; ++i)
+        for (int i = 0; i < columnCount; ++i)
             r.columns << QStringLiteral("column%1").arg(i + 1);
     }
     for (int i = dataStart; i < rows.size() && r.sampleRows.size() < 100; ++i)
         r.sampleRows << rows.at(i);
 
+    // Date formats from every row of the sample: a 25/01 far down settles 01/02.
+    const QList<QStringList> allRows = completeFile && rows.size() < 200 ? rows : parseSample(text, r.format, INT_MAX, !completeFile);
     const bool preferDayFirst = r.format.delimiter == QLatin1Char(';') || r.format.decimalComma;
     for (int c = 0; c < r.columns.size(); ++c) {
         QStringList values;
         bool numeric = true;
         for (const QStringList &row : std::as_const(r.sampleRows)) {
             const QString v = c < row.size() ? row.at(c) : QString();
-            values << v;
             if (!v.trimmed().isEmpty())
                 numeric = numeric && looksNumeric(v, r.format.decimalComma);
         }
+        for (qsizetype i = dataStart; i < allRows.size(); ++i)
+            values << allRows.at(i).value(c);
         bool ambiguous = false;
-        QString fmt = detectDateFormat(values, preferDayFirst, &ambiguous);
+        QString fmt = detectDateFormat(values, preferDayFirst, &ambiguous, hints.nullTokens);
         if ((fmt == QLatin1String("epoch") || fmt == QLatin1String("epoch_ms"))) {
             // Plain integers are dates only when the column is named like one.
             const QString name = r.columns.at(c).toLower();

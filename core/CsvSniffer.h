@@ -9,6 +9,13 @@
 
 namespace bfs {
 
+// What the user already said about a file before it is sniffed.
+struct CsvSniffHints
+{
+    int skipLines = 0;      // lines before the header, left out of the detection
+    QStringList nullTokens; // cells that mean NULL, no evidence of a format (empty: the default tokens)
+};
+
 // Detects how a CSV file is written from a sample of its first bytes: encoding (BOM,
 // valid UTF-8, UTF-16 without BOM, else Windows-1252), delimiter, quote, header,
 // decimal separator, and a date/time format per column.
@@ -27,13 +34,18 @@ public:
         QList<bool> numericColumn;    // per column: every sample value is a number
     };
 
+    using Hints = CsvSniffHints;
+
     static constexpr qint64 SampleBytes = 256 * 1024;
 
-    static Result sniffFile(const QString &path);
-    static Result sniff(const QByteArray &sample, bool completeFile);
+    static QStringList defaultNullTokens();
+    static Result sniffFile(const QString &path, const Hints &hints = Hints());
+    static Result sniff(const QByteArray &sample, bool completeFile, const Hints &hints = Hints());
     static CsvFormat::Encoding detectEncoding(const QByteArray &sample, bool *bom);
-    // Sample values → format: "" when no candidate fits all non-empty values.
-    static QString detectDateFormat(const QStringList &values, bool preferDayFirst, bool *ambiguous = nullptr);
+    // Sample values → format: "" when no candidate fits most non-empty values (NULL tokens left
+    // out; none given: the default tokens).
+    static QString detectDateFormat(const QStringList &values, bool preferDayFirst, bool *ambiguous = nullptr,
+                                    const QStringList &nullTokens = QStringList());
 };
 
 } // namespace bfs

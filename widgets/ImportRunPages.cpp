@@ -118,7 +118,8 @@ ImportPlanPage::ImportPlanPage(ImportSession *session, BackfillController *contr
                                    .arg(p.count(BackfillPlan::Action::DirectInsert))
                                    .arg(p.count(BackfillPlan::Action::DecompressInsertRecompress))
                                    .arg(p.newChunkRows).arg(qMax<qint64>(0, p.summary.existingRows))
-                                   .arg(p.blockers.isEmpty() ? QString() : QStringLiteral(" BLOCKED: ") + p.blockers.join(QStringLiteral("; "))));
+                                   .arg(p.blockers.isEmpty() ? QString() : QStringLiteral(" BLOCKED: ") + p.blockers.join(QStringLiteral("; ")))
+                               + (r.load.notes.isEmpty() ? QString() : QStringLiteral("\nNote: ") + r.load.notes.join(QStringLiteral("\nNote: "))));
             m_reasons->setPlainText(p.toText());
             m_timeline->setHypertable(m_session->hypertable);
             m_timeline->setPlan(p);
@@ -383,6 +384,8 @@ QString ImportSummaryPage::report() const
                            : QStringLiteral("not paused"));
     lines << QStringLiteral("Time: staging %1 s, planning %2 s, moving %3 s, recompressing %4 s")
                  .arg(r.secondsStage, 0, 'f', 2).arg(r.secondsPlan, 0, 'f', 2).arg(r.secondsMove, 0, 'f', 2).arg(r.secondsRecompress, 0, 'f', 2);
+    for (const QString &note : r.load.notes)
+        lines << QStringLiteral("Note: ") + note;
     lines << r.message;
     return lines.join(QLatin1Char('\n'));
 }
@@ -421,8 +424,7 @@ QPair<QString, int> writeRetryFile(const QString &rejects, const QString &origin
     CsvReader reader(rf);
     if (!reader.open(rejects))
         return {QString(), 0};
-    CsvFormat of = format;
-    of.skipLines = 0;
+    const CsvFormat &of = format; // the original's header, after its skipped lines
     QStringList originalHeader;
     {
         CsvReader h(of);

@@ -47,18 +47,26 @@ void ImportSession::sniff(const QString &csvPath)
 {
     using Sniffed = std::pair<CsvSniffer::Result, QByteArray>;
     auto *watcher = new QFutureWatcher<Sniffed>(this);
-    connect(watcher, &QFutureWatcher<Sniffed>::finished, this, [this, watcher] {
+    const int request = ++m_sniffRequest;
+    connect(watcher, &QFutureWatcher<Sniffed>::finished, this, [this, watcher, request] {
+        if (request != m_sniffRequest) { // a later request is on its way
+            watcher->deleteLater();
+            return;
+        }
         sniffed = watcher->result().first;
         sample = watcher->result().second;
         watcher->deleteLater();
         Q_EMIT sniffReady();
     });
-    watcher->setFuture(QtConcurrent::run([csvPath] {
+    CsvSniffer::Hints hints;
+    hints.skipLines = options.load.skipLines;
+    hints.nullTokens = options.load.nullTokens;
+    watcher->setFuture(QtConcurrent::run([csvPath, hints] {
         QFile f(csvPath);
         QByteArray bytes;
         if (f.open(QIODevice::ReadOnly))
             bytes = f.read(CsvSniffer::SampleBytes);
-        return Sniffed(CsvSniffer::sniffFile(csvPath), bytes);
+        return Sniffed(CsvSniffer::sniffFile(csvPath, hints), bytes);
     }));
 }
 

@@ -36,7 +36,9 @@ public:
 
     QString tableName() const { return hypertable.qualifiedName(); }
     void loadTarget();                    // async → targetLoaded()
-    void sniff(const QString &csvPath);   // async → sniffed()
+    // async → sniffReady(); lines before the header (options.load.skipLines) and the NULL tokens
+    // are left out of the detection. Only the latest request's result is kept.
+    void sniff(const QString &csvPath);
 
     // Mapping/format/zone remembered per hypertable.
     void remember() const;
@@ -45,6 +47,9 @@ public:
 Q_SIGNALS:
     void targetReady();
     void sniffReady();
+
+private:
+    int m_sniffRequest = 0;
 };
 
 } // namespace bfs

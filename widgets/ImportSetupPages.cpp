@@ -215,6 +215,15 @@ ImportFormatPage::ImportFormatPage(ImportSession *session, QWidget *parent)
         if (!m_ready)
             return;
         CsvLoader::Options &o = m_session->options.load;
+        if (m_skip->value() != o.skipLines) {
+            // Other lines start the file now: detect the header and the formats again.
+            o.skipLines = m_skip->value();
+            o.header.reset();
+            m_ready = false;
+            m_status->setText(QStringLiteral("Reading the file…"));
+            m_session->sniff(o.csvPath);
+            return;
+        }
         o.delimiter = m_delimiter->currentData().toString().at(0);
         o.encoding = CsvFormat::Encoding(m_encoding->currentData().toInt());
         const QString q = m_quote->currentData().toString();

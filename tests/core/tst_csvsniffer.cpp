@@ -21,6 +21,9 @@ private Q_SLOTS:
     void ambiguousDayMonthIsFlagged();
     void epochOnlyForTimeNamedColumns();
     void emptySampleIsAnError();
+    void headerWithTrailingBlankNames();
+    void linesBeforeTheHeaderAreSkipped();
+    void laterRowsSettleDayOrMonthFirst();
 };
 
 void TestCsvSniffer::detectsDelimiter_data()
@@ -112,6 +115,10 @@ void TestCsvSniffer::dateFormats_data()
     QTest::newRow("month names") << QStringList{"Jan-1-1995", "Dec-31-1995"} << "MMM-d-yyyy";
     QTest::newRow("empty cells ignored") << QStringList{"", "31.03.2024", ""} << "dd.MM.yyyy";
     QTest::newRow("not dates") << QStringList{"abc", "def"} << "";
+    QTest::newRow("NULL tokens ignored") << QStringList{"01.03.2024 10:00", "NA", "null", "N/A", "01.03.2024 12:00"} << "dd.MM.yyyy HH:mm";
+    // One stray value among US dates: the format that fits most wins (the stray row is rejected
+    // later with its line), not ISO for the whole column.
+    QTest::newRow("a stray value") << QStringList{"3/10/2024 2:30 PM", "12/31/2023 11:59 PM", "13/1/2024 1:00 AM"} << "M/d/yyyy h:mm AP";
 }
 
 void TestCsvSniffer::dateFormats()
@@ -145,6 +152,48 @@ void TestCsvSniffer::emptySampleIsAnError()
     const CsvSniffer::Result r = CsvSniffer::sniff(QByteArray(), true);
     QVERIFY(!r.ok);
     QVERIFY(r.error.contains(QLatin1String("empty")));
+}
+
+void TestCsvSniffer::headerWithTrailingBlankNames()
+{
+    // A spreadsheet's empty columns after the named ones: still a header, so columns map by
+    // name (max_temp before min_temp), not by position.
+    const CsvSniffer::Result r = CsvSniffer::sniff(QByteArray("id,max_temp,min_temp,,,,\n1,30,10,,,,\n2,31,11,,,,\n"), true);
+    QVERIFY2(r.ok, qPrintable(r.error));
+    QVERIFY(r.format.header);
+    QCOMPARE(r.columns.mid(0, 3), (QStringList{QStringLiteral("id"), QStringLiteral("max_temp"), QStringLiteral("min_temp")}));
+}
+
+void TestCsvSniffer::linesBeforeTheHeaderAreSkipped()
+{
+    // A logger's preamble (with a date in it) before the header: with skipLines it says nothing
+    // about the header, the delimiter or the date format.
+    const QByteArray sample("05.03.2024 export from logger 7\n\ntime;device;temp\n01.03.2024 10:00;1;21,5\n01.03.2024 11:00;2;22,5\n");
+    CsvSniffer::Hints hints;
+    hints.skipLines = 2;
+    const CsvSniffer::Result r = CsvSniffer::sniff(sample, true, hints);
+    QVERIFY2(r.ok, qPrintable(r.error));
+    QCOMPARE(r.format.delimiter, QChar(QLatin1Char(';')));
+    QVERIFY(r.format.header);
+    QCOMPARE(r.columns, (QStringList{QStringLiteral("time"), QStringLiteral("device"), QStringLiteral("temp")}));
+    QCOMPARE(r.dateFormats.at(0), QStringLiteral("dd.MM.yyyy HH:mm"));
+    QVERIFY(r.format.decimalComma);
+}
+
+void TestCsvSniffer::laterRowsSettleDayOrMonthFirst()
+{
+    // 144 rows on days 1–12 fit both orders; row 145 (25/01) is day first. The whole sample
+    // counts, not its first 100 rows.
+    QByteArray sample("id,time\n");
+    int id = 0;
+    for (int m = 1; m <= 12; ++m)
+        for (int d = 1; d <= 12; ++d)
+            sample += QStringLiteral("%1,%2/%3/2024 12:00\n").arg(id++).arg(d, 2, 10, QLatin1Char('0')).arg(m, 2, 10, QLatin1Char('0')).toLatin1();
+    sample += QStringLiteral("%1,25/01/2024 12:00\n").arg(id).toLatin1();
+    const CsvSniffer::Result r = CsvSniffer::sniff(sample, true);
+    QVERIFY2(r.ok, qPrintable(r.error));
+    QCOMPARE(r.dateFormats.at(1), QStringLiteral("dd/MM/yyyy HH:mm"));
+    QVERIFY(!r.ambiguousDate.at(1));
 }
 
 QTEST_GUILESS_MAIN(TestCsvSniffer)

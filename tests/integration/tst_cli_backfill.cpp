@@ -2,6 +2,7 @@
 #include "Database.h"
 #include "TestServers.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTemporaryDir>
@@ -20,6 +21,7 @@ private Q_SLOTS:
     void dryRunChangesNothing();
     void inputErrorsExitWithTwo();
     void connectionErrorsExitWithThree();
+    void guessedDateOrderAndUnloadedColumnsAreNoted();
 
 private:
     QString conninfo() const { return TestServers::pg15(QStringLiteral("bf_owner")).toConnInfo(); }
@@ -151,6 +153,29 @@ void TestCliBackfill::connectionErrorsExitWithThree()
                                        QStringLiteral("wrong"));
     QCOMPARE(r.exitCode, 3);
     QVERIFY(r.err.contains("rejected the user name or password"));
+}
+
+
+void TestCliBackfill::guessedDateOrderAndUnloadedColumnsAreNoted()
+{
+    // Every date fits both orders, and a column has no place in the table: both are said, in the
+    // text output and in the JSON, and the load goes ahead.
+    const QString table = freshTable(QStringLiteral("cli_notes"));
+    const QString file = m_dir.filePath(QStringLiteral("notes.csv"));
+    QFile f(file);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("time,device_id,operator,,\n01/02/2026 10:00,1,ann,,\n03/04/2026 10:00,1,bob,,\n");
+    f.close();
+    const QStringList base{QStringLiteral("backfill"), QStringLiteral("--db"), conninfo(), QStringLiteral("--table"), table,
+                           QStringLiteral("--csv"), file};
+    const auto text = TestServers::runCli(base);
+    QVERIFY2(text.exitCode == 0, text.err.constData());
+    QVERIFY2(text.out.contains("fits both day-first and month-first order; they are read as MM/dd/yyyy HH:mm"), text.out.constData());
+    QVERIFY2(text.out.contains("not loaded, no column of public.cli_notes takes them: \"operator\"\n"), text.out.constData());
+    QCOMPARE(count(QStringLiteral("SELECT count(*) FROM cli_notes WHERE time = '2026-01-02 10:00+00'")), qint64(1));
+    const auto json = TestServers::runCli(QStringList(base) << QStringLiteral("--json") << QStringLiteral("--on-conflict") << QStringLiteral("skip"));
+    QVERIFY2(json.exitCode == 0, json.err.constData());
+    QCOMPARE(QJsonDocument::fromJson(json.out).object().value(QStringLiteral("notes")).toArray().size(), 2);
 }
 
 QTEST_GUILESS_MAIN(TestCliBackfill)

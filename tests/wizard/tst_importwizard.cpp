@@ -16,6 +16,7 @@
 #include <QPushButton>
 #include <QRegularExpression>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -32,6 +33,7 @@ private Q_SLOTS:
     void cancelInTheMiddleRestoresThePolicyAndSaysWhatWasCommitted();
     void europeanFileIsDetectedWithoutManualSettings();
     void exportedSqlMatchesThePlan();
+    void loggerPreambleIsSkippedAndRetriedRowsKeepTheHeader();
 
 private:
     HypertableInfo createTable(const QString &name);
@@ -287,6 +289,60 @@ void TestImportWizard::exportedSqlMatchesThePlan()
     QVERIFY(sql.contains(plan.newChunkReason));
     QVERIFY(w.planPage()->planText().contains(QLatin1String("direct insert")));
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM wz_sql WHERE device_id = 7")), qint64(0)); // planning wrote nothing
+}
+
+void TestImportWizard::loggerPreambleIsSkippedAndRetriedRowsKeepTheHeader()
+{
+    // A data logger writes two lines (one with a date) before the header. Skipping them on the
+    // format page detects the header and the date format again; the rejected row's retry file
+    // gets the real header, not the preamble.
+    const HypertableInfo ht = createTable(QStringLiteral("wz_preamble"));
+    const QString file = csv(QStringLiteral("logger.csv"),
+                             "05.09.2026 export from logger 7\n"
+                             "\n"
+                             "Time;Device ID;Temperature;Status\n"
+                             "20.08.2026 12:30;7;21,5;ok\n"
+                             "21.08.2026 12:30;7;warm;ok\n"
+                             "22.08.2026 12:30;7;-3,75;ok\n");
+    ImportWizard w(TestServers::sandbox(), ht);
+    w.setJournalDirectory(m_dir.filePath(QStringLiteral("journals")));
+    w.show();
+    w.setFile(file);
+    QTRY_VERIFY_WITH_TIMEOUT(w.session()->targetLoaded, 30000);
+    w.next();
+    QTRY_VERIFY_WITH_TIMEOUT(w.formatPage()->isComplete(), 30000);
+    auto *header = w.formatPage()->findChild<QCheckBox *>(QStringLiteral("header"));
+    QVERIFY(!header->isChecked()); // the preamble's first line is no header
+    w.formatPage()->findChild<QSpinBox *>(QStringLiteral("skipLines"))->setValue(2);
+    QTRY_VERIFY_WITH_TIMEOUT(w.formatPage()->isComplete() && header->isChecked(), 30000);
+    QCOMPARE(w.formatPage()->findChild<QComboBox *>(QStringLiteral("delimiter"))->currentData().toString(), QStringLiteral(";"));
+    w.next();
+    QTRY_VERIFY_WITH_TIMEOUT(w.columnsPage()->isComplete(), 30000);
+    QCOMPARE(w.columnsPage()->columns()->item(0, 2)->text(), QStringLiteral("dd.MM.yyyy HH:mm"));
+    QSignalSpy planned(w.planPage(), &ImportPlanPage::planReady);
+    w.next();
+    QVERIFY(planned.wait(60000));
+    QVERIFY2(w.planPage()->isComplete(), qPrintable(w.session()->planResult.message));
+    runToSummary(w);
+    const BackfillEngine::Result &r = w.session()->runResult;
+    QCOMPARE(r.load.rowsLoaded, qint64(2));
+    QCOMPARE(r.load.rowsRejected, qint64(1));
+    QFile rejects(r.load.rejectsPath);
+    QVERIFY2(rejects.open(QIODevice::ReadOnly), qPrintable(r.load.rejectsPath));
+    QByteArray text = rejects.readAll();
+    rejects.close();
+    QVERIFY2(text.contains("5,Temperature"), text.constData()); // line 5 of the file
+    text.replace("21.08.2026 12:30;7;warm;ok", "\"21.08.2026 12:30;7;24,5;ok\""); // as a spreadsheet saves it
+    QVERIFY(rejects.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    rejects.write(text);
+    rejects.close();
+    QSignalSpy retried(w.summaryPage(), &ImportSummaryPage::retryFinished);
+    QTest::mouseClick(w.summaryPage()->retryButton(), Qt::LeftButton);
+    QVERIFY(retried.wait(60000));
+    const auto retry = retried.first().first().value<BackfillEngine::Result>();
+    QVERIFY2(retry.outcome == CsvLoader::Outcome::Completed, qPrintable(retry.message));
+    QCOMPARE(retry.load.rowsLoaded, qint64(1));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM wz_preamble WHERE device_id = 7 AND temperature IN (21.5, 24.5, -3.75)")), qint64(3));
 }
 
 QTEST_MAIN(TestImportWizard)
