@@ -176,6 +176,7 @@ int runEngine(Database &db, const CsvLoader::Options &load, const QCommandLinePa
         }
         o[QStringLiteral("chunks")] = chunks;
         o[QStringLiteral("new_chunk_rows")] = double(r.plan.newChunkRows);
+        o[QStringLiteral("rows_loaded_earlier")] = double(r.rowsLoadedEarlier); // of rows_loaded: before an interruption
         QJsonObject policy;
         policy[QStringLiteral("job_id")] = r.policyJob ? QJsonValue(r.policyJob) : QJsonValue();
         policy[QStringLiteral("paused")] = r.policyPaused;

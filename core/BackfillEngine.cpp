@@ -53,6 +53,19 @@ QString serverId(const Database &db)
     return QStringLiteral("%1:%2/%3").arg(p.host, QString::number(p.port), p.database);
 }
 
+QString serverKey(const Database &db)
+{
+    return db.serverIdentity().isEmpty() ? serverId(db) : db.serverIdentity();
+}
+
+bool sameServer(const QJsonObject &header, const Database &db)
+{
+    const QString system = header.value(QStringLiteral("system")).toString();
+    if (!system.isEmpty() && !db.serverIdentity().isEmpty())
+        return system == db.serverIdentity();
+    return header.value(QStringLiteral("server")).toString() == serverId(db);
+}
+
 bool compressPolicyRange(Database &db, const QString &schema, const QString &name, const QString &compressAfter,
                          const QDateTime &from, const QDateTime &to, const QStringList &chunksBefore, QStringList *actions,
                          DbError *error)
@@ -92,19 +105,24 @@ BackfillEngine::Result BackfillEngine::run(Database &db, const std::atomic<bool>
 {
     // A lost connection (network, admin shutdown, server restart) is retried with backoff:
     // reconnect, recover what the interrupted attempt left, and resume from the journal.
-    Result res;
-    for (int attempt = 0; attempt < 3; ++attempt) {
-        res = runOnce(db, cancel, progress, log);
+    // Until a new connection is open, the last attempt's account (what it committed, whether the
+    // policy is still paused) is what the user gets.
+    Result res = runOnce(db, cancel, progress, log);
+    for (int retry = 0; retry < 3; ++retry) {
         if (res.outcome != CsvLoader::Outcome::ConnectionError || (cancel && cancel->load()) || m_options.planOnly)
             return res;
-        const int waitMs = 500 << attempt;
+        const int waitMs = 500 << retry;
         if (log)
             log(QStringLiteral("-- connection lost (%1); retrying in %2 ms").arg(res.message.simplified(), QString::number(waitMs)));
         QThread::msleep(waitMs);
         DbError reopen;
         db.close();
-        if (!db.open(&reopen))
+        if (!db.open(&reopen)) {
+            if (log)
+                log(QStringLiteral("-- reconnecting failed: %1").arg(reopen.message.simplified()));
             continue;
+        }
+        res = runOnce(db, cancel, progress, log);
     }
     return res;
 }
@@ -118,17 +136,26 @@ BackfillEngine::Result BackfillEngine::runOnce(Database &db, const std::atomic<b
 bool BackfillEngine::recover(Database &db, const QString &journalDirectory, QStringList *actions, DbError *error)
 {
     const QString dir = journalDirectory.isEmpty() ? Journal::defaultDirectory() : journalDirectory;
-    const QString server = serverId(db);
     bool allOk = true;
     for (const QString &path : Journal::unfinished(dir)) {
         QJsonObject header;
         QList<Journal::Entry> entries;
         QString err;
         if (!Journal::read(path, &header, &entries, &err)) {
+            if (!header.isEmpty() && !sameServer(header, db))
+                continue; // another server's journal
+            // Possibly this server's: what it paused or decompressed cannot be known, so nothing
+            // may go on as if it were not there.
+            allOk = false;
             *actions << QStringLiteral("skipped %1: %2").arg(path, err);
+            *error = DbError();
+            error->kind = DbError::Kind::Query; // nothing may change on the server until it is dealt with
+            error->message = QStringLiteral("Cannot read the backfill journal %1. The backfill it records may have left a compression "
+                                            "policy paused or chunks decompressed on this server. Repair or remove the file, then run "
+                                            "recover again.").arg(err);
             continue;
         }
-        if (header.value(QStringLiteral("server")).toString() != server)
+        if (!sameServer(header, db))
             continue; // another server's journal
         const qint64 pid = qint64(header.value(QStringLiteral("pid")).toDouble());
 #ifdef Q_OS_UNIX

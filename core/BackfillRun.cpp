@@ -360,7 +360,7 @@ bool BackfillRun::stageFile()
 bool BackfillRun::readLedgers()
 {
     // 3. A re-run of an interrupted backfill skips the ranges that run completed.
-    key = runKey(ht.qualifiedName(), serverId(db), lo.csvPath);
+    key = runKey(ht.qualifiedName(), serverKey(db), lo.csvPath);
     QDir dir(journalDirectory);
     QHash<QString, QList<QJsonObject>> commits; // range -> its "commit" entries (transaction id, bounds), oldest first
     QHash<QString, QJsonObject> completedBy;    // range -> the entry of the run that completed it
@@ -372,7 +372,7 @@ bool BackfillRun::readLedgers()
         if (!Journal::read(dir.filePath(n), &header, &entries, &err))
             continue;
         if (header.value(QStringLiteral("run_key")).toString() != key) {
-            const bool sameBackfill = header.value(QStringLiteral("server")).toString() == serverId(db)
+            const bool sameBackfill = sameServer(header, db)
                 && header.value(QStringLiteral("target")).toString() == ht.qualifiedName()
                 && header.value(QStringLiteral("csv")).toString() == QFileInfo(lo.csvPath).absoluteFilePath();
             if (!sameBackfill)
@@ -407,7 +407,13 @@ bool BackfillRun::readLedgers()
             for (int wait = 0; wait < 20; ++wait) { // "in progress": the old session may still be committing
                 if (!exec(QStringLiteral("SELECT txid_status($1::bigint)"), {xid}, &r, &e, QStringLiteral("check transaction %1").arg(xid))) {
                     dropStage();
-                    return fail(outcomeOf(e), e.message, e);
+                    // "transaction ID … is in the future": a server restored or rebuilt since that run.
+                    return fail(outcomeOf(e),
+                                QStringLiteral("%1 The server cannot tell whether an interrupted run of this backfill committed chunk "
+                                               "range %2. If the server was restored or rebuilt since, that run's ledger does not "
+                                               "apply: check the range's rows, then delete %3 to load everything again.")
+                                    .arg(e.message, it.key(), ledgers.join(QStringLiteral(", "))),
+                                e);
                 }
                 status = r.value(0, 0);
                 if (status != QLatin1String("in progress"))
@@ -430,6 +436,14 @@ bool BackfillRun::readLedgers()
                                 .arg(it.key(), xid, status.isEmpty() ? QStringLiteral("unknown") : status, ledgers.join(QStringLiteral(", "))));
             }
         }
+    }
+    // What those runs inserted in the ranges they completed (journals before this count was
+    // written leave it unknown).
+    for (const QJsonObject &c : std::as_const(completedBy)) {
+        if (c.contains(QStringLiteral("inserted")))
+            earlierInserted += qint64(c.value(QStringLiteral("inserted")).toDouble());
+        else
+            earlierInsertedKnown = false;
     }
     // Rows that went into new chunks: outside every chunk that existed when that run began.
     if (completedBy.contains(QStringLiteral("new"))) {
@@ -627,6 +641,7 @@ bool BackfillRun::startJournal()
         QJsonObject h;
         h[QStringLiteral("run_key")] = key;
         h[QStringLiteral("server")] = serverId(db);
+        h[QStringLiteral("system")] = db.serverIdentity();
         h[QStringLiteral("target")] = ht.qualifiedName();
         h[QStringLiteral("csv")] = QFileInfo(lo.csvPath).absoluteFilePath();
         h[QStringLiteral("timescaledb")] = in.timescaleVersion.text;

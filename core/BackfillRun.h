@@ -21,7 +21,13 @@ namespace detail {
 QString isoUtc(const QDateTime &t);
 // Identifies "the same backfill" (server, target, file and its size and time) across runs.
 QString runKey(const QString &target, const QString &server, const QString &csvPath);
+// The server in a journal's header: its address as given (host:port/database), and from now on
+// also the cluster's identity (Database::serverIdentity()), which holds for every address.
 QString serverId(const Database &db);
+// The server part of runKey: its identity when known, else its address.
+QString serverKey(const Database &db);
+// Whether a journal (its header) was written on the server db is connected to.
+bool sameServer(const QJsonObject &header, const Database &db);
 // Compresses the chunks of [from, to] that the run created (not in chunksBefore), that are not
 // compressed and that the compression policy would compress now (range_end older than
 // compress_after). Chunks that were there before are left as they were.
@@ -133,7 +139,9 @@ private:
     QSet<QString> doneRanges;
     QStringList ledgers;
     QStringList staleLedgers; // of the file before an edit, not applied
-    qint64 resumedRows = 0;
+    qint64 resumedRows = 0;            // staged rows in ranges an interrupted run completed
+    qint64 earlierInserted = 0;        // what that run inserted there
+    bool earlierInsertedKnown = true;
     // The plan's work, in time order.
     std::map<QString, RangeGroup> groups;
     StageSummary sum;

@@ -183,6 +183,7 @@ bool BackfillRun::runRange(const RangeGroup *g)
     if (!ok)
         return failRange(g, chunkOf.value(failedAt, insertTarget));
     o[QStringLiteral("xid")] = answers.value(insertAt + 1).value(0, QStringLiteral("xid"));
+    o[QStringLiteral("inserted")] = double(answers.value(insertAt).rowsAffected()); // what a re-run counts as loaded before
     if (!journal.write(QStringLiteral("commit"), o)) {
         // Without the transaction id on disk a lost COMMIT answer could load the range twice.
         e = DbError();
@@ -479,12 +480,15 @@ void BackfillRun::recordFingerprints()
 void BackfillRun::finish()
 {
     if (!failed) {
-        res.load.rowsLoaded = written;
-        res.load.rowsDuplicate = staged - written; // includes rows loaded by an interrupted earlier run
-        res.message = QStringLiteral("%1 rows read: %2 loaded, %3 skipped as duplicates, %4 rejected.")
-                          .arg(res.load.rowsRead).arg(written).arg(res.load.rowsDuplicate).arg(res.load.rowsRejected);
-        if (resumedRows > 0)
-            res.message += QStringLiteral(" %1 rows were loaded by the interrupted earlier run.").arg(resumedRows);
+        // Rows of ranges an interrupted run (or attempt) completed count as loaded when it
+        // inserted them, as duplicates when it skipped them.
+        const qint64 earlier = earlierInsertedKnown ? qMin(earlierInserted, resumedRows) : resumedRows;
+        res.rowsLoadedEarlier = earlier;
+        res.load.rowsLoaded = written + earlier;
+        res.load.rowsDuplicate = staged - written - earlier;
+        res.message = QStringLiteral("%1 rows read: %2 loaded%5, %3 skipped as duplicates, %4 rejected.")
+                          .arg(res.load.rowsRead).arg(res.load.rowsLoaded).arg(res.load.rowsDuplicate).arg(res.load.rowsRejected)
+                          .arg(earlier > 0 ? QStringLiteral(" (%1 of them before an interruption)").arg(earlier) : QString());
         for (const QString &l : std::as_const(ledgers) + std::as_const(staleLedgers))
             Journal::remove(l);
     } else {

@@ -149,6 +149,10 @@ bool Database::open(DbError *error)
     QueryResult v;
     DbError ignored;
     m_singleSession = exec(QStringLiteral("SELECT version()"), &v, &ignored) && v.value(0, 0).contains(QLatin1String("Emscripten"));
+    // The cluster's own identifier (pg_control_system(); some hosted services deny it).
+    m_serverIdentity.clear();
+    if (exec(QStringLiteral("SELECT system_identifier::text || '/' || current_database() FROM pg_control_system()"), &v, &ignored))
+        m_serverIdentity = v.value(0, 0);
     return true;
 }
 

@@ -120,6 +120,9 @@ public:
     // True for servers that serve one connection at a time (the PGlite sandbox): a cancel
     // request, which needs a second connection, cannot reach them while this one is open.
     bool isSingleSession() const { return m_singleSession; }
+    // SYSTEM_IDENTIFIER/DATABASE: the same for every address of the server (localhost,
+    // 127.0.0.1, a proxy); empty when the server does not tell.
+    QString serverIdentity() const { return m_serverIdentity; }
 
 private:
     bool finish(PGresult *r, const QString &context, QueryResult *result, DbError *error);
@@ -129,6 +132,7 @@ private:
     PGconn *m_conn = nullptr;
     PGcancel *m_cancel = nullptr;
     bool m_singleSession = false; // the WASM sandbox: one connection at a time, no cancel requests
+    QString m_serverIdentity;
 };
 
 } // namespace bfs

@@ -6,9 +6,11 @@
 #include "EngineSandboxCase.h"
 #include "TestServers.h"
 
+#include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -45,6 +47,8 @@ private Q_SLOTS:
     void exportedSqlFollowsThePlan();
     void jsonSummaryReportsChunksAndPolicy();
     void continuousAggregatesAreRefreshedOverTheBackfilledRange();
+    void serverLostForGoodIsReportedAndRecoveredUnderAnotherAddress();
+    void unreadableJournalStopsRecoveryAndBackfills();
 };
 
 void TestEngineSandbox::initTestCase()
@@ -276,7 +280,11 @@ void TestEngineSandbox::errorMidwayRestoresPolicyAndReRunCompletes()
     o.load.conflict = CsvLoader::Conflict::Skip;
     const BackfillEngine::Result again = run(o);
     QVERIFY2(again.outcome == CsvLoader::Outcome::Completed, qPrintable(again.message));
-    QVERIFY2(again.message.contains(QLatin1String("loaded by the interrupted earlier run")), qPrintable(again.message));
+    QVERIFY2(again.message.contains(QLatin1String("(1 of them before an interruption)")), qPrintable(again.message));
+    QCOMPARE(again.load.rowsLoaded, qint64(3)); // day 20 before, days 21 and 22 now
+    QCOMPARE(again.rowsLoadedEarlier, qint64(1));
+    QCOMPARE(again.load.rowsDuplicate, qint64(1)); // device 1's existing row
+    QVERIFY(again.load.accountedFor());
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_error WHERE device_id = 3")), qint64(3));
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_error WHERE temperature = 55")), qint64(0));
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_error")), qint64(291));
@@ -600,6 +608,118 @@ void TestEngineSandbox::continuousAggregatesAreRefreshedOverTheBackfilledRange()
     io.table = QStringLiteral("et_cagg");
     const ServerInspection in = ServerInspector::inspect(TestServers::sandbox(), io);
     QCOMPARE(in.hypertables.value(0).continuousAggregates, views);
+}
+
+
+void TestEngineSandbox::serverLostForGoodIsReportedAndRecoveredUnderAnotherAddress()
+{
+    // The CLI reaches the server through a proxy that dies mid-run: reconnecting fails, so the
+    // first attempt's account stands (rows committed, policy still paused, run recover).
+    // recover, given the server's own address, finds that run's journal: the same server.
+    const QString table = QStringLiteral("et_lost");
+    createTable(table, false, 20);
+    QList<QByteArray> rows;
+    for (int minute = 0; minute < 20 * 1440; minute += 15)
+        for (int device = 3; device <= 6; ++device)
+            rows << QDateTime(QDate(2026, 8, 20), QTime(0, 0), Qt::UTC).addSecs(minute * 60).toString(QStringLiteral("yyyy-MM-dd HH:mm:ss+00")).toUtf8()
+                    + ',' + QByteArray::number(device) + ",21.5,50,ok";
+    const QString file = csv(QStringLiteral("lost.csv"), rows);
+    const ConnectionProfile direct = TestServers::sandbox();
+    QProcess proxy;
+    proxy.start(QStringLiteral("node"), {QStringLiteral(BFS_SOURCE_DIR "/tests/bench/delay_proxy.mjs"), QString::number(direct.port),
+                                         QStringLiteral("0")});
+    QVERIFY(proxy.waitForStarted());
+    QByteArray ready;
+    while (!ready.contains('\n') && proxy.waitForReadyRead(10000))
+        ready += proxy.readAllStandardOutput();
+    QVERIFY2(ready.startsWith("READY "), ready.constData());
+    ConnectionProfile viaProxy = direct;
+    viaProxy.port = ready.mid(6).trimmed().toInt();
+
+    QStringList args = cliBase(table, file);
+    args[args.indexOf(QStringLiteral("--db")) + 1] = viaProxy.toConnInfo();
+    QProcess cli;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("PGPASSWORD"), QStringLiteral("sandbox"));
+    cli.setProcessEnvironment(env);
+    cli.setStandardInputFile(QProcess::nullDevice());
+    cli.start(TestServers::binary(QStringLiteral("backfill-studio-cli")), QStringList(args) << QStringLiteral("--verbose"));
+    QVERIFY(cli.waitForStarted());
+    QByteArray err;
+    while (err.count("EXECUTE ") < 4 && cli.state() == QProcess::Running) {
+        cli.waitForReadyRead(100);
+        err += cli.readAllStandardError();
+    }
+    QVERIFY2(err.count("EXECUTE ") >= 4, err.right(2000).constData());
+    proxy.kill();
+    proxy.waitForFinished();
+    QVERIFY(cli.waitForFinished(120000));
+    err += cli.readAllStandardError();
+    QCOMPARE(cli.exitCode(), 3);
+    const QString message = QString::fromUtf8(err.mid(err.lastIndexOf("-- reconnecting failed")));
+    const QRegularExpressionMatch m = QRegularExpression(QStringLiteral("(\\d+) rows in (\\d+) completed chunk range")).match(message);
+    QVERIFY2(m.hasMatch(), qPrintable(message.right(1500)));
+    QVERIFY2(message.contains(QLatin1String("could NOT be resumed: run backfill-studio-cli recover")), qPrintable(message.right(1500)));
+    const qint64 committed = m.captured(1).toLongLong();
+    QVERIFY(committed > 0 && committed < rows.size());
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_lost WHERE device_id >= 3")), committed);
+    QVERIFY(!policyScheduled(table));
+
+    const QString journals = m_dir.filePath(QStringLiteral("my.journals"));
+    const auto recovered = TestServers::runCli({QStringLiteral("recover"), QStringLiteral("--db"), direct.toConnInfo(),
+                                                QStringLiteral("--journal-dir"), journals},
+                                               QStringLiteral("sandbox"));
+    QVERIFY2(recovered.exitCode == 0, recovered.err.constData());
+    QVERIFY2(!recovered.out.contains("No interrupted backfill"), recovered.out.constData());
+    QVERIFY(policyScheduled(table));
+    QCOMPARE(notFullyCompressed(table), qint64(0));
+
+    // The same backfill at the server's own address finishes it: each row once.
+    const auto rerun = TestServers::runCli(cliBase(table, file), QStringLiteral("sandbox"));
+    QVERIFY2(rerun.exitCode == 0, rerun.err.constData());
+    QVERIFY2(rerun.out.contains(QStringLiteral("(%1 of them before an interruption)").arg(committed).toUtf8()), rerun.out.constData());
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_lost WHERE device_id >= 3")), qint64(rows.size()));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM (SELECT time, device_id FROM et_lost GROUP BY 1, 2 HAVING count(*) > 1) d")), qint64(0));
+    QVERIFY(policyScheduled(table));
+    QCOMPARE(notFullyCompressed(table), qint64(0));
+    QVERIFY(QDir(journals).entryList(QDir::Files).isEmpty());
+}
+
+void TestEngineSandbox::unreadableJournalStopsRecoveryAndBackfills()
+{
+    // A journal damaged in the middle: what its run paused cannot be known, so recover fails and
+    // names it, and a backfill on that server refuses instead of taking the policy for paused
+    // by the user.
+    const QString table = QStringLiteral("et_torn");
+    createTable(table);
+    const QString file = csv(QStringLiteral("torn.csv"), {row("2026-08-20 10:15:00+00", 3), row("2026-08-21 10:15:00+00", 3)});
+    const auto crashed = TestServers::runCli(cliBase(table, file), QStringLiteral("sandbox"), {QStringLiteral("BFS_CRASH_AT=chunk_begin")});
+    QCOMPARE(crashed.exitCode, 137);
+    QVERIFY(!policyScheduled(table));
+    const QString journals = m_dir.filePath(QStringLiteral("my.journals"));
+    const QStringList names = QDir(journals).entryList({QStringLiteral("*.journal")}, QDir::Files);
+    QCOMPARE(names.size(), 1);
+    QFile f(QDir(journals).filePath(names.first()));
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QList<QByteArray> lines = f.readAll().split('\n');
+    f.close();
+    QVERIFY2(lines.size() >= 4, QByteArray::number(lines.size()).constData()); // start … chunk_begin, then the final newline
+    lines[1] = lines[1].left(lines[1].size() / 2);
+    QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    f.write(lines.join('\n'));
+    f.close();
+
+    const auto recovered = TestServers::runCli({QStringLiteral("recover"), QStringLiteral("--db"), TestServers::sandbox().toConnInfo(),
+                                                QStringLiteral("--journal-dir"), journals},
+                                               QStringLiteral("sandbox"));
+    QCOMPARE(recovered.exitCode, 4);
+    QVERIFY2(recovered.err.contains("Cannot read the backfill journal"), recovered.err.constData());
+    QVERIFY2(recovered.err.contains(names.first().toUtf8()), recovered.err.constData());
+    QVERIFY(!policyScheduled(table));
+    const auto again = TestServers::runCli(cliBase(table, file), QStringLiteral("sandbox"));
+    QVERIFY2(again.exitCode != 0, again.out.constData());
+    QVERIFY2(again.err.contains("Cannot read the backfill journal"), again.err.constData());
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_torn WHERE device_id = 3")), qint64(0));
 }
 
 QTEST_GUILESS_MAIN(TestEngineSandbox)
