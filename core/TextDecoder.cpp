@@ -51,7 +51,7 @@ void TextDecoder::decode(const char *data, qsizetype size, QString *out)
         return;
     case CsvFormat::Encoding::Utf16LE:
     case CsvFormat::Encoding::Utf16BE:
-        out->append(m_qt.decode(QByteArrayView(data, size)));
+        decodeUtf16(data, size, out);
         return;
     }
 }
@@ -62,6 +62,38 @@ void TextDecoder::finish(QString *out)
         out->append(QChar(InvalidMarker));
         m_pending.clear();
     }
+    if (m_heldHigh) {
+        out->append(QChar(InvalidMarker));
+        m_heldHigh = 0;
+    }
+    if (m_utf16Bytes % 2) {
+        out->append(QChar(InvalidMarker));
+        m_utf16Bytes = 0;
+    }
+}
+
+void TextDecoder::decodeUtf16(const char *data, qsizetype size, QString *out)
+{
+    // Qt passes lone surrogates through; PostgreSQL (or the conversion to UTF-8 on the way
+    // there) would not keep them.
+    m_utf16Bytes += size;
+    QString text = m_qt.decode(QByteArrayView(data, size));
+    if (m_heldHigh) {
+        text.prepend(QChar(m_heldHigh));
+        m_heldHigh = 0;
+    }
+    if (!text.isEmpty() && text.back().isHighSurrogate()) {
+        m_heldHigh = text.back().unicode();
+        text.chop(1);
+    }
+    char16_t *u = reinterpret_cast<char16_t *>(text.data());
+    for (qsizetype i = 0; i < text.size(); ++i) {
+        if (QChar::isHighSurrogate(u[i]) && i + 1 < text.size() && QChar::isLowSurrogate(u[i + 1]))
+            ++i;
+        else if (QChar::isSurrogate(u[i]))
+            u[i] = InvalidMarker;
+    }
+    out->append(text);
 }
 
 void TextDecoder::decodeUtf8(const char *input, qsizetype size, QString *out)

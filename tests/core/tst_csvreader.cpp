@@ -21,6 +21,7 @@ private Q_SLOTS:
     void readsHeaderAndSkipsLeadingLines();
     void emptyFileHasNoHeader();
     void decodesAcrossReadBoundaries();
+    void invalidUtf16IsReported();
     void oversizedFieldDoesNotGrowMemory();
     void opensFilesAndReportsMissingOnes();
 };
@@ -255,6 +256,35 @@ void TestCsvReader::decodesAcrossReadBoundaries()
         QCOMPARE(rows.at(0).at(0).right(1), QStringLiteral("€"));
         QCOMPARE(rows.at(1), QStringList{QStringLiteral("b")});
     }
+}
+
+void TestCsvReader::invalidUtf16IsReported()
+{
+    // A lone surrogate (a broken character) is reported at its field, as invalid UTF-8 is, so
+    // the row is rejected whatever the upload method; a pair across the 256 KiB seam is fine.
+    QString text = QStringLiteral("id,note\n1,ok\n2,BAD");
+    text += QChar(0xD800);
+    text += QStringLiteral(",x\n3,last\n");
+    QStringList errors;
+    const Rows rows = readAll(utf16(text, false), plain(QLatin1Char(','), CsvFormat::Encoding::Utf16LE), nullptr, &errors);
+    QCOMPARE(rows.size(), 4);
+    QVERIFY(errors.at(1).isEmpty());
+    QVERIFY2(errors.at(2).contains(QLatin1String("not valid")), qPrintable(errors.at(2)));
+    QVERIFY(errors.at(3).isEmpty());
+    QCOMPARE(rows.at(3), (QStringList{QStringLiteral("3"), QStringLiteral("last")}));
+
+    QString seam(256 * 1024 / 2 - 2, QLatin1Char('a')); // the BOM and these fill the first read but 2 bytes
+    seam += QString::fromUcs4(U"\U0001F600") + QStringLiteral("\nb\n");
+    errors.clear();
+    const Rows across = readAll(utf16(seam, false), plain(QLatin1Char(','), CsvFormat::Encoding::Utf16LE), nullptr, &errors);
+    QCOMPARE(across.size(), 2);
+    QVERIFY2(errors.at(0).isEmpty(), qPrintable(errors.at(0)));
+    QCOMPARE(across.at(0).at(0).right(2), QString::fromUcs4(U"\U0001F600"));
+
+    // An odd last byte: a character cut in half.
+    errors.clear();
+    readAll(utf16(QStringLiteral("a,b\n1,2"), false) + QByteArray("x", 1), plain(QLatin1Char(','), CsvFormat::Encoding::Utf16LE), nullptr, &errors);
+    QVERIFY2(errors.last().contains(QLatin1String("not valid")), qPrintable(errors.join(QLatin1Char('|'))));
 }
 
 void TestCsvReader::oversizedFieldDoesNotGrowMemory()
