@@ -10,6 +10,7 @@
 
 #include <QAtomicInteger>
 #include <QCoreApplication>
+#include <QRegularExpression>
 #include <QDateTime>
 #include <QElapsedTimer>
 #include <QFileInfo>
@@ -285,6 +286,7 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
         vo.decimalComma = format.decimalComma;
         vo.sourceZone = zone;
         vo.overlap = o.overlap;
+        ValueConverter::setTypeModifiers(c.sqlType, &vo);
         QString fmt = o.formats.value(c.name, o.formats.value(csvColumns.at(ci)));
         const bool isTime = c.type == ValueConverter::Type::TimestampTz || c.type == ValueConverter::Type::Timestamp
             || c.type == ValueConverter::Type::Date;
@@ -356,8 +358,9 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
                             .arg(s.target, holder.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(holder), waited),
                         e);
         }
+        const QString sentence = e.message.endsWith(QLatin1Char('.')) ? e.message : e.message + QLatin1Char('.');
         return fail(s, e.kind == DbError::Kind::Unreachable ? Outcome::ConnectionError : Outcome::ServerError,
-                    QStringLiteral("%1 Nothing was written to %2.").arg(e.message, s.target), e);
+                    QStringLiteral("%1 Nothing was written to %2.").arg(sentence, s.target), e);
     };
     const QString stage = QStringLiteral("bfs_stage_%1_%2_%3")
                               .arg(QCoreApplication::applicationPid())
@@ -394,7 +397,12 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
     const int nMapped = int(mappedCsv.size());
     QByteArray copyBuffer;
     QStringList batchParams;
+    QStringList failedBatch; // the parameters of an INSERT batch the server refused
     int batchRows = 0;
+    // COPY's "line N" counts the rows sent; the file's line of row N is N + the offset of the
+    // last mark at or before N (marks only where rejects, blank or multi-line records shift it).
+    qint64 copyRows = 0;
+    QList<QPair<qint64, qint64>> copyMarks; // (row sent, file line - row)
     const int maxBatchRows = qMax(1, qMin(500, 60000 / (nMapped + 1)));
     bool copying = false;
     if (method == Upload::Copy) {
@@ -416,6 +424,8 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
             sql += QLatin1Char(')');
         }
         const bool ok = db.exec(sql, batchParams, nullptr, &dbError, QStringLiteral("upload a batch to the staging table"));
+        if (!ok)
+            failedBatch = batchParams;
         batchParams.clear();
         batchRows = 0;
         return ok;
@@ -423,6 +433,47 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
     auto reportProgress = [&](const QString &phase) {
         if (progress)
             progress(Progress{s.rowsRead, s.rowsRejected, reader.bytesRead(), reader.totalBytes(), phase});
+    };
+
+    // A value the server refused: its file line and CSV column, from COPY's "line N, column X"
+    // or from the INSERT parameter it named.
+    auto locate = [&](DbError &e) {
+        qint64 line = -1;
+        QString column;
+        static const QRegularExpression copyAt(QStringLiteral(R"(COPY [^,]+, line (\d+)(?:, column ([^:\s]+))?)"));
+        static const QRegularExpression paramAt(QStringLiteral(R"(portal parameter \$(\d+))"));
+        auto csvColumnOf = [&](int mapped) { return mapped >= 0 && mapped < nMapped ? csvColumns.at(mappedCsv.at(mapped)) : QString(); };
+        if (const QRegularExpressionMatch m = copyAt.match(e.server); m.hasMatch()) {
+            const qint64 row = m.captured(1).toLongLong();
+            qint64 offset = 0;
+            for (const auto &mark : std::as_const(copyMarks))
+                if (mark.first <= row)
+                    offset = mark.second;
+            line = row + offset;
+            const QString col = m.captured(2);
+            if (direct) {
+                for (int i = 0; i < nMapped; ++i)
+                    if (mappedColumns.at(i)->name == col)
+                        column = csvColumnOf(i);
+            } else if (col.startsWith(QLatin1Char('c'))) {
+                column = csvColumnOf(col.mid(1).toInt());
+            }
+        } else if (const QRegularExpressionMatch m = paramAt.match(e.server); m.hasMatch() && !failedBatch.isEmpty()) {
+            const int index = m.captured(1).toInt() - 1; // bfs_line, then the mapped columns, row after row
+            const int row = index / (nMapped + 1);
+            line = failedBatch.value(row * (nMapped + 1)).toLongLong();
+            column = csvColumnOf(index % (nMapped + 1) - 1);
+        }
+        const QString where = line > 0 ? QStringLiteral("%1, line %2%3").arg(file).arg(line).arg(column.isEmpty() ? QString() : QStringLiteral(", column %1").arg(column))
+                                       : file;
+        if (e.sqlState == QLatin1String("23505")) {
+            const QString detail = e.server.section(QStringLiteral("Detail: "), 1).section(QLatin1Char('\n'), 0, 0).trimmed();
+            e.message = QStringLiteral("%1: a row's key already exists in %2 or on an earlier line of the file%3. Use --on-conflict skip "
+                                       "or update.")
+                            .arg(where, s.target, detail.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(detail));
+        } else if (line > 0) {
+            e.message = QStringLiteral("%1: %2").arg(where, e.message);
+        }
     };
 
     CsvRecord rec;
@@ -466,6 +517,9 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
                 break;
             }
         } else if (copying) {
+            ++copyRows;
+            if (copyMarks.isEmpty() || copyMarks.last().second != rec.line - copyRows)
+                copyMarks << qMakePair(copyRows, rec.line - copyRows);
             if (!direct)
                 copyBuffer += QByteArray::number(rec.line);
             for (int i = 0; i < nMapped; ++i) {
@@ -475,16 +529,20 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
             }
             copyBuffer += '\n';
             if (copyBuffer.size() >= 256 * 1024) {
-                if (!db.putCopyData(copyBuffer, &dbError))
+                if (!db.putCopyData(copyBuffer, &dbError)) {
+                    locate(dbError);
                     return serverFailure(dbError);
+                }
                 copyBuffer.clear();
             }
         } else {
             batchParams << QString::number(rec.line);
             for (int i = 0; i < nMapped; ++i)
                 batchParams << (values.at(i).isNull ? QString() : values.at(i).toString());
-            if (++batchRows >= maxBatchRows && !flushInsert())
+            if (++batchRows >= maxBatchRows && !flushInsert()) {
+                locate(dbError);
                 return serverFailure(dbError);
+            }
         }
         if ((s.rowsRead & 0x3FFF) == 0) {
             reportProgress(QStringLiteral("upload"));
@@ -498,15 +556,13 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
 
     const bool stop = !stopReason.isEmpty() || cancelled();
     if (copying) {
-        if (!stop && !copyBuffer.isEmpty() && !db.putCopyData(copyBuffer, &dbError))
+        if (!stop && !copyBuffer.isEmpty() && !db.putCopyData(copyBuffer, &dbError)) {
+            locate(dbError);
             return serverFailure(dbError);
+        }
         qint64 copied = 0;
         if (!db.endCopy(stop ? "cancelled by Backfill Studio" : nullptr, &copied, &dbError) && !stop) {
-            if (dbError.sqlState == QLatin1String("23505")) {
-                const QString detail = dbError.server.section(QStringLiteral("Detail: "), 1).section(QLatin1Char('\n'), 0, 0).trimmed();
-                dbError.message = QStringLiteral("A row of the file already exists in %1%2. Use --on-conflict skip or update.")
-                                      .arg(s.target, detail.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(detail));
-            }
+            locate(dbError);
             return serverFailure(dbError);
         }
         if (direct && !stop) {
@@ -522,6 +578,7 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
             return s;
         }
     } else if (!stop && !flushInsert()) {
+        locate(dbError);
         return serverFailure(dbError);
     }
     s.secondsRead = timer.elapsed() / 1000.0;
@@ -594,8 +651,9 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
         if (dbError.sqlState == QLatin1String("23505"))
         {
             const QString detail = dbError.server.section(QStringLiteral("Detail: "), 1).section(QLatin1Char('\n'), 0, 0).trimmed();
-            dbError.message = QStringLiteral("A row of the file already exists in %1%2. Use --on-conflict skip or update.")
-                                  .arg(s.target, detail.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(detail));
+            dbError.message = QStringLiteral("%1: a row's key already exists in %2 or on an earlier line of the file%3. Use --on-conflict "
+                                             "skip or update.")
+                                  .arg(file, s.target, detail.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(detail));
         }
         return serverFailure(dbError);
     }

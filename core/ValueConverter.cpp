@@ -1,5 +1,8 @@
 #include "ValueConverter.h"
 
+#include <QRegularExpression>
+
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -26,9 +29,77 @@ ValueConverter::ValueConverter(Type type, const Options &options)
 {
 }
 
+void ValueConverter::setTypeModifiers(const QString &sqlType, Options *o)
+{
+    static const QRegularExpression chars(QStringLiteral(R"(^(character varying|varchar|character|char|bpchar)\((\d+)\)$)"));
+    static const QRegularExpression numeric(QStringLiteral(R"(^(numeric|decimal)\((\d+)(?:,\s*(\d+))?\)$)"));
+    const QString t = sqlType.trimmed().toLower();
+    o->sqlType = sqlType;
+    if (const QRegularExpressionMatch m = chars.match(t); m.hasMatch())
+        o->maxChars = m.captured(2).toInt();
+    if (const QRegularExpressionMatch m = numeric.match(t); m.hasMatch()) {
+        o->precision = m.captured(2).toInt();
+        o->scale = m.captured(3).isEmpty() ? 0 : m.captured(3).toInt();
+    }
+}
+
+QString ValueConverter::checkModifiers(QStringView text) const
+{
+    if (m_options.maxChars >= 0) {
+        // PostgreSQL counts characters, and cuts trailing spaces beyond the limit instead of failing.
+        qsizetype chars = 0;
+        qsizetype i = 0;
+        for (; i < text.size() && chars < m_options.maxChars; ++i, ++chars)
+            if (text[i].isHighSurrogate() && i + 1 < text.size() && text[i + 1].isLowSurrogate())
+                ++i;
+        for (qsizetype j = i; j < text.size(); ++j)
+            if (text[j] != QLatin1Char(' '))
+                return QStringLiteral("\"%1\" is longer than %2 characters (%3)")
+                    .arg(text.size() > 60 ? text.left(57).toString() + QStringLiteral("…") : text.toString())
+                    .arg(m_options.maxChars)
+                    .arg(m_options.sqlType);
+    }
+    if (m_options.precision > 0 && text.compare(QLatin1String("nan"), Qt::CaseInsensitive) != 0) {
+        // numeric(p, s): rounded to s decimals, at most p - s digits may stand before the point.
+        QString digits;
+        qsizetype point = -1;
+        qsizetype i = (text.startsWith(QLatin1Char('-')) || text.startsWith(QLatin1Char('+'))) ? 1 : 0;
+        for (; i < text.size(); ++i) {
+            const QChar c = text[i];
+            if (c.isDigit())
+                digits += c;
+            else if (c == QLatin1Char('.'))
+                point = digits.size();
+            else
+                break;
+        }
+        if (point < 0)
+            point = digits.size();
+        if (i < text.size()) // an exponent
+            point += text.mid(i + 1).toInt();
+        QString integer = point > 0 ? digits.left(point).leftJustified(int(point), QLatin1Char('0')) : QString();
+        const QString fraction = point < 0 ? QString(-point, QLatin1Char('0')) + digits : digits.mid(qMax<qsizetype>(0, point));
+        while (integer.startsWith(QLatin1Char('0')))
+            integer.remove(0, 1);
+        const int s = m_options.scale;
+        const bool roundsUp = fraction.size() > s && fraction.at(s) >= QLatin1Char('5');
+        const bool carries = roundsUp && std::all_of(fraction.cbegin(), fraction.cbegin() + qMin<qsizetype>(s, fraction.size()),
+                                                     [](QChar c) { return c == QLatin1Char('9'); })
+            && fraction.size() >= s && std::all_of(integer.cbegin(), integer.cend(), [](QChar c) { return c == QLatin1Char('9'); });
+        const qsizetype integerDigits = integer.size() + (carries ? 1 : 0);
+        if (integerDigits > m_options.precision - s)
+            return QStringLiteral("%1 does not fit %2: it allows %3 digit(s) before the decimal point")
+                .arg(text.toString(), m_options.sqlType)
+                .arg(m_options.precision - s);
+    }
+    return QString();
+}
+
 ValueConverter::Type ValueConverter::typeFromCatalog(const QString &typeName)
 {
     const QString t = typeName.trimmed().toLower();
+    if (t.endsWith(QLatin1String("[]")))
+        return Type::Other; // arrays go as PostgreSQL reads them: {1,2,3}
     if (t == QLatin1String("timestamp with time zone") || t == QLatin1String("timestamptz"))
         return Type::TimestampTz;
     if (t.startsWith(QLatin1String("timestamp")))
@@ -357,6 +428,10 @@ ValueConverter::Value ValueConverter::convert(const QString &rawCell) const
         v.view = m_options.trim ? cell : QStringView(rawCell);
         if (v.view.isNull())
             v.view = QStringView(u"", 0);
+        if (m_options.maxChars >= 0) {
+            v.error = checkModifiers(v.view);
+            v.ok = v.error.isEmpty();
+        }
         return v;
     case Type::SmallInt:
     case Type::Integer:
@@ -403,7 +478,8 @@ ValueConverter::Value ValueConverter::convert(const QString &rawCell) const
     case Type::Real:
     case Type::Double: {
         const QString lower = cell.toString().toLower();
-        if (m_type != Type::Numeric && (lower == QLatin1String("nan") || lower == QLatin1String("infinity") || lower == QLatin1String("-infinity"))) {
+        if (lower == QLatin1String("nan")
+            || (m_type != Type::Numeric && (lower == QLatin1String("infinity") || lower == QLatin1String("-infinity")))) {
             v.text = lower;
             return v;
         }
@@ -411,13 +487,22 @@ ValueConverter::Value ValueConverter::convert(const QString &rawCell) const
         // a float's range).
         if (isPlainNumber(cell, m_options.decimalComma) && cell.size() < (m_type == Type::Numeric ? 300 : 16)) {
             v.view = cell;
+            if (m_options.precision > 0) {
+                v.error = checkModifiers(cell);
+                v.ok = v.error.isEmpty();
+            }
             return v;
         }
         if (!parseNumber(cell, m_options.decimalComma, &v.text)) {
             v.ok = false;
             v.error = QStringLiteral("\"%1\" is not a number%2").arg(cell.toString(),
                 m_options.decimalComma ? QStringLiteral(" (decimal comma expected)") : QString());
-        } else if (m_type != Type::Numeric) {
+        } else if (m_type == Type::Numeric) {
+            if (m_options.precision > 0) {
+                v.error = checkModifiers(v.text);
+                v.ok = v.error.isEmpty();
+            }
+        } else {
             // 1e400 is a valid numeric but not a float: say so here instead of failing the whole load.
             // Like PostgreSQL's float4in/float8in, a value that rounds to infinity, or to zero
             // from non-zero digits, is out of range (Qt's toFloat/toDouble clear ok for both).

@@ -25,6 +25,12 @@ public:
         QTimeZone sourceZone = QTimeZone(QByteArrayLiteral("UTC"));
         DateTimeParser::Overlap overlap = DateTimeParser::Overlap::Reject;
         bool trim = true;
+        // The column's type modifiers (setTypeModifiers): a value that breaks them is rejected
+        // with its line instead of failing the whole load on the server.
+        QString sqlType;        // e.g. numeric(5,2), character varying(20)
+        int maxChars = -1;      // varchar(n), char(n)
+        int precision = -1;     // numeric(p,s)
+        int scale = 0;
     };
 
     struct Value
@@ -45,6 +51,8 @@ public:
 
     // Maps a catalog type name (format_type or typname) to a Type.
     static Type typeFromCatalog(const QString &typeName);
+    // Reads varchar(n), char(n) and numeric(p,s) from format_type's text into options.
+    static void setTypeModifiers(const QString &sqlType, Options *options);
     static QString typeName(Type t);
 
     Type type() const { return m_type; }
@@ -60,6 +68,8 @@ public:
 
 private:
     Value convertTime(QStringView cell) const;
+    QString checkModifiers(QStringView text) const; // why the value breaks the type modifiers, or ""
+
 
     Type m_type = Type::Text;
     Options m_options;

@@ -298,6 +298,8 @@ void ImportFormatPage::refreshPreview()
         vo.dateTimeFormat = m_session->options.load.formats.value(header.at(c), m_session->sniffed.dateFormats.value(c));
         if (vo.dateTimeFormat.isEmpty())
             vo.dateTimeFormat = QStringLiteral("iso");
+        if (ti >= 0)
+            ValueConverter::setTypeModifiers(m_session->target.columns.at(ti).sqlType, &vo);
         converters << ValueConverter(ti >= 0 ? m_session->target.columns.at(ti).type : ValueConverter::Type::Text, vo);
     }
     for (int r = 0; r < rows.size(); ++r) {
@@ -454,6 +456,7 @@ void ImportColumnsPage::check()
         vo.decimalComma = f.decimalComma;
         vo.dateTimeFormat = m_table->item(c, 2)->text().trimmed().isEmpty() ? QStringLiteral("iso") : m_table->item(c, 2)->text().trimmed();
         vo.sourceZone = zone.isValid() ? zone : QTimeZone(QByteArrayLiteral("UTC"));
+        ValueConverter::setTypeModifiers(col.sqlType, &vo);
         const ValueConverter conv(col.type, vo);
         int errors = 0;
         QString example;

@@ -17,6 +17,8 @@ private Q_SLOTS:
     void converts();
     void mapsCatalogTypes();
     void userDefinedNullTokens();
+    void typeModifiersAreChecked_data();
+    void typeModifiersAreChecked();
 };
 
 Q_DECLARE_METATYPE(ValueConverter::Type)
@@ -199,6 +201,52 @@ void TestValueConverter::userDefinedNullTokens()
     QVERIFY(c.convert(QStringLiteral("#N/A")).isNull);
     QVERIFY(!c.convert(QStringLiteral("NULL")).ok); // not a token any more, and not a number
     QCOMPARE(c.convert(QStringLiteral("-1")).toString(), QStringLiteral("-1"));
+}
+
+
+void TestValueConverter::typeModifiersAreChecked_data()
+{
+    QTest::addColumn<QString>("sqlType");
+    QTest::addColumn<QString>("input");
+    QTest::addColumn<QString>("expected"); // the converted text, or "!error substring"
+    // numeric(p, s): the value rounded to s decimals may have p - s digits before the point.
+    QTest::newRow("fits numeric(5,2)") << "numeric(5,2)" << "123.45" << "123.45";
+    QTest::newRow("rounds within numeric(5,2)") << "numeric(5,2)" << "999.994" << "999.994";
+    QTest::newRow("rounds out of numeric(5,2)") << "numeric(5,2)" << "999.995" << "!does not fit numeric(5,2)";
+    QTest::newRow("too large for numeric(5,2)") << "numeric(5,2)" << "1234.5" << "!it allows 3 digit(s) before the decimal point";
+    QTest::newRow("leading zeros do not count") << "numeric(5,2)" << "000123.4" << "000123.4";
+    QTest::newRow("negative") << "numeric(5,2)" << "-999.99" << "-999.99";
+    QTest::newRow("exponent") << "numeric(5,2)" << "1.5e3" << "!does not fit";
+    QTest::newRow("small exponent") << "numeric(5,2)" << "1.5e2" << "1.5e2";
+    QTest::newRow("thousands separator rewritten") << "numeric(7,2)" << "12,345.67" << "12345.67";
+    QTest::newRow("numeric(2,2) below one") << "numeric(2,2)" << "0.99" << "0.99";
+    QTest::newRow("numeric(2,2) rounds to one") << "numeric(2,2)" << "0.999" << "!does not fit";
+    QTest::newRow("NaN in numeric") << "numeric(5,2)" << "NaN" << "nan";
+    QTest::newRow("unconstrained numeric") << "numeric" << "123456789012345678901234567890.5" << "123456789012345678901234567890.5";
+    // varchar(n) and char(n) count characters; trailing spaces beyond n are cut, not an error.
+    QTest::newRow("fits varchar(5)") << "character varying(5)" << "Grüße" << "Grüße";
+    QTest::newRow("too long for varchar(5)") << "character varying(5)" << "Grüße!" << "!is longer than 5 characters (character varying(5))";
+    QTest::newRow("emoji count once") << "character varying(2)" << "😀😀" << "😀😀";
+    QTest::newRow("char(3)") << "character(3)" << "abcd" << "!is longer than 3 characters";
+    QTest::newRow("unconstrained varchar") << "character varying" << "a long enough text" << "a long enough text";
+}
+
+void TestValueConverter::typeModifiersAreChecked()
+{
+    QFETCH(QString, sqlType);
+    QFETCH(QString, input);
+    QFETCH(QString, expected);
+    ValueConverter::Options o;
+    ValueConverter::setTypeModifiers(sqlType, &o);
+    const ValueConverter c(ValueConverter::typeFromCatalog(sqlType), o);
+    const ValueConverter::Value v = c.convert(input);
+    if (expected.startsWith(QLatin1Char('!'))) {
+        QVERIFY2(!v.ok, qPrintable(v.toString()));
+        QVERIFY2(v.error.contains(expected.mid(1)), qPrintable(v.error));
+    } else {
+        QVERIFY2(v.ok, qPrintable(v.error));
+        QCOMPARE(v.toString(), expected);
+    }
 }
 
 QTEST_GUILESS_MAIN(TestValueConverter)

@@ -30,6 +30,8 @@ private Q_SLOTS:
     void missingRequiredColumnIsAnInputError();
     void insertBatchesIntoCompressedSandboxHypertable();
     void sandboxSkipsDuplicatesInCompressedChunks();
+    void serverRefusedValueNamesTheFileLineAndColumn_data();
+    void serverRefusedValueNamesTheFileLineAndColumn();
 
 private:
     QString writeCsv(const QString &name, const QByteArray &content);
@@ -434,6 +436,42 @@ void TestLoader::sandboxSkipsDuplicatesInCompressedChunks()
     QCOMPARE(err.outcome, CsvLoader::Outcome::ServerError);
     QCOMPARE(err.error.sqlState, QStringLiteral("23505"));
     QCOMPARE(count(sb, QStringLiteral("SELECT count(*) FROM lt_dry")), qint64(192));
+}
+
+
+void TestLoader::serverRefusedValueNamesTheFileLineAndColumn_data()
+{
+    QTest::addColumn<CsvLoader::Upload>("upload");
+    QTest::newRow("copy") << CsvLoader::Upload::Copy;
+    QTest::newRow("insert") << CsvLoader::Upload::Insert;
+}
+
+void TestLoader::serverRefusedValueNamesTheFileLineAndColumn()
+{
+    // Only the server knows an enum's labels. Its refusal names the file's line (a record over two
+    // lines and a rejected row come before it) and the CSV column, not the upload's row count;
+    // a key repeated inside the file is not called a row "already in the table".
+    QFETCH(CsvLoader::Upload, upload);
+    const ConnectionProfile pg = TestServers::pg15(QStringLiteral("bf_owner"));
+    exec(pg, QStringLiteral("DROP TABLE IF EXISTS r_enum; DROP TYPE IF EXISTS r_mood; CREATE TYPE r_mood AS ENUM ('ok', 'bad'); "
+                            "CREATE TABLE r_enum (id int UNIQUE, note text, mood r_mood);"));
+    CsvLoader::Options o;
+    o.table = QStringLiteral("r_enum");
+    o.upload = upload;
+    o.csvPath = writeCsv(QStringLiteral("enum.csv"), "id,note,Mood\n1,\"two\nlines\",ok\nx,bad id,ok\n3,y,ok\n4,z,sad\n");
+    CsvLoader::Summary s = load(pg, o);
+    QCOMPARE(s.outcome, CsvLoader::Outcome::ServerError);
+    QVERIFY2(s.message.startsWith(o.csvPath + QStringLiteral(", line 6, column Mood: invalid input value for enum r_mood: \"sad\". ")),
+             qPrintable(s.message));
+    QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_enum")), qint64(0));
+
+    o.csvPath = writeCsv(QStringLiteral("twice.csv"), "id,note,Mood\n1,a,ok\n2,b,ok\n1,c,bad\n");
+    s = load(pg, o);
+    QCOMPARE(s.outcome, CsvLoader::Outcome::ServerError);
+    QVERIFY2(s.message.contains(QLatin1String("already exists in public.r_enum or on an earlier line of the file")), qPrintable(s.message));
+    if (upload == CsvLoader::Upload::Copy)
+        QVERIFY2(s.message.startsWith(o.csvPath + QStringLiteral(", line 4: ")), qPrintable(s.message));
+    QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_enum")), qint64(0));
 }
 
 QTEST_GUILESS_MAIN(TestLoader)
