@@ -491,7 +491,7 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
             reason = QStringLiteral("expected %1 fields, found %2").arg(width).arg(rec.fields.size());
         } else {
             for (int i = 0; i < nMapped; ++i) {
-                values[i] = converters.at(i).convert(rec.fields.at(mappedCsv.at(i)));
+                values[i] = converters.at(i).convert(rec.fields.at(mappedCsv.at(i)), !rec.quotedFields.isEmpty() && rec.isQuoted(mappedCsv.at(i)));
                 if (!values[i].ok) {
                     reason = values[i].error;
                     column = csvColumns.at(mappedCsv.at(i));

@@ -163,6 +163,7 @@ bool CsvReader::readRecord(CsvRecord *rec)
     rec->rawTruncated = false;
     rec->error.clear();
     rec->errorColumn = 0;
+    rec->quotedFields.clear();
     rec->line = m_line;
     m_current = rec;
     m_rawStart = m_pos;
@@ -174,6 +175,7 @@ bool CsvReader::readRecord(CsvRecord *rec)
 
     State state = State::FieldStart;
     QString field;
+    bool fieldQuoted = false;
     bool any = false;
     qint64 quoteLine = 0;
     auto fail = [rec](const QString &message) {
@@ -197,6 +199,8 @@ bool CsvReader::readRecord(CsvRecord *rec)
         flushRaw();
         m_current = nullptr;
         m_rawStart = -1;
+        if (fieldQuoted)
+            rec->quotedFields << int(rec->fields.size());
         rec->fields << field;
         rec->endLine = endLine;
         return true;
@@ -259,6 +263,7 @@ bool CsvReader::readRecord(CsvRecord *rec)
             if (c == quote) {
                 state = State::Quoted;
                 quoteLine = m_line;
+                fieldQuoted = true;
             } else if (c == delim) {
                 rec->fields << QString();
             } else {
@@ -268,8 +273,11 @@ bool CsvReader::readRecord(CsvRecord *rec)
             break;
         case State::Unquoted:
             if (c == delim) {
+                if (fieldQuoted) // "a"b: text after the closing quote
+                    rec->quotedFields << int(rec->fields.size());
                 rec->fields << field;
                 field.clear();
+                fieldQuoted = false;
                 state = State::FieldStart;
             } else {
                 appendSpan(reinterpret_cast<const QChar *>(&c), 1); // e.g. the first character after a refill
@@ -288,8 +296,10 @@ bool CsvReader::readRecord(CsvRecord *rec)
                 appendSpan(reinterpret_cast<const QChar *>(&c), 1);
                 state = State::Quoted;
             } else if (c == delim) {
+                rec->quotedFields << int(rec->fields.size());
                 rec->fields << field;
                 field.clear();
+                fieldQuoted = false;
                 state = State::FieldStart;
             } else {
                 fail(QStringLiteral("text after the closing quote in field %1").arg(rec->fields.size() + 1));

@@ -23,6 +23,9 @@ struct BACKFILL_CORE_EXPORT CsvRecord
     bool rawTruncated = false;
     QString error;      // non-empty: the record is malformed and must be rejected
     int errorColumn = 0; // 1-based field number the error is in
+    QList<int> quotedFields; // 0-based numbers of the fields that were quoted (their spaces are data)
+
+    bool isQuoted(int field) const { return quotedFields.contains(field); }
 
     static constexpr int RawLimit = 64 * 1024;
     bool isBlank() const { return fields.size() == 1 && fields.first().isEmpty() && error.isEmpty() && raw.isEmpty(); }

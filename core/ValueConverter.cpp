@@ -412,10 +412,11 @@ ValueConverter::Value ValueConverter::convertTime(QStringView cell) const
     return v;
 }
 
-ValueConverter::Value ValueConverter::convert(const QString &rawCell) const
+ValueConverter::Value ValueConverter::convert(const QString &rawCell, bool quoted) const
 {
     Value v;
-    const QStringView cell = m_options.trim ? QStringView(rawCell).trimmed() : QStringView(rawCell);
+    const bool keepSpaces = !m_options.trim || (quoted && (m_type == Type::Text || m_type == Type::Other));
+    const QStringView cell = keepSpaces ? QStringView(rawCell) : QStringView(rawCell).trimmed();
     for (const QString &token : m_options.nullTokens) {
         if (token.size() == cell.size() && cell.compare(token, Qt::CaseInsensitive) == 0) {
             v.isNull = true;
@@ -425,7 +426,7 @@ ValueConverter::Value ValueConverter::convert(const QString &rawCell) const
     switch (m_type) {
     case Type::Text:
     case Type::Other:
-        v.view = m_options.trim ? cell : QStringView(rawCell);
+        v.view = cell;
         if (v.view.isNull())
             v.view = QStringView(u"", 0);
         if (m_options.maxChars >= 0) {

@@ -57,7 +57,8 @@ public:
 
     Type type() const { return m_type; }
     const Options &options() const { return m_options; }
-    Value convert(const QString &cell) const;
+    // quoted: the cell was quoted in the file, so a text column keeps its spaces and line breaks.
+    Value convert(const QString &cell, bool quoted = false) const;
 
     // Building blocks, public for tests and the sniffer.
     static bool parseNumber(QStringView text, bool decimalComma, QString *normalized);

@@ -32,6 +32,7 @@ private Q_SLOTS:
     void sandboxSkipsDuplicatesInCompressedChunks();
     void serverRefusedValueNamesTheFileLineAndColumn_data();
     void serverRefusedValueNamesTheFileLineAndColumn();
+    void quotedTextKeepsItsSpaces();
 
 private:
     QString writeCsv(const QString &name, const QByteArray &content);
@@ -472,6 +473,25 @@ void TestLoader::serverRefusedValueNamesTheFileLineAndColumn()
     if (upload == CsvLoader::Upload::Copy)
         QVERIFY2(s.message.startsWith(o.csvPath + QStringLiteral(", line 4: ")), qPrintable(s.message));
     QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_enum")), qint64(0));
+}
+
+
+void TestLoader::quotedTextKeepsItsSpaces()
+{
+    // Spaces around an unquoted value are the spreadsheet's; inside quotes they are the data.
+    const ConnectionProfile pg = TestServers::pg15(QStringLiteral("bf_owner"));
+    exec(pg, QStringLiteral("DROP TABLE IF EXISTS r_quoted; CREATE TABLE r_quoted (id int, t text, n int);"));
+    CsvLoader::Options o;
+    o.table = QStringLiteral("r_quoted");
+    o.csvPath = writeCsv(QStringLiteral("quoted.csv"), "id,t,n\n1,\"  lead and trail  \",\" 7 \"\n2,\" \",1\n3,\"line\n\",1\n4,  plain  ,1\n5,\"\",1\n");
+    const CsvLoader::Summary s = load(pg, o);
+    QVERIFY2(s.outcome == CsvLoader::Outcome::Completed, qPrintable(s.message));
+    QCOMPARE(s.rowsLoaded, qint64(5));
+    QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_quoted WHERE id = 1 AND t = '  lead and trail  ' AND n = 7")), qint64(1));
+    QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_quoted WHERE id = 2 AND t = ' '")), qint64(1));
+    QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_quoted WHERE id = 3 AND t = E'line\\n'")), qint64(1));
+    QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_quoted WHERE id = 4 AND t = 'plain'")), qint64(1));
+    QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_quoted WHERE id = 5 AND t IS NULL")), qint64(1));
 }
 
 QTEST_GUILESS_MAIN(TestLoader)
