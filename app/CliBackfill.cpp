@@ -189,8 +189,10 @@ int runEngine(Database &db, const CsvLoader::Options &load, const QCommandLinePa
         seconds[QStringLiteral("move")] = r.secondsMove;
         seconds[QStringLiteral("recompress")] = r.secondsRecompress;
         o[QStringLiteral("seconds")] = seconds;
-        if (r.load.rowsExisting >= 0 || r.plan.summary.existingRows >= 0)
+        if (r.load.rowsExisting >= 0 || r.plan.summary.existingRows >= 0) {
             o[QStringLiteral("rows_existing")] = double(r.plan.summary.existingRows);
+            o[QStringLiteral("rows_repeated")] = double(qMax<qint64>(0, r.plan.summary.repeatedRows));
+        }
         if (!r.plan.blockers.isEmpty())
             o[QStringLiteral("blockers")] = QJsonArray::fromStringList(r.plan.blockers);
         if (r.error.isError())
@@ -432,7 +434,9 @@ int runBackfill(const QStringList &arguments)
         if (!parser.isSet(json)) {
             Terminal::out(s.message);
             if (s.rowsExisting >= 0)
-                Terminal::out(QStringLiteral("%1 of them already exist under the unique key.").arg(s.rowsExisting));
+                Terminal::out(QStringLiteral("%1 of them already exist under the unique key%2.").arg(s.rowsExisting)
+                                  .arg(s.rowsRepeated > 0 ? QStringLiteral("; %1 more repeat the key of an earlier line").arg(s.rowsRepeated)
+                                                          : QString()));
             if (s.rowsRejected > 0 && !s.rejectsPath.isEmpty())
                 Terminal::out(QStringLiteral("Rejected rows: %1").arg(s.rejectsPath));
         }

@@ -30,6 +30,7 @@ struct BACKFILL_CORE_EXPORT StageSummary
     QList<ChunkRows> chunks;     // existing chunks the rows fall into
     qint64 rowsOutsideChunks = 0; // rows that will create new chunks
     qint64 existingRows = -1;     // dry-run count under the unique key (-1: no unique key)
+    qint64 repeatedRows = -1;     // dry run: new rows repeating the key of an earlier line of the file
 };
 
 // A backfill explained before it runs: one action per touched chunk, and every other

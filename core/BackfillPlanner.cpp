@@ -321,7 +321,9 @@ QString BackfillPlan::toText() const
     lines << QStringLiteral("  %1 staged rows; %2 existing chunks touched; %3 rows for new chunks")
                  .arg(summary.stagedRows).arg(chunks.size()).arg(newChunkRows);
     if (summary.existingRows >= 0)
-        lines << QStringLiteral("  %1 staged rows already exist under the unique key").arg(summary.existingRows);
+        lines << QStringLiteral("  %1 staged rows already exist under the unique key%2").arg(summary.existingRows)
+                     .arg(summary.repeatedRows > 0 ? QStringLiteral("; %1 more repeat the key of an earlier line of the file").arg(summary.repeatedRows)
+                                                   : QString());
     lines << QStringLiteral("Conflicts: ") + conflictReason;
     lines << QStringLiteral("Policy:    ") + policyReason;
     for (const QString &r : sessionReasons)

@@ -574,9 +574,10 @@ bool BackfillRun::summarise()
         // duplicates it skips instead, and saves this pass over the hypertable).
         // Any unique key counts (ON CONFLICT DO NOTHING skips a row that meets any of them); a
         // key whose columns the file does not all fill cannot be checked here.
-        QStringList exists;
+        // Rows that are new but repeat the key of an earlier line of the file are skipped too.
+        QStringList exists, repeats;
         for (const auto &uk : std::as_const(ht.uniqueKeys)) {
-            QStringList conditions;
+            QStringList conditions, stageColumns, notNull;
             bool covered = true;
             for (const QString &k : uk.columns) {
                 int pos = -1;
@@ -585,14 +586,24 @@ bool BackfillRun::summarise()
                         pos = i;
                 covered = covered && pos >= 0;
                 conditions << QStringLiteral("t.%1 = s.c%2").arg(db.quoteIdentifier(k)).arg(pos);
+                stageColumns << QStringLiteral("c%1").arg(pos);
+                notNull << QStringLiteral("c%1 IS NOT NULL").arg(pos);
             }
-            if (covered)
-                exists << QStringLiteral("EXISTS (SELECT 1 FROM %1 t WHERE %2)")
-                              .arg(db.qualifiedName(ht.schema, ht.name), conditions.join(QStringLiteral(" AND ")));
+            if (!covered)
+                continue;
+            exists << QStringLiteral("EXISTS (SELECT 1 FROM %1 t WHERE %2)")
+                          .arg(db.qualifiedName(ht.schema, ht.name), conditions.join(QStringLiteral(" AND ")));
+            repeats << QStringLiteral("(%1 AND row_number() OVER (PARTITION BY %2 ORDER BY bfs_line) > 1)")
+                           .arg(notNull.join(QStringLiteral(" AND ")), stageColumns.join(QStringLiteral(", ")));
         }
-        if (!exists.isEmpty() && exec(QStringLiteral("SELECT count(*) FROM %1 s WHERE %2").arg(stage, exists.join(QStringLiteral(" OR "))),
-                                      {}, &r, &e, QStringLiteral("count rows that already exist")))
+        if (!exists.isEmpty()
+            && exec(QStringLiteral("SELECT count(*) FILTER (WHERE existing), count(*) FILTER (WHERE NOT existing AND repeated) "
+                                   "FROM (SELECT %2 AS existing, %3 AS repeated FROM %1 s) x")
+                        .arg(stage, exists.join(QStringLiteral(" OR ")), repeats.join(QStringLiteral(" OR "))),
+                    {}, &r, &e, QStringLiteral("count rows that already exist"))) {
             sum.existingRows = r.intValue(0, 0);
+            sum.repeatedRows = r.intValue(0, 1);
+        }
     }
     return true;
 }
@@ -608,6 +619,7 @@ bool BackfillRun::makePlan()
     if (options.planOnly) {
         dropStage();
         res.load.rowsExisting = sum.existingRows;
+        res.load.rowsRepeated = sum.repeatedRows;
         res.message = recovered.isEmpty()
             ? QStringLiteral("Dry run: %1 rows staged, nothing was changed.").arg(staged)
             : QStringLiteral("Dry run: %1 rows staged, nothing of this backfill was changed. An interrupted earlier backfill on this "

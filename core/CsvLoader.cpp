@@ -606,7 +606,7 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
     QueryResult r;
     if (o.dryRun) {
         if (!table.uniqueKeys.isEmpty()) {
-            QStringList conditions;
+            QStringList conditions, stageColumns, notNull;
             bool covered = true;
             for (const QString &k : table.uniqueKeys.first()) {
                 const int pos = [&] {
@@ -617,13 +617,20 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
                 }();
                 covered = covered && pos >= 0;
                 conditions << QStringLiteral("t.%1 = s.c%2").arg(db.quoteIdentifier(k)).arg(pos);
+                stageColumns << QStringLiteral("c%1").arg(pos);
+                notNull << QStringLiteral("c%1 IS NOT NULL").arg(pos);
             }
             if (covered) {
-                if (!db.exec(QStringLiteral("SELECT count(*) FROM %1 s WHERE EXISTS (SELECT 1 FROM %2 t WHERE %3)")
-                                 .arg(stage, db.qualifiedName(table.schema, table.name), conditions.join(QStringLiteral(" AND "))),
+                // Rows new to the table that repeat the key of an earlier line are skipped as well.
+                if (!db.exec(QStringLiteral("SELECT count(*) FILTER (WHERE existing), count(*) FILTER (WHERE NOT existing AND repeated) "
+                                            "FROM (SELECT EXISTS (SELECT 1 FROM %2 t WHERE %3) AS existing, "
+                                            "  (%4 AND row_number() OVER (PARTITION BY %5 ORDER BY bfs_line) > 1) AS repeated FROM %1 s) x")
+                                 .arg(stage, db.qualifiedName(table.schema, table.name), conditions.join(QStringLiteral(" AND ")),
+                                      notNull.join(QStringLiteral(" AND ")), stageColumns.join(QStringLiteral(", "))),
                              &r, &dbError, QStringLiteral("count rows that already exist")))
                     return serverFailure(dbError);
                 s.rowsExisting = r.intValue(0, 0);
+                s.rowsRepeated = r.intValue(0, 1);
             }
         }
         db.execScript(QStringLiteral("ROLLBACK"), &dbError);

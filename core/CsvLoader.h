@@ -106,6 +106,7 @@ public:
         qint64 rowsDuplicate = 0;
         qint64 rowsRejected = 0;
         qint64 rowsExisting = -1; // dry run: staged rows whose unique key already exists
+        qint64 rowsRepeated = -1; // dry run: other staged rows repeating the key of an earlier line
         qint64 blankLines = 0;
         double secondsRead = 0;   // read, convert and upload to staging (streamed together)
         double secondsInsert = 0; // staging → target

@@ -390,16 +390,20 @@ void TestEngineSetups::dryRunCountsRowsThatExistUnderAnyUniqueKey()
     BackfillEngine::Options o;
     o.load.csvPath = csv(QStringLiteral("twokeys.csv"), {"2026-08-20 10:00:00+00,1,21,50,x", // the first key exists
                                                          "2026-08-20 10:00:00+00,3,21,50,b", // the second key exists
-                                                         "2026-08-20 10:00:00+00,4,21,50,z"});
+                                                         "2026-08-20 10:00:00+00,4,21,50,z",
+                                                         "2026-08-20 10:00:00+00,4,22,50,y",  // the line above's first key
+                                                         "2026-08-20 10:00:00+00,5,22,50,z"}); // and its second
     o.load.table = QStringLiteral("et_twokeys");
     o.load.conflict = CsvLoader::Conflict::Skip;
     o.planOnly = true;
     const BackfillEngine::Result dry = run(o);
     QCOMPARE(dry.load.rowsExisting, qint64(2));
+    QCOMPARE(dry.load.rowsRepeated, qint64(2));
+    QVERIFY2(dry.plan.toText().contains(QLatin1String("2 more repeat the key of an earlier line")), qPrintable(dry.plan.toText()));
     o.planOnly = false;
     const BackfillEngine::Result r = run(o);
     QVERIFY2(r.outcome == CsvLoader::Outcome::Completed, qPrintable(r.message));
-    QCOMPARE(r.load.rowsDuplicate, dry.load.rowsExisting);
+    QCOMPARE(r.load.rowsDuplicate, dry.load.rowsExisting + dry.load.rowsRepeated);
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_twokeys")), qint64(3));
 }
 

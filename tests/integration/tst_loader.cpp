@@ -343,6 +343,17 @@ void TestLoader::dryRunCountsExistingRowsAndWritesNothing()
     QCOMPARE(s.rowsExisting, qint64(96));
     QCOMPARE(s.rowsLoaded, qint64(0));
     QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_dry")), qint64(96));
+    // A key twice in the file, new to the table: the second line is skipped too, and said so.
+    o.csvPath = writeCsv(QStringLiteral("repeated.csv"), "time,device_id,temperature\n2026-08-21 00:00+00,1,1\n2026-08-21 00:00+00,1,2\n"
+                                                         "2026-08-20 00:00+00,1,3\n2026-08-21 00:00+00,2,4\n");
+    const CsvLoader::Summary twice = load(pg, o);
+    QCOMPARE(twice.rowsExisting, qint64(1));
+    QCOMPARE(twice.rowsRepeated, qint64(1));
+    o.dryRun = false;
+    o.conflict = CsvLoader::Conflict::Skip;
+    const CsvLoader::Summary real = load(pg, o);
+    QCOMPARE(real.rowsDuplicate, twice.rowsExisting + twice.rowsRepeated);
+    QCOMPARE(real.rowsLoaded, qint64(2));
 }
 
 void TestLoader::cancelMidStreamWritesNothing()
