@@ -74,7 +74,8 @@ bool compressPolicyRange(Database &db, const QString &schema, const QString &nam
     if (!db.exec(QStringLiteral("SELECT format('%I.%I', chunk_schema, chunk_name) FROM timescaledb_information.chunks "
                                 "WHERE hypertable_schema = $1 AND hypertable_name = $2 AND NOT is_compressed "
                                 "AND range_end <= now() - $3::interval AND range_end > $4::timestamptz AND range_start <= $5::timestamptz "
-                                "AND chunk_schema || '.' || chunk_name <> ALL ($6::text[]) " // as ChunkInfo::qualifiedName() writes it
+                                // as ChunkInfo::qualifiedName() writes it (journals before quoting: unquoted)
+                                "AND format('%I.%I', chunk_schema, chunk_name) <> ALL ($6::text[]) AND chunk_schema || '.' || chunk_name <> ALL ($6::text[]) "
                                 "ORDER BY range_start"),
                  {schema, name, compressAfter, isoUtc(from), isoUtc(to), Database::textArray(chunksBefore)}, &r, error,
                  QStringLiteral("find chunks to compress")))

@@ -60,35 +60,39 @@ QString ValueConverter::checkModifiers(QStringView text) const
                     .arg(m_options.sqlType);
     }
     if (m_options.precision > 0 && text.compare(QLatin1String("nan"), Qt::CaseInsensitive) != 0) {
-        // numeric(p, s): rounded to s decimals, at most p - s digits may stand before the point.
+        // numeric(p, s): rounded to s decimals, the value must stay below 10^(p - s). Worked out on
+        // digit positions, never on a string as long as the exponent says.
         QString digits;
-        qsizetype point = -1;
+        qint64 point = -1;
         qsizetype i = (text.startsWith(QLatin1Char('-')) || text.startsWith(QLatin1Char('+'))) ? 1 : 0;
         for (; i < text.size(); ++i) {
-            const QChar c = text[i];
-            if (c.isDigit())
-                digits += c;
-            else if (c == QLatin1Char('.'))
+            const char16_t c = text[i].unicode();
+            if (c >= u'0' && c <= u'9')
+                digits += QChar(c);
+            else if (c == u'.')
                 point = digits.size();
             else
                 break;
         }
         if (point < 0)
             point = digits.size();
-        if (i < text.size()) // an exponent
-            point += text.mid(i + 1).toInt();
-        QString integer = point > 0 ? digits.left(point).leftJustified(int(point), QLatin1Char('0')) : QString();
-        const QString fraction = point < 0 ? QString(-point, QLatin1Char('0')) + digits : digits.mid(qMax<qsizetype>(0, point));
-        while (integer.startsWith(QLatin1Char('0')))
-            integer.remove(0, 1);
+        bool exponentOk = true;
+        if (i < text.size()) // e±N
+            point += text.mid(i + 1).toLongLong(&exponentOk);
         const int s = m_options.scale;
-        const bool roundsUp = fraction.size() > s && fraction.at(s) >= QLatin1Char('5');
-        const bool carries = roundsUp && std::all_of(fraction.cbegin(), fraction.cbegin() + qMin<qsizetype>(s, fraction.size()),
-                                                     [](QChar c) { return c == QLatin1Char('9'); })
-            && fraction.size() >= s && std::all_of(integer.cbegin(), integer.cend(), [](QChar c) { return c == QLatin1Char('9'); });
-        const qsizetype integerDigits = integer.size() + (carries ? 1 : 0);
-        if (integerDigits > m_options.precision - s)
-            return QStringLiteral("%1 does not fit %2: it allows %3 digit(s) before the decimal point")
+        const qsizetype first = digits.indexOf(QRegularExpression(QStringLiteral("[1-9]")));
+        const qint64 cut = point + s; // index of the first digit rounded away
+        bool fits = exponentOk && std::abs(point) < (qint64(1) << 40);
+        if (fits && first >= 0 && first <= cut) {
+            const bool roundsUp = cut < digits.size() && digits.at(cut) >= QLatin1Char('5');
+            bool carries = roundsUp;
+            for (qint64 k = first; carries && k < cut; ++k)
+                carries = digits.at(k) == QLatin1Char('9');
+            const qint64 leading = point - 1 - first + (carries ? 1 : 0); // power of ten of the first digit, rounded
+            fits = leading < qint64(m_options.precision) - s;
+        }
+        if (!fits)
+            return QStringLiteral("%1 does not fit %2: it must round to less than 10^%3")
                 .arg(text.toString(), m_options.sqlType)
                 .arg(m_options.precision - s);
     }
@@ -415,7 +419,7 @@ ValueConverter::Value ValueConverter::convertTime(QStringView cell) const
 ValueConverter::Value ValueConverter::convert(const QString &rawCell, bool quoted) const
 {
     Value v;
-    const bool keepSpaces = !m_options.trim || (quoted && (m_type == Type::Text || m_type == Type::Other));
+    const bool keepSpaces = !m_options.trim || (quoted && m_type == Type::Text); // uuid, enum, … are trimmed as before
     const QStringView cell = keepSpaces ? QStringView(rawCell) : QStringView(rawCell).trimmed();
     for (const QString &token : m_options.nullTokens) {
         if (token.size() == cell.size() && cell.compare(token, Qt::CaseInsensitive) == 0) {
@@ -499,7 +503,15 @@ ValueConverter::Value ValueConverter::convert(const QString &rawCell, bool quote
             v.error = QStringLiteral("\"%1\" is not a number%2").arg(cell.toString(),
                 m_options.decimalComma ? QStringLiteral(" (decimal comma expected)") : QString());
         } else if (m_type == Type::Numeric) {
-            if (m_options.precision > 0) {
+            // PostgreSQL's numeric takes exponents up to ±1000.
+            const qsizetype e = v.text.indexOf(QLatin1Char('e'), 0, Qt::CaseInsensitive);
+            bool ok = true;
+            if (e >= 0 && std::abs(QStringView(v.text).mid(e + 1).toLongLong(&ok)) > 1000)
+                ok = false;
+            if (!ok) {
+                v.ok = false;
+                v.error = QStringLiteral("%1 is out of range for numeric (exponents go up to ±1000)").arg(cell.toString());
+            } else if (m_options.precision > 0) {
                 v.error = checkModifiers(v.text);
                 v.ok = v.error.isEmpty();
             }

@@ -213,7 +213,7 @@ void TestValueConverter::typeModifiersAreChecked_data()
     QTest::newRow("fits numeric(5,2)") << "numeric(5,2)" << "123.45" << "123.45";
     QTest::newRow("rounds within numeric(5,2)") << "numeric(5,2)" << "999.994" << "999.994";
     QTest::newRow("rounds out of numeric(5,2)") << "numeric(5,2)" << "999.995" << "!does not fit numeric(5,2)";
-    QTest::newRow("too large for numeric(5,2)") << "numeric(5,2)" << "1234.5" << "!it allows 3 digit(s) before the decimal point";
+    QTest::newRow("too large for numeric(5,2)") << "numeric(5,2)" << "1234.5" << "!it must round to less than 10^3";
     QTest::newRow("leading zeros do not count") << "numeric(5,2)" << "000123.4" << "000123.4";
     QTest::newRow("negative") << "numeric(5,2)" << "-999.99" << "-999.99";
     QTest::newRow("exponent") << "numeric(5,2)" << "1.5e3" << "!does not fit";
@@ -222,6 +222,15 @@ void TestValueConverter::typeModifiersAreChecked_data()
     QTest::newRow("numeric(2,2) below one") << "numeric(2,2)" << "0.99" << "0.99";
     QTest::newRow("numeric(2,2) rounds to one") << "numeric(2,2)" << "0.999" << "!does not fit";
     QTest::newRow("NaN in numeric") << "numeric(5,2)" << "NaN" << "nan";
+    QTest::newRow("huge exponent") << "numeric(5,2)" << "1e999999999" << "!out of range for numeric";
+    QTest::newRow("tiny exponent") << "numeric(5,2)" << "1e-999999999" << "!out of range for numeric";
+    QTest::newRow("exponent beyond qint32") << "numeric" << "1e3000000000" << "!out of range for numeric";
+    QTest::newRow("exponent rounds to zero") << "numeric(5,2)" << "1e-900" << "1e-900";
+    QTest::newRow("huge exponent within numeric(5,2)'s check") << "numeric(5,2)" << "1e900" << "!does not fit";
+    QTest::newRow("scale above precision") << "numeric(3,5)" << "0.0012" << "0.0012";
+    QTest::newRow("scale above precision, too large") << "numeric(3,5)" << "0.012" << "!does not fit numeric(3,5)";
+    QTest::newRow("rounds up to the next power") << "numeric(3,1)" << "99.96" << "!does not fit";
+    QTest::newRow("rounds up below the point") << "numeric(3,2)" << "0.0999" << "0.0999";
     QTest::newRow("unconstrained numeric") << "numeric" << "123456789012345678901234567890.5" << "123456789012345678901234567890.5";
     // varchar(n) and char(n) count characters; trailing spaces beyond n are cut, not an error.
     QTest::newRow("fits varchar(5)") << "character varying(5)" << "Grüße" << "Grüße";

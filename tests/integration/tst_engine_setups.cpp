@@ -443,10 +443,13 @@ void TestEngineSetups::chunksInASchemaThatNeedsQuotes()
         "INSERT INTO et_quoted SELECT t, 1, 20, 50, 'seed' FROM generate_series('2026-08-20'::timestamptz, '2026-08-22 23:00', '1 hour') t; "
         "ALTER TABLE et_quoted SET (timescaledb.compress, timescaledb.compress_segmentby = 'device_id'); "
         "SELECT compress_chunk(c, true) FROM show_chunks('et_quoted') c; "
-        "SELECT add_compression_policy('et_quoted', compress_after => interval '30 days');"));
+        "SELECT add_compression_policy('et_quoted', compress_after => interval '30 days'); "
+        // The user's own decompressed chunk: left as it is, while the new chunk is compressed.
+        "SELECT decompress_chunk(c) FROM show_chunks('et_quoted', newer_than => '2026-08-22'::timestamptz) c;"));
     QVERIFY2(error.isEmpty(), qPrintable(error));
     const QString file = csv(QStringLiteral("quoted.csv"), {row("2026-08-20 10:30:00+00", 2), row("2026-08-21 10:30:00+00", 2),
-                                                             row("2026-08-21 10:00:00+00", 1), row("2026-08-22 10:30:00+00", 2)});
+                                                             row("2026-08-21 10:00:00+00", 1), row("2026-08-22 10:30:00+00", 2),
+                                                             row("2026-08-17 10:30:00+00", 2)});
     const QStringList args = QStringList(cliBase(QStringLiteral("et_quoted"), file)) << QStringLiteral("--on-conflict") << QStringLiteral("skip")
                                                                                       << QStringLiteral("--decompress");
     // Killed after the second range's statements, before its COMMIT: the first range is in, the
@@ -460,13 +463,19 @@ void TestEngineSetups::chunksInASchemaThatNeedsQuotes()
                                                QStringLiteral("sandbox"));
     QVERIFY2(recovered.exitCode == 0, recovered.err.constData());
     QVERIFY(policyScheduled(QStringLiteral("et_quoted")));
-    QCOMPARE(notFullyCompressed(QStringLiteral("et_quoted")), qint64(0));
+    QCOMPARE(notFullyCompressed(QStringLiteral("et_quoted")), qint64(1)); // the user's
     const auto rerun = TestServers::runCli(QStringList(args) << QStringLiteral("--json"), QStringLiteral("sandbox"));
     QVERIFY2(rerun.exitCode == 0, rerun.err.constData());
     QVERIFY2(rerun.out.contains("\"Backfill Chunks\\\".\\\"Qs_"), rerun.out.constData());
-    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_quoted WHERE device_id = 2")), qint64(3));
-    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_quoted")), qint64(75));
-    QCOMPARE(notFullyCompressed(QStringLiteral("et_quoted")), qint64(0));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_quoted WHERE device_id = 2")), qint64(4));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_quoted")), qint64(76));
+    QCOMPARE(notFullyCompressed(QStringLiteral("et_quoted")), qint64(1));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM timescaledb_information.chunks WHERE hypertable_name = 'et_quoted' "
+                                   "AND is_compressed AND range_start = '2026-08-17 00:00+00'")),
+             qint64(1));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM timescaledb_information.chunks WHERE hypertable_name = 'et_quoted' "
+                                   "AND NOT is_compressed AND range_start = '2026-08-22 00:00+00'")),
+             qint64(1));
     QVERIFY(policyScheduled(QStringLiteral("et_quoted")));
 }
 

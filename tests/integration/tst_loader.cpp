@@ -502,6 +502,7 @@ void TestLoader::quotedTextKeepsItsSpaces()
     QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_quoted WHERE id = 2 AND t = ' '")), qint64(1));
     QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_quoted WHERE id = 3 AND t = E'line\\n'")), qint64(1));
     QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_quoted WHERE id = 4 AND t = 'plain'")), qint64(1));
+    // A quoted empty cell stays NULL: exports that quote every cell mean "no value" by it.
     QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_quoted WHERE id = 5 AND t IS NULL")), qint64(1));
 }
 
