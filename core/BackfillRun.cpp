@@ -369,8 +369,19 @@ bool BackfillRun::readLedgers()
         QJsonObject header;
         QList<Journal::Entry> entries;
         QString err;
-        if (!Journal::read(dir.filePath(n), &header, &entries, &err))
-            continue;
+        if (!Journal::read(dir.filePath(n), &header, &entries, &err)) {
+            const bool otherBackfill = !header.isEmpty()
+                && (!sameServer(header, db) || header.value(QStringLiteral("target")).toString() != ht.qualifiedName()
+                    || header.value(QStringLiteral("csv")).toString() != QFileInfo(lo.csvPath).absoluteFilePath());
+            if (otherBackfill)
+                continue;
+            // Which ranges it loaded cannot be known: skipping none could load rows twice.
+            dropStage();
+            return fail(Outcome::InputError,
+                        QStringLiteral("Nothing was changed: cannot read the ledger of an interrupted run of this backfill (%1). "
+                                       "Repair it, or delete it to load the whole file again.")
+                            .arg(err));
+        }
         if (header.value(QStringLiteral("run_key")).toString() != key) {
             const bool sameBackfill = sameServer(header, db)
                 && header.value(QStringLiteral("target")).toString() == ht.qualifiedName()

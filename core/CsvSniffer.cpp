@@ -164,14 +164,21 @@ QString CsvSniffer::detectDateFormat(const QStringList &values, bool preferDayFi
         if (isoFits == top)
             return QStringLiteral("iso");
         if (dayCount == top && monthCount == top) {
-            // 01/02/2024 fits both: the rest of the sample may tell (a 25/01 or a 01/25).
+            // As many fit each order. When every one fits both (01/02/2024), the rest of the
+            // sample may tell (a 25/01 or a 01/25); if it does not, the order is a guess, and
+            // said so. Values that contradict each other are no guess: the other order's rows
+            // are rejected with their lines.
+            const DateTimeParser dayParser(day), monthParser(month);
+            const bool everyOneFitsBoth = std::all_of(head.cbegin(), head.cend(), [&](const QString &v) {
+                return dayParser.parse(v).ok == monthParser.parse(v).ok;
+            });
             const QStringList rest = nonEmpty.mid(head.size());
             const int dayRest = fits(day, rest);
             const int monthRest = fits(month, rest);
             if (dayRest != monthRest)
                 return dayRest > monthRest ? day : month;
             if (ambiguous)
-                *ambiguous = true;
+                *ambiguous = everyOneFitsBoth;
             return preferDayFirst ? day : month;
         }
         if (dayCount == top)

@@ -215,22 +215,12 @@ ImportFormatPage::ImportFormatPage(ImportSession *session, QWidget *parent)
         if (!m_ready)
             return;
         CsvLoader::Options &o = m_session->options.load;
-        if (m_skip->value() != o.skipLines) {
-            // Other lines start the file now: detect the header and the formats again.
-            o.skipLines = m_skip->value();
-            o.header.reset();
-            m_ready = false;
-            m_status->setText(QStringLiteral("Reading the file…"));
-            m_session->sniff(o.csvPath);
-            return;
-        }
         o.delimiter = m_delimiter->currentData().toString().at(0);
         o.encoding = CsvFormat::Encoding(m_encoding->currentData().toInt());
         const QString q = m_quote->currentData().toString();
         o.quote = q.isEmpty() ? QChar() : q.at(0);
         o.header = m_header->isChecked();
         o.decimalComma = m_decimalComma->isChecked();
-        o.skipLines = m_skip->value();
         refreshPreview();
     };
     connect(m_delimiter, &QComboBox::currentIndexChanged, this, changed);
@@ -238,7 +228,20 @@ ImportFormatPage::ImportFormatPage(ImportSession *session, QWidget *parent)
     connect(m_quote, &QComboBox::currentIndexChanged, this, changed);
     connect(m_header, &QCheckBox::toggled, this, changed);
     connect(m_decimalComma, &QCheckBox::toggled, this, changed);
-    connect(m_skip, &QSpinBox::valueChanged, this, changed);
+    // Other lines start the file: detect the header and the formats again (off the GUI thread;
+    // the latest request wins). Next waits for the result.
+    m_skip->setKeyboardTracking(false);
+    connect(m_skip, &QSpinBox::valueChanged, this, [this](int skip) {
+        CsvLoader::Options &o = m_session->options.load;
+        if (skip == o.skipLines)
+            return;
+        o.skipLines = skip;
+        o.header.reset();
+        m_ready = false;
+        m_status->setText(QStringLiteral("Reading the file…"));
+        Q_EMIT completeChanged();
+        m_session->sniff(o.csvPath);
+    });
     connect(m_session, &ImportSession::sniffReady, this, &ImportFormatPage::applyDetected);
     connect(m_session, &ImportSession::targetReady, this, &ImportFormatPage::refreshPreview);
 }

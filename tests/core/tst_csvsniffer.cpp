@@ -137,6 +137,9 @@ void TestCsvSniffer::ambiguousDayMonthIsFlagged()
     QVERIFY(ambiguous);
     QCOMPARE(CsvSniffer::detectDateFormat({QStringLiteral("13/02/2024")}, false, &ambiguous), QStringLiteral("dd/MM/yyyy"));
     QVERIFY(!ambiguous);
+    // Values that contradict each other (12/31 is month first, 13/01 day first) are no guess.
+    CsvSniffer::detectDateFormat({QStringLiteral("03/10/2024"), QStringLiteral("12/31/2024"), QStringLiteral("13/01/2024")}, false, &ambiguous);
+    QVERIFY(!ambiguous);
 }
 
 void TestCsvSniffer::epochOnlyForTimeNamedColumns()

@@ -32,6 +32,7 @@ private Q_SLOTS:
     void dryRunCountsRowsThatExistUnderAnyUniqueKey();
     void exportedSqlCopiesEveryColumnOfTheFile();
     void chunksInASchemaThatNeedsQuotes();
+    void damagedLedgerStopsTheReRun();
 };
 
 void TestEngineSetups::initTestCase()
@@ -477,6 +478,41 @@ void TestEngineSetups::chunksInASchemaThatNeedsQuotes()
                                    "AND NOT is_compressed AND range_start = '2026-08-22 00:00+00'")),
              qint64(1));
     QVERIFY(policyScheduled(QStringLiteral("et_quoted")));
+}
+
+
+void TestEngineSetups::damagedLedgerStopsTheReRun()
+{
+    // The run stopped after loading two days (a CHECK refused the third); its ledger is then
+    // damaged. Which ranges it loaded cannot be read, so the re-run changes nothing rather than
+    // load those two days again into a table without a unique key.
+    const QString table = QStringLiteral("et_ledger");
+    createHypertable(table, QStringLiteral("timestamptz"), QStringLiteral("CHECK (temperature > -100)"), QStringLiteral("2026-08-20"),
+                     QStringLiteral("2026-08-22 23:00"), QStringLiteral("1 hour"), QStringLiteral("1 day"),
+                     QStringLiteral("SELECT add_compression_policy('et_ledger', compress_after => interval '30 days');"));
+    const QString file = csv(QStringLiteral("ledger.csv"), {row("2026-08-20 10:15:00+00", 3), row("2026-08-21 10:15:00+00", 3),
+                                                             row("2026-08-22 10:15:00+00", 3, -300)});
+    const QStringList args = cliBase(table, file);
+    const auto first = TestServers::runCli(args, QStringLiteral("sandbox"));
+    QVERIFY2(first.err.contains("2 completed chunk range(s) were committed"), first.err.constData());
+    const QDir journals(m_dir.filePath(QStringLiteral("my.journals")));
+    const QStringList ledgers = journals.entryList({QStringLiteral("*.recovered")}, QDir::Files);
+    QCOMPARE(ledgers.size(), 1);
+    QFile f(journals.filePath(ledgers.first()));
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QList<QByteArray> lines = f.readAll().split('\n');
+    f.close();
+    QVERIFY(lines.size() > 4);
+    lines[2] = lines[2].left(lines[2].size() / 2);
+    QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    f.write(lines.join('\n'));
+    f.close();
+    csv(QStringLiteral("ledger.csv"), {row("2026-08-20 10:15:00+00", 3), row("2026-08-21 10:15:00+00", 3), row("2026-08-22 10:15:00+00", 3, 30)});
+    const auto again = TestServers::runCli(args, QStringLiteral("sandbox"));
+    QCOMPARE(again.exitCode, 2);
+    QVERIFY2(again.err.contains("cannot read the ledger"), again.err.constData());
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_ledger WHERE device_id = 3")), qint64(2));
+    QVERIFY(policyScheduled(table));
 }
 
 QTEST_GUILESS_MAIN(TestEngineSetups)

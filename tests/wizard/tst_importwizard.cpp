@@ -314,6 +314,7 @@ void TestImportWizard::loggerPreambleIsSkippedAndRetriedRowsKeepTheHeader()
     auto *header = w.formatPage()->findChild<QCheckBox *>(QStringLiteral("header"));
     QVERIFY(!header->isChecked()); // the preamble's first line is no header
     w.formatPage()->findChild<QSpinBox *>(QStringLiteral("skipLines"))->setValue(2);
+    QVERIFY(!w.formatPage()->isComplete()); // Next waits for the new detection
     QTRY_VERIFY_WITH_TIMEOUT(w.formatPage()->isComplete() && header->isChecked(), 30000);
     QCOMPARE(w.formatPage()->findChild<QComboBox *>(QStringLiteral("delimiter"))->currentData().toString(), QStringLiteral(";"));
     w.next();
