@@ -11,6 +11,9 @@
 #include <QAtomicInteger>
 #include <QCoreApplication>
 #include <QRegularExpression>
+
+#include <algorithm>
+#include <iterator>
 #include <QDateTime>
 #include <QElapsedTimer>
 #include <QFileInfo>
@@ -402,7 +405,9 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
     // COPY's "line N" counts the rows sent; the file's line of row N is N + the offset of the
     // last mark at or before N (marks only where rejects, blank or multi-line records shift it).
     qint64 copyRows = 0;
-    QList<QPair<qint64, qint64>> copyMarks; // (row sent, file line - row)
+    QList<QPair<qint64, qint64>> copyMarks; // (row sent, file line - row), at most kMaxCopyMarks
+    constexpr qsizetype kMaxCopyMarks = 1 << 20; // 16 MiB even if every record spans two lines
+    qint64 copyMarksEnd = -1;                     // rows after this one have no known line
     const int maxBatchRows = qMax(1, qMin(500, 60000 / (nMapped + 1)));
     bool copying = false;
     if (method == Upload::Copy) {
@@ -440,16 +445,18 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
     auto locate = [&](DbError &e) {
         qint64 line = -1;
         QString column;
-        static const QRegularExpression copyAt(QStringLiteral(R"(COPY [^,]+, line (\d+)(?:, column ([^:\s]+))?)"));
+        // Only the server's context ("Where:") says where: the message itself may quote a value.
+        static const QRegularExpression copyAt(QStringLiteral(R"(^COPY [^,]+, line (\d+)(?:, column (.+?): )?)"));
         static const QRegularExpression paramAt(QStringLiteral(R"(portal parameter \$(\d+))"));
+        const qsizetype whereAt = e.server.indexOf(QLatin1String("\nWhere: "));
+        const QString context = whereAt < 0 ? QString() : e.server.mid(whereAt + 8);
         auto csvColumnOf = [&](int mapped) { return mapped >= 0 && mapped < nMapped ? csvColumns.at(mappedCsv.at(mapped)) : QString(); };
-        if (const QRegularExpressionMatch m = copyAt.match(e.server); m.hasMatch()) {
+        if (const QRegularExpressionMatch m = copyAt.match(context); m.hasMatch()) {
             const qint64 row = m.captured(1).toLongLong();
-            qint64 offset = 0;
-            for (const auto &mark : std::as_const(copyMarks))
-                if (mark.first <= row)
-                    offset = mark.second;
-            line = row + offset;
+            const auto after = std::upper_bound(copyMarks.cbegin(), copyMarks.cend(), row,
+                                                [](qint64 r, const QPair<qint64, qint64> &mark) { return r < mark.first; });
+            if (after != copyMarks.cbegin() && (copyMarksEnd < 0 || row <= copyMarksEnd))
+                line = row + std::prev(after)->second;
             const QString col = m.captured(2);
             if (direct) {
                 for (int i = 0; i < nMapped; ++i)
@@ -458,7 +465,7 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
             } else if (col.startsWith(QLatin1Char('c'))) {
                 column = csvColumnOf(col.mid(1).toInt());
             }
-        } else if (const QRegularExpressionMatch m = paramAt.match(e.server); m.hasMatch() && !failedBatch.isEmpty()) {
+        } else if (const QRegularExpressionMatch m = paramAt.match(context); m.hasMatch() && !failedBatch.isEmpty()) {
             const int index = m.captured(1).toInt() - 1; // bfs_line, then the mapped columns, row after row
             const int row = index / (nMapped + 1);
             line = failedBatch.value(row * (nMapped + 1)).toLongLong();
@@ -518,8 +525,12 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
             }
         } else if (copying) {
             ++copyRows;
-            if (copyMarks.isEmpty() || copyMarks.last().second != rec.line - copyRows)
-                copyMarks << qMakePair(copyRows, rec.line - copyRows);
+            if (copyMarksEnd < 0 && (copyMarks.isEmpty() || copyMarks.last().second != rec.line - copyRows)) {
+                if (copyMarks.size() < kMaxCopyMarks)
+                    copyMarks << qMakePair(copyRows, rec.line - copyRows);
+                else
+                    copyMarksEnd = copyRows - 1;
+            }
             if (!direct)
                 copyBuffer += QByteArray::number(rec.line);
             for (int i = 0; i < nMapped; ++i) {
