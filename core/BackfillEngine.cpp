@@ -164,6 +164,34 @@ bool BackfillEngine::recover(Database &db, const QString &journalDirectory, QStr
             continue; // a backfill that is still running in another process
 #endif
         const QString target = header.value(QStringLiteral("target")).toString();
+        // Same cluster, another address: a copy of the server (replica, restore, fork) shares its
+        // identifier. It is taken for the server the run worked on only if it shows the run's
+        // pause; otherwise the journal stays for that server, and nothing goes on here until
+        // someone decides.
+        if (header.value(QStringLiteral("server")).toString() != serverId(db)) {
+            QStringList running;
+            for (const Journal::Entry &en : std::as_const(entries)) {
+                QueryResult jr;
+                DbError je;
+                if (en.step == QLatin1String("policy_pause")
+                    && db.exec(QStringLiteral("SELECT scheduled FROM timescaledb_information.jobs WHERE job_id = $1::integer"),
+                               {QString::number(en.data.value(QStringLiteral("job_id")).toInt())}, &jr, &je)
+                    && jr.rowCount() > 0 && jr.boolValue(0, 0))
+                    running << QString::number(en.data.value(QStringLiteral("job_id")).toInt());
+            }
+            if (!running.isEmpty()) {
+                allOk = false;
+                *error = DbError();
+                error->kind = DbError::Kind::Query;
+                error->message = QStringLiteral("The interrupted backfill into %1 in %2 ran at %3, which has the identifier of this server, "
+                                                "but compression policy job %4 runs here, although that backfill paused it. If this "
+                                                "server is a copy (replica, restore), recover at %3; if you resumed the policy yourself, "
+                                                "delete the journal.")
+                                     .arg(target, path, header.value(QStringLiteral("server")).toString(), running.join(QStringLiteral(", ")));
+                *actions << QStringLiteral("left %1: %2").arg(QFileInfo(path).fileName(), error->message);
+                continue;
+            }
+        }
         *actions << QStringLiteral("recovering the interrupted backfill into %1 (%2)").arg(target, QFileInfo(path).fileName());
         // Chunks that were compressed before: compress whatever is not fully compressed now.
         const QJsonArray chunks = header.value(QStringLiteral("compressed_before")).toArray();

@@ -49,6 +49,7 @@ private Q_SLOTS:
     void continuousAggregatesAreRefreshedOverTheBackfilledRange();
     void serverLostForGoodIsReportedAndRecoveredUnderAnotherAddress();
     void unreadableJournalStopsRecoveryAndBackfills();
+    void aCopyOfTheServerLeavesItsJournalAlone();
 };
 
 void TestEngineSandbox::initTestCase()
@@ -720,6 +721,45 @@ void TestEngineSandbox::unreadableJournalStopsRecoveryAndBackfills()
     QVERIFY2(again.exitCode != 0, again.out.constData());
     QVERIFY2(again.err.contains("Cannot read the backfill journal"), again.err.constData());
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_torn WHERE device_id = 3")), qint64(0));
+}
+
+
+void TestEngineSandbox::aCopyOfTheServerLeavesItsJournalAlone()
+{
+    // A run at "localhost" dies with the policy paused. At "127.0.0.1" the same identifier
+    // answers, but the policy runs there: that could be a copy of the server (a replica, a
+    // restore), so recovery leaves the journal for the server the run worked on, and says so.
+    const QString table = QStringLiteral("et_copy");
+    createTable(table);
+    const QString file = csv(QStringLiteral("copy.csv"), {row("2026-08-20 10:15:00+00", 3)});
+    ConnectionProfile local = TestServers::sandbox();
+    local.host = QStringLiteral("localhost");
+    QStringList args = cliBase(table, file);
+    args[args.indexOf(QStringLiteral("--db")) + 1] = local.toConnInfo();
+    const auto crashed = TestServers::runCli(args, QStringLiteral("sandbox"), {QStringLiteral("BFS_CRASH_AT=chunk_begin")});
+    QCOMPARE(crashed.exitCode, 137);
+    QVERIFY(!policyScheduled(table));
+    const QString error = TestServers::sandboxScript(QStringLiteral(
+        "SELECT alter_job(job_id, scheduled => true) FROM timescaledb_information.jobs WHERE hypertable_name = 'et_copy';"));
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+
+    const QString journals = m_dir.filePath(QStringLiteral("my.journals"));
+    auto recoverAt = [&](const ConnectionProfile &p) {
+        return TestServers::runCli({QStringLiteral("recover"), QStringLiteral("--db"), p.toConnInfo(), QStringLiteral("--journal-dir"), journals},
+                                   QStringLiteral("sandbox"));
+    };
+    const auto elsewhere = recoverAt(TestServers::sandbox());
+    QCOMPARE(elsewhere.exitCode, 4);
+    QVERIFY2(elsewhere.err.contains("which has the identifier of this server"), elsewhere.err.constData());
+    QCOMPARE(QDir(journals).entryList({QStringLiteral("*.journal")}, QDir::Files).size(), 1);
+    const auto backfill = TestServers::runCli(cliBase(table, file), QStringLiteral("sandbox"));
+    QVERIFY2(backfill.exitCode != 0, backfill.out.constData());
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_copy WHERE device_id = 3")), qint64(0));
+    // At its own address the journal is finished.
+    const auto own = recoverAt(local);
+    QVERIFY2(own.exitCode == 0, own.err.constData());
+    QVERIFY(QDir(journals).entryList({QStringLiteral("*.journal")}, QDir::Files).isEmpty());
+    QVERIFY(policyScheduled(table));
 }
 
 QTEST_GUILESS_MAIN(TestEngineSandbox)
