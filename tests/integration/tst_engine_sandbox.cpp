@@ -663,7 +663,13 @@ void TestEngineSandbox::serverLostForGoodIsReportedAndRecoveredUnderAnotherAddre
     QVERIFY2(message.contains(QLatin1String("could NOT be resumed: run backfill-studio-cli recover")), qPrintable(message.right(1500)));
     const qint64 committed = m.captured(1).toLongLong();
     QVERIFY(committed > 0 && committed < rows.size());
-    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_lost WHERE device_id >= 3")), committed);
+    // If the proxy died with a COMMIT on its way back, that range is named as unknown (the re-run
+    // asks the server): one range (4 devices × 96) more may be in.
+    const qint64 inTable = scalar(QStringLiteral("SELECT count(*) FROM et_lost WHERE device_id >= 3"));
+    if (message.contains(QLatin1String("lost during a COMMIT")))
+        QVERIFY2(inTable == committed || inTable == committed + 4 * 96, qPrintable(QString::number(inTable)));
+    else
+        QCOMPARE(inTable, committed);
     QVERIFY(!policyScheduled(table));
 
     const QString journals = m_dir.filePath(QStringLiteral("my.journals"));
@@ -678,7 +684,7 @@ void TestEngineSandbox::serverLostForGoodIsReportedAndRecoveredUnderAnotherAddre
     // The same backfill at the server's own address finishes it: each row once.
     const auto rerun = TestServers::runCli(cliBase(table, file), QStringLiteral("sandbox"));
     QVERIFY2(rerun.exitCode == 0, rerun.err.constData());
-    QVERIFY2(rerun.out.contains(QStringLiteral("(%1 of them before an interruption)").arg(committed).toUtf8()), rerun.out.constData());
+    QVERIFY2(rerun.out.contains(QStringLiteral("(%1 of them before an interruption)").arg(inTable).toUtf8()), rerun.out.constData());
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_lost WHERE device_id >= 3")), qint64(rows.size()));
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM (SELECT time, device_id FROM et_lost GROUP BY 1, 2 HAVING count(*) > 1) d")), qint64(0));
     QVERIFY(policyScheduled(table));
