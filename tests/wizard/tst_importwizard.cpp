@@ -21,6 +21,8 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <functional>
+
 using namespace bfs;
 
 class TestImportWizard : public QObject
@@ -39,8 +41,11 @@ private:
     HypertableInfo createTable(const QString &name);
     QString csv(const QString &name, const QByteArray &content);
     qint64 scalar(const QString &sql);
-    void walkToPlan(ImportWizard &w, const QString &file);
+    // onFormatPage: what the user does on the format page before Next.
+    void walkToPlan(ImportWizard &w, const QString &file, const std::function<void()> &onFormatPage = {});
     void runToSummary(ImportWizard &w);
+    // The analyst edits the rejects file (from → to), then retries the rejected rows.
+    BackfillEngine::Result retryFixed(ImportWizard &w, const QList<QPair<QByteArray, QByteArray>> &fixes);
     QTemporaryDir m_dir;
 };
 
@@ -95,7 +100,7 @@ qint64 TestImportWizard::scalar(const QString &sql)
     return r.value(0, 0) == QLatin1String("t") ? 1 : r.value(0, 0) == QLatin1String("f") ? 0 : r.intValue(0, 0);
 }
 
-void TestImportWizard::walkToPlan(ImportWizard &w, const QString &file)
+void TestImportWizard::walkToPlan(ImportWizard &w, const QString &file, const std::function<void()> &onFormatPage)
 {
     w.setJournalDirectory(m_dir.filePath(QStringLiteral("journals")));
     w.show();
@@ -105,6 +110,8 @@ void TestImportWizard::walkToPlan(ImportWizard &w, const QString &file)
     w.next();
     QCOMPARE(w.currentId(), int(ImportWizard::FormatPage));
     QTRY_VERIFY_WITH_TIMEOUT(w.formatPage()->isComplete(), 30000);
+    if (onFormatPage)
+        onFormatPage();
     w.next();
     QCOMPARE(w.currentId(), int(ImportWizard::ColumnsPage));
     QTRY_VERIFY_WITH_TIMEOUT(w.columnsPage()->isComplete(), 30000);
@@ -124,6 +131,26 @@ void TestImportWizard::runToSummary(ImportWizard &w)
     QVERIFY(w.runPage()->isComplete());
     w.next();
     QCOMPARE(w.currentId(), int(ImportWizard::SummaryPage));
+}
+
+BackfillEngine::Result TestImportWizard::retryFixed(ImportWizard &w, const QList<QPair<QByteArray, QByteArray>> &fixes)
+{
+    QFile rejects(w.session()->runResult.load.rejectsPath);
+    if (!rejects.open(QIODevice::ReadOnly))
+        return {};
+    QByteArray text = rejects.readAll();
+    rejects.close();
+    for (const auto &[from, to] : fixes)
+        text.replace(from, to);
+    if (!rejects.open(QIODevice::WriteOnly | QIODevice::Truncate))
+        return {};
+    rejects.write(text);
+    rejects.close();
+    QSignalSpy retried(w.summaryPage(), &ImportSummaryPage::retryFinished);
+    QTest::mouseClick(w.summaryPage()->retryButton(), Qt::LeftButton);
+    if (!retried.wait(60000))
+        return {};
+    return retried.first().first().value<BackfillEngine::Result>();
 }
 
 void TestImportWizard::sampleFileWithDefaultsEndsInTheHypertable()
@@ -180,14 +207,7 @@ void TestImportWizard::badRowsGoToTheRejectsFileAndRetryLoadsThemWhenFixed()
     QVERIFY(text.contains("3,temperature,\"\"\"warm\"\" is not a number\""));
     QVERIFY(text.contains("4,device_id"));
     // The analyst fixes the records in the rejects file, then retries.
-    text.replace("4,warm,ok", "4,24,ok").replace(",four,", ",4,");
-    QVERIFY(rejects.open(QIODevice::WriteOnly | QIODevice::Truncate));
-    rejects.write(text);
-    rejects.close();
-    QSignalSpy retried(w.summaryPage(), &ImportSummaryPage::retryFinished);
-    QTest::mouseClick(w.summaryPage()->retryButton(), Qt::LeftButton);
-    QVERIFY(retried.wait(60000));
-    const auto retry = retried.first().first().value<BackfillEngine::Result>();
+    const BackfillEngine::Result retry = retryFixed(w, {{"4,warm,ok", "4,24,ok"}, {",four,", ",4,"}});
     QVERIFY2(retry.outcome == CsvLoader::Outcome::Completed, qPrintable(retry.message));
     QCOMPARE(retry.load.rowsLoaded, qint64(2));
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM wz_rejects WHERE device_id = 4")), qint64(4));
@@ -305,42 +325,25 @@ void TestImportWizard::loggerPreambleIsSkippedAndRetriedRowsKeepTheHeader()
                              "21.08.2026 12:30;7;warm;ok\n"
                              "22.08.2026 12:30;7;-3,75;ok\n");
     ImportWizard w(TestServers::sandbox(), ht);
-    w.setJournalDirectory(m_dir.filePath(QStringLiteral("journals")));
-    w.show();
-    w.setFile(file);
-    QTRY_VERIFY_WITH_TIMEOUT(w.session()->targetLoaded, 30000);
-    w.next();
-    QTRY_VERIFY_WITH_TIMEOUT(w.formatPage()->isComplete(), 30000);
-    auto *header = w.formatPage()->findChild<QCheckBox *>(QStringLiteral("header"));
-    QVERIFY(!header->isChecked()); // the preamble's first line is no header
-    w.formatPage()->findChild<QSpinBox *>(QStringLiteral("skipLines"))->setValue(2);
-    QVERIFY(!w.formatPage()->isComplete()); // Next waits for the new detection
-    QTRY_VERIFY_WITH_TIMEOUT(w.formatPage()->isComplete() && header->isChecked(), 30000);
-    QCOMPARE(w.formatPage()->findChild<QComboBox *>(QStringLiteral("delimiter"))->currentData().toString(), QStringLiteral(";"));
-    w.next();
-    QTRY_VERIFY_WITH_TIMEOUT(w.columnsPage()->isComplete(), 30000);
+    walkToPlan(w, file, [&w] {
+        auto *header = w.formatPage()->findChild<QCheckBox *>(QStringLiteral("header"));
+        QVERIFY(!header->isChecked()); // the preamble's first line is no header
+        w.formatPage()->findChild<QSpinBox *>(QStringLiteral("skipLines"))->setValue(2);
+        QVERIFY(!w.formatPage()->isComplete()); // Next waits for the new detection
+        QTRY_VERIFY_WITH_TIMEOUT(w.formatPage()->isComplete() && header->isChecked(), 30000);
+        QCOMPARE(w.formatPage()->findChild<QComboBox *>(QStringLiteral("delimiter"))->currentData().toString(), QStringLiteral(";"));
+    });
     QCOMPARE(w.columnsPage()->columns()->item(0, 2)->text(), QStringLiteral("dd.MM.yyyy HH:mm"));
-    QSignalSpy planned(w.planPage(), &ImportPlanPage::planReady);
-    w.next();
-    QVERIFY(planned.wait(60000));
-    QVERIFY2(w.planPage()->isComplete(), qPrintable(w.session()->planResult.message));
     runToSummary(w);
     const BackfillEngine::Result &r = w.session()->runResult;
     QCOMPARE(r.load.rowsLoaded, qint64(2));
     QCOMPARE(r.load.rowsRejected, qint64(1));
     QFile rejects(r.load.rejectsPath);
     QVERIFY2(rejects.open(QIODevice::ReadOnly), qPrintable(r.load.rejectsPath));
-    QByteArray text = rejects.readAll();
+    QVERIFY(rejects.readAll().contains("5,Temperature")); // line 5 of the file
     rejects.close();
-    QVERIFY2(text.contains("5,Temperature"), text.constData()); // line 5 of the file
-    text.replace("21.08.2026 12:30;7;warm;ok", "\"21.08.2026 12:30;7;24,5;ok\""); // as a spreadsheet saves it
-    QVERIFY(rejects.open(QIODevice::WriteOnly | QIODevice::Truncate));
-    rejects.write(text);
-    rejects.close();
-    QSignalSpy retried(w.summaryPage(), &ImportSummaryPage::retryFinished);
-    QTest::mouseClick(w.summaryPage()->retryButton(), Qt::LeftButton);
-    QVERIFY(retried.wait(60000));
-    const auto retry = retried.first().first().value<BackfillEngine::Result>();
+    // As a spreadsheet saves the edited record: quoted, for its comma.
+    const BackfillEngine::Result retry = retryFixed(w, {{"21.08.2026 12:30;7;warm;ok", "\"21.08.2026 12:30;7;24,5;ok\""}});
     QVERIFY2(retry.outcome == CsvLoader::Outcome::Completed, qPrintable(retry.message));
     QCOMPARE(retry.load.rowsLoaded, qint64(1));
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM wz_preamble WHERE device_id = 7 AND temperature IN (21.5, 24.5, -3.75)")), qint64(3));
