@@ -94,6 +94,7 @@ private:
     void report(const Progress &p);
     void dropStage();
     QString rangeWhere(const ChunkInfo &c, QStringList *params) const;
+    QString duplicateKeyMessage(const RangeGroup *g, const QString &failing);
     QString outsideWhere(QStringList *params) const;
     // The staged rows of a range, [$n, $n+1) ("range"), or outside every chunk whose bounds
     // are the arrays $n and $n+1 ("outside").

@@ -257,8 +257,54 @@ bool BackfillRun::failRange(const RangeGroup *g, const QString &failing)
                             .arg(failing, by)
                       : QStringLiteral("Hypertable %1 is locked by another session%2; lock_timeout expired. No new chunk was created.")
                             .arg(spec.target, by);
+    } else if (e.sqlState == QLatin1String("23505")) {
+        e.message = duplicateKeyMessage(g, failing);
     }
     return false;
+}
+
+// A unique key met twice: the server names a chunk's copy of the constraint (and, inserting into
+// compressed chunks, no key values), so the message finds the key and the file's first line that
+// meets it, in the table or on an earlier line.
+QString BackfillRun::duplicateKeyMessage(const RangeGroup *g, const QString &failing)
+{
+    const QString constraint = e.server.section(QLatin1Char('"'), 1, 1);
+    const UniqueKey *key = nullptr;
+    for (const UniqueKey &uk : std::as_const(ht.uniqueKeys))
+        if (!key || (!uk.name.isEmpty() && constraint.endsWith(uk.name)))
+            key = &uk;
+    QString where = lo.csvPath;
+    QString keyText;
+    if (key && g && db.isOpen()) {
+        QStringList inTable, earlier;
+        for (const QString &k : key->columns) {
+            int pos = -1;
+            for (int i = 0; i < res.load.mapping.size(); ++i)
+                if (res.load.mapping.at(i).tableColumn == k)
+                    pos = i;
+            if (pos < 0) {
+                inTable.clear();
+                break;
+            }
+            inTable << QStringLiteral("t.%1 = s.c%2").arg(db.quoteIdentifier(k)).arg(pos);
+            earlier << QStringLiteral("s2.c%1 = s.c%1").arg(pos);
+        }
+        QStringList params;
+        const QString range = rangeWhere(g->range, &params);
+        QueryResult r;
+        DbError ignored;
+        if (!inTable.isEmpty()
+            && db.exec(QStringLiteral("SELECT min(bfs_line) FROM %1 s WHERE %2 AND (EXISTS (SELECT 1 FROM %3 t WHERE %4) "
+                                      "OR EXISTS (SELECT 1 FROM %1 s2 WHERE %5 AND s2.bfs_line < s.bfs_line))")
+                           .arg(stage, range, spec.target, inTable.join(QStringLiteral(" AND ")), earlier.join(QStringLiteral(" AND "))),
+                       params, &r, &ignored)
+            && !r.value(0, 0).isEmpty())
+            where += QStringLiteral(", line %1").arg(r.value(0, 0));
+        keyText = QStringLiteral(" (%1)").arg(key->columns.join(QStringLiteral(", ")));
+    }
+    return QStringLiteral("%1: the row's key%2 already exists in %3 or on an earlier line of the file, so %4 was rolled back. "
+                          "Use --on-conflict skip or update.")
+        .arg(where, keyText, ht.qualifiedName(), g ? QStringLiteral("chunk %1").arg(failing) : QStringLiteral("the rows for new chunks"));
 }
 
 void BackfillRun::moveRows()

@@ -271,6 +271,10 @@ void TestEngineSandbox::errorMidwayRestoresPolicyAndReRunCompletes()
     const BackfillEngine::Result r = run(o);
     QCOMPARE(r.outcome, CsvLoader::Outcome::ServerError);
     QCOMPARE(r.error.sqlState, QStringLiteral("23505"));
+    // Line 3 of the file holds device 1's existing row; the key is named, not the chunk's constraint.
+    QVERIFY2(r.message.contains(QLatin1String("error.csv, line 3: the row's key (time, device_id) already exists in public.et_error")),
+             qPrintable(r.message));
+    QVERIFY2(r.message.contains(QLatin1String("Use --on-conflict skip or update")), qPrintable(r.message));
     QVERIFY2(r.message.contains(QLatin1String("run the same backfill again")), qPrintable(r.message));
     QVERIFY(r.message.contains(QLatin1String("compression policy was resumed")));
     QVERIFY(policyScheduled(QStringLiteral("et_error")));
