@@ -66,6 +66,8 @@ bool sameServer(const QJsonObject &header, const Database &db)
     return header.value(QStringLiteral("server")).toString() == serverId(db);
 }
 
+bool compressChunks(Database &db, const QueryResult &r, QStringList *actions, DbError *error);
+
 bool compressPolicyRange(Database &db, const QString &schema, const QString &name, const QString &compressAfter,
                          const QDateTime &from, const QDateTime &to, const QStringList &chunksBefore, QStringList *actions,
                          DbError *error)
@@ -80,6 +82,38 @@ bool compressPolicyRange(Database &db, const QString &schema, const QString &nam
                  {schema, name, compressAfter, isoUtc(from), isoUtc(to), Database::textArray(chunksBefore)}, &r, error,
                  QStringLiteral("find chunks to compress")))
         return false;
+    return compressChunks(db, r, actions, error);
+}
+
+bool compressPolicyRangeInteger(Database &db, const QString &schema, const QString &name, const QString &compressAfter, qint64 from,
+                                qint64 to, const QStringList &chunksBefore, QStringList *actions, DbError *error)
+{
+    // The policy's "now": the function set_integer_now_func named (the view gives its name only;
+    // a name that is not unique among functions without arguments is left to the policy).
+    QueryResult r;
+    if (!db.exec(QStringLiteral("SELECT p.oid::regproc::text FROM timescaledb_information.dimensions d "
+                                "JOIN pg_proc p ON p.proname = d.integer_now_func AND p.pronargs = 0 "
+                                "WHERE d.hypertable_schema = $1 AND d.hypertable_name = $2 AND d.dimension_type = 'Time'"),
+                 {schema, name}, &r, error, QStringLiteral("find the integer_now function")))
+        return false;
+    if (r.rowCount() != 1) {
+        *actions << QStringLiteral("new chunks left to the compression policy: no single integer_now function found");
+        return true;
+    }
+    const QString now = r.value(0, 0);
+    if (!db.exec(QStringLiteral("SELECT format('%I.%I', chunk_schema, chunk_name) FROM timescaledb_information.chunks "
+                                "WHERE hypertable_schema = $1 AND hypertable_name = $2 AND NOT is_compressed "
+                                "AND range_end_integer <= %1()::bigint - $3::bigint AND range_end_integer > $4::bigint "
+                                "AND range_start_integer <= $5::bigint AND format('%I.%I', chunk_schema, chunk_name) <> ALL ($6::text[]) "
+                                "ORDER BY range_start_integer").arg(now),
+                 {schema, name, compressAfter, QString::number(from), QString::number(to), Database::textArray(chunksBefore)}, &r, error,
+                 QStringLiteral("find chunks to compress")))
+        return false;
+    return compressChunks(db, r, actions, error);
+}
+
+bool compressChunks(Database &db, const QueryResult &r, QStringList *actions, DbError *error)
+{
     bool ok = true;
     for (int i = 0; i < r.rowCount(); ++i) {
         const QString chunk = r.value(i, 0);
@@ -218,6 +252,19 @@ bool BackfillEngine::recover(Database &db, const QString &journalDirectory, QStr
         }
         // Chunks of the backfilled range that the policy would have compressed by now.
         // (Journals of earlier versions may hold an empty compress_after: nothing to do then.)
+        if (header.contains(QStringLiteral("min_integer")) && !header.value(QStringLiteral("compress_after")).toString().isEmpty()) {
+            QStringList chunksBefore;
+            for (const QJsonValue &v : header.value(QStringLiteral("chunks_before")).toArray())
+                chunksBefore << v.toString();
+            if (!compressPolicyRangeInteger(db, header.value(QStringLiteral("hypertable_schema")).toString(),
+                                            header.value(QStringLiteral("hypertable_name")).toString(),
+                                            header.value(QStringLiteral("compress_after")).toString(),
+                                            header.value(QStringLiteral("min_integer")).toString().toLongLong(),
+                                            header.value(QStringLiteral("max_integer")).toString().toLongLong(), chunksBefore, actions, &e)) {
+                allOk = false;
+                *error = e;
+            }
+        }
         if (header.contains(QStringLiteral("min_time")) && !header.value(QStringLiteral("compress_after")).toString().isEmpty()) {
             QStringList chunksBefore;
             for (const QJsonValue &v : header.value(QStringLiteral("chunks_before")).toArray())

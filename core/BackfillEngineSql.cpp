@@ -181,6 +181,9 @@ QString BackfillEngine::exportSql(const BackfillPlan &plan, const CsvLoader::Sum
         out << QStringLiteral("SELECT compress_chunk(c, true) FROM show_chunks(%1, older_than => %2::interval) c "
                               "WHERE c NOT IN (SELECT c FROM bfs_chunks_before);")
                    .arg(literal(plan.target), literal(plan.compressAfter));
+    if (plan.compressNewChunks && integerTime)
+        out << comment(QStringLiteral("New chunks are left to compression policy job %1 (integer time: unlike Backfill Studio, this "
+                                      "script does not look up the hypertable's integer_now function).").arg(plan.policy.jobId));
     out << QString();
     if (plan.pausePolicy) {
         out << comment(QStringLiteral("%1. Resume compression policy job %2. If the script stopped on an error before this line, "

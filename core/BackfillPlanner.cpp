@@ -264,12 +264,12 @@ BackfillPlan BackfillPlanner::plan(const Input &in)
         else if (p.compressAfter.isEmpty())
             p.recompressReason += QStringLiteral("; new chunks are left to compression policy job %1: it compresses by creation "
                                                  "time (compress_created_before), and these chunks are new").arg(p.policy.jobId);
-        else if (in.summary.integerTime)
-            p.recompressReason += QStringLiteral("; new chunks are left to compression policy job %1 (integer time: its "
-                                                 "compress_after counts from the hypertable's integer_now function)").arg(p.policy.jobId);
         else
             p.compressNewChunks = true;
-        if (p.compressNewChunks)
+        if (p.compressNewChunks && in.summary.integerTime)
+            p.recompressReason += QStringLiteral("; new chunks that end before the hypertable's integer_now function minus the "
+                                                 "policy's compress_after (%1) are compressed as run_job would").arg(p.compressAfter);
+        else if (p.compressNewChunks)
             p.recompressReason += QStringLiteral("; new chunks older than the policy's compress_after (%1) are compressed as "
                                                  "run_job would").arg(p.compressAfter);
     }

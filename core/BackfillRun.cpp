@@ -677,9 +677,14 @@ bool BackfillRun::startJournal()
                 chunks << o;
             }
         h[QStringLiteral("compressed_before")] = chunks;
-        if (sum.minTime.isValid() && res.plan.compressNewChunks) {
-            h[QStringLiteral("min_time")] = isoUtc(sum.minTime);
-            h[QStringLiteral("max_time")] = isoUtc(sum.maxTime);
+        if ((sum.minTime.isValid() || integerTime) && res.plan.compressNewChunks) {
+            if (integerTime) {
+                h[QStringLiteral("min_integer")] = QString::number(sum.minInteger);
+                h[QStringLiteral("max_integer")] = QString::number(sum.maxInteger);
+            } else {
+                h[QStringLiteral("min_time")] = isoUtc(sum.minTime);
+                h[QStringLiteral("max_time")] = isoUtc(sum.maxTime);
+            }
             h[QStringLiteral("compress_after")] = res.plan.compressAfter;
             QJsonArray before;
             for (const ChunkInfo &c : std::as_const(ht.chunks))

@@ -31,6 +31,10 @@ bool sameServer(const QJsonObject &header, const Database &db);
 // Compresses the chunks of [from, to] that the run created (not in chunksBefore), that are not
 // compressed and that the compression policy would compress now (range_end older than
 // compress_after). Chunks that were there before are left as they were.
+// The same for integer time: "now" is the hypertable's integer_now function; [from, to] are
+// values of the time column.
+bool compressPolicyRangeInteger(Database &db, const QString &schema, const QString &name, const QString &compressAfter, qint64 from,
+                                qint64 to, const QStringList &chunksBefore, QStringList *actions, DbError *error);
 bool compressPolicyRange(Database &db, const QString &schema, const QString &name, const QString &compressAfter,
                          const QDateTime &from, const QDateTime &to, const QStringList &chunksBefore, QStringList *actions,
                          DbError *error);

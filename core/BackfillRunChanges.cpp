@@ -410,19 +410,25 @@ void BackfillRun::putBack()
             }
         }
     }
-    if (cleanupOk && res.plan.compressNewChunks && !integerTime && !res.plan.compressAfter.isEmpty() && sum.minTime.isValid()) {
+    if (cleanupOk && res.plan.compressNewChunks && !res.plan.compressAfter.isEmpty() && (integerTime || sum.minTime.isValid())) {
         // Chunks of the backfilled range that the policy would compress now, as run_job would.
         QStringList actions;
         QJsonObject o;
-        o[QStringLiteral("from")] = isoUtc(sum.minTime);
-        o[QStringLiteral("to")] = isoUtc(sum.maxTime);
+        o[QStringLiteral("from")] = integerTime ? QString::number(sum.minInteger) : isoUtc(sum.minTime);
+        o[QStringLiteral("to")] = integerTime ? QString::number(sum.maxInteger) : isoUtc(sum.maxTime);
         journal.write(QStringLiteral("compress_new"), o);
         QStringList chunksBefore;
         for (const ChunkInfo &c : std::as_const(ht.chunks))
             chunksBefore << c.qualifiedName();
-        bool ok = compressPolicyRange(db, ht.schema, ht.name, res.plan.compressAfter, sum.minTime, sum.maxTime, chunksBefore, &actions, &e);
+        auto compressNew = [&] {
+            return integerTime ? compressPolicyRangeInteger(db, ht.schema, ht.name, res.plan.compressAfter, sum.minInteger, sum.maxInteger,
+                                                            chunksBefore, &actions, &e)
+                               : compressPolicyRange(db, ht.schema, ht.name, res.plan.compressAfter, sum.minTime, sum.maxTime, chunksBefore,
+                                                     &actions, &e);
+        };
+        bool ok = compressNew();
         if (!ok && e.kind == DbError::Kind::Unreachable && reconnect())
-            ok = compressPolicyRange(db, ht.schema, ht.name, res.plan.compressAfter, sum.minTime, sum.maxTime, chunksBefore, &actions, &e);
+            ok = compressNew();
         if (!ok) {
             cleanupOk = false;
             if (!failed)

@@ -33,6 +33,7 @@ private Q_SLOTS:
     void exportedSqlCopiesEveryColumnOfTheFile();
     void chunksInASchemaThatNeedsQuotes();
     void damagedLedgerStopsTheReRun();
+    void integerTimeNewChunksAreCompressedAsThePolicyWould();
 };
 
 void TestEngineSetups::initTestCase()
@@ -513,6 +514,54 @@ void TestEngineSetups::damagedLedgerStopsTheReRun()
     QVERIFY2(again.err.contains("cannot read the ledger"), again.err.constData());
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_ledger WHERE device_id = 3")), qint64(2));
     QVERIFY(policyScheduled(table));
+}
+
+
+void TestEngineSetups::integerTimeNewChunksAreCompressedAsThePolicyWould()
+{
+    // Integer time, "now" is 1000 (integer_now), the policy compresses chunks ending 200 before it.
+    // New chunk [200, 300) is old enough, [900, 1000) is not: as run_job would, after a crash (by
+    // recover) and in a run that ends normally.
+    const QString error = TestServers::sandboxScript(QStringLiteral(
+        "DROP TABLE IF EXISTS et_int CASCADE; "
+        "CREATE TABLE et_int (time bigint NOT NULL, device_id int NOT NULL, temperature double precision, humidity double precision, "
+        "  status text, UNIQUE (time, device_id)); "
+        "SELECT create_hypertable('et_int', 'time', chunk_time_interval => 100); "
+        "CREATE OR REPLACE FUNCTION et_int_now() RETURNS bigint LANGUAGE sql STABLE AS 'SELECT 1000::bigint'; "
+        "SELECT set_integer_now_func('et_int', 'et_int_now'); "
+        "INSERT INTO et_int SELECT g, 1, 20, 50, 'seed' FROM generate_series(500, 799) g; "
+        "ALTER TABLE et_int SET (timescaledb.compress, timescaledb.compress_segmentby = 'device_id'); "
+        "SELECT compress_chunk(c, true) FROM show_chunks('et_int') c; "
+        "SELECT add_compression_policy('et_int', compress_after => 200::bigint);"));
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    auto compressedAt = [this](int start) {
+        return scalar(QStringLiteral("SELECT count(*) FILTER (WHERE is_compressed) * 10 + count(*) FROM timescaledb_information.chunks "
+                                     "WHERE hypertable_name = 'et_int' AND range_start_integer = %1").arg(start));
+    };
+    const QString file = csv(QStringLiteral("int.csv"), {"250,2,21,50,ok", "550,2,21,50,ok", "950,2,21,50,ok"});
+    const auto crashed = TestServers::runCli(cliBase(QStringLiteral("et_int"), file), QStringLiteral("sandbox"),
+                                             {QStringLiteral("BFS_CRASH_AT=compress_new")});
+    QCOMPARE(crashed.exitCode, 137);
+    QCOMPARE(compressedAt(200), qint64(1)); // there, not compressed yet
+    const auto recovered = TestServers::runCli({QStringLiteral("recover"), QStringLiteral("--db"), TestServers::sandbox().toConnInfo(),
+                                                QStringLiteral("--journal-dir"), m_dir.filePath(QStringLiteral("my.journals"))},
+                                               QStringLiteral("sandbox"));
+    QVERIFY2(recovered.exitCode == 0, recovered.err.constData());
+    QCOMPARE(compressedAt(200), qint64(11));
+    QCOMPARE(compressedAt(900), qint64(1));
+    QCOMPARE(compressedAt(500), qint64(11));
+    QVERIFY(policyScheduled(QStringLiteral("et_int")));
+
+    BackfillEngine::Options o;
+    o.load.csvPath = csv(QStringLiteral("int2.csv"), {"350,3,21,50,ok", "960,3,21,50,ok"});
+    o.load.table = QStringLiteral("et_int");
+    const BackfillEngine::Result r = run(o);
+    QVERIFY2(r.outcome == CsvLoader::Outcome::Completed, qPrintable(r.message));
+    QVERIFY(r.plan.compressNewChunks);
+    QCOMPARE(compressedAt(300), qint64(11));
+    QCOMPARE(compressedAt(900), qint64(1));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_int WHERE device_id IN (2, 3)")), qint64(5));
+    QVERIFY(policyScheduled(QStringLiteral("et_int")));
 }
 
 QTEST_GUILESS_MAIN(TestEngineSetups)
