@@ -57,6 +57,8 @@ QJsonObject summaryJson(const CsvLoader::Summary &s)
     o[QStringLiteral("rows_rejected")] = double(s.rowsRejected);
     if (s.rowsExisting >= 0)
         o[QStringLiteral("rows_existing")] = double(s.rowsExisting);
+    if (s.rowsRepeated >= 0)
+        o[QStringLiteral("rows_repeated")] = double(s.rowsRepeated);
     o[QStringLiteral("blank_lines")] = double(s.blankLines);
     QJsonObject seconds;
     seconds[QStringLiteral("read_and_upload")] = s.secondsRead;

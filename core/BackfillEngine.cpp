@@ -104,7 +104,7 @@ bool compressPolicyRangeInteger(Database &db, const QString &schema, const QStri
     if (!db.exec(QStringLiteral("SELECT format('%I.%I', chunk_schema, chunk_name) FROM timescaledb_information.chunks "
                                 "WHERE hypertable_schema = $1 AND hypertable_name = $2 AND NOT is_compressed "
                                 "AND range_end_integer <= %1()::bigint - $3::bigint AND range_end_integer > $4::bigint "
-                                "AND range_start_integer <= $5::bigint AND format('%I.%I', chunk_schema, chunk_name) <> ALL ($6::text[]) "
+                                "AND range_start_integer < $5::bigint AND format('%I.%I', chunk_schema, chunk_name) <> ALL ($6::text[]) "
                                 "ORDER BY range_start_integer").arg(now),
                  {schema, name, compressAfter, QString::number(from), QString::number(to), Database::textArray(chunksBefore)}, &r, error,
                  QStringLiteral("find chunks to compress")))
@@ -218,14 +218,15 @@ bool BackfillEngine::recover(Database &db, const QString &journalDirectory, QStr
                 *error = DbError();
                 error->kind = DbError::Kind::Query;
                 error->message = QStringLiteral("The interrupted backfill into %1 in %2 ran at %3, which has the identifier of this server, "
-                                                "but compression policy job %4 runs here, although that backfill paused it. If this "
-                                                "server is a copy (replica, restore), recover at %3; if you resumed the policy yourself, "
-                                                "delete the journal.")
+                                                "but compression policy job %4 runs here, although that backfill paused it: this server "
+                                                "may be a copy of that one (a replica, a restore). Run recover at %3 (also if you "
+                                                "resumed the policy yourself there); the journal keeps what that run loaded.")
                                      .arg(target, path, header.value(QStringLiteral("server")).toString(), running.join(QStringLiteral(", ")));
                 *actions << QStringLiteral("left %1: %2").arg(QFileInfo(path).fileName(), error->message);
                 continue;
             }
         }
+        bool journalOk = true;
         *actions << QStringLiteral("recovering the interrupted backfill into %1 (%2)").arg(target, QFileInfo(path).fileName());
         // Chunks that were compressed before: compress whatever is not fully compressed now.
         const QJsonArray chunks = header.value(QStringLiteral("compressed_before")).toArray();
@@ -246,7 +247,7 @@ bool BackfillEngine::recover(Database &db, const QString &journalDirectory, QStr
                 *actions << QStringLiteral("compressed %1 again").arg(chunk);
             else {
                 *actions << QStringLiteral("could not compress %1: %2").arg(chunk, e.message);
-                allOk = false;
+                journalOk = false;
                 *error = e;
             }
         }
@@ -261,7 +262,7 @@ bool BackfillEngine::recover(Database &db, const QString &journalDirectory, QStr
                                             header.value(QStringLiteral("compress_after")).toString(),
                                             header.value(QStringLiteral("min_integer")).toString().toLongLong(),
                                             header.value(QStringLiteral("max_integer")).toString().toLongLong(), chunksBefore, actions, &e)) {
-                allOk = false;
+                journalOk = false;
                 *error = e;
             }
         }
@@ -275,7 +276,7 @@ bool BackfillEngine::recover(Database &db, const QString &journalDirectory, QStr
                                      header.value(QStringLiteral("hypertable_name")).toString(),
                                      header.value(QStringLiteral("compress_after")).toString(), QDateTime(from.date(), from.time(), Qt::UTC),
                                      QDateTime(to.date(), to.time(), Qt::UTC), chunksBefore, actions, &e)) {
-                allOk = false;
+                journalOk = false;
                 *error = e;
             }
         }
@@ -291,20 +292,21 @@ bool BackfillEngine::recover(Database &db, const QString &journalDirectory, QStr
                 *actions << QStringLiteral("compression policy job %1 no longer exists: nothing to resume").arg(job);
             else {
                 *actions << QStringLiteral("could not resume job %1: %2").arg(job).arg(e.message);
-                allOk = false;
+                journalOk = false;
                 *error = e;
             }
         }
-        if (allOk) {
+        if (journalOk) {
             // Keep what was completed as a ledger: re-running the same backfill skips it.
             if (QFile::rename(path, Journal::ledgerPath(path))) {
                 *actions << QStringLiteral("done: run the same backfill again to load the rest (completed chunk ranges are skipped)");
             } else {
                 *actions << QStringLiteral("could not keep %1 as %2").arg(path, Journal::ledgerPath(path));
                 error->message = QStringLiteral("cannot rename the journal %1").arg(path);
-                allOk = false;
+                journalOk = false;
             }
         }
+        allOk = allOk && journalOk; // one journal's trouble keeps no other from being finished
     }
     return allOk;
 }

@@ -608,8 +608,10 @@ bool BackfillRun::summarise()
                            .arg(notNull.join(QStringLiteral(" AND ")), stageColumns.join(QStringLiteral(", ")));
         }
         if (!exists.isEmpty()
-            && exec(QStringLiteral("SELECT count(*) FILTER (WHERE existing), count(*) FILTER (WHERE NOT existing AND repeated) "
-                                   "FROM (SELECT %2 AS existing, %3 AS repeated FROM %1 s) x")
+            // (a row skipped as existing makes no later row a repeat)
+            && exec(QStringLiteral("WITH e AS (SELECT s.*, %2 AS existing FROM %1 s) "
+                                   "SELECT (SELECT count(*) FROM e WHERE existing), "
+                                   "  (SELECT count(*) FILTER (WHERE repeated) FROM (SELECT %3 AS repeated FROM e WHERE NOT existing) x)")
                         .arg(stage, exists.join(QStringLiteral(" OR ")), repeats.join(QStringLiteral(" OR "))),
                     {}, &r, &e, QStringLiteral("count rows that already exist"))) {
             sum.existingRows = r.intValue(0, 0);

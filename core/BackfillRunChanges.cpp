@@ -257,7 +257,7 @@ bool BackfillRun::failRange(const RangeGroup *g, const QString &failing)
                             .arg(failing, by)
                       : QStringLiteral("Hypertable %1 is locked by another session%2; lock_timeout expired. No new chunk was created.")
                             .arg(spec.target, by);
-    } else if (e.sqlState == QLatin1String("23505")) {
+    } else if (e.sqlState == QLatin1String("23505") && lo.conflict == CsvLoader::Conflict::Error) {
         e.message = duplicateKeyMessage(g, failing);
     }
     return false;
@@ -275,7 +275,7 @@ QString BackfillRun::duplicateKeyMessage(const RangeGroup *g, const QString &fai
             key = &uk;
     QString where = lo.csvPath;
     QString keyText;
-    if (key && g && db.isOpen()) {
+    if (key && db.isOpen()) {
         QStringList inTable, earlier;
         for (const QString &k : key->columns) {
             int pos = -1;
@@ -290,7 +290,7 @@ QString BackfillRun::duplicateKeyMessage(const RangeGroup *g, const QString &fai
             earlier << QStringLiteral("s2.c%1 = s.c%1").arg(pos);
         }
         QStringList params;
-        const QString range = rangeWhere(g->range, &params);
+        const QString range = g ? rangeWhere(g->range, &params) : outsideWhere(&params);
         QueryResult r;
         DbError ignored;
         if (!inTable.isEmpty()

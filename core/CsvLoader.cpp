@@ -446,7 +446,8 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
         qint64 line = -1;
         QString column;
         // Only the server's context ("Where:") says where: the message itself may quote a value.
-        static const QRegularExpression copyAt(QStringLiteral(R"(^COPY [^,]+, line (\d+)(?:, column (.+?): )?)"));
+        static const QRegularExpression copyAt(QStringLiteral(R"(^COPY [^,]+, line (\d+)(?:, column (.+?): )?)"),
+                                               QRegularExpression::MultilineOption); // a trigger's lines may come first
         static const QRegularExpression paramAt(QStringLiteral(R"(portal parameter \$(\d+))"));
         const qsizetype whereAt = e.server.indexOf(QLatin1String("\nWhere: "));
         const QString context = whereAt < 0 ? QString() : e.server.mid(whereAt + 8);

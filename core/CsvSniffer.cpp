@@ -169,12 +169,16 @@ QString CsvSniffer::detectDateFormat(const QStringList &values, bool preferDayFi
             // said so. Values that contradict each other are no guess: the other order's rows
             // are rejected with their lines.
             const DateTimeParser dayParser(day), monthParser(month);
-            const bool everyOneFitsBoth = std::all_of(head.cbegin(), head.cend(), [&](const QString &v) {
-                return dayParser.parse(v).ok == monthParser.parse(v).ok;
-            });
-            const QStringList rest = nonEmpty.mid(head.size());
-            const int dayRest = fits(day, rest);
-            const int monthRest = fits(month, rest);
+            bool everyOneFitsBoth = true;
+            int dayRest = 0, monthRest = 0;
+            for (qsizetype i = 0; i < nonEmpty.size(); ++i) {
+                const bool d = dayParser.parse(nonEmpty.at(i)).ok, m = monthParser.parse(nonEmpty.at(i)).ok;
+                everyOneFitsBoth = everyOneFitsBoth && d == m;
+                if (i >= head.size()) {
+                    dayRest += d;
+                    monthRest += m;
+                }
+            }
             if (dayRest != monthRest)
                 return dayRest > monthRest ? day : month;
             if (ambiguous)

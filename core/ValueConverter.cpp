@@ -80,7 +80,11 @@ QString ValueConverter::checkModifiers(QStringView text) const
         if (i < text.size()) // e±N
             point += text.mid(i + 1).toLongLong(&exponentOk);
         const int s = m_options.scale;
-        const qsizetype first = digits.indexOf(QRegularExpression(QStringLiteral("[1-9]")));
+        qsizetype first = 0; // the first digit that is not 0
+        while (first < digits.size() && digits.at(first) == QLatin1Char('0'))
+            ++first;
+        if (first == digits.size())
+            first = -1;
         const qint64 cut = point + s; // index of the first digit rounded away
         bool fits = exponentOk && std::abs(point) < (qint64(1) << 40);
         if (fits && first >= 0 && first <= cut) {
@@ -503,14 +507,22 @@ ValueConverter::Value ValueConverter::convert(const QString &rawCell, bool quote
             v.error = QStringLiteral("\"%1\" is not a number%2").arg(cell.toString(),
                 m_options.decimalComma ? QStringLiteral(" (decimal comma expected)") : QString());
         } else if (m_type == Type::Numeric) {
-            // PostgreSQL's numeric takes exponents up to ±1000.
+            // PostgreSQL's numeric holds up to 131072 digits before the point and 16383 after it
+            // (numeric(p, s) rounds to s first: checkModifiers).
             const qsizetype e = v.text.indexOf(QLatin1Char('e'), 0, Qt::CaseInsensitive);
             bool ok = true;
-            if (e >= 0 && std::abs(QStringView(v.text).mid(e + 1).toLongLong(&ok)) > 1000)
-                ok = false;
+            if (e >= 0) {
+                const qint64 exponent = QStringView(v.text).mid(e + 1).toLongLong(&ok);
+                const qsizetype dot = v.text.indexOf(QLatin1Char('.'));
+                const qint64 before = (dot < 0 || dot > e ? e : dot) - (v.text.startsWith(QLatin1Char('-')) ? 1 : 0);
+                const qint64 after = dot < 0 || dot > e ? 0 : e - dot - 1;
+                ok = ok && std::abs(exponent) < (qint64(1) << 30)
+                    && (m_options.precision > 0 || (before + exponent <= 131072 && after - exponent <= 16383));
+            }
             if (!ok) {
                 v.ok = false;
-                v.error = QStringLiteral("%1 is out of range for numeric (exponents go up to ±1000)").arg(cell.toString());
+                v.error = QStringLiteral("%1 is out of range for numeric (at most 131072 digits before the decimal point and 16383 "
+                                         "after it)").arg(cell.toString());
             } else if (m_options.precision > 0) {
                 v.error = checkModifiers(v.text);
                 v.ok = v.error.isEmpty();

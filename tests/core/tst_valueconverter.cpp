@@ -222,11 +222,14 @@ void TestValueConverter::typeModifiersAreChecked_data()
     QTest::newRow("numeric(2,2) below one") << "numeric(2,2)" << "0.99" << "0.99";
     QTest::newRow("numeric(2,2) rounds to one") << "numeric(2,2)" << "0.999" << "!does not fit";
     QTest::newRow("NaN in numeric") << "numeric(5,2)" << "NaN" << "nan";
-    QTest::newRow("huge exponent") << "numeric(5,2)" << "1e999999999" << "!out of range for numeric";
-    QTest::newRow("tiny exponent") << "numeric(5,2)" << "1e-999999999" << "!out of range for numeric";
+    QTest::newRow("huge exponent") << "numeric(5,2)" << "1e999999999" << "!does not fit";
+    QTest::newRow("tiny exponent rounds to zero") << "numeric(5,2)" << "1e-999999999" << "1e-999999999";
     QTest::newRow("exponent beyond qint32") << "numeric" << "1e3000000000" << "!out of range for numeric";
-    QTest::newRow("exponent rounds to zero") << "numeric(5,2)" << "1e-900" << "1e-900";
-    QTest::newRow("huge exponent within numeric(5,2)'s check") << "numeric(5,2)" << "1e900" << "!does not fit";
+    QTest::newRow("numeric's scale limit") << "numeric" << "1e-16383" << "1e-16383";
+    QTest::newRow("beyond numeric's scale") << "numeric" << "1.5e-16383" << "!out of range for numeric";
+    QTest::newRow("numeric's digits before the point") << "numeric" << "1e131071" << "1e131071";
+    QTest::newRow("beyond numeric's digits") << "numeric" << "1e131072" << "!out of range for numeric";
+    QTest::newRow("small exponent within numeric") << "numeric" << "1e-1500" << "1e-1500";
     QTest::newRow("scale above precision") << "numeric(3,5)" << "0.0012" << "0.0012";
     QTest::newRow("scale above precision, too large") << "numeric(3,5)" << "0.012" << "!does not fit numeric(3,5)";
     QTest::newRow("rounds up to the next power") << "numeric(3,1)" << "99.96" << "!does not fit";
