@@ -30,6 +30,7 @@ public:
     QString value(int row, int col) const { return m_rows.at(row).at(col); }
     QString value(int row, const QString &col) const;
     bool isNull(int row, const QString &col) const { return value(row, col).isNull(); }
+    bool isNull(int row, int col) const { return value(row, col).isNull(); } // (without it, 0 would pass for a column name)
     bool boolValue(int row, const QString &col) const { return value(row, col) == QLatin1String("t"); }
     bool boolValue(int row, int col) const { return value(row, col) == QLatin1String("t"); }
     qint64 intValue(int row, const QString &col, qint64 fallback = 0) const;
