@@ -666,13 +666,44 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
         }
     }
     const QString sql = insertStatement(spec);
+    // A savepoint keeps the staged rows readable after a refused insert: they tell its line.
+    const bool savepoint = o.conflict == Conflict::Error && db.execScript(QStringLiteral("SAVEPOINT bfs_insert"), &dbError);
     if (!db.exec(sql, &r, &dbError, QStringLiteral("insert the staged rows into %1").arg(s.target))) {
-        if (dbError.sqlState == QLatin1String("23505"))
-        {
+        if (dbError.sqlState == QLatin1String("23505")) {
             const QString detail = dbError.server.section(QStringLiteral("Detail: "), 1).section(QLatin1Char('\n'), 0, 0).trimmed();
+            QString where = file;
+            DbError ignored;
+            if (savepoint && db.execScript(QStringLiteral("ROLLBACK TO SAVEPOINT bfs_insert"), &ignored)) {
+                // The first line whose key (the first one the file fills) is in the table or on an earlier line.
+                for (const QStringList &key : std::as_const(table.uniqueKeys)) {
+                    QStringList inTable, earlier;
+                    for (const QString &k : key) {
+                        const int pos = int(std::find_if(mappedColumns.cbegin(), mappedColumns.cend(),
+                                                         [&k](const TargetTable::Column *c) { return c->name == k; })
+                                            - mappedColumns.cbegin());
+                        if (pos >= mappedColumns.size()) {
+                            inTable.clear();
+                            break;
+                        }
+                        inTable << QStringLiteral("t.%1 = s.c%2").arg(db.quoteIdentifier(k)).arg(pos);
+                        earlier << QStringLiteral("s2.c%1 = s.c%1").arg(pos);
+                    }
+                    if (inTable.isEmpty())
+                        continue;
+                    QueryResult line;
+                    if (db.exec(QStringLiteral("SELECT min(bfs_line) FROM %1 s WHERE EXISTS (SELECT 1 FROM %2 t WHERE %3) "
+                                               "OR EXISTS (SELECT 1 FROM %1 s2 WHERE %4 AND s2.bfs_line < s.bfs_line)")
+                                    .arg(stage, target, inTable.join(QStringLiteral(" AND ")), earlier.join(QStringLiteral(" AND "))),
+                                &line, &ignored)
+                        && !line.value(0, 0).isEmpty()) {
+                        where += QStringLiteral(", line %1").arg(line.value(0, 0));
+                        break;
+                    }
+                }
+            }
             dbError.message = QStringLiteral("%1: a row's key already exists in %2 or on an earlier line of the file%3. Use --on-conflict "
                                              "skip or update.")
-                                  .arg(file, s.target, detail.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(detail));
+                                  .arg(where, s.target, detail.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(detail));
         }
         return serverFailure(dbError);
     }

@@ -32,7 +32,7 @@ ValueConverter::ValueConverter(Type type, const Options &options)
 void ValueConverter::setTypeModifiers(const QString &sqlType, Options *o)
 {
     static const QRegularExpression chars(QStringLiteral(R"(^(character varying|varchar|character|char|bpchar)\((\d+)\)$)"));
-    static const QRegularExpression numeric(QStringLiteral(R"(^(numeric|decimal)\((\d+)(?:,\s*(\d+))?\)$)"));
+    static const QRegularExpression numeric(QStringLiteral(R"(^(numeric|decimal)\((\d+)(?:,\s*(-?\d+))?\)$)"));
     const QString t = sqlType.trimmed().toLower();
     o->sqlType = sqlType;
     if (const QRegularExpressionMatch m = chars.match(t); m.hasMatch())
@@ -486,10 +486,19 @@ ValueConverter::Value ValueConverter::convert(const QString &rawCell, bool quote
     case Type::Numeric:
     case Type::Real:
     case Type::Double: {
-        const QString lower = cell.toString().toLower();
-        if (lower == QLatin1String("nan")
-            || (m_type != Type::Numeric && (lower == QLatin1String("infinity") || lower == QLatin1String("-infinity")))) {
+        // NaN and infinity as PostgreSQL spells them (inf, +Infinity …); numeric takes infinity
+        // only without a type modifier (PostgreSQL 14+).
+        QString lower = cell.toString().toLower();
+        const bool negative = lower.startsWith(QLatin1Char('-'));
+        if (negative || lower.startsWith(QLatin1Char('+')))
+            lower.remove(0, 1);
+        if (lower == QLatin1String("nan") && !negative) {
             v.text = lower;
+            return v;
+        }
+        if ((lower == QLatin1String("inf") || lower == QLatin1String("infinity"))
+            && (m_type != Type::Numeric || m_options.precision < 0)) {
+            v.text = negative ? QStringLiteral("-infinity") : QStringLiteral("infinity");
             return v;
         }
         // Fast path: plain digits that need no rewriting (and, up to 15 characters, cannot leave
@@ -531,11 +540,11 @@ ValueConverter::Value ValueConverter::convert(const QString &rawCell, bool quote
             // 1e400 is a valid numeric but not a float: say so here instead of failing the whole load.
             // Like PostgreSQL's float4in/float8in, a value that rounds to infinity, or to zero
             // from non-zero digits, is out of range (Qt's toFloat/toDouble clear ok for both).
+            // (real: what rounds to FLT_MAX, as strtof does, still fits: up to FLT_MAX + half an ulp.)
             bool ok = false;
-            if (m_type == Type::Real)
-                v.text.toFloat(&ok);
-            else
-                v.text.toDouble(&ok);
+            const double d = std::abs(v.text.toDouble(&ok));
+            if (ok && m_type == Type::Real)
+                ok = d < 3.4028235677973366e38 && (d == 0 || d > 7.006492321624085e-46);
             if (!ok) {
                 v.ok = false;
                 v.error = QStringLiteral("%1 is out of range for %2").arg(cell.toString(), typeName(m_type));

@@ -127,6 +127,15 @@ void TestValueConverter::converts_data()
     row("real near its maximum in digits", Type::Real, iso, utc, false, "340280000000000000000000000000000000000",
         "340280000000000000000000000000000000000");
     row("double too small", Type::Double, iso, utc, false, "1e-400", "!out of range for double precision");
+    row("real's largest, as PostgreSQL prints it", Type::Real, iso, utc, false, "3.4028235e38", "3.4028235e38");
+    row("rounds to real's largest", Type::Real, iso, utc, false, "3.40282356e38", "3.40282356e38");
+    row("beyond real's largest", Type::Real, iso, utc, false, "3.4028236e38", "!out of range for real");
+    row("real's smallest", Type::Real, iso, utc, false, "1e-45", "1e-45");
+    row("inf for real", Type::Real, iso, utc, false, "inf", "infinity");
+    row("-inf for double", Type::Double, iso, utc, false, "-Inf", "-infinity");
+    row("+Infinity for double", Type::Double, iso, utc, false, "+Infinity", "infinity");
+    row("Infinity for numeric", Type::Numeric, iso, utc, false, "Infinity", "infinity");
+    row("-NaN is no number", Type::Double, iso, utc, false, "-NaN", "!is not a number");
     row("double exponent", Type::Double, iso, utc, false, "1.5e-3", "1.5e-3");
     row("double with thousands", Type::Double, iso, utc, false, "1,234.5", "1234.5");
     row("decimal comma", Type::Double, iso, utc, true, "21,5", "21.5");
@@ -230,6 +239,9 @@ void TestValueConverter::typeModifiersAreChecked_data()
     QTest::newRow("numeric's digits before the point") << "numeric" << "1e131071" << "1e131071";
     QTest::newRow("beyond numeric's digits") << "numeric" << "1e131072" << "!out of range for numeric";
     QTest::newRow("small exponent within numeric") << "numeric" << "1e-1500" << "1e-1500";
+    QTest::newRow("negative scale") << "numeric(3,-2)" << "99940" << "99940";
+    QTest::newRow("negative scale rounds out") << "numeric(3,-2)" << "99950" << "!does not fit numeric(3,-2)";
+    QTest::newRow("infinity in numeric(5,2)") << "numeric(5,2)" << "Infinity" << "!is not a number";
     QTest::newRow("scale above precision") << "numeric(3,5)" << "0.0012" << "0.0012";
     QTest::newRow("scale above precision, too large") << "numeric(3,5)" << "0.012" << "!does not fit numeric(3,5)";
     QTest::newRow("rounds up to the next power") << "numeric(3,1)" << "99.96" << "!does not fit";
