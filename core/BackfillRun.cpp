@@ -118,6 +118,14 @@ QString BackfillRun::boundsWhere(const QString &kind, int n) const
         : QStringLiteral("%1 >= $%2::%4 AND %1 < $%3::%4").arg(timeStage).arg(n).arg(n + 1).arg(cast);
 }
 
+int BackfillRun::stageColumnOf(const QString &tableColumn) const
+{
+    for (int i = int(res.load.mapping.size()) - 1; i >= 0; --i)
+        if (res.load.mapping.at(i).tableColumn == tableColumn)
+            return i;
+    return -1;
+}
+
 QString BackfillRun::rangeWhere(const ChunkInfo &c, QStringList *params) const
 {
     const int n = int(params->size());
@@ -588,24 +596,11 @@ bool BackfillRun::summarise()
         // Rows that are new but repeat the key of an earlier line of the file are skipped too.
         QStringList exists, repeats;
         for (const auto &uk : std::as_const(ht.uniqueKeys)) {
-            QStringList conditions, stageColumns, notNull;
-            bool covered = true;
-            for (const QString &k : uk.columns) {
-                int pos = -1;
-                for (int i = 0; i < res.load.mapping.size(); ++i)
-                    if (res.load.mapping.at(i).tableColumn == k)
-                        pos = i;
-                covered = covered && pos >= 0;
-                conditions << QStringLiteral("t.%1 = s.c%2").arg(db.quoteIdentifier(k)).arg(pos);
-                stageColumns << QStringLiteral("c%1").arg(pos);
-                notNull << QStringLiteral("c%1 IS NOT NULL").arg(pos);
-            }
-            if (!covered)
+            const CsvLoader::StagedKey key = CsvLoader::stagedKey(db, uk.columns, [this](const QString &c) { return stageColumnOf(c); });
+            if (key.isEmpty())
                 continue;
-            exists << QStringLiteral("EXISTS (SELECT 1 FROM %1 t WHERE %2)")
-                          .arg(db.qualifiedName(ht.schema, ht.name), conditions.join(QStringLiteral(" AND ")));
-            repeats << QStringLiteral("(%1 AND row_number() OVER (PARTITION BY %2 ORDER BY bfs_line) > 1)")
-                           .arg(notNull.join(QStringLiteral(" AND ")), stageColumns.join(QStringLiteral(", ")));
+            exists << QStringLiteral("EXISTS (SELECT 1 FROM %1 t WHERE %2)").arg(db.qualifiedName(ht.schema, ht.name), key.inTable);
+            repeats << CsvLoader::repeatsEarlierSql(key);
         }
         if (!exists.isEmpty()
             // (a row skipped as existing makes no later row a repeat)

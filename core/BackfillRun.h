@@ -99,6 +99,7 @@ private:
     void dropStage();
     QString rangeWhere(const ChunkInfo &c, QStringList *params) const;
     QString duplicateKeyMessage(const RangeGroup *g, const QString &failing);
+    int stageColumnOf(const QString &tableColumn) const; // N of the staging table's cN, or -1
     QString outsideWhere(QStringList *params) const;
     // The staged rows of a range, [$n, $n+1) ("range"), or outside every chunk whose bounds
     // are the arrays $n and $n+1 ("outside").

@@ -276,28 +276,12 @@ QString BackfillRun::duplicateKeyMessage(const RangeGroup *g, const QString &fai
     QString where = lo.csvPath;
     QString keyText;
     if (key && db.isOpen()) {
-        QStringList inTable, earlier;
-        for (const QString &k : key->columns) {
-            int pos = -1;
-            for (int i = 0; i < res.load.mapping.size(); ++i)
-                if (res.load.mapping.at(i).tableColumn == k)
-                    pos = i;
-            if (pos < 0) {
-                inTable.clear();
-                break;
-            }
-            inTable << QStringLiteral("t.%1 = s.c%2").arg(db.quoteIdentifier(k)).arg(pos);
-            earlier << QStringLiteral("s2.c%1 = s.c%1").arg(pos);
-        }
+        const CsvLoader::StagedKey staged = CsvLoader::stagedKey(db, key->columns, [this](const QString &c) { return stageColumnOf(c); });
         QStringList params;
         const QString range = g ? rangeWhere(g->range, &params) : outsideWhere(&params);
         QueryResult r;
         DbError ignored;
-        if (!inTable.isEmpty()
-            && db.exec(QStringLiteral("SELECT min(bfs_line) FROM %1 s WHERE %2 AND (EXISTS (SELECT 1 FROM %3 t WHERE %4) "
-                                      "OR EXISTS (SELECT 1 FROM %1 s2 WHERE %5 AND s2.bfs_line < s.bfs_line))")
-                           .arg(stage, range, spec.target, inTable.join(QStringLiteral(" AND ")), earlier.join(QStringLiteral(" AND "))),
-                       params, &r, &ignored)
+        if (!staged.isEmpty() && db.exec(CsvLoader::firstRepeatSql(stage, spec.target, staged, range), params, &r, &ignored)
             && !r.value(0, 0).isEmpty())
             where += QStringLiteral(", line %1").arg(r.value(0, 0));
         keyText = QStringLiteral(" (%1)").arg(key->columns.join(QStringLiteral(", ")));

@@ -97,6 +97,35 @@ CsvFormat CsvLoader::effectiveFormat(const CsvFormat &detected, const Options &o
     return format;
 }
 
+CsvLoader::StagedKey CsvLoader::stagedKey(const Database &db, const QStringList &keyColumns,
+                                          const std::function<int(const QString &)> &stageColumn)
+{
+    QStringList inTable, earlier, notNull, columns;
+    for (const QString &k : keyColumns) {
+        const int pos = stageColumn(k);
+        if (pos < 0)
+            return {};
+        inTable << QStringLiteral("t.%1 = s.c%2").arg(db.quoteIdentifier(k)).arg(pos);
+        earlier << QStringLiteral("s2.c%1 = s.c%1").arg(pos);
+        notNull << QStringLiteral("c%1 IS NOT NULL").arg(pos);
+        columns << QStringLiteral("c%1").arg(pos);
+    }
+    const QString all = QStringLiteral(" AND ");
+    return {inTable.join(all), earlier.join(all), notNull.join(all), columns.join(QStringLiteral(", "))};
+}
+
+QString CsvLoader::firstRepeatSql(const QString &stage, const QString &target, const StagedKey &key, const QString &where)
+{
+    return QStringLiteral("SELECT min(bfs_line) FROM %1 s WHERE %5(EXISTS (SELECT 1 FROM %2 t WHERE %3) "
+                          "OR EXISTS (SELECT 1 FROM %1 s2 WHERE %4 AND s2.bfs_line < s.bfs_line))")
+        .arg(stage, target, key.inTable, key.earlier, where.isEmpty() ? QString() : where + QStringLiteral(" AND "));
+}
+
+QString CsvLoader::repeatsEarlierSql(const StagedKey &key)
+{
+    return QStringLiteral("(%1 AND row_number() OVER (PARTITION BY %2 ORDER BY bfs_line) > 1)").arg(key.notNull, key.columns);
+}
+
 QString CsvLoader::insertStatement(const InsertSpec &spec)
 {
     const QString cols = spec.targetColumns.join(QStringLiteral(", "));
@@ -311,6 +340,13 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
         converters << ValueConverter(c.type, vo);
         mappedColumns << &c;
     }
+    // A table column's N in the staging table's cN (and in the lists above), or -1.
+    const auto stageColumnOf = [&mappedColumns](const QString &column) {
+        for (int i = 0; i < mappedColumns.size(); ++i)
+            if (mappedColumns.at(i)->name == column)
+                return i;
+        return -1;
+    };
     if (mappedCsv.isEmpty())
         return fail(s, Outcome::InputError, QStringLiteral("%1: no CSV column matches a column of %2 (CSV columns: %3); use --map")
                                                 .arg(file, s.target, csvColumns.join(QStringLiteral(", "))));
@@ -459,11 +495,9 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
             if (after != copyMarks.cbegin() && (copyMarksEnd < 0 || row <= copyMarksEnd))
                 line = row + std::prev(after)->second;
             const QString col = m.captured(2);
-            if (direct) {
-                for (int i = 0; i < nMapped; ++i)
-                    if (mappedColumns.at(i)->name == col)
-                        column = csvColumnOf(i);
-            } else if (col.startsWith(QLatin1Char('c'))) {
+            if (direct)
+                column = csvColumnOf(stageColumnOf(col));
+            else if (col.startsWith(QLatin1Char('c'))) {
                 column = csvColumnOf(col.mid(1).toInt());
             }
         } else if (const QRegularExpressionMatch m = paramAt.match(context); m.hasMatch() && !failedBatch.isEmpty()) {
@@ -499,7 +533,7 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
             reason = QStringLiteral("expected %1 fields, found %2").arg(width).arg(rec.fields.size());
         } else {
             for (int i = 0; i < nMapped; ++i) {
-                values[i] = converters.at(i).convert(rec.fields.at(mappedCsv.at(i)), !rec.quotedFields.isEmpty() && rec.isQuoted(mappedCsv.at(i)));
+                values[i] = converters.at(i).convert(rec.fields.at(mappedCsv.at(i)), rec.isQuoted(mappedCsv.at(i)));
                 if (!values[i].ok) {
                     reason = values[i].error;
                     column = csvColumns.at(mappedCsv.at(i));
@@ -617,33 +651,16 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
     timer.restart();
     QueryResult r;
     if (o.dryRun) {
-        if (!table.uniqueKeys.isEmpty()) {
-            QStringList conditions, stageColumns, notNull;
-            bool covered = true;
-            for (const QString &k : table.uniqueKeys.first()) {
-                const int pos = [&] {
-                    for (int i = 0; i < mappedColumns.size(); ++i)
-                        if (mappedColumns.at(i)->name == k)
-                            return i;
-                    return -1;
-                }();
-                covered = covered && pos >= 0;
-                conditions << QStringLiteral("t.%1 = s.c%2").arg(db.quoteIdentifier(k)).arg(pos);
-                stageColumns << QStringLiteral("c%1").arg(pos);
-                notNull << QStringLiteral("c%1 IS NOT NULL").arg(pos);
-            }
-            if (covered) {
-                // Rows new to the table that repeat the key of an earlier line are skipped as well.
-                if (!db.exec(QStringLiteral("SELECT count(*) FILTER (WHERE existing), count(*) FILTER (WHERE NOT existing AND repeated) "
-                                            "FROM (SELECT EXISTS (SELECT 1 FROM %2 t WHERE %3) AS existing, "
-                                            "  (%4 AND row_number() OVER (PARTITION BY %5 ORDER BY bfs_line) > 1) AS repeated FROM %1 s) x")
-                                 .arg(stage, db.qualifiedName(table.schema, table.name), conditions.join(QStringLiteral(" AND ")),
-                                      notNull.join(QStringLiteral(" AND ")), stageColumns.join(QStringLiteral(", "))),
-                             &r, &dbError, QStringLiteral("count rows that already exist")))
-                    return serverFailure(dbError);
-                s.rowsExisting = r.intValue(0, 0);
-                s.rowsRepeated = r.intValue(0, 1);
-            }
+        const StagedKey key = table.uniqueKeys.isEmpty() ? StagedKey() : stagedKey(db, table.uniqueKeys.first(), stageColumnOf);
+        if (!key.isEmpty()) {
+            // Rows new to the table that repeat the key of an earlier line are skipped as well.
+            if (!db.exec(QStringLiteral("SELECT count(*) FILTER (WHERE existing), count(*) FILTER (WHERE NOT existing AND repeated) "
+                                        "FROM (SELECT EXISTS (SELECT 1 FROM %2 t WHERE %3) AS existing, %4 AS repeated FROM %1 s) x")
+                             .arg(stage, target, key.inTable, repeatsEarlierSql(key)),
+                         &r, &dbError, QStringLiteral("count rows that already exist")))
+                return serverFailure(dbError);
+            s.rowsExisting = r.intValue(0, 0);
+            s.rowsRepeated = r.intValue(0, 1);
         }
         db.execScript(QStringLiteral("ROLLBACK"), &dbError);
         s.secondsInsert = timer.elapsed() / 1000.0;
@@ -675,27 +692,10 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
             DbError ignored;
             if (savepoint && db.execScript(QStringLiteral("ROLLBACK TO SAVEPOINT bfs_insert"), &ignored)) {
                 // The first line whose key (the first one the file fills) is in the table or on an earlier line.
-                for (const QStringList &key : std::as_const(table.uniqueKeys)) {
-                    QStringList inTable, earlier;
-                    for (const QString &k : key) {
-                        const int pos = int(std::find_if(mappedColumns.cbegin(), mappedColumns.cend(),
-                                                         [&k](const TargetTable::Column *c) { return c->name == k; })
-                                            - mappedColumns.cbegin());
-                        if (pos >= mappedColumns.size()) {
-                            inTable.clear();
-                            break;
-                        }
-                        inTable << QStringLiteral("t.%1 = s.c%2").arg(db.quoteIdentifier(k)).arg(pos);
-                        earlier << QStringLiteral("s2.c%1 = s.c%1").arg(pos);
-                    }
-                    if (inTable.isEmpty())
-                        continue;
+                for (const QStringList &columns : std::as_const(table.uniqueKeys)) {
+                    const StagedKey key = stagedKey(db, columns, stageColumnOf);
                     QueryResult line;
-                    if (db.exec(QStringLiteral("SELECT min(bfs_line) FROM %1 s WHERE EXISTS (SELECT 1 FROM %2 t WHERE %3) "
-                                               "OR EXISTS (SELECT 1 FROM %1 s2 WHERE %4 AND s2.bfs_line < s.bfs_line)")
-                                    .arg(stage, target, inTable.join(QStringLiteral(" AND ")), earlier.join(QStringLiteral(" AND "))),
-                                &line, &ignored)
-                        && !line.value(0, 0).isEmpty()) {
+                    if (!key.isEmpty() && db.exec(firstRepeatSql(stage, target, key), &line, &ignored) && !line.value(0, 0).isEmpty()) {
                         where += QStringLiteral(", line %1").arg(line.value(0, 0));
                         break;
                     }

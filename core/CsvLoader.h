@@ -78,6 +78,24 @@ public:
     };
     static QString insertStatement(const InsertSpec &spec);
 
+    // A unique key as conditions on a staged row s (its columns are c0, c1 … in mapping order):
+    // met by a row t of the table, met by an earlier staged row s2. Empty when the file does not
+    // fill every column of the key; stageColumn gives a table column's N in cN, or -1.
+    struct StagedKey
+    {
+        QString inTable;  // t."k" = s.c0 AND …
+        QString earlier;  // s2.c0 = s.c0 AND …
+        QString notNull;  // c0 IS NOT NULL AND …
+        QString columns;  // c0, …
+        bool isEmpty() const { return inTable.isEmpty(); }
+    };
+    static StagedKey stagedKey(const Database &db, const QStringList &keyColumns, const std::function<int(const QString &)> &stageColumn);
+    // The first line (bfs_line) of the staged rows matching `where` whose key is in the table or
+    // on an earlier line: where a duplicate key stopped an insert.
+    static QString firstRepeatSql(const QString &stage, const QString &target, const StagedKey &key, const QString &where = QString());
+    // Whether a staged row repeats the key of an earlier line (a window over the staged rows).
+    static QString repeatsEarlierSql(const StagedKey &key);
+
     struct Progress
     {
         qint64 rowsRead = 0;

@@ -277,7 +277,9 @@ CsvSniffer::Result CsvSniffer::sniff(const QByteArray &sample, bool completeFile
         }
     }
 
-    QList<QStringList> rows = parseSample(text, r.format, 200, !completeFile);
+    // Every row of the sample (date formats look at all of them), the first 200 for the rest.
+    const QList<QStringList> allRows = parseSample(text, r.format, INT_MAX, !completeFile);
+    const QList<QStringList> rows = allRows.mid(0, 200);
     if (rows.isEmpty()) {
         r.error = QStringLiteral("no rows could be read");
         return r;
@@ -329,7 +331,6 @@ CsvSniffer::Result CsvSniffer::sniff(const QByteArray &sample, bool completeFile
         r.sampleRows << rows.at(i);
 
     // Date formats from every row of the sample: a 25/01 far down settles 01/02.
-    const QList<QStringList> allRows = completeFile && rows.size() < 200 ? rows : parseSample(text, r.format, INT_MAX, !completeFile);
     const bool preferDayFirst = r.format.delimiter == QLatin1Char(';') || r.format.decimalComma;
     for (int c = 0; c < r.columns.size(); ++c) {
         QStringList values;
