@@ -119,6 +119,7 @@ int runEngine(Database &db, const CsvLoader::Options &load, const QCommandLinePa
     options.overrides.leaveRecompressionToPolicy = parser.isSet(eo.leaveToPolicy);
     options.overrides.lockTimeoutMs = load.lockTimeoutMs;
     options.journalDirectory = parser.value(eo.journalDir);
+    options.exportSqlPath = parser.value(eo.exportSql);
 
     g_db = &db;
     std::signal(SIGINT, onInterrupt);
@@ -133,19 +134,6 @@ int runEngine(Database &db, const CsvLoader::Options &load, const QCommandLinePa
     std::signal(SIGTERM, SIG_DFL);
     g_db = nullptr;
 
-    if (parser.isSet(eo.exportSql) && r.planned) {
-        const QString blocker = BackfillEngine::exportBlocker(r);
-        if (!blocker.isEmpty()) {
-            Terminal::err(blocker);
-            return ExitCode::Usage;
-        }
-        QFile f(parser.value(eo.exportSql));
-        if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
-            Terminal::err(QStringLiteral("cannot write %1: %2").arg(f.fileName(), f.errorString()));
-            return ExitCode::Usage;
-        }
-        f.write(BackfillEngine::exportSql(r.plan, r.load, load.csvPath).toUtf8());
-    }
     if (parser.isSet(eo.json)) {
         QJsonObject o = summaryJson(r.load);
         o[QStringLiteral("outcome")] = summaryJson([&] { CsvLoader::Summary x = r.load; x.outcome = r.outcome; return x; }())
@@ -277,7 +265,7 @@ int runBackfill(const QStringList &arguments)
     const QCommandLineOption rejectsFile(QStringLiteral("rejects"), QStringLiteral("Write rejected rows with line, column and reason to FILE."), QStringLiteral("FILE"));
     const QCommandLineOption maxRejects(QStringLiteral("max-rejects"), QStringLiteral("Stop when more than N rows are rejected (0: at the first; default: no limit)."), QStringLiteral("N"));
     const QCommandLineOption dryRun(QStringLiteral("dry-run"), QStringLiteral("Read, convert and count rows that already exist; change nothing."));
-    const QCommandLineOption exportSql(QStringLiteral("export-sql"), QStringLiteral("Hypertables: write the plan as a commented psql script and change nothing."), QStringLiteral("FILE"));
+    const QCommandLineOption exportSql(QStringLiteral("export-sql"), QStringLiteral("Hypertables: write the plan as a commented psql script, the converted rows included, and change nothing."), QStringLiteral("FILE"));
     const QCommandLineOption decompress(QStringLiteral("decompress"), QStringLiteral("Hypertables: decompress every touched compressed chunk instead of inserting directly."));
     const QCommandLineOption direct(QStringLiteral("direct"), QStringLiteral("Hypertables: insert directly wherever the server version allows it, even for large batches."));
     const QCommandLineOption leaveToPolicy(QStringLiteral("leave-recompression-to-policy"), QStringLiteral("Hypertables: do not compress the touched chunks again during the run; the policy will."));

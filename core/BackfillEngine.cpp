@@ -85,22 +85,32 @@ bool compressPolicyRange(Database &db, const QString &schema, const QString &nam
     return compressChunks(db, r, actions, error);
 }
 
-bool compressPolicyRangeInteger(Database &db, const QString &schema, const QString &name, const QString &compressAfter, qint64 from,
-                                qint64 to, const QStringList &chunksBefore, QStringList *actions, DbError *error)
+bool integerNowFunction(Database &db, const QString &schema, const QString &name, QString *function, DbError *error)
 {
-    // The policy's "now": the function set_integer_now_func named (the view gives its name only;
-    // a name that is not unique among functions without arguments is left to the policy).
+    // The view gives the function's name only; a name that is not unique among functions
+    // without arguments counts as not found.
     QueryResult r;
     if (!db.exec(QStringLiteral("SELECT p.oid::regproc::text FROM timescaledb_information.dimensions d "
                                 "JOIN pg_proc p ON p.proname = d.integer_now_func AND p.pronargs = 0 "
                                 "WHERE d.hypertable_schema = $1 AND d.hypertable_name = $2 AND d.dimension_type = 'Time'"),
                  {schema, name}, &r, error, QStringLiteral("find the integer_now function")))
         return false;
-    if (r.rowCount() != 1) {
+    *function = r.rowCount() == 1 ? r.value(0, 0) : QString();
+    return true;
+}
+
+bool compressPolicyRangeInteger(Database &db, const QString &schema, const QString &name, const QString &compressAfter, qint64 from,
+                                qint64 to, const QStringList &chunksBefore, QStringList *actions, DbError *error)
+{
+    // The policy's "now": the function set_integer_now_func named.
+    QString now;
+    if (!integerNowFunction(db, schema, name, &now, error))
+        return false;
+    if (now.isEmpty()) {
         *actions << QStringLiteral("new chunks left to the compression policy: no single integer_now function found");
         return true;
     }
-    const QString now = r.value(0, 0);
+    QueryResult r;
     if (!db.exec(QStringLiteral("SELECT format('%I.%I', chunk_schema, chunk_name) FROM timescaledb_information.chunks "
                                 "WHERE hypertable_schema = $1 AND hypertable_name = $2 AND NOT is_compressed "
                                 "AND range_end_integer <= %1()::bigint - $3::bigint AND range_end_integer > $4::bigint "

@@ -28,6 +28,9 @@ public:
         BackfillPlan::Overrides overrides;
         QString journalDirectory; // empty: Journal::defaultDirectory()
         bool planOnly = false;    // --dry-run: stage, plan, count, change nothing
+        // With planOnly: also write the plan as a psql script to this file, the staged (converted)
+        // rows included, so that psql does what the run would do with exactly the same values.
+        QString exportSqlPath;
     };
 
     struct ChunkResult
@@ -56,6 +59,7 @@ public:
         bool policyRestored = false;
         double secondsStage = 0, secondsPlan = 0, secondsMove = 0, secondsRecompress = 0;
         QString journalPath;
+        QString exportedSqlPath;  // the script written (Options::exportSqlPath), empty when none was
         QStringList statements; // every SQL statement run (no secrets)
     };
 
@@ -80,10 +84,21 @@ public:
     // left decompressed or partial, restores the policy. Returns what it did, one line each.
     static bool recover(Database &db, const QString &journalDirectory, QStringList *actions, DbError *error);
 
-    // The plan as a commented psql script doing the same.
-    static QString exportSql(const BackfillPlan &plan, const CsvLoader::Summary &load, const QString &csvPath);
-    // Why a planned result cannot be exported as a script (empty: it can). The script loads the
-    // whole file: after an interrupted run of the same backfill it would load rows twice.
+    // The plan as a commented psql script doing the same, in two parts: the staged rows go in
+    // between, as INSERT statements into bfs_stage (bfs_line, c0, c1, …: stageRowsSql()).
+    // integerNow: the hypertable's integer_now function (integer time; empty: unknown).
+    struct Script
+    {
+        QString beforeRows;
+        QString afterRows;
+    };
+    static Script exportSql(const BackfillPlan &plan, const CsvLoader::Summary &load, const QString &csvPath,
+                            const QString &integerNow = QString());
+    // One INSERT of staged rows for the script: each row is bfs_line and the mapped columns' values
+    // as PostgreSQL prints them (a null QString: NULL).
+    static QString stageRowsSql(const QList<QStringList> &rows, int columns);
+    // Why a planned result cannot be exported as a script (empty: it can): after an interrupted
+    // run of the same backfill, that run's ledger and the script would each load a part.
     static QString exportBlocker(const Result &planned);
 
 private:

@@ -4,6 +4,7 @@
 
 #include <QDir>
 #include <QFileInfo>
+#include <QSaveFile>
 #include <QJsonArray>
 #include <QThread>
 
@@ -625,6 +626,10 @@ bool BackfillRun::makePlan()
     res.secondsPlan = timer.restart() / 1000.0;
     res.rowsLoadedEarlier = resumedRows;
     if (options.planOnly) {
+        if (!options.exportSqlPath.isEmpty() && !exportScript()) {
+            dropStage();
+            return false;
+        }
         dropStage();
         res.load.rowsExisting = sum.existingRows;
         res.load.rowsRepeated = sum.repeatedRows;
@@ -632,6 +637,10 @@ bool BackfillRun::makePlan()
             ? QStringLiteral("Dry run: %1 rows staged, nothing was changed.").arg(staged)
             : QStringLiteral("Dry run: %1 rows staged, nothing of this backfill was changed. An interrupted earlier backfill on this "
                              "server was finished first: %2.").arg(staged).arg(recovered.join(QStringLiteral("; ")));
+        if (!res.exportedSqlPath.isEmpty())
+            res.message += QStringLiteral(" The plan and its %1 staged rows were written to %2 (run it with psql -f).")
+                               .arg(staged)
+                               .arg(QDir::toNativeSeparators(res.exportedSqlPath));
         return false; // done: a dry run changes nothing
     }
     if (!res.plan.runnable()) {
@@ -651,6 +660,64 @@ bool BackfillRun::makePlan()
     std::sort(ordered.begin(), ordered.end(), [](const RangeGroup &a, const RangeGroup &b) {
         return a.range.integerRange ? a.range.rangeStartInteger < b.range.rangeStartInteger : a.range.rangeStart < b.range.rangeStart;
     });
+    return true;
+}
+
+bool BackfillRun::exportScript()
+{
+    const QString blocker = BackfillEngine::exportBlocker(res);
+    if (!blocker.isEmpty())
+        return fail(CsvLoader::Outcome::InputError, blocker);
+    QString integerNow;
+    if (integerTime && !integerNowFunction(db, ht.schema, ht.name, &integerNow, &e))
+        return fail(outcomeOf(e), e.message, e);
+    const BackfillEngine::Script script = BackfillEngine::exportSql(res.plan, res.load, options.load.csvPath, integerNow);
+    QSaveFile f(options.exportSqlPath);
+    auto cannotWrite = [&] {
+        return fail(CsvLoader::Outcome::InputError,
+                    QStringLiteral("Cannot write the script %1: %2. Nothing was changed.").arg(options.exportSqlPath, f.errorString()));
+    };
+    if (!f.open(QIODevice::WriteOnly) || f.write(script.beforeRows.toUtf8()) < 0)
+        return cannotWrite();
+    // The staged rows, read back as the server stores them (the run's conversions included), in
+    // the file's order, a page at a time; ISO dates and exact floats whatever the session's settings.
+    const int columns = int(res.load.mapping.size());
+    QStringList names{QStringLiteral("bfs_line")};
+    for (int i = 0; i < columns; ++i)
+        names << QStringLiteral("c%1").arg(i);
+    if (!db.execScript(QStringLiteral("BEGIN; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres'; "
+                                      "SET LOCAL extra_float_digits = 1; "
+                                      "DECLARE bfs_export NO SCROLL CURSOR FOR SELECT %1 FROM %2 ORDER BY bfs_line")
+                           .arg(names.join(QStringLiteral(", ")), stage),
+                       &e, QStringLiteral("read the staged rows"))) {
+        execCleanup(QStringLiteral("ROLLBACK"), {}, nullptr, QStringLiteral("end the read"));
+        return fail(outcomeOf(e), e.message, e);
+    }
+    for (;;) {
+        QueryResult page;
+        if (!db.exec(QStringLiteral("FETCH 1000 FROM bfs_export"), {}, &page, &e, QStringLiteral("read the staged rows"))) {
+            execCleanup(QStringLiteral("ROLLBACK"), {}, nullptr, QStringLiteral("end the read"));
+            return fail(outcomeOf(e), e.message, e);
+        }
+        if (page.rowCount() == 0)
+            break;
+        QList<QStringList> rows;
+        rows.reserve(page.rowCount());
+        for (int r = 0; r < page.rowCount(); ++r) {
+            QStringList row;
+            for (int c = 0; c <= columns; ++c)
+                row << (page.isNull(r, c) ? QString() : page.value(r, c));
+            rows << row;
+        }
+        if (f.write(BackfillEngine::stageRowsSql(rows, columns).toUtf8()) < 0) {
+            execCleanup(QStringLiteral("ROLLBACK"), {}, nullptr, QStringLiteral("end the read"));
+            return cannotWrite();
+        }
+    }
+    execCleanup(QStringLiteral("COMMIT"), {}, nullptr, QStringLiteral("end the read"));
+    if (f.write(script.afterRows.toUtf8()) < 0 || !f.commit())
+        return cannotWrite();
+    res.exportedSqlPath = options.exportSqlPath;
     return true;
 }
 

@@ -28,6 +28,8 @@ QString serverId(const Database &db);
 QString serverKey(const Database &db);
 // Whether a journal (its header) was written on the server db is connected to.
 bool sameServer(const QJsonObject &header, const Database &db);
+// The hypertable's integer_now function as regproc text (empty: none, or its name is not unique).
+bool integerNowFunction(Database &db, const QString &schema, const QString &name, QString *function, DbError *error);
 // Compresses the chunks of [from, to] that the run created (not in chunksBefore), that are not
 // compressed and that the compression policy would compress now (range_end older than
 // compress_after). Chunks that were there before are left as they were.
@@ -74,6 +76,7 @@ private:
     bool readLedgers();
     bool summarise();
     bool makePlan();
+    bool exportScript(); // Options::exportSqlPath: the plan as a psql script with the staged rows
     bool startJournal();
     // Phases that change the server (BackfillRunChanges.cpp); a failure sets `failed`.
     void pausePolicy();

@@ -445,15 +445,21 @@ void BackfillRun::putBack()
                                        .arg(QString::number(res.policyJob), e.message),
                      e);
     }
-    if (cleanupOk && !failed && !res.plan.continuousAggregates.isEmpty() && sum.stagedRows > 0) {
+    // Also after an error or a cancel when ranges were committed: those rows stay, and the
+    // aggregates must show them (the staged window covers them; refreshing more is harmless).
+    if (cleanupOk && (!failed || completedRanges > 0 || commitUnknown) && !res.plan.continuousAggregates.isEmpty() && sum.stagedRows > 0) {
         const QStringList window = BackfillPlan::caggRefreshWindow(sum);
+        const DbError stopped = e; // after a failure, the error that stopped the run stays the one reported
         for (const QString &cagg : std::as_const(res.plan.continuousAggregates)) {
             if (!execCleanup(QStringLiteral("CALL refresh_continuous_aggregate($1::regclass, %1, %2)").arg(window.at(0), window.at(1)),
                              {cagg}, nullptr, QStringLiteral("refresh %1").arg(cagg))) {
-                stopWith(outcomeOf(e), QStringLiteral("The rows were loaded, but refreshing continuous aggregate %1 failed: %2").arg(cagg, e.message), e);
+                if (!failed)
+                    stopWith(outcomeOf(e), QStringLiteral("The rows were loaded, but refreshing continuous aggregate %1 failed: %2").arg(cagg, e.message), e);
                 break;
             }
         }
+        if (failed)
+            e = stopped;
     }
 }
 

@@ -246,8 +246,17 @@ bool loadDetails(Database &db, HypertableInfo &ht, DbError *error)
         ht.policies << j;
     }
 
-    if (!db.exec(QStringLiteral("SELECT format('%I.%I', view_schema, view_name) FROM timescaledb_information.continuous_aggregates "
-                                "WHERE hypertable_schema = $1 AND hypertable_name = $2 ORDER BY 1"),
+    // With the aggregates built on them (2.9+: a continuous aggregate over another one is listed
+    // under the lower one's materialization hypertable), lower ones first: the order to refresh.
+    if (!db.exec(QStringLiteral("WITH RECURSIVE c AS ("
+                                "  SELECT view_schema, view_name, materialization_hypertable_schema AS ms, "
+                                "    materialization_hypertable_name AS mn, 1 AS depth "
+                                "  FROM timescaledb_information.continuous_aggregates WHERE hypertable_schema = $1 AND hypertable_name = $2 "
+                                "  UNION ALL "
+                                "  SELECT a.view_schema, a.view_name, a.materialization_hypertable_schema, a.materialization_hypertable_name, c.depth + 1 "
+                                "  FROM timescaledb_information.continuous_aggregates a "
+                                "  JOIN c ON a.hypertable_schema = c.ms AND a.hypertable_name = c.mn WHERE c.depth < 16) "
+                                "SELECT format('%I.%I', view_schema, view_name) FROM c ORDER BY depth, 1"),
                  {ht.schema, ht.name}, &r, error,
                  QStringLiteral("list the continuous aggregates of %1").arg(ht.qualifiedName())))
         return false;

@@ -26,6 +26,8 @@
 #include <QVBoxLayout>
 #include <QWizard>
 
+#include <utility>
+
 namespace bfs {
 
 namespace {
@@ -125,6 +127,14 @@ ImportPlanPage::ImportPlanPage(ImportSession *session, BackfillController *contr
             m_timeline->setPlan(p);
         }
         m_export->setEnabled(r.planned);
+        if (!m_exportPath.isEmpty()) {
+            const QString path = std::exchange(m_exportPath, QString());
+            const QString error = r.exportedSqlPath.isEmpty() ? r.message : QString();
+            m_summary->setText(error.isEmpty() ? m_summary->text() + QStringLiteral("\nThe plan and its rows were written to %1.")
+                                                                          .arg(QDir::toNativeSeparators(path))
+                                               : error);
+            Q_EMIT exported(path, error);
+        }
         Q_EMIT completeChanged();
         Q_EMIT planReady();
     });
@@ -166,19 +176,19 @@ QString ImportPlanPage::planText() const
 
 bool ImportPlanPage::exportSql(const QString &path)
 {
-    if (!m_session->planned)
+    if (m_planning || !m_active || !m_session->planned)
         return false;
-    const QString blocker = BackfillEngine::exportBlocker(m_session->planResult);
-    if (!blocker.isEmpty()) {
-        m_summary->setText(blocker);
-        return false;
-    }
-    QFile f(path);
-    if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
-        m_summary->setText(QStringLiteral("Cannot write %1: %2").arg(path, f.errorString()));
-        return false;
-    }
-    f.write(BackfillEngine::exportSql(m_session->planResult.plan, m_session->planResult.load, m_session->options.load.csvPath).toUtf8());
+    // The script carries the converted rows: a planning pass over the file writes it.
+    m_exportPath = path;
+    m_planning = true;
+    m_export->setEnabled(false);
+    m_summary->setText(QStringLiteral("Writing the script: reading the whole file again…"));
+    Q_EMIT completeChanged();
+    BackfillEngine::Options o = m_session->options;
+    o.planOnly = true;
+    o.exportSqlPath = path;
+    o.journalDirectory = m_session->journalDirectory;
+    m_controller->start(m_session->profile, o);
     return true;
 }
 

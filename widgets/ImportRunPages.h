@@ -30,6 +30,8 @@ public:
     void cleanupPage() override;
     bool isComplete() const override;
     bool validatePage() override;
+    // Writes the plan as a psql script with the staged rows: a planning run on the worker thread
+    // that reads the file again. False when no plan is ready or a run is busy; exported() follows.
     bool exportSql(const QString &path);
     QComboBox *conflict() const { return m_conflict; }
     QCheckBox *recompressNow() const { return m_recompress; }
@@ -38,6 +40,7 @@ public:
 
 Q_SIGNALS:
     void planReady();
+    void exported(const QString &path, const QString &error); // error empty: written
 
 private:
     void plan();
@@ -52,6 +55,7 @@ private:
     QPushButton *m_export = nullptr;
     bool m_planning = false;
     bool m_active = false;
+    QString m_exportPath; // the script the running planning pass writes
 };
 
 // Page 5: the run, with progress per phase, rows/s, ETA, the live SQL log, and Cancel.

@@ -3,6 +3,7 @@
 #include "Database.h"
 
 #include <QFile>
+#include <QFileInfo>
 #include <QProcess>
 #include <QTcpServer>
 #include <QtTest>
@@ -147,21 +148,16 @@ QString binary(const QString &name)
     return QStringLiteral(BFS_BIN_DIR) + QLatin1Char('/') + name;
 }
 
-CliRun runCli(const QStringList &args, const QString &password, const QStringList &environment)
+namespace {
+CliRun runProcess(const QString &program, const QStringList &args, const QProcessEnvironment &env)
 {
     QProcess p;
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.remove(QStringLiteral("PGPASSWORD"));
-    if (!password.isEmpty())
-        env.insert(QStringLiteral("PGPASSWORD"), password);
-    for (const QString &kv : environment)
-        env.insert(kv.section(QLatin1Char('='), 0, 0), kv.section(QLatin1Char('='), 1));
     p.setProcessEnvironment(env);
     p.setStandardInputFile(QProcess::nullDevice());
-    p.start(binary(QStringLiteral("backfill-studio-cli")), args);
+    p.start(program, args);
     CliRun r;
     if (!p.waitForFinished(300000)) {
-        qWarning("backfill-studio-cli did not finish");
+        qWarning("%s did not finish", qPrintable(program));
         p.kill();
         p.waitForFinished();
         return r;
@@ -170,6 +166,30 @@ CliRun runCli(const QStringList &args, const QString &password, const QStringLis
     r.out = p.readAllStandardOutput();
     r.err = p.readAllStandardError();
     return r;
+}
+} // namespace
+
+CliRun runCli(const QStringList &args, const QString &password, const QStringList &environment)
+{
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.remove(QStringLiteral("PGPASSWORD"));
+    if (!password.isEmpty())
+        env.insert(QStringLiteral("PGPASSWORD"), password);
+    for (const QString &kv : environment)
+        env.insert(kv.section(QLatin1Char('='), 0, 0), kv.section(QLatin1Char('='), 1));
+    return runProcess(binary(QStringLiteral("backfill-studio-cli")), args, env);
+}
+
+CliRun runPsqlOnSandbox(const QString &scriptFile)
+{
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("PGPASSWORD"), QStringLiteral("sandbox"));
+    env.remove(QStringLiteral("PSQLRC"));
+    env.insert(QStringLiteral("PGSSLMODE"), QStringLiteral("disable")); // the sandbox refuses TLS
+    const QString pgbin = env.value(QStringLiteral("PGBIN"), QStringLiteral("/usr/lib/postgresql/15/bin"));
+    const QString psql = QFileInfo::exists(pgbin + QStringLiteral("/psql")) ? pgbin + QStringLiteral("/psql") : QStringLiteral("psql");
+    return runProcess(psql, {QStringLiteral("-X"), QStringLiteral("-q"), QStringLiteral("-d"), conninfo(sandbox()), QStringLiteral("-f"), scriptFile},
+                      env);
 }
 
 } // namespace TestServers

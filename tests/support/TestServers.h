@@ -45,5 +45,7 @@ struct CliRun
 // Runs backfill-studio-cli with PGPASSWORD set to `password` (or unset) and no stdin.
 // `environment` adds NAME=VALUE entries.
 CliRun runCli(const QStringList &args, const QString &password = QString(), const QStringList &environment = QStringList());
+// Runs a script with psql (PostgreSQL 15's) on the sandbox, as a user would run an exported plan.
+CliRun runPsqlOnSandbox(const QString &scriptFile);
 
 } // namespace TestServers

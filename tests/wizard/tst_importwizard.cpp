@@ -294,7 +294,13 @@ void TestImportWizard::exportedSqlMatchesThePlan()
     ImportWizard w(TestServers::sandbox(), ht);
     walkToPlan(w, file);
     const QString path = m_dir.filePath(QStringLiteral("plan.sql"));
+    // The script carries the converted rows: a planning pass on the worker thread writes it.
+    QSignalSpy exported(w.planPage(), &ImportPlanPage::exported);
     QVERIFY(w.planPage()->exportSql(path));
+    QVERIFY(!w.planPage()->isComplete()); // Next waits for it
+    QTRY_COMPARE_WITH_TIMEOUT(exported.count(), 1, 60000);
+    QCOMPARE(exported.first().at(1).toString(), QString());
+    QVERIFY(w.planPage()->isComplete());
     QFile f(path);
     QVERIFY(f.open(QIODevice::ReadOnly));
     const QString sql = QString::fromUtf8(f.readAll());
@@ -304,7 +310,9 @@ void TestImportWizard::exportedSqlMatchesThePlan()
     QVERIFY(sql.contains(plan.chunks.first().reason));
     QVERIFY(sql.contains(QStringLiteral("SELECT alter_job(%1, scheduled => false);").arg(plan.policy.jobId)));
     QVERIFY(sql.contains(QStringLiteral("SELECT alter_job(%1, scheduled => true);").arg(plan.policy.jobId)));
-    QVERIFY(sql.contains(QStringLiteral("SELECT compress_chunk('%1', true);").arg(plan.chunks.first().chunk.qualifiedName())));
+    QVERIFY(sql.contains(QStringLiteral("SELECT compress_chunk('%1', true) \\;").arg(plan.chunks.first().chunk.qualifiedName())));
+    QVERIFY2(sql.contains(QLatin1String("(2, '2026-08-21 10:30:00+00', '7', '1', 'ok'),\n(3, '2026-08-19 10:30:00+00', '7', '1', 'ok');")),
+             qPrintable(sql));
     QVERIFY(sql.contains(QLatin1String("ON CONFLICT DO NOTHING"))); // the wizard's default: skip existing rows
     QVERIFY(sql.contains(plan.newChunkReason));
     QVERIFY(w.planPage()->planText().contains(QLatin1String("direct insert")));
