@@ -95,19 +95,32 @@ BackfillPlan BackfillPlanner::plan(const Input &in)
         p.conflictReason = QStringLiteral("%1 has no primary key or unique constraint: every row is inserted, "
                                           "duplicates cannot be detected").arg(p.target);
     } else {
-        const QString key = ht.uniqueKeys.first().columns.join(QStringLiteral(", "));
+        // Every unique key counts for error and skip; update names one key (ON CONFLICT (…) DO UPDATE).
+        QStringList keys, others;
+        const QStringList updateKey = in.conflictKey.isEmpty() ? ht.uniqueKeys.first().columns : in.conflictKey;
+        for (const UniqueKey &k : ht.uniqueKeys) {
+            const QString text = QStringLiteral("(%1)").arg(k.columns.join(QStringLiteral(", ")));
+            keys << text;
+            if (k.columns != updateKey)
+                others << text;
+        }
+        const QString any = keys.join(QStringLiteral(" or "));
         switch (in.conflict) {
         case CsvLoader::Conflict::Error:
-            p.conflictReason = QStringLiteral("a row whose (%1) already exists stops the run; the chunk being written is "
-                                              "rolled back and the hypertable restored").arg(key);
+            p.conflictReason = QStringLiteral("a row whose %1 already exists stops the run; the chunk being written is "
+                                              "rolled back and the hypertable restored").arg(any);
             break;
         case CsvLoader::Conflict::Skip:
-            p.conflictReason = QStringLiteral("rows whose (%1) already exists are skipped (ON CONFLICT DO NOTHING) and "
-                                              "counted as duplicates").arg(key);
+            p.conflictReason = QStringLiteral("rows whose %1 already exists are skipped (ON CONFLICT DO NOTHING) and "
+                                              "counted as duplicates").arg(any);
             break;
         case CsvLoader::Conflict::Update:
             p.conflictReason = QStringLiteral("rows whose (%1) already exists update the other columns (ON CONFLICT DO "
-                                              "UPDATE); key columns are never changed").arg(key);
+                                              "UPDATE); key columns are never changed").arg(updateKey.join(QStringLiteral(", ")));
+            if (!others.isEmpty())
+                p.conflictReason += QStringLiteral("; a row that meets an existing %1 while its (%2) is new stops the run (ON "
+                                                   "CONFLICT can update through one key only)")
+                                        .arg(others.join(QStringLiteral(" or ")), updateKey.join(QStringLiteral(", ")));
             break;
         }
     }

@@ -18,6 +18,7 @@ public:
         HypertableInfo hypertable;
         StageSummary summary;
         CsvLoader::Conflict conflict = CsvLoader::Conflict::Error;
+        QStringList conflictKey; // update: the unique key ON CONFLICT names (the loader's choice); empty: the first
         BackfillPlan::Overrides overrides;
         bool dmlDecompressionEnabled = true; // timescaledb.enable_dml_decompression
         QString currentUser;

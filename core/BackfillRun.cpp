@@ -621,6 +621,7 @@ bool BackfillRun::makePlan()
 {
     // 5. Plan.
     pin.summary = sum;
+    pin.conflictKey = res.load.conflictKey;
     res.plan = BackfillPlanner::plan(pin);
     res.planned = true;
     res.secondsPlan = timer.restart() / 1000.0;

@@ -90,6 +90,7 @@ private Q_SLOTS:
     void sessionSettingsAndRecompressionFollowVersion();
     void integerTimeAndSpacePartitions();
     void planTextNamesEveryDecision();
+    void conflictsNameEveryUniqueKey();
 };
 
 void TestPlanner::compressedChunkActionByVersion_data()
@@ -362,6 +363,22 @@ void TestPlanner::planTextNamesEveryDecision()
     QVERIFY(text.contains(QLatin1String("_hyper_1_1_chunk  100 rows  decompress, insert, recompress")));
     QVERIFY(text.contains(QLatin1String("Policy:")));
     QVERIFY(text.contains(QLatin1String("Recompress:")));
+}
+
+void TestPlanner::conflictsNameEveryUniqueKey()
+{
+    // Two unique keys: skip and error look at both; update goes through the one the load names,
+    // and says what a row meeting only the other one does.
+    BackfillPlanner::Input in = input(QStringLiteral("2.16.1"), 2, Conflict::Skip);
+    in.hypertable.uniqueKeys[1].columns = {QStringLiteral("time"), QStringLiteral("code")};
+    QVERIFY2(BackfillPlanner::plan(in).conflictReason.startsWith(QLatin1String("rows whose (time, device_id) or (time, code) already exists are skipped")),
+             qPrintable(BackfillPlanner::plan(in).conflictReason));
+    in.conflict = Conflict::Update;
+    in.conflictKey = {QStringLiteral("time"), QStringLiteral("code")};
+    const QString update = BackfillPlanner::plan(in).conflictReason;
+    QVERIFY2(update.startsWith(QLatin1String("rows whose (time, code) already exists update the other columns")), qPrintable(update));
+    QVERIFY2(update.contains(QLatin1String("a row that meets an existing (time, device_id) while its (time, code) is new stops the run")),
+             qPrintable(update));
 }
 
 QTEST_GUILESS_MAIN(TestPlanner)
