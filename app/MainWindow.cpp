@@ -27,6 +27,8 @@
 #include <QTreeWidget>
 #include <QtConcurrent/QtConcurrentRun>
 
+#include <algorithm>
+
 MainWindow::MainWindow(QWidget *parent)
     : QMainWindow(parent)
     , m_browser(new bfs::ServerBrowser(this))
@@ -178,7 +180,8 @@ void MainWindow::recoverInterruptedBackfills(const bfs::ConnectionProfile &profi
         watcher->deleteLater();
         for (const QString &a : actions)
             log(QStringLiteral("Recovery: ") + a);
-        if (!actions.isEmpty()) {
+        // ("left …": a journal whose backfill is still running elsewhere)
+        if (std::any_of(actions.cbegin(), actions.cend(), [](const QString &a) { return !a.startsWith(QLatin1String("left ")); })) {
             statusBar()->showMessage(QStringLiteral("An interrupted backfill was recovered: see the Activity log."), 15000);
             m_browser->refresh();
         }

@@ -4,15 +4,10 @@
 #include "Database.h"
 #include "Journal.h"
 
-#include <QCoreApplication>
 #include <QCryptographicHash>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QThread>
-
-#ifdef Q_OS_UNIX
-#include <signal.h>
-#endif
 
 namespace bfs {
 
@@ -202,11 +197,11 @@ bool BackfillEngine::recover(Database &db, const QString &journalDirectory, QStr
         }
         if (!sameServer(header, db))
             continue; // another server's journal
-        const qint64 pid = qint64(header.value(QStringLiteral("pid")).toDouble());
-#ifdef Q_OS_UNIX
-        if (pid > 0 && pid != QCoreApplication::applicationPid() && ::kill(pid_t(pid), 0) == 0)
-            continue; // a backfill that is still running in another process
-#endif
+        qint64 holder = 0;
+        if (Journal::heldByRunningProcess(path, &holder)) { // (this process's own runs included)
+            *actions << QStringLiteral("left %1: the backfill that writes it is still running (process %2)").arg(path).arg(holder);
+            continue;
+        }
         const QString target = header.value(QStringLiteral("target")).toString();
         // Same cluster, another address: a copy of the server (replica, restore, fork) shares its
         // identifier. It is taken for the server the run worked on only if it shows the run's

@@ -6,6 +6,7 @@
 #include <QDir>
 #include <QFile>
 #include <QJsonDocument>
+#include <QLockFile>
 #include <QStandardPaths>
 #include <QUuid>
 
@@ -84,6 +85,30 @@ void Journal::crashIfAt(const QString &point)
         std::_Exit(137);
 }
 
+Journal::Journal() = default;
+
+Journal::~Journal() = default; // (the lock file goes with m_lock)
+
+QString Journal::lockPath(const QString &journalPath)
+{
+    return journalPath + QStringLiteral(".lock");
+}
+
+bool Journal::heldByRunningProcess(const QString &path, qint64 *pid)
+{
+    QLockFile lock(lockPath(path));
+    lock.setStaleLockTime(0); // a run may last hours: only a dead holder makes the lock stale
+    if (lock.tryLock(0)) {
+        lock.unlock(); // (removes the file)
+        return false;
+    }
+    if (lock.error() != QLockFile::LockFailedError)
+        return false;
+    if (pid)
+        lock.getLockInfo(pid, nullptr, nullptr);
+    return true;
+}
+
 bool Journal::create(const QString &directory, const QJsonObject &header, QString *error)
 {
     if (!QDir().mkpath(directory)) {
@@ -93,6 +118,14 @@ bool Journal::create(const QString &directory, const QJsonObject &header, QStrin
     m_path = QDir(directory).filePath(QStringLiteral("backfill-%1-%2.journal")
                                           .arg(QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyyMMddHHmmss")),
                                                QUuid::createUuid().toString(QUuid::Id128).left(8)));
+    // The lock first: a journal without a held lock is one to recover.
+    m_lock = std::make_unique<QLockFile>(lockPath(m_path));
+    m_lock->setStaleLockTime(0);
+    if (!m_lock->tryLock(0)) {
+        *error = QStringLiteral("cannot create the journal's lock file %1").arg(lockPath(m_path));
+        m_lock.reset();
+        return false;
+    }
     QJsonObject h = header;
     h[QStringLiteral("started")] = QDateTime::currentDateTimeUtc().toString(Qt::ISODate);
     h[QStringLiteral("pid")] = double(QCoreApplication::applicationPid());
@@ -124,6 +157,7 @@ void Journal::finish()
     if (!m_path.isEmpty())
         QFile::remove(m_path);
     m_path.clear();
+    m_lock.reset();
 }
 
 QStringList Journal::unfinished(const QString &directory)

@@ -6,6 +6,10 @@
 #include <QList>
 #include <QString>
 
+#include <memory>
+
+class QLockFile;
+
 namespace bfs {
 
 // The local record of a backfill's state changes, written before each change: the policy paused and its previous state, each chunk decompressed, rows
@@ -24,7 +28,13 @@ public:
     // Folder for journals: $BFS_JOURNAL_DIR, else <app data>/journals.
     static QString defaultDirectory();
 
-    // Starts a new journal for a run; `header` identifies the run (target, file, server).
+    Journal();
+    ~Journal();
+    Journal(const Journal &) = delete;
+    Journal &operator=(const Journal &) = delete;
+
+    // Starts a new journal for a run; `header` identifies the run (target, file, server). Its
+    // lock file (…journal.lock) says, as long as this object lives, that the run is going on.
     bool create(const QString &directory, const QJsonObject &header, QString *error);
     // How far an entry must have gone when write() returns. Now: on the disk, as an entry must be
     // before the change it announces can happen (the policy paused, a transaction committed).
@@ -44,6 +54,10 @@ public:
     static QStringList unfinished(const QString &directory);
     static bool read(const QString &path, QJsonObject *header, QList<Entry> *entries, QString *error);
     static void remove(const QString &path);
+    // Whether the run that writes the journal at `path` is still going on in another process:
+    // its lock file is held. A lock left by a process that died, or from before a restart of the
+    // computer, does not count (even when its process id has been given to another program).
+    static bool heldByRunningProcess(const QString &path, qint64 *pid = nullptr);
 
     // Set by tests (BFS_CRASH_AT=step, or step#N for its Nth time): the process dies right after
     // writing that step.
@@ -56,7 +70,9 @@ public:
     static QString ledgerPath(const QString &journalPath);
 
 private:
+    static QString lockPath(const QString &journalPath);
     QString m_path;
+    std::unique_ptr<QLockFile> m_lock;
 };
 
 } // namespace bfs

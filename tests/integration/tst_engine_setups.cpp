@@ -3,10 +3,13 @@
 // CHECK constraints, dropped and generated columns, space partitions, two unique keys, policies by
 // creation time, paused or removed; and re-running a file after fixing it.
 #include "EngineSandboxCase.h"
+#include "Journal.h"
 #include "TestServers.h"
 
 #include <QDir>
 #include <QFile>
+#include <QLockFile>
+#include <QProcess>
 #include <QtTest>
 
 using namespace bfs;
@@ -35,6 +38,7 @@ private Q_SLOTS:
     void chunksInASchemaThatNeedsQuotes();
     void damagedLedgerStopsTheReRun();
     void integerTimeNewChunksAreCompressedAsThePolicyWould();
+    void journalOfARunningBackfillIsLeftButAStaleOneIsRecovered();
 };
 
 void TestEngineSetups::initTestCase()
@@ -655,6 +659,52 @@ void TestEngineSetups::integerTimeNewChunksAreCompressedAsThePolicyWould()
     QCOMPARE(compressedAt(900), qint64(1));
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_int WHERE device_id = 4")), qint64(2));
     QVERIFY(policyScheduled(QStringLiteral("et_int")));
+}
+
+void TestEngineSetups::journalOfARunningBackfillIsLeftButAStaleOneIsRecovered()
+{
+    // recover leaves the journal of a backfill that is still running (its lock file is held) and
+    // says so; it finishes one whose lock names a dead process, or a process id that now belongs
+    // to another program (after a restart of the computer, say).
+    createTable(QStringLiteral("et_lock"));
+    const QString file = csv(QStringLiteral("lock.csv"), {row("2026-08-20 10:15:00+00", 3), row("2026-08-21 10:15:00+00", 3)});
+    const auto crashed = TestServers::runCli(cliBase(QStringLiteral("et_lock"), file), QStringLiteral("sandbox"),
+                                             {QStringLiteral("BFS_CRASH_AT=commit")});
+    QCOMPARE(crashed.exitCode, 137);
+    QVERIFY(!policyScheduled(QStringLiteral("et_lock")));
+    const QString journals = m_dir.filePath(QStringLiteral("my.journals"));
+    QCOMPARE(Journal::unfinished(journals).size(), 1);
+    const QString lockPath = Journal::unfinished(journals).first() + QStringLiteral(".lock");
+    QVERIFY(QFile::exists(lockPath)); // left by the process that died
+    const QStringList recover{QStringLiteral("recover"), QStringLiteral("--db"), TestServers::sandbox().toConnInfo(),
+                              QStringLiteral("--journal-dir"), journals};
+    {
+        QLockFile running(lockPath); // a run going on: here, this process holds the lock
+        running.setStaleLockTime(0);
+        QVERIFY(running.tryLock(0)); // (the dead process's lock is stale: taken over)
+        const auto left = TestServers::runCli(recover, QStringLiteral("sandbox"));
+        QCOMPARE(left.exitCode, 0);
+        QVERIFY2(left.out.contains("is still running (process " + QByteArray::number(QCoreApplication::applicationPid()) + ')'),
+                 left.out.constData());
+        QVERIFY(!policyScheduled(QStringLiteral("et_lock")));
+        QCOMPARE(Journal::unfinished(journals).size(), 1);
+    }
+    // The lock of a process whose id another program now has.
+    QProcess other;
+    other.start(QStringLiteral("sleep"), {QStringLiteral("60")});
+    QVERIFY(other.waitForStarted());
+    QFile lock(lockPath);
+    QVERIFY(lock.open(QIODevice::WriteOnly));
+    lock.write(QByteArray::number(other.processId()) + "\nbackfill-studio-cli\n\n");
+    lock.close();
+    const auto recovered = TestServers::runCli(recover, QStringLiteral("sandbox"));
+    other.kill();
+    other.waitForFinished();
+    QVERIFY2(recovered.exitCode == 0, recovered.err.constData());
+    QVERIFY2(!recovered.out.contains("still running"), recovered.out.constData());
+    QVERIFY(policyScheduled(QStringLiteral("et_lock")));
+    QVERIFY(Journal::unfinished(journals).isEmpty());
+    QVERIFY(!QFile::exists(lockPath));
 }
 
 QTEST_GUILESS_MAIN(TestEngineSetups)
