@@ -27,8 +27,6 @@
 #include <QTreeWidget>
 #include <QtConcurrent/QtConcurrentRun>
 
-#include <algorithm>
-
 MainWindow::MainWindow(QWidget *parent)
     : QMainWindow(parent)
     , m_browser(new bfs::ServerBrowser(this))
@@ -174,27 +172,36 @@ void MainWindow::recoverInterruptedBackfills(const bfs::ConnectionProfile &profi
     // A backfill that died (crash, power loss) left its journal: finish it in the background.
     if (bfs::Journal::unfinished(bfs::Journal::defaultDirectory()).isEmpty())
         return;
-    auto *watcher = new QFutureWatcher<QStringList>(this);
-    connect(watcher, &QFutureWatcher<QStringList>::finished, this, [this, watcher] {
-        const QStringList actions = watcher->result();
+    struct Outcome
+    {
+        QStringList actions; // what was finished
+        QStringList left;    // journals left alone: their backfill still running, or a copy of the server
+        QString error;
+    };
+    auto *watcher = new QFutureWatcher<Outcome>(this);
+    connect(watcher, &QFutureWatcher<Outcome>::finished, this, [this, watcher] {
+        const Outcome o = watcher->result();
         watcher->deleteLater();
-        for (const QString &a : actions)
+        for (const QString &a : o.actions + o.left)
             log(QStringLiteral("Recovery: ") + a);
-        // ("left …": a journal whose backfill is still running elsewhere)
-        if (std::any_of(actions.cbegin(), actions.cend(), [](const QString &a) { return !a.startsWith(QLatin1String("left ")); })) {
+        if (!o.error.isEmpty()) {
+            log(QStringLiteral("Recovery: ") + o.error);
+            statusBar()->showMessage(QStringLiteral("An interrupted backfill could not be recovered: see the Activity log."), 15000);
+        } else if (!o.actions.isEmpty()) {
             statusBar()->showMessage(QStringLiteral("An interrupted backfill was recovered: see the Activity log."), 15000);
-            m_browser->refresh();
         }
+        if (!o.actions.isEmpty())
+            m_browser->refresh();
     });
     watcher->setFuture(QtConcurrent::run([profile] {
-        QStringList actions;
+        Outcome o;
         bfs::Database db(profile);
         bfs::DbError e;
         if (!db.open(&e))
-            return QStringList{e.message};
-        if (!bfs::BackfillEngine::recover(db, QString(), &actions, &e))
-            actions << e.message;
-        return actions;
+            o.error = e.message;
+        else if (!bfs::BackfillEngine::recover(db, QString(), &o.actions, &e, &o.left))
+            o.error = e.message;
+        return o;
     }));
 }
 

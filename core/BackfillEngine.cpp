@@ -7,6 +7,7 @@
 #include <QCryptographicHash>
 #include <QFileInfo>
 #include <QJsonArray>
+#include <QLockFile>
 #include <QThread>
 
 namespace bfs {
@@ -173,8 +174,9 @@ BackfillEngine::Result BackfillEngine::runOnce(Database &db, const std::atomic<b
     return BackfillRun(db, m_options, cancel, progress, log).execute();
 }
 
-bool BackfillEngine::recover(Database &db, const QString &journalDirectory, QStringList *actions, DbError *error)
+bool BackfillEngine::recover(Database &db, const QString &journalDirectory, QStringList *actions, DbError *error, QStringList *leftAlone)
 {
+    QStringList *left = leftAlone ? leftAlone : actions;
     const QString dir = journalDirectory.isEmpty() ? Journal::defaultDirectory() : journalDirectory;
     bool allOk = true;
     for (const QString &path : Journal::unfinished(dir)) {
@@ -197,9 +199,10 @@ bool BackfillEngine::recover(Database &db, const QString &journalDirectory, QStr
         }
         if (!sameServer(header, db))
             continue; // another server's journal
-        qint64 holder = 0;
-        if (Journal::heldByRunningProcess(path, &holder)) { // (this process's own runs included)
-            *actions << QStringLiteral("left %1: the backfill that writes it is still running (process %2)").arg(path).arg(holder);
+        std::unique_ptr<QLockFile> claimed; // held while this journal is worked on
+        QString holder;
+        if (!Journal::claim(path, &claimed, &holder)) { // (this process's own runs included)
+            *left << QStringLiteral("left %1: the backfill that writes it is still running (%2)").arg(path, holder);
             continue;
         }
         const QString target = header.value(QStringLiteral("target")).toString();
@@ -227,7 +230,7 @@ bool BackfillEngine::recover(Database &db, const QString &journalDirectory, QStr
                                                 "may be a copy of that one (a replica, a restore). Run recover at %3 (also if you "
                                                 "resumed the policy yourself there); the journal keeps what that run loaded.")
                                      .arg(target, path, header.value(QStringLiteral("server")).toString(), running.join(QStringLiteral(", ")));
-                *actions << QStringLiteral("left %1: %2").arg(QFileInfo(path).fileName(), error->message);
+                *left << QStringLiteral("left %1: %2").arg(QFileInfo(path).fileName(), error->message);
                 continue;
             }
         }

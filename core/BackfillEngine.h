@@ -82,7 +82,10 @@ public:
 
     // Finishes unfinished journals for the server `db` is connected to: recompresses chunks
     // left decompressed or partial, restores the policy. Returns what it did, one line each.
-    static bool recover(Database &db, const QString &journalDirectory, QStringList *actions, DbError *error);
+    // Journals it leaves alone (their backfill still running, or a copy of the server) are named
+    // in *leftAlone, or among the actions when leftAlone is null.
+    static bool recover(Database &db, const QString &journalDirectory, QStringList *actions, DbError *error,
+                        QStringList *leftAlone = nullptr);
 
     // The plan as a commented psql script doing the same, in two parts: the staged rows go in
     // between, as INSERT statements into bfs_stage (bfs_line, c0, c1, …: stageRowsSql()).

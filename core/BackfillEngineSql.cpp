@@ -66,11 +66,15 @@ BackfillEngine::Script BackfillEngine::exportSql(const BackfillPlan &plan, const
         q.replace(QLatin1Char('"'), QLatin1String("\"\""));
         return QLatin1Char('"') + q + QLatin1Char('"');
     };
-    auto comment = [](const QString &text) { return QStringLiteral("-- ") + QString(text).replace(QLatin1Char('\n'), QStringLiteral("\n-- ")); };
-    const QStringList parts = plan.target.split(QLatin1Char('.'));
-    const QString target = quoteIdent(parts.value(0)) + QLatin1Char('.') + quoteIdent(parts.value(1));
+    // Names and reasons (table, file and chunk names among them) stay inside comments: psql ends a
+    // line at CR as at LF, and a line of its own starting with a backslash would be a psql command.
+    auto comment = [](const QString &text) {
+        QString t = text;
+        t.replace(QStringLiteral("\r\n"), QStringLiteral("\n")).replace(QLatin1Char('\r'), QLatin1Char('\n'));
+        return QStringLiteral("-- ") + t.replace(QLatin1Char('\n'), QStringLiteral("\n-- "));
+    };
+    const QString target = quoteIdent(plan.targetSchema) + QLatin1Char('.') + quoteIdent(plan.targetName);
     const bool integerTime = plan.summary.integerTime;
-    const bool guarded = plan.pausePolicy; // after the pause, a failing step resumes the policy before the script stops
     // A step's statements go to the server as one query (psql's \;): when one fails, the rest
     // are skipped and psql's ERROR variable says so.
     auto step = [](const QStringList &statements) { return statements.join(QStringLiteral(" \\;\n")) + QLatin1Char(';'); };
@@ -82,25 +86,36 @@ BackfillEngine::Script BackfillEngine::exportSql(const BackfillPlan &plan, const
         for (const QString &c : plan.continuousAggregates)
             refreshes << QStringLiteral("CALL refresh_continuous_aggregate(%1, %2, %3);").arg(literal(c), window.at(0), window.at(1));
     }
+    // After the policy is paused (or when aggregates must show what committed), a failing step is
+    // rolled back, the policy scheduled again and the aggregates refreshed before the script stops.
+    const bool guarded = plan.pausePolicy || !refreshes.isEmpty();
     auto onError = [&](const QString &what) {
         if (!guarded)
             return QStringList();
-        const QString message = QStringLiteral("Backfill stopped: %1 failed and was rolled back. Compression policy job %2 is "
-                                               "scheduled again; the steps before this one stay done.")
-                                    .arg(what).arg(plan.policy.jobId);
-        return QStringList{QStringLiteral("\\if :ERROR"), QStringLiteral("ROLLBACK;"),
-                           QStringLiteral("SELECT alter_job(%1, scheduled => true);").arg(plan.policy.jobId)}
-            + refreshes
+        const QString message = QStringLiteral("Backfill stopped: %1 failed and was rolled back.%2 The steps before this one stay done.")
+                                    .arg(what, plan.pausePolicy ? QStringLiteral(" Compression policy job %1 is scheduled again.").arg(plan.policy.jobId)
+                                                                : QString());
+        QString tag = QStringLiteral("$bfs$"); // a dollar quote the message does not contain
+        for (int i = 1; message.contains(tag); ++i)
+            tag = QStringLiteral("$bfs%1$").arg(i);
+        QStringList block{QStringLiteral("\\if :ERROR"), QStringLiteral("ROLLBACK;")};
+        if (plan.pausePolicy)
+            block << QStringLiteral("SELECT alter_job(%1, scheduled => true);").arg(plan.policy.jobId);
+        return block + refreshes
             + QStringList{QStringLiteral("\\set ON_ERROR_STOP on"),
-                          QStringLiteral("DO $bfs$BEGIN RAISE EXCEPTION '%', %1; END$bfs$;").arg(literal(message)),
+                          QStringLiteral("DO %1BEGIN RAISE EXCEPTION '%', %2; END%1;").arg(tag, literal(message)),
                           QStringLiteral("\\endif")};
     };
     QStringList out;
-    out << QStringLiteral("-- Backfill Studio: plan for %1 on TimescaleDB %2").arg(plan.target, plan.version.toString());
-    out << QStringLiteral("-- Generated %1. Run with: psql -f this-file.sql").arg(QDateTime::currentDateTimeUtc().toString(Qt::ISODate));
-    out << QStringLiteral("-- Conflicts: ") + plan.conflictReason;
+    out << comment(QStringLiteral("Backfill Studio: plan for %1 on TimescaleDB %2").arg(plan.target, plan.version.toString()));
+    out << comment(QStringLiteral("Generated %1. Run with: psql -f this-file.sql").arg(QDateTime::currentDateTimeUtc().toString(Qt::ISODate)));
+    out << comment(QStringLiteral("Conflicts: ") + plan.conflictReason);
     out << QStringLiteral("\\set ON_ERROR_STOP on");
-    out << QStringLiteral("SET DateStyle = 'ISO, YMD'; -- the staged values are written as PostgreSQL prints them in ISO style");
+    // The file is UTF-8, its literals standard strings (backslashes as written), its values
+    // printed by PostgreSQL in ISO style: whatever the session's defaults.
+    out << QStringLiteral("SET client_encoding = 'UTF8';");
+    out << QStringLiteral("SET standard_conforming_strings = on;");
+    out << QStringLiteral("SET DateStyle = 'ISO, YMD';");
     out << QString();
     out << comment(QStringLiteral("1. Stage the rows: the %1 rows Backfill Studio read from %2, converted as the run converts them "
                                   "(formats, time zone, NULL tokens).")
@@ -130,22 +145,25 @@ BackfillEngine::Script BackfillEngine::exportSql(const BackfillPlan &plan, const
     Script script;
     script.beforeRows = out.join(QLatin1Char('\n')) + QLatin1Char('\n');
     out.clear();
-    // The planner's statistics for TimescaleDB's choices (direct compression needs an estimate of 10 rows or more).
+    // Indexed and analyzed as in the run: each step picks its range's rows by time, and
+    // TimescaleDB's choices (direct compression needs an estimate of 10 rows or more) read the statistics.
+    out << QStringLiteral("CREATE INDEX ON bfs_stage (%1);").arg(timeStage);
     out << QStringLiteral("ANALYZE bfs_stage;");
-    const bool compressNew = plan.compressNewChunks
-        && (integerTime ? !integerNow.isEmpty() && plan.summary.stagedRows > 0 : plan.summary.minTime.isValid());
-    if (compressNew) // the chunks there are now: only the ones the backfill creates are compressed at the end
-        out << QStringLiteral("CREATE TEMP TABLE bfs_chunks_before AS SELECT show_chunks(%1) AS c;").arg(literal(target));
     out << QString();
-    out << comment(QStringLiteral("2. ") + plan.policyReason);
-    if (plan.pausePolicy) {
-        out << QStringLiteral("SELECT alter_job(%1, scheduled => false);").arg(plan.policy.jobId);
-        out << QStringLiteral("-- From here on, a step that fails is rolled back, the policy is scheduled again, and the script stops.");
-        out << QStringLiteral("\\set ON_ERROR_STOP off");
-    }
     for (int i = 0; i < plan.sessionSettings.size(); ++i) {
         out << comment(plan.sessionReasons.value(i));
         out << plan.sessionSettings.at(i) + QLatin1Char(';');
+    }
+    out << comment(QStringLiteral("2. ") + plan.policyReason);
+    if (plan.pausePolicy) {
+        out << QStringLiteral("SELECT alter_job(%1, scheduled => false);").arg(plan.policy.jobId);
+        out << comment(QStringLiteral("If psql itself stops before the end (killed, connection lost), resume the policy by hand: "
+                                      "SELECT alter_job(%1, scheduled => true);").arg(plan.policy.jobId));
+    }
+    if (guarded) {
+        out << QStringLiteral("-- From here on, a step that fails is rolled back%1 and the script stops.")
+                   .arg(plan.pausePolicy ? QStringLiteral(", the policy is scheduled again") : QStringLiteral(", the continuous aggregates refreshed"));
+        out << QStringLiteral("\\set ON_ERROR_STOP off");
     }
     out << QString();
     CsvLoader::InsertSpec spec;
@@ -221,18 +239,29 @@ BackfillEngine::Script BackfillEngine::exportSql(const BackfillPlan &plan, const
                 out << onError(QStringLiteral("step %1 (recompressing %2)").arg(n).arg(s.chunk.qualifiedName()));
             }
     }
-    if (compressNew && !integerTime) {
-        out << QStringLiteral("SELECT compress_chunk(c, true) FROM show_chunks(%1, older_than => %2::interval) c "
-                              "WHERE c NOT IN (SELECT c FROM bfs_chunks_before);")
-                   .arg(literal(target), literal(plan.compressAfter));
-        out << onError(QStringLiteral("step %1 (compressing the new chunks)").arg(n));
-    } else if (compressNew) {
-        // The policy's "now" for integer time: the hypertable's integer_now function.
-        out << QStringLiteral("SELECT compress_chunk(format('%I.%I', chunk_schema, chunk_name)::regclass, true) "
-                              "FROM timescaledb_information.chunks WHERE hypertable_schema = %1 AND hypertable_name = %2 "
-                              "AND NOT is_compressed AND range_end_integer <= %3()::bigint - %4::bigint "
-                              "AND format('%I.%I', chunk_schema, chunk_name)::regclass NOT IN (SELECT c FROM bfs_chunks_before);")
-                   .arg(literal(parts.value(0)), literal(parts.value(1)), integerNow, literal(plan.compressAfter));
+    const bool compressNew = plan.compressNewChunks && plan.summary.stagedRows > 0
+        && (integerTime ? !integerNow.isEmpty() : plan.summary.minTime.isValid());
+    if (compressNew) {
+        // As run_job would: chunks old enough for the policy that hold staged rows and are not one
+        // of the plan's chunks (the ones there at export time, left as the plan says) — the new
+        // ones, also when an earlier run of this script made them.
+        QStringList planChunks;
+        for (const BackfillPlan::ChunkStep &s : plan.chunks)
+            planChunks << literal(s.chunk.qualifiedName());
+        const QString chunk = QStringLiteral("format('%I.%I', i.chunk_schema, i.chunk_name)");
+        const QString old = integerTime ? QStringLiteral("i.range_end_integer <= %1()::bigint - %2::bigint").arg(integerNow, literal(plan.compressAfter))
+                                        : QStringLiteral("i.range_end <= now() - %1::interval").arg(literal(plan.compressAfter));
+        // (timestamp and date times meet the chunks' UTC bounds without a time zone, as in the steps above)
+        const QString lo = integerTime ? QStringLiteral("i.range_start_integer")
+                                       : boundCast == QLatin1String("::timestamptz") ? QStringLiteral("i.range_start")
+                                                                                       : QStringLiteral("(i.range_start AT TIME ZONE 'UTC')");
+        const QString hi = QString(lo).replace(QStringLiteral("range_start"), QStringLiteral("range_end"));
+        out << QStringLiteral("SELECT compress_chunk(%1::regclass, true) FROM timescaledb_information.chunks i "
+                              "WHERE i.hypertable_schema = %2 AND i.hypertable_name = %3 AND %4%5 "
+                              "AND EXISTS (SELECT 1 FROM bfs_stage s WHERE s.%6 >= %7 AND s.%6 < %8);")
+                   .arg(chunk, literal(plan.targetSchema), literal(plan.targetName), old,
+                        planChunks.isEmpty() ? QString() : QStringLiteral(" AND %1 <> ALL (ARRAY[%2]::text[])").arg(chunk, planChunks.join(QStringLiteral(", "))),
+                        timeStage, lo, hi);
         out << onError(QStringLiteral("step %1 (compressing the new chunks)").arg(n));
     } else if (plan.compressNewChunks && integerTime) {
         out << comment(QStringLiteral("New chunks are left to compression policy job %1: no single integer_now function was found "
@@ -240,8 +269,9 @@ BackfillEngine::Script BackfillEngine::exportSql(const BackfillPlan &plan, const
     }
     ++n;
     out << QString();
-    if (plan.pausePolicy) {
+    if (guarded)
         out << QStringLiteral("\\set ON_ERROR_STOP on");
+    if (plan.pausePolicy) {
         out << comment(QStringLiteral("%1. Resume compression policy job %2.").arg(n++).arg(plan.policy.jobId));
         out << QStringLiteral("SELECT alter_job(%1, scheduled => true);").arg(plan.policy.jobId);
     }
@@ -250,8 +280,6 @@ BackfillEngine::Script BackfillEngine::exportSql(const BackfillPlan &plan, const
         out << refreshes;
     }
     out << QStringLiteral("DROP TABLE bfs_stage;");
-    if (compressNew)
-        out << QStringLiteral("DROP TABLE bfs_chunks_before;");
     out << QStringLiteral("RESET DateStyle;");
     script.afterRows = out.join(QLatin1Char('\n')) + QLatin1Char('\n');
     return script;

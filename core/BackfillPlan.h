@@ -67,6 +67,8 @@ struct BACKFILL_CORE_EXPORT BackfillPlan
     };
 
     QString target;         // schema.name
+    QString targetSchema;   // the same, apart (either may hold a dot)
+    QString targetName;
     QString timeColumn;
     TimescaleVersion version;
     CsvLoader::Conflict conflict = CsvLoader::Conflict::Error;

@@ -84,6 +84,8 @@ BackfillPlan BackfillPlanner::plan(const Input &in)
     const HypertableInfo &ht = in.hypertable;
     const BackfillPlan::Overrides &o = in.overrides;
     p.target = ht.qualifiedName();
+    p.targetSchema = ht.schema;
+    p.targetName = ht.name;
     p.version = in.version;
     p.conflict = in.conflict;
     p.summary = in.summary;

@@ -265,15 +265,15 @@ bool BackfillRun::checkEditedLedger(const QString &path, const QList<Journal::En
 bool BackfillRun::recoverEarlier()
 {
     // 0. An earlier run on this server that died is finished first (policy, compression).
-    QStringList actions;
+    QStringList actions, left;
     DbError recoverError;
-    if (!BackfillEngine::recover(db, journalDirectory, &actions, &recoverError))
+    if (!BackfillEngine::recover(db, journalDirectory, &actions, &recoverError, &left))
         return fail(outcomeOf(recoverError),
                     QStringLiteral("An interrupted earlier backfill could not be recovered: %1").arg(recoverError.message), recoverError);
-    for (const QString &a : std::as_const(actions))
+    for (const QString &a : actions + left)
         if (log)
             log(QStringLiteral("-- recover: ") + a);
-    recovered = actions;
+    recovered = actions; // (what was finished; a journal left alone is not)
     return true;
 }
 
@@ -686,8 +686,10 @@ bool BackfillRun::exportScript()
     QStringList names{QStringLiteral("bfs_line")};
     for (int i = 0; i < columns; ++i)
         names << QStringLiteral("c%1").arg(i);
+    // (extra_float_digits 3: exact floats before PostgreSQL 12 too; from 12 on, any value above 0
+    // gives the shortest exact form)
     if (!db.execScript(QStringLiteral("BEGIN; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres'; "
-                                      "SET LOCAL extra_float_digits = 1; "
+                                      "SET LOCAL extra_float_digits = 3; "
                                       "DECLARE bfs_export NO SCROLL CURSOR FOR SELECT %1 FROM %2 ORDER BY bfs_line")
                            .arg(names.join(QStringLiteral(", ")), stage),
                        &e, QStringLiteral("read the staged rows"))) {
@@ -695,6 +697,13 @@ bool BackfillRun::exportScript()
         return fail(outcomeOf(e), e.message, e);
     }
     for (;;) {
+        if (cancelled()) {
+            execCleanup(QStringLiteral("ROLLBACK"), {}, nullptr, QStringLiteral("end the read"));
+            f.cancelWriting();
+            e = DbError();
+            e.kind = DbError::Kind::Cancelled;
+            return fail(CsvLoader::Outcome::Cancelled, QStringLiteral("Cancelled: no script was written."), e);
+        }
         QueryResult page;
         if (!db.exec(QStringLiteral("FETCH 1000 FROM bfs_export"), {}, &page, &e, QStringLiteral("read the staged rows"))) {
             execCleanup(QStringLiteral("ROLLBACK"), {}, nullptr, QStringLiteral("end the read"));

@@ -5,8 +5,12 @@
 #include <QDateTime>
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonDocument>
 #include <QLockFile>
+#include <QMutex>
+#include <QSet>
+#include <QSysInfo>
 #include <QStandardPaths>
 #include <QUuid>
 
@@ -85,27 +89,65 @@ void Journal::crashIfAt(const QString &point)
         std::_Exit(137);
 }
 
+namespace {
+// The journals this process writes (their lock is held by a Journal object here).
+QMutex s_ownMutex;
+QSet<QString> s_own;
+
+QString canonical(const QString &path)
+{
+    return QFileInfo(path).absoluteFilePath();
+}
+} // namespace
+
 Journal::Journal() = default;
 
-Journal::~Journal() = default; // (the lock file goes with m_lock)
+Journal::~Journal()
+{
+    release();
+}
+
+// The lock file goes, and the journal is no longer this process's.
+void Journal::release()
+{
+    if (!m_lock)
+        return;
+    {
+        QMutexLocker locker(&s_ownMutex);
+        s_own.remove(canonical(m_path));
+    }
+    m_lock.reset();
+}
 
 QString Journal::lockPath(const QString &journalPath)
 {
     return journalPath + QStringLiteral(".lock");
 }
 
-bool Journal::heldByRunningProcess(const QString &path, qint64 *pid)
+bool Journal::claim(const QString &path, std::unique_ptr<QLockFile> *lock, QString *holder)
 {
-    QLockFile lock(lockPath(path));
-    lock.setStaleLockTime(0); // a run may last hours: only a dead holder makes the lock stale
-    if (lock.tryLock(0)) {
-        lock.unlock(); // (removes the file)
-        return false;
+    auto l = std::make_unique<QLockFile>(lockPath(path));
+    l->setStaleLockTime(0); // a run may last hours: only a dead holder makes the lock stale
+    if (!l->tryLock(0) && l->error() == QLockFile::LockFailedError) {
+        qint64 pid = 0;
+        QString host, app;
+        const bool info = l->getLockInfo(&pid, &host, &app);
+        bool own;
+        {
+            QMutexLocker locker(&s_ownMutex);
+            own = s_own.contains(canonical(path));
+        }
+        // Our own process id and host, but not one of our journals: left by an earlier process
+        // that had the same id.
+        const bool reused = info && !own && pid == QCoreApplication::applicationPid() && host == QSysInfo::machineHostName();
+        if (!reused || !l->removeStaleLockFile() || !l->tryLock(0)) {
+            if (holder)
+                *holder = info ? QStringLiteral("process %1 on %2").arg(pid).arg(host) : QStringLiteral("another process");
+            return false;
+        }
     }
-    if (lock.error() != QLockFile::LockFailedError)
-        return false;
-    if (pid)
-        lock.getLockInfo(pid, nullptr, nullptr);
+    // (A lock file that cannot be made at all, in a read-only folder, holds nothing back.)
+    *lock = std::move(l);
     return true;
 }
 
@@ -125,6 +167,10 @@ bool Journal::create(const QString &directory, const QJsonObject &header, QStrin
         *error = QStringLiteral("cannot create the journal's lock file %1").arg(lockPath(m_path));
         m_lock.reset();
         return false;
+    }
+    {
+        QMutexLocker locker(&s_ownMutex);
+        s_own.insert(canonical(m_path));
     }
     QJsonObject h = header;
     h[QStringLiteral("started")] = QDateTime::currentDateTimeUtc().toString(Qt::ISODate);
@@ -156,8 +202,8 @@ void Journal::finish()
 {
     if (!m_path.isEmpty())
         QFile::remove(m_path);
+    release();
     m_path.clear();
-    m_lock.reset();
 }
 
 QStringList Journal::unfinished(const QString &directory)

@@ -54,10 +54,12 @@ public:
     static QStringList unfinished(const QString &directory);
     static bool read(const QString &path, QJsonObject *header, QList<Entry> *entries, QString *error);
     static void remove(const QString &path);
-    // Whether the run that writes the journal at `path` is still going on in another process:
-    // its lock file is held. A lock left by a process that died, or from before a restart of the
-    // computer, does not count (even when its process id has been given to another program).
-    static bool heldByRunningProcess(const QString &path, qint64 *pid = nullptr);
+    // Claims the journal at `path` for recovery: *lock holds its lock file until it is destroyed.
+    // False when the run that writes it is still going on (its lock is held; *holder names the
+    // process and host). A lock left by a process that died, from before a restart of the
+    // computer, or naming this process's id without being one of its journals (a process id
+    // given again, as to a container's first process) is stale and taken over.
+    static bool claim(const QString &path, std::unique_ptr<QLockFile> *lock, QString *holder);
 
     // Set by tests (BFS_CRASH_AT=step, or step#N for its Nth time): the process dies right after
     // writing that step.
@@ -71,6 +73,7 @@ public:
 
 private:
     static QString lockPath(const QString &journalPath);
+    void release();
     QString m_path;
     std::unique_ptr<QLockFile> m_lock;
 };

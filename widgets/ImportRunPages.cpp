@@ -127,6 +127,8 @@ ImportPlanPage::ImportPlanPage(ImportSession *session, BackfillController *contr
             m_timeline->setPlan(p);
         }
         m_export->setEnabled(r.planned);
+        m_conflict->setEnabled(true);
+        m_recompress->setEnabled(true);
         if (!m_exportPath.isEmpty()) {
             const QString path = std::exchange(m_exportPath, QString());
             const QString error = r.exportedSqlPath.isEmpty() ? r.message : QString();
@@ -159,12 +161,22 @@ void ImportPlanPage::plan()
     m_session->options.load.conflict = CsvLoader::Conflict(m_conflict->currentData().toInt());
     m_session->options.overrides.leaveRecompressionToPolicy = !m_recompress->isChecked();
     m_session->planned = false;
+    startPlanning(QString(), QStringLiteral("Planning: reading the whole file and counting rows per chunk…"));
+}
+
+// A dry run over the whole file on the worker thread; with exportPath, it also writes the script.
+void ImportPlanPage::startPlanning(const QString &exportPath, const QString &message)
+{
+    m_exportPath = exportPath;
     m_planning = true;
     m_export->setEnabled(false);
-    m_summary->setText(QStringLiteral("Planning: reading the whole file and counting rows per chunk…"));
+    m_conflict->setEnabled(false); // (a change now would be lost: it plans again when this pass ends)
+    m_recompress->setEnabled(false);
+    m_summary->setText(message);
     Q_EMIT completeChanged();
     BackfillEngine::Options o = m_session->options;
     o.planOnly = true;
+    o.exportSqlPath = exportPath;
     o.journalDirectory = m_session->journalDirectory;
     m_controller->start(m_session->profile, o);
 }
@@ -178,17 +190,14 @@ bool ImportPlanPage::exportSql(const QString &path)
 {
     if (m_planning || !m_active || !m_session->planned)
         return false;
+    const QString blocker = BackfillEngine::exportBlocker(m_session->planResult);
+    if (!blocker.isEmpty()) { // known from the plan: no need to read the file again to say so
+        m_summary->setText(blocker);
+        Q_EMIT exported(path, blocker);
+        return true;
+    }
     // The script carries the converted rows: a planning pass over the file writes it.
-    m_exportPath = path;
-    m_planning = true;
-    m_export->setEnabled(false);
-    m_summary->setText(QStringLiteral("Writing the script: reading the whole file again…"));
-    Q_EMIT completeChanged();
-    BackfillEngine::Options o = m_session->options;
-    o.planOnly = true;
-    o.exportSqlPath = path;
-    o.journalDirectory = m_session->journalDirectory;
-    m_controller->start(m_session->profile, o);
+    startPlanning(path, QStringLiteral("Writing the script: reading the whole file again…"));
     return true;
 }
 

@@ -44,6 +44,7 @@ Q_SIGNALS:
 
 private:
     void plan();
+    void startPlanning(const QString &exportPath, const QString &message);
 
     ImportSession *m_session;
     BackfillController *m_controller;

@@ -35,6 +35,7 @@ private Q_SLOTS:
     void dryRunCountsRowsThatExistUnderAnyUniqueKey();
     void exportedScriptLoadsWhatTheRunLoads();
     void exportedScriptResumesThePolicyWhenAStepFails();
+    void exportedScriptKeepsHostileNamesInert();
     void chunksInASchemaThatNeedsQuotes();
     void damagedLedgerStopsTheReRun();
     void integerTimeNewChunksAreCompressedAsThePolicyWould();
@@ -515,6 +516,41 @@ void TestEngineSetups::exportedScriptResumesThePolicyWhenAStepFails()
     QCOMPARE(scalar(QStringLiteral("SELECT sum(n) FROM et_sqlfail_daily WHERE device_id = 3")), qint64(1)); // the aggregate shows it
 }
 
+void TestEngineSetups::exportedScriptKeepsHostileNamesInert()
+{
+    // A table name with a dot, a dollar quote and a line break followed by a psql command: the
+    // script names the right table, and psql runs no command of the name's.
+    const QString pwned = m_dir.filePath(QStringLiteral("pwned"));
+    const QString name = QStringLiteral("Et.ird $bfs$ x\r\n\\! touch ") + pwned;
+    const QString ident = QLatin1Char('"') + QString(name).replace(QLatin1Char('"'), QStringLiteral("\"\"")) + QLatin1Char('"');
+    const QString lit = QString(ident).replace(QLatin1Char('\''), QStringLiteral("''"));
+    const QString error = TestServers::sandboxScript(
+        QStringLiteral("DROP TABLE IF EXISTS %1 CASCADE; "
+                       "CREATE TABLE %1 (time timestamptz NOT NULL, device_id int NOT NULL, status text, UNIQUE (time, device_id)); "
+                       "SELECT create_hypertable('%2', 'time', chunk_time_interval => interval '1 day'); "
+                       "INSERT INTO %1 SELECT t, 1, 'seed' FROM generate_series('2026-08-20'::timestamptz, '2026-08-20 23:00', '1 hour') t; "
+                       "ALTER TABLE %1 SET (timescaledb.compress, timescaledb.compress_segmentby = 'device_id'); "
+                       "SELECT compress_chunk(c, true) FROM show_chunks('%2') c; "
+                       "SELECT add_compression_policy('%2', compress_after => interval '30 days');")
+            .arg(ident, lit));
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    QFile f(m_dir.filePath(QStringLiteral("hostile.csv")));
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("time,device_id,status\n2026-08-20 05:30:00+00,2,a\n2026-08-10 05:30:00+00,2,b\n");
+    f.close();
+    const QString script = m_dir.filePath(QStringLiteral("hostile.sql"));
+    const auto exported = TestServers::runCli(QStringList(cliBase(ident, f.fileName())) << QStringLiteral("--export-sql") << script,
+                                              QStringLiteral("sandbox"));
+    QVERIFY2(exported.exitCode == 0, exported.err.constData());
+    const auto psql = TestServers::runPsqlOnSandbox(script);
+    QVERIFY2(psql.exitCode == 0, psql.err.constData());
+    QVERIFY(!QFile::exists(pwned));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM %1 WHERE device_id = 2").arg(ident)), qint64(2));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM timescaledb_information.chunks WHERE hypertable_name = $1 AND NOT is_compressed"),
+                    {name}),
+             qint64(0));
+}
+
 void TestEngineSetups::chunksInASchemaThatNeedsQuotes()
 {
     // create_hypertable(associated_schema_name, associated_table_prefix) with names that need
@@ -684,14 +720,14 @@ void TestEngineSetups::journalOfARunningBackfillIsLeftButAStaleOneIsRecovered()
         QVERIFY(running.tryLock(0)); // (the dead process's lock is stale: taken over)
         const auto left = TestServers::runCli(recover, QStringLiteral("sandbox"));
         QCOMPARE(left.exitCode, 0);
-        QVERIFY2(left.out.contains("is still running (process " + QByteArray::number(QCoreApplication::applicationPid()) + ')'),
+        QVERIFY2(left.out.contains("is still running (process " + QByteArray::number(QCoreApplication::applicationPid()) + " on "),
                  left.out.constData());
         QVERIFY(!policyScheduled(QStringLiteral("et_lock")));
         QCOMPARE(Journal::unfinished(journals).size(), 1);
     }
     // The lock of a process whose id another program now has.
-    QProcess other;
-    other.start(QStringLiteral("sleep"), {QStringLiteral("60")});
+    QProcess other; // (cmake runs the tests, so it is there on every system)
+    other.start(QStringLiteral(BFS_CMAKE_COMMAND), {QStringLiteral("-E"), QStringLiteral("sleep"), QStringLiteral("60")});
     QVERIFY(other.waitForStarted());
     QFile lock(lockPath);
     QVERIFY(lock.open(QIODevice::WriteOnly));
