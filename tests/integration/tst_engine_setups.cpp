@@ -452,6 +452,7 @@ void TestEngineSetups::exportedScriptLoadsWhatTheRunLoads()
             "2026-08-21 05:00:00+00,c,2,\"\",NA\n"                      // quoted empty cell: NULL, as the run reads it
             "2026-08-21 06:00:00+00,d,2,\"  padded, \"\"q\"\"\n  \",\n" // quoted: spaces, quotes and a line break kept
             "2026-08-21 07:00:00+00,e,2,  trimmed  ,2026-08-01 12:00\n"
+            "2026-08-21 08:00:00+00,g,2,back\\slash \\x41 \xc3\xa9 \xf0\x9f\x98\x80 $$,\n"  // backslashes, UTF-8, a dollar quote
             "2026-08-10 07:00:00+00,f,3,new chunk,\n");                 // a new chunk, older than compress_after
     f.close();
     auto args = [&](const QString &table) {
@@ -482,6 +483,7 @@ void TestEngineSetups::exportedScriptLoadsWhatTheRunLoads()
     QVERIFY2(viaScript.contains(QLatin1String("|2|<null>|<null>")), qPrintable(viaScript));
     QVERIFY2(viaScript.contains(QLatin1String("|2|  padded, \"q\"\n  |<null>")), qPrintable(viaScript));
     QVERIFY2(viaScript.contains(QLatin1String("|2|trimmed|2026-08-01 12:00:00")), qPrintable(viaScript));
+    QVERIFY2(viaScript.contains(QString::fromUtf8("|2|back\\slash \\x41 \xc3\xa9 \xf0\x9f\x98\x80 $$|<null>")), qPrintable(viaScript));
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM \"Et Script\" WHERE status = 'dup'")), qint64(0));
     const QString states = QStringLiteral("SELECT string_agg(to_char(range_start AT TIME ZONE 'UTC', 'MM-DD') || ':' || is_compressed, ' ' "
                                           "ORDER BY range_start) FROM timescaledb_information.chunks WHERE hypertable_name = '%1'");

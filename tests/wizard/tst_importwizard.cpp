@@ -296,6 +296,14 @@ void TestImportWizard::exportedSqlMatchesThePlan()
     const QString path = m_dir.filePath(QStringLiteral("plan.sql"));
     // The script carries the converted rows: a planning pass on the worker thread writes it.
     QSignalSpy exported(w.planPage(), &ImportPlanPage::exported);
+    // Where it cannot be written, the page says so (and the plan stays usable).
+    const QString nowhere = m_dir.filePath(QStringLiteral("no-such-folder/plan.sql"));
+    QVERIFY(w.planPage()->exportSql(nowhere));
+    QTRY_COMPARE_WITH_TIMEOUT(exported.count(), 1, 60000);
+    QVERIFY2(exported.takeFirst().at(1).toString().startsWith(QStringLiteral("Cannot write the script %1").arg(nowhere)),
+             qPrintable(w.planPage()->findChild<QLabel *>(QStringLiteral("summary"))->text()));
+    QVERIFY(w.planPage()->findChild<QLabel *>(QStringLiteral("summary"))->text().startsWith(QLatin1String("Cannot write the script")));
+    QVERIFY(w.planPage()->isComplete());
     QVERIFY(w.planPage()->exportSql(path));
     QVERIFY(!w.planPage()->isComplete()); // Next waits for it
     QTRY_COMPARE_WITH_TIMEOUT(exported.count(), 1, 60000);
