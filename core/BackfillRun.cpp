@@ -696,6 +696,8 @@ bool BackfillRun::exportScript()
         execCleanup(QStringLiteral("ROLLBACK"), {}, nullptr, QStringLiteral("end the read"));
         return fail(outcomeOf(e), e.message, e);
     }
+    // Pages of 1000 rows, or of about 4 MiB of text when rows are wide: one INSERT each.
+    int pageRows = 1000;
     for (;;) {
         if (cancelled()) {
             execCleanup(QStringLiteral("ROLLBACK"), {}, nullptr, QStringLiteral("end the read"));
@@ -705,7 +707,7 @@ bool BackfillRun::exportScript()
             return fail(CsvLoader::Outcome::Cancelled, QStringLiteral("Cancelled: no script was written."), e);
         }
         QueryResult page;
-        if (!db.exec(QStringLiteral("FETCH 1000 FROM bfs_export"), {}, &page, &e, QStringLiteral("read the staged rows"))) {
+        if (!db.exec(QStringLiteral("FETCH %1 FROM bfs_export").arg(pageRows), {}, &page, &e, QStringLiteral("read the staged rows"))) {
             execCleanup(QStringLiteral("ROLLBACK"), {}, nullptr, QStringLiteral("end the read"));
             return fail(outcomeOf(e), e.message, e);
         }
@@ -719,10 +721,13 @@ bool BackfillRun::exportScript()
                 row << (page.isNull(r, c) ? QString() : page.value(r, c));
             rows << row;
         }
-        if (f.write(BackfillEngine::stageRowsSql(rows, columns).toUtf8()) < 0) {
+        const QByteArray sql = BackfillEngine::stageRowsSql(rows, columns).toUtf8();
+        if (f.write(sql) < 0) {
             execCleanup(QStringLiteral("ROLLBACK"), {}, nullptr, QStringLiteral("end the read"));
             return cannotWrite();
         }
+        const qint64 perRow = qMax<qint64>(1, sql.size() / page.rowCount());
+        pageRows = int(qBound(qint64(1), (qint64(4) << 20) / perRow, qint64(1000)));
     }
     execCleanup(QStringLiteral("COMMIT"), {}, nullptr, QStringLiteral("end the read"));
     if (f.write(script.afterRows.toUtf8()) < 0 || !f.commit())
