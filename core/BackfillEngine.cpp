@@ -205,6 +205,11 @@ bool BackfillEngine::recover(Database &db, const QString &journalDirectory, QStr
             *left << QStringLiteral("left %1: the backfill that writes it is still running (%2)").arg(path, holder);
             continue;
         }
+        // Read again under the lock: the run may have written more, or finished (and removed it),
+        // since the first read.
+        entries.clear();
+        if (!QFileInfo::exists(path) || !Journal::read(path, &header, &entries, &err))
+            continue;
         const QString target = header.value(QStringLiteral("target")).toString();
         // Same cluster, another address: a copy of the server (replica, restore, fork) shares its
         // identifier. It is taken for the server the run worked on only if it shows the run's
