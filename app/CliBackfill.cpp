@@ -148,7 +148,7 @@ int runEngine(Database &db, const CsvLoader::Options &load, const QCommandLinePa
                 j[QStringLiteral("name")] = c.name;
                 j[QStringLiteral("action")] = c.action;
                 j[QStringLiteral("rows")] = double(c.rows);
-                j[QStringLiteral("inserted")] = double(c.inserted);
+                j[QStringLiteral("inserted")] = c.inserted >= 0 ? QJsonValue(double(c.inserted)) : QJsonValue(); // null: not known
                 j[QStringLiteral("compressed_before")] = c.compressedBefore;
                 j[QStringLiteral("compressed_after")] = c.compressedAfter;
                 chunks << j;

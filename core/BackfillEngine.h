@@ -38,7 +38,7 @@ public:
         QString name;
         QString action;
         qint64 rows = 0;     // staged rows for this chunk
-        qint64 inserted = 0; // rows the INSERT wrote
+        qint64 inserted = 0; // rows the INSERT wrote into it (-1: not known, see BackfillRun::completePending)
         bool compressedBefore = false;
         bool compressedAfter = false;
     };

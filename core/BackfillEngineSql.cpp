@@ -190,8 +190,7 @@ BackfillEngine::Script BackfillEngine::exportSql(const BackfillPlan &plan, const
             if (t.chunk.rangeStart != s.chunk.rangeStart || t.chunk.rangeEnd != s.chunk.rangeEnd
                 || t.chunk.rangeStartInteger != s.chunk.rangeStartInteger)
                 continue;
-            // (with space partitions, the count is the time range's: rows of a partition without a chunk there get a new one)
-            out << comment(QStringLiteral("%1. %2 rows in this time range — %3: %4").arg(n).arg(t.rows).arg(BackfillPlan::actionName(t.action), t.reason));
+            out << comment(QStringLiteral("%1. %2 rows — %3: %4").arg(n).arg(t.rows).arg(BackfillPlan::actionName(t.action), t.reason));
             if (t.action == BackfillPlan::Action::DecompressInsertRecompress)
                 statements << QStringLiteral("SELECT decompress_chunk(%1, true)").arg(literal(t.chunk.qualifiedName()));
             directCompress = directCompress && t.directCompress;

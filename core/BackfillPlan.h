@@ -20,6 +20,7 @@ struct BACKFILL_CORE_EXPORT StageSummary
         QString name;
         qint64 rows = 0;     // staged rows whose time falls in this chunk's range
         qint64 existing = -1; // of them, rows whose unique key already exists (-1: no key)
+        qint64 own = -1;      // space partitions: of them, the rows of this chunk's partition (-1: all)
     };
     qint64 stagedRows = 0;
     QDateTime minTime; // time columns (UTC)
@@ -42,7 +43,8 @@ struct BACKFILL_CORE_EXPORT BackfillPlan
     struct ChunkStep
     {
         ChunkInfo chunk;
-        qint64 rows = 0;
+        qint64 rows = 0;      // staged rows that go into this chunk
+        qint64 rangeRows = 0; // staged rows of its time range (with space partitions, of every partition)
         Action action = Action::DirectInsert;
         QString reason;
         bool recompress = false; // was compressed: compressed again (see recompressInTransaction)

@@ -1,5 +1,7 @@
 #include "BackfillPlanner.h"
 
+#include <QHash>
+
 namespace bfs {
 
 namespace {
@@ -149,7 +151,9 @@ BackfillPlan BackfillPlanner::plan(const Input &in)
             continue;
         BackfillPlan::ChunkStep step;
         step.chunk = *chunk;
-        step.rows = cr.rows;
+        // (the decisions below go by the time range's rows: one INSERT statement writes them)
+        step.rows = cr.own >= 0 ? cr.own : cr.rows;
+        step.rangeRows = cr.rows;
         const QString where = QStringLiteral("%1 %2").arg(chunk->name, rangeText(*chunk));
         if (chunk->state == ChunkInfo::State::Frozen) {
             step.action = BackfillPlan::Action::Blocked;
@@ -335,6 +339,20 @@ QString BackfillPlan::toText() const
     lines << QStringLiteral("Plan for %1 (TimescaleDB %2)").arg(target, version.toString());
     lines << QStringLiteral("  %1 staged rows; %2 existing chunks touched; %3 rows for new chunks")
                  .arg(summary.stagedRows).arg(chunks.size()).arg(newChunkRows);
+    // Space partitions: rows of an existing time range whose partition has no chunk there yet.
+    QHash<QString, QPair<qint64, qint64>> ranges; // range → (its rows, rows its chunks take)
+    for (const ChunkStep &s : chunks) {
+        auto &r = ranges[QStringLiteral("%1/%2/%3/%4").arg(s.chunk.rangeStart.toMSecsSinceEpoch()).arg(s.chunk.rangeEnd.toMSecsSinceEpoch())
+                             .arg(s.chunk.rangeStartInteger).arg(s.chunk.rangeEndInteger)];
+        r.first = s.rangeRows;
+        r.second += s.rows;
+    }
+    qint64 partitionRows = 0;
+    for (const auto &r : std::as_const(ranges))
+        partitionRows += qMax<qint64>(0, r.first - r.second);
+    if (partitionRows > 0)
+        lines << QStringLiteral("  %1 rows of those time ranges go to new chunks of space partitions that have no chunk there yet")
+                     .arg(partitionRows);
     if (summary.existingRows >= 0)
         lines << QStringLiteral("  %1 staged rows already exist under the unique key%2").arg(summary.existingRows)
                      .arg(summary.repeatedRows > 0 ? QStringLiteral("; %1 more repeat the key of an earlier line of the file").arg(summary.repeatedRows)

@@ -589,6 +589,7 @@ bool BackfillRun::summarise()
                 && c.rangeEndInteger == g.range.rangeEndInteger)
                 sum.chunks << StageSummary::ChunkRows{c.schema, c.name, g.rows, -1};
     }
+    countRowsPerPartition();
     if (options.planOnly && !ht.uniqueKeys.isEmpty()) {
         // Dry-run count: staged rows whose unique key already exists (a real run counts the
         // duplicates it skips instead, and saves this pass over the hypertable).
@@ -615,6 +616,51 @@ bool BackfillRun::summarise()
         }
     }
     return true;
+}
+
+void BackfillRun::countRowsPerPartition()
+{
+    // With space partitions, a time range's rows are split among its chunks (and new chunks for
+    // partitions that have none there yet). Each chunk's own rows are the staged rows that pass
+    // the chunk's own CHECK constraints (its dimension slices; the table's inherited ones are
+    // left out), evaluated on the staged rows under the table's column names.
+    const bool spaced = std::any_of(ht.dimensions.cbegin(), ht.dimensions.cend(), [](const DimensionInfo &d) { return !d.isTime; });
+    if (!spaced || sum.chunks.isEmpty())
+        return;
+    QStringList names; // as format('%I.%I') writes them
+    for (const StageSummary::ChunkRows &cr : std::as_const(sum.chunks)) {
+        QString name;
+        for (const ChunkInfo &c : std::as_const(ht.chunks))
+            if (c.schema == cr.schema && c.name == cr.name)
+                name = c.qualifiedName();
+        names << name;
+    }
+    QueryResult k;
+    DbError ignored;
+    if (!exec(QStringLiteral("SELECT format('%I.%I', n.nspname, c.relname) AS chunk, "
+                             "string_agg('(' || pg_get_expr(k.conbin, k.conrelid) || ')', ' AND ') AS expr "
+                             "FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+                             "WHERE k.contype = 'c' AND k.coninhcount = 0 AND k.conrelid = ANY ($1::regclass[]) GROUP BY 1"),
+              {Database::textArray(names)}, &k, &ignored, QStringLiteral("read the chunks' partition constraints")))
+        return; // (the counts stay per time range)
+    QHash<QString, QString> exprOf;
+    for (int i = 0; i < k.rowCount(); ++i)
+        exprOf.insert(k.value(i, QStringLiteral("chunk")), k.value(i, QStringLiteral("expr")));
+    QStringList aliases, counts;
+    for (int i = 0; i < res.load.mapping.size(); ++i)
+        aliases << QStringLiteral("c%1 AS %2").arg(i).arg(db.quoteIdentifier(res.load.mapping.at(i).tableColumn));
+    for (const QString &n : std::as_const(names))
+        counts << (exprOf.contains(n) ? QStringLiteral("count(*) FILTER (WHERE %1)").arg(exprOf.value(n)) : QStringLiteral("NULL"));
+    // A constraint on a column the file does not fill cannot be evaluated: the query fails and the
+    // counts stay per time range.
+    QueryResult r;
+    if (!exec(QStringLiteral("SELECT %1 FROM (SELECT %2 FROM %3) s").arg(counts.join(QStringLiteral(", ")), aliases.join(QStringLiteral(", ")), stage),
+              {}, &r, &ignored, QStringLiteral("count the staged rows per chunk of each partition"))
+        || r.rowCount() != 1)
+        return;
+    for (int i = 0; i < sum.chunks.size(); ++i)
+        if (!r.isNull(0, i))
+            sum.chunks[i].own = r.intValue(0, i);
 }
 
 bool BackfillRun::makePlan()

@@ -75,6 +75,7 @@ private:
     bool stageFile();
     bool readLedgers();
     bool summarise();
+    void countRowsPerPartition();
     bool makePlan();
     bool exportScript(); // Options::exportSqlPath: the plan as a psql script with the staged rows
     bool startJournal();

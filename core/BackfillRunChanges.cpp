@@ -227,9 +227,14 @@ void BackfillRun::completePending()
                                        {QStringLiteral("params"), QJsonArray::fromStringList(params)}};
     }
     if (g) {
-        for (const auto &s : g->steps)
-            res.chunks << ChunkResult{s.chunk.qualifiedName(), BackfillPlan::actionName(s.action), rows, pending.inserted,
-                                      s.chunk.isCompressed(), false};
+        for (const auto &s : g->steps) {
+            // The range's INSERT wrote pending.inserted rows in all. A chunk that takes every row
+            // of its range got them all; one that takes none, none; without a unique key every row
+            // is written; otherwise (space partitions and a key) the split is not known.
+            const qint64 inserted = s.rows == rows ? pending.inserted : (s.rows == 0 || ht.uniqueKeys.isEmpty()) ? s.rows : -1;
+            res.chunks << ChunkResult{s.chunk.qualifiedName(), BackfillPlan::actionName(s.action), s.rows, inserted, s.chunk.isCompressed(),
+                                      false};
+        }
     } else {
         res.newChunkRows = rows;
     }

@@ -351,6 +351,17 @@ void TestPlanner::integerTimeAndSpacePartitions()
     QCOMPARE(p.chunks.at(2).chunk.name, QStringLiteral("_hyper_1_9_chunk"));
     QCOMPARE(p.chunks.at(2).action, Action::DirectInsert);
     QCOMPARE(p.timeColumn, QStringLiteral("time"));
+    // Each chunk of the range takes its own partition's rows (the rest go to a new chunk); the
+    // decisions still go by the range's rows, which one INSERT writes.
+    in.summary.chunks[0].own = 60;
+    in.summary.chunks[2].own = 30;
+    const BackfillPlan split = BackfillPlanner::plan(in);
+    QCOMPARE(split.chunks.at(0).rows, qint64(60));
+    QCOMPARE(split.chunks.at(0).rangeRows, qint64(100));
+    QCOMPARE(split.chunks.at(2).rows, qint64(30));
+    QCOMPARE(split.chunks.at(0).action, p.chunks.at(0).action);
+    QVERIFY2(split.toText().contains(QLatin1String("10 rows of those time ranges go to new chunks of space partitions")),
+             qPrintable(split.toText()));
 }
 
 void TestPlanner::planTextNamesEveryDecision()
