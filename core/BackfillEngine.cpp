@@ -5,10 +5,14 @@
 #include "Journal.h"
 
 #include <QCryptographicHash>
+#include <QDir>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QLockFile>
+#include <QRegularExpression>
 #include <QThread>
+
+#include <algorithm>
 
 namespace bfs {
 
@@ -174,6 +178,24 @@ BackfillEngine::Result BackfillEngine::runOnce(Database &db, const std::atomic<b
     return BackfillRun(db, m_options, cancel, progress, log).execute();
 }
 
+QStringList BackfillEngine::runningBackfills(Database &db, const QString &journalDirectory, const QString &target)
+{
+    QStringList running;
+    for (const QString &path : Journal::unfinished(journalDirectory.isEmpty() ? Journal::defaultDirectory() : journalDirectory)) {
+        QJsonObject header;
+        QList<Journal::Entry> entries;
+        QString err;
+        if (!Journal::read(path, &header, &entries, &err) || !sameServer(header, db)
+            || header.value(QStringLiteral("target")).toString() != target)
+            continue;
+        std::unique_ptr<QLockFile> claimed; // (released at once when it could be taken)
+        QString holder;
+        if (!Journal::claim(path, &claimed, &holder))
+            running << holder;
+    }
+    return running;
+}
+
 bool BackfillEngine::recover(Database &db, const QString &journalDirectory, QStringList *actions, DbError *error, QStringList *leftAlone)
 {
     QStringList *left = leftAlone ? leftAlone : actions;
@@ -309,13 +331,39 @@ bool BackfillEngine::recover(Database &db, const QString &journalDirectory, QStr
                 *error = e;
             }
         }
+        // Continuous aggregates over the backfilled range (after the policy), when a range may have committed.
+        const bool committed = std::any_of(entries.cbegin(), entries.cend(), [](const Journal::Entry &en) { return en.step == QLatin1String("commit"); });
+        const QJsonArray window = header.value(QStringLiteral("cagg_window")).toArray();
+        static const QRegularExpression bound(QStringLiteral("^(NULL|'\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3}\\+00')$"));
+        if (committed && window.size() == 2 && bound.match(window.at(0).toString()).hasMatch() && bound.match(window.at(1).toString()).hasMatch()) {
+            for (const QJsonValue &v : header.value(QStringLiteral("caggs")).toArray()) {
+                const QString cagg = v.toString();
+                if (db.exec(QStringLiteral("CALL refresh_continuous_aggregate($1::regclass, %1, %2)").arg(window.at(0).toString(), window.at(1).toString()),
+                            {cagg}, nullptr, &e, QStringLiteral("refresh %1").arg(cagg)))
+                    *actions << QStringLiteral("refreshed continuous aggregate %1").arg(cagg);
+                else if (e.sqlState == QLatin1String("42P01")) // dropped since
+                    *actions << QStringLiteral("continuous aggregate %1 no longer exists: nothing to refresh").arg(cagg);
+                else {
+                    *actions << QStringLiteral("could not refresh %1: %2").arg(cagg, e.message);
+                    journalOk = false;
+                    *error = e;
+                }
+            }
+        }
         if (journalOk) {
             // Keep what was completed as a ledger: re-running the same backfill skips it.
             if (QFile::rename(path, Journal::ledgerPath(path))) {
                 *actions << QStringLiteral("done: run the same backfill again to load the rest (completed chunk ranges are skipped)");
             } else {
                 *actions << QStringLiteral("could not keep %1 as %2").arg(path, Journal::ledgerPath(path));
-                error->message = QStringLiteral("cannot rename the journal %1").arg(path);
+                // (A local file, not the server: the next recover would finish it again, harmlessly.)
+                *error = DbError();
+                error->kind = DbError::Kind::Query;
+                error->message = QStringLiteral("The server was put back, but the journal %1 could not be renamed to %2%3. Rename it by "
+                                                "hand (or delete it to load the whole file again).")
+                                     .arg(QDir::toNativeSeparators(path), QDir::toNativeSeparators(Journal::ledgerPath(path)),
+                                          QFileInfo(QFileInfo(path).absolutePath()).isWritable() ? QString()
+                                                                                                  : QStringLiteral(": its folder is not writable"));
                 journalOk = false;
             }
         }

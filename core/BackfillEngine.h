@@ -87,6 +87,10 @@ public:
     static bool recover(Database &db, const QString &journalDirectory, QStringList *actions, DbError *error,
                         QStringList *leftAlone = nullptr);
 
+    // Backfills into `target` (schema.name) on this server that are still running: their
+    // journals' locks are held. One "process N on HOST" each.
+    static QStringList runningBackfills(Database &db, const QString &journalDirectory, const QString &target);
+
     // The plan as a commented psql script doing the same, in two parts: the staged rows go in
     // between, as INSERT statements into bfs_stage (bfs_line, c0, c1, …: stageRowsSql()).
     // integerNow: the hypertable's integer_now function (integer time; empty: unknown).

@@ -321,6 +321,16 @@ bool BackfillRun::inspect()
                         QStringLiteral("Nothing was changed: %1.").arg(check.blockers.join(QStringLiteral("; "))));
         }
     }
+    // Another backfill into this table, still running (its journal's lock is held): this one
+    // would take its paused policy for the user's and meet its rows half-loaded.
+    const QStringList running = BackfillEngine::runningBackfills(db, journalDirectory, ht.qualifiedName());
+    if (!running.isEmpty()) {
+        const QString sentence = QStringLiteral("another backfill into %1 is running (%2)").arg(ht.qualifiedName(), running.join(QStringLiteral("; ")));
+        if (!options.planOnly)
+            return fail(CsvLoader::Outcome::ServerError,
+                        QStringLiteral("Nothing was changed: %1. Run this one when it has finished.").arg(sentence));
+        planNote = QStringLiteral(" Note: %1; its rows and its paused policy may change what this plan shows.").arg(sentence);
+    }
     return true;
 }
 
@@ -684,6 +694,7 @@ bool BackfillRun::makePlan()
             ? QStringLiteral("Dry run: %1 rows staged, nothing was changed.").arg(staged)
             : QStringLiteral("Dry run: %1 rows staged, nothing of this backfill was changed. An interrupted earlier backfill on this "
                              "server was finished first: %2.").arg(staged).arg(recovered.join(QStringLiteral("; ")));
+        res.message += planNote;
         if (!res.exportedSqlPath.isEmpty())
             res.message += QStringLiteral(" The plan and its %1 staged rows were written to %2 (run it with psql -f).")
                                .arg(staged)
@@ -817,6 +828,11 @@ bool BackfillRun::startJournal()
             h[QStringLiteral("chunks_before")] = before;
             h[QStringLiteral("hypertable_schema")] = ht.schema;
             h[QStringLiteral("hypertable_name")] = ht.name;
+        }
+        // The continuous aggregates to refresh over the backfilled range, for recover.
+        if (!res.plan.continuousAggregates.isEmpty() && sum.stagedRows > 0 && (integerTime || sum.minTime.isValid())) {
+            h[QStringLiteral("caggs")] = QJsonArray::fromStringList(res.plan.continuousAggregates);
+            h[QStringLiteral("cagg_window")] = QJsonArray::fromStringList(BackfillPlan::caggRefreshWindow(sum));
         }
         QString err;
         if (!journal.create(journalDirectory, h, &err)) {

@@ -139,6 +139,7 @@ private:
     // The staged rows: temporary table `stage` with columns c0, c1 … for targetCols.
     QString stage;
     qint64 staged = 0;
+    QString planNote; // a dry run's warning (another backfill into the table is running)
     QString timeStage;
     QStringList targetCols, stageCols, keyStage, keyTarget;
     bool integerTime = false;

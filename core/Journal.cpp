@@ -137,12 +137,21 @@ bool Journal::claim(const QString &path, std::unique_ptr<QLockFile> *lock, QStri
             QMutexLocker locker(&s_ownMutex);
             own = s_own.contains(canonical(path));
         }
-        // Our own process id and host, but not one of our journals: left by an earlier process
-        // that had the same id.
+        // Stale although Qt cannot tell: our own process id and host but not one of our journals
+        // (left by an earlier process that had the same id), or a lock file without its content
+        // (cut short by a crash or a power loss; a live run writes it as it creates it).
+        const QFileInfo lockInfo(lockPath(path));
         const bool reused = info && !own && pid == QCoreApplication::applicationPid() && host == QSysInfo::machineHostName();
-        if (!reused || !l->removeStaleLockFile() || !l->tryLock(0)) {
-            if (holder)
-                *holder = info ? QStringLiteral("process %1 on %2").arg(pid).arg(host) : QStringLiteral("another process");
+        const bool empty = !info && lockInfo.lastModified().secsTo(QDateTime::currentDateTime()) > 10;
+        if (!(reused || empty) || !l->removeStaleLockFile() || !l->tryLock(0)) {
+            if (holder) {
+                if (!QFileInfo(lockInfo.absolutePath()).isWritable())
+                    *holder = QStringLiteral("or its lock file %1 is left from a run that stopped: the folder is not writable, so it "
+                                             "cannot be checked")
+                                  .arg(QDir::toNativeSeparators(lockInfo.absoluteFilePath()));
+                else
+                    *holder = info ? QStringLiteral("process %1 on %2").arg(pid).arg(host) : QStringLiteral("another process");
+            }
             return false;
         }
     }
@@ -164,7 +173,9 @@ bool Journal::create(const QString &directory, const QJsonObject &header, QStrin
     m_lock = std::make_unique<QLockFile>(lockPath(m_path));
     m_lock->setStaleLockTime(0);
     if (!m_lock->tryLock(0)) {
-        *error = QStringLiteral("cannot create the journal's lock file %1").arg(lockPath(m_path));
+        *error = QStringLiteral("cannot create the journal's lock file %1%2")
+                     .arg(QDir::toNativeSeparators(lockPath(m_path)),
+                          m_lock->error() == QLockFile::PermissionError ? QStringLiteral(": the folder is not writable") : QString());
         m_lock.reset();
         return false;
     }

@@ -711,30 +711,45 @@ void TestEngineSetups::integerTimeNewChunksAreCompressedAsThePolicyWould()
 void TestEngineSetups::journalOfARunningBackfillIsLeftButAStaleOneIsRecovered()
 {
     // recover leaves the journal of a backfill that is still running (its lock file is held) and
-    // says so; it finishes one whose lock names a dead process, or a process id that now belongs
-    // to another program (after a restart of the computer, say).
+    // says so, and another backfill into the same table waits for it; recover finishes a journal
+    // whose lock names a dead process, a process id that now belongs to another program (after
+    // a restart of the computer, say), or is empty (cut short by a power loss) — and refreshes
+    // the continuous aggregates over what the interrupted run committed.
     createTable(QStringLiteral("et_lock"));
-    const QString file = csv(QStringLiteral("lock.csv"), {row("2026-08-20 10:15:00+00", 3), row("2026-08-21 10:15:00+00", 3)});
-    const auto crashed = TestServers::runCli(cliBase(QStringLiteral("et_lock"), file), QStringLiteral("sandbox"),
-                                             {QStringLiteral("BFS_CRASH_AT=commit")});
-    QCOMPARE(crashed.exitCode, 137);
-    QVERIFY(!policyScheduled(QStringLiteral("et_lock")));
+    QVERIFY(TestServers::sandboxScript(QStringLiteral(
+                                           "CREATE MATERIALIZED VIEW et_lock_daily WITH (timescaledb.continuous, timescaledb.materialized_only = true) AS "
+                                           "SELECT time_bucket('1 day', time) AS day, device_id, count(*) AS n FROM et_lock GROUP BY 1, 2 WITH NO DATA"))
+                .isEmpty());
     const QString journals = m_dir.filePath(QStringLiteral("my.journals"));
-    QCOMPARE(Journal::unfinished(journals).size(), 1);
-    const QString lockPath = Journal::unfinished(journals).first() + QStringLiteral(".lock");
-    QVERIFY(QFile::exists(lockPath)); // left by the process that died
     const QStringList recover{QStringLiteral("recover"), QStringLiteral("--db"), TestServers::sandbox().toConnInfo(),
                               QStringLiteral("--journal-dir"), journals};
+    // Dies after its first range committed (device 3 on 2026-08-20).
+    auto crash = [&](const QString &name, int device) {
+        const QString file = csv(name, {row("2026-08-20 10:15:00+00", device), row("2026-08-21 10:15:00+00", device)});
+        const auto crashed = TestServers::runCli(cliBase(QStringLiteral("et_lock"), file), QStringLiteral("sandbox"),
+                                                 {QStringLiteral("BFS_CRASH_AT=chunk_done")});
+        QCOMPARE(crashed.exitCode, 137);
+        QVERIFY(!policyScheduled(QStringLiteral("et_lock")));
+        QCOMPARE(Journal::unfinished(journals).size(), 1);
+    };
+    crash(QStringLiteral("lock.csv"), 3);
+    const QString lockPath = Journal::unfinished(journals).first() + QStringLiteral(".lock");
+    QVERIFY(QFile::exists(lockPath)); // left by the process that died
     {
         QLockFile running(lockPath); // a run going on: here, this process holds the lock
         running.setStaleLockTime(0);
         QVERIFY(running.tryLock(0)); // (the dead process's lock is stale: taken over)
+        const QByteArray holder = "process " + QByteArray::number(QCoreApplication::applicationPid()) + " on ";
         const auto left = TestServers::runCli(recover, QStringLiteral("sandbox"));
         QCOMPARE(left.exitCode, 0);
-        QVERIFY2(left.out.contains("is still running (process " + QByteArray::number(QCoreApplication::applicationPid()) + " on "),
-                 left.out.constData());
+        QVERIFY2(left.out.contains("is still running (" + holder), left.out.constData());
         QVERIFY(!policyScheduled(QStringLiteral("et_lock")));
         QCOMPARE(Journal::unfinished(journals).size(), 1);
+        const auto second = TestServers::runCli(cliBase(QStringLiteral("et_lock"), csv(QStringLiteral("other.csv"), {row("2026-08-22 10:15:00+00", 7)})),
+                                                QStringLiteral("sandbox"));
+        QCOMPARE(second.exitCode, 4);
+        QVERIFY2(second.err.contains("Nothing was changed: another backfill into public.et_lock is running (" + holder), second.err.constData());
+        QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_lock WHERE device_id = 7")), qint64(0));
     }
     // The lock of a process whose id another program now has.
     QProcess other; // (cmake runs the tests, so it is there on every system)
@@ -752,6 +767,21 @@ void TestEngineSetups::journalOfARunningBackfillIsLeftButAStaleOneIsRecovered()
     QVERIFY(policyScheduled(QStringLiteral("et_lock")));
     QVERIFY(Journal::unfinished(journals).isEmpty());
     QVERIFY(!QFile::exists(lockPath));
+    QCOMPARE(scalar(QStringLiteral("SELECT sum(n) FROM et_lock_daily WHERE device_id = 3")), qint64(1)); // the committed range
+
+    // An empty lock file, older than a moment.
+    crash(QStringLiteral("lock2.csv"), 4);
+    const QString lockPath2 = Journal::unfinished(journals).first() + QStringLiteral(".lock");
+    QFile empty(lockPath2);
+    QVERIFY(empty.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    QVERIFY(empty.setFileTime(QDateTime::currentDateTime().addSecs(-60), QFileDevice::FileModificationTime));
+    empty.close();
+    const auto recoveredEmpty = TestServers::runCli(recover, QStringLiteral("sandbox"));
+    QVERIFY2(recoveredEmpty.exitCode == 0, recoveredEmpty.err.constData());
+    QVERIFY2(!recoveredEmpty.out.contains("still running"), recoveredEmpty.out.constData());
+    QVERIFY(policyScheduled(QStringLiteral("et_lock")));
+    QVERIFY(Journal::unfinished(journals).isEmpty());
+    QCOMPARE(scalar(QStringLiteral("SELECT sum(n) FROM et_lock_daily WHERE device_id = 4")), qint64(1));
 }
 
 QTEST_GUILESS_MAIN(TestEngineSetups)
