@@ -49,6 +49,15 @@ QString EngineSandboxCase::csv(const QString &name, const QList<QByteArray> &row
     return path;
 }
 
+void EngineSandboxCase::createDailyAggregate(const QString &table)
+{
+    const QString error = TestServers::sandboxScript(
+        QStringLiteral("CREATE MATERIALIZED VIEW %1_daily WITH (timescaledb.continuous, timescaledb.materialized_only = true) AS "
+                       "SELECT time_bucket('1 day', time) AS day, device_id, count(*) AS n FROM %1 GROUP BY 1, 2 WITH NO DATA")
+            .arg(table));
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+}
+
 qint64 EngineSandboxCase::scalar(const QString &sql, const QStringList &params)
 {
     return TestServers::sandboxScalar(sql, params);

@@ -25,6 +25,8 @@ protected:
     void createHypertable(const QString &name, const QString &timeType, const QString &constraints, const QString &from,
                           const QString &to, const QString &step, const QString &interval, const QString &then = QString(),
                           int partitions = 0);
+    // A continuous aggregate <table>_daily (day, device_id, n = count), materialized only, empty.
+    void createDailyAggregate(const QString &table);
     QString csv(const QString &name, const QList<QByteArray> &rows);
     qint64 scalar(const QString &sql, const QStringList &params = {});
     bool policyScheduled(const QString &table);

@@ -507,10 +507,7 @@ void TestEngineSetups::exportedScriptResumesThePolicyWhenAStepFails()
     // Under --on-conflict error a key that exists fails its step: the script rolls that step back,
     // schedules the policy again and stops with psql's error status, saying so.
     createTable(QStringLiteral("et_sqlfail"));
-    QVERIFY(TestServers::sandboxScript(QStringLiteral(
-                                           "CREATE MATERIALIZED VIEW et_sqlfail_daily WITH (timescaledb.continuous, timescaledb.materialized_only = true) AS "
-                                           "SELECT time_bucket('1 day', time) AS day, device_id, count(*) AS n FROM et_sqlfail GROUP BY 1, 2 WITH NO DATA"))
-                .isEmpty());
+    createDailyAggregate(QStringLiteral("et_sqlfail"));
     const QString file = csv(QStringLiteral("fail.csv"), {row("2026-08-20 10:15:00+00", 3), row("2026-08-21 10:00:00+00", 1)});
     const QString script = m_dir.filePath(QStringLiteral("fail.sql"));
     const auto exported = TestServers::runCli(cliBase(QStringLiteral("et_sqlfail"), file) << QStringLiteral("--export-sql") << script,
@@ -716,10 +713,7 @@ void TestEngineSetups::journalOfARunningBackfillIsLeftButAStaleOneIsRecovered()
     // a restart of the computer, say), or is empty (cut short by a power loss) — and refreshes
     // the continuous aggregates over what the interrupted run committed.
     createTable(QStringLiteral("et_lock"));
-    QVERIFY(TestServers::sandboxScript(QStringLiteral(
-                                           "CREATE MATERIALIZED VIEW et_lock_daily WITH (timescaledb.continuous, timescaledb.materialized_only = true) AS "
-                                           "SELECT time_bucket('1 day', time) AS day, device_id, count(*) AS n FROM et_lock GROUP BY 1, 2 WITH NO DATA"))
-                .isEmpty());
+    createDailyAggregate(QStringLiteral("et_lock"));
     const QString journals = m_dir.filePath(QStringLiteral("my.journals"));
     const QStringList recover{QStringLiteral("recover"), QStringLiteral("--db"), TestServers::sandbox().toConnInfo(),
                               QStringLiteral("--journal-dir"), journals};
