@@ -1,4 +1,5 @@
 #include "BackfillEngine.h"
+#include "ValueConverter.h"
 
 #include <QDateTime>
 #include <QFileInfo>
@@ -129,7 +130,7 @@ BackfillEngine::Script BackfillEngine::exportSql(const BackfillPlan &plan, const
     QString boundCast = QStringLiteral("::timestamptz"); // the chunks' UTC bounds, as the time column's kind of time
     for (int i = 0; i < load.mapping.size(); ++i) {
         const auto &m = load.mapping.at(i);
-        if (m.tableColumn == plan.timeColumn && !m.sqlType.startsWith(QLatin1String("timestamp with time zone")))
+        if (m.tableColumn == plan.timeColumn && ValueConverter::typeFromCatalog(m.sqlType) != ValueConverter::Type::TimestampTz)
             boundCast = QStringLiteral("::timestamp"); // timestamp, date: placed as if UTC; "+00" is ignored
         stageDefs << QStringLiteral("c%1 %2").arg(i).arg(m.sqlType);
         stageCols << QStringLiteral("c%1").arg(i);

@@ -1,6 +1,7 @@
 #include "BackfillRun.h"
 
 #include "Journal.h"
+#include "ValueConverter.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -371,7 +372,7 @@ bool BackfillRun::stageFile()
     // TimescaleDB places timestamp and date rows as if their times were UTC, so those compare
     // without a zone (the bounds' "+00" is ignored), whatever the session's TimeZone.
     cast = integerTime ? QStringLiteral("bigint")
-        : timeDim->columnType.startsWith(QLatin1String("timestamp with time zone")) ? QStringLiteral("timestamptz")
+        : ValueConverter::typeFromCatalog(timeDim->columnType) == ValueConverter::Type::TimestampTz ? QStringLiteral("timestamptz")
                                                                          : QStringLiteral("timestamp");
     return true;
 }

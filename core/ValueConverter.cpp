@@ -108,7 +108,8 @@ ValueConverter::Type ValueConverter::typeFromCatalog(const QString &typeName)
     const QString t = typeName.trimmed().toLower();
     if (t.endsWith(QLatin1String("[]")))
         return Type::Other; // arrays go as PostgreSQL reads them: {1,2,3}
-    if (t == QLatin1String("timestamp with time zone") || t == QLatin1String("timestamptz"))
+    // (with a precision, format_type writes "timestamp(3) with time zone")
+    if ((t.startsWith(QLatin1String("timestamp")) && t.endsWith(QLatin1String(" with time zone"))) || t.startsWith(QLatin1String("timestamptz")))
         return Type::TimestampTz;
     if (t.startsWith(QLatin1String("timestamp")))
         return Type::Timestamp;

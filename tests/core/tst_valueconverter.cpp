@@ -194,6 +194,8 @@ void TestValueConverter::mapsCatalogTypes()
 {
     QCOMPARE(ValueConverter::typeFromCatalog(QStringLiteral("timestamp with time zone")), Type::TimestampTz);
     QCOMPARE(ValueConverter::typeFromCatalog(QStringLiteral("timestamp(3) without time zone")), Type::Timestamp);
+    QCOMPARE(ValueConverter::typeFromCatalog(QStringLiteral("timestamp(3) with time zone")), Type::TimestampTz);
+    QCOMPARE(ValueConverter::typeFromCatalog(QStringLiteral("time with time zone")), Type::Other);
     QCOMPARE(ValueConverter::typeFromCatalog(QStringLiteral("numeric(10,2)")), Type::Numeric);
     QCOMPARE(ValueConverter::typeFromCatalog(QStringLiteral("character varying(20)")), Type::Text);
     QCOMPARE(ValueConverter::typeFromCatalog(QStringLiteral("double precision")), Type::Double);

@@ -172,6 +172,13 @@ void TestLoader::naiveTimesAreReadInTheSourceZone()
     const CsvLoader::Summary later = load(pg, o);
     QCOMPARE(later.rowsLoaded, qint64(3));
     QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_zone WHERE time = '2026-10-25 01:30:00+00'")), qint64(1));
+
+    // A timestamptz with a precision ("timestamp(3) with time zone") is an instant too.
+    exec(pg, QStringLiteral("DROP TABLE IF EXISTS r_zone3; CREATE TABLE r_zone3 (time timestamptz(3) NOT NULL, device_id int)"));
+    o.table = QStringLiteral("r_zone3");
+    const CsvLoader::Summary precise = load(pg, o);
+    QCOMPARE(precise.rowsLoaded, qint64(3));
+    QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_zone3 WHERE time = '2026-07-01 10:00:00+00' AND device_id = 1")), qint64(1));
 }
 
 void TestLoader::rejectsFileKeepsLineColumnReasonAndText()
