@@ -178,10 +178,12 @@ BackfillEngine::Result BackfillEngine::runOnce(Database &db, const std::atomic<b
     return BackfillRun(db, m_options, cancel, progress, log).execute();
 }
 
-QStringList BackfillEngine::runningBackfills(Database &db, const QString &journalDirectory, const QString &target)
+QStringList BackfillEngine::runningBackfills(Database &db, const QString &journalDirectory, const QString &target, const QString &exceptJournal)
 {
     QStringList running;
     for (const QString &path : Journal::unfinished(journalDirectory.isEmpty() ? Journal::defaultDirectory() : journalDirectory)) {
+        if (!exceptJournal.isEmpty() && QFileInfo(path) == QFileInfo(exceptJournal))
+            continue;
         QJsonObject header;
         QList<Journal::Entry> entries;
         QString err;
@@ -343,11 +345,8 @@ bool BackfillEngine::recover(Database &db, const QString &journalDirectory, QStr
                     *actions << QStringLiteral("refreshed continuous aggregate %1").arg(cagg);
                 else if (e.sqlState == QLatin1String("42P01")) // dropped since
                     *actions << QStringLiteral("continuous aggregate %1 no longer exists: nothing to refresh").arg(cagg);
-                else {
-                    *actions << QStringLiteral("could not refresh %1: %2").arg(cagg, e.message);
-                    journalOk = false;
-                    *error = e;
-                }
+                else // reported, and no reason to keep the journal: a refresh can be run by hand at any time
+                    *actions << QStringLiteral("could not refresh continuous aggregate %1 (refresh it by hand): %2").arg(cagg, e.message);
             }
         }
         if (journalOk) {

@@ -89,7 +89,8 @@ public:
 
     // Backfills into `target` (schema.name) on this server that are still running: their
     // journals' locks are held. One "process N on HOST" each.
-    static QStringList runningBackfills(Database &db, const QString &journalDirectory, const QString &target);
+    static QStringList runningBackfills(Database &db, const QString &journalDirectory, const QString &target,
+                                        const QString &exceptJournal = QString());
 
     // The plan as a commented psql script doing the same, in two parts: the staged rows go in
     // between, as INSERT statements into bfs_stage (bfs_line, c0, c1, …: stageRowsSql()).

@@ -155,7 +155,12 @@ BackfillPlan BackfillPlanner::plan(const Input &in)
         step.rows = cr.own >= 0 ? cr.own : cr.rows;
         step.rangeRows = cr.rows;
         const QString where = QStringLiteral("%1 %2").arg(chunk->name, rangeText(*chunk));
-        if (chunk->state == ChunkInfo::State::Frozen) {
+        if (cr.own == 0) {
+            // Space partitions: the range's rows all belong to other partitions.
+            step.action = BackfillPlan::Action::DirectInsert;
+            step.reason = QStringLiteral("%1: none of the staged rows belong to its space partition, so nothing is written into it "
+                                         "and it is left as it is").arg(where);
+        } else if (chunk->state == ChunkInfo::State::Frozen) {
             step.action = BackfillPlan::Action::Blocked;
             step.reason = QStringLiteral("%1 is frozen: TimescaleDB rejects any change to it").arg(where);
             p.blockers << step.reason;
@@ -198,7 +203,7 @@ BackfillPlan BackfillPlanner::plan(const Input &in)
                 anyDirectOnCompressed = true;
             } else if (cr.rows >= o.largeBatchRows && !o.forceDirect) {
                 step.action = BackfillPlan::Action::DecompressInsertRecompress;
-                step.reason = QStringLiteral("%1 receives %2 rows (at least %3): decompressing it once and compressing it "
+                step.reason = QStringLiteral("%1: its time range receives %2 rows (at least %3): decompressing it once and compressing it "
                                              "again is faster than inserting into compressed batches")
                                   .arg(where).arg(cr.rows).arg(o.largeBatchRows);
             } else {

@@ -330,7 +330,7 @@ bool BackfillRun::inspect()
         if (!options.planOnly)
             return fail(CsvLoader::Outcome::ServerError,
                         QStringLiteral("Nothing was changed: %1. Run this one when it has finished.").arg(sentence));
-        planNote = QStringLiteral(" Note: %1; its rows and its paused policy may change what this plan shows.").arg(sentence);
+        planNote = QStringLiteral("%1: its rows and its paused policy may change what this plan shows").arg(sentence);
     }
     return true;
 }
@@ -657,21 +657,47 @@ void BackfillRun::countRowsPerPartition()
     QHash<QString, QString> exprOf;
     for (int i = 0; i < k.rowCount(); ++i)
         exprOf.insert(k.value(i, QStringLiteral("chunk")), k.value(i, QStringLiteral("expr")));
-    QStringList aliases, counts;
+    QStringList aliases;
     for (int i = 0; i < res.load.mapping.size(); ++i)
         aliases << QStringLiteral("c%1 AS %2").arg(i).arg(db.quoteIdentifier(res.load.mapping.at(i).tableColumn));
-    for (const QString &n : std::as_const(names))
-        counts << (exprOf.contains(n) ? QStringLiteral("count(*) FILTER (WHERE %1)").arg(exprOf.value(n)) : QStringLiteral("NULL"));
+    // One count per time range, over its own rows (the staged times are indexed) and its own
+    // chunks' constraints: each row meets its range's partitions only. All go to the server together.
+    QList<Database::Statement> batch;
+    QList<QList<int>> indices; // per statement: the sum.chunks entries it counts
+    for (const auto &[key, g] : groups) {
+        QList<int> mine;
+        QStringList counts;
+        for (int i = 0; i < sum.chunks.size(); ++i) {
+            const ChunkInfo *c = nullptr;
+            for (const ChunkInfo &x : std::as_const(ht.chunks))
+                if (x.schema == sum.chunks.at(i).schema && x.name == sum.chunks.at(i).name)
+                    c = &x;
+            if (!c || c->rangeStart != g.range.rangeStart || c->rangeEnd != g.range.rangeEnd
+                || c->rangeStartInteger != g.range.rangeStartInteger || c->rangeEndInteger != g.range.rangeEndInteger)
+                continue;
+            mine << i;
+            counts << (exprOf.contains(names.at(i)) ? QStringLiteral("count(*) FILTER (WHERE %1)").arg(exprOf.value(names.at(i)))
+                                                    : QStringLiteral("NULL"));
+        }
+        if (mine.isEmpty())
+            continue;
+        QStringList params;
+        const QString where = rangeWhere(g.range, &params);
+        batch << Database::Statement{QStringLiteral("SELECT %1 FROM (SELECT %2 FROM %3 WHERE %4) s")
+                                         .arg(counts.join(QStringLiteral(", ")), aliases.join(QStringLiteral(", ")), stage, where),
+                                     params, QString(), QStringLiteral("count the staged rows of each partition's chunk")};
+        indices << mine;
+    }
     // A constraint on a column the file does not fill cannot be evaluated: the query fails and the
     // counts stay per time range.
-    QueryResult r;
-    if (!exec(QStringLiteral("SELECT %1 FROM (SELECT %2 FROM %3) s").arg(counts.join(QStringLiteral(", ")), aliases.join(QStringLiteral(", ")), stage),
-              {}, &r, &ignored, QStringLiteral("count the staged rows per chunk of each partition"))
-        || r.rowCount() != 1)
+    QList<QueryResult> answers;
+    int failedAt = -1;
+    if (batch.isEmpty() || !execTogether(batch, &answers, &ignored, &failedAt))
         return;
-    for (int i = 0; i < sum.chunks.size(); ++i)
-        if (!r.isNull(0, i))
-            sum.chunks[i].own = r.intValue(0, i);
+    for (int b = 0; b < indices.size() && b < answers.size(); ++b)
+        for (int j = 0; j < indices.at(b).size(); ++j)
+            if (answers.at(b).rowCount() == 1 && !answers.at(b).isNull(0, j))
+                sum.chunks[indices.at(b).at(j)].own = answers.at(b).intValue(0, j);
 }
 
 bool BackfillRun::makePlan()
@@ -695,7 +721,8 @@ bool BackfillRun::makePlan()
             ? QStringLiteral("Dry run: %1 rows staged, nothing was changed.").arg(staged)
             : QStringLiteral("Dry run: %1 rows staged, nothing of this backfill was changed. An interrupted earlier backfill on this "
                              "server was finished first: %2.").arg(staged).arg(recovered.join(QStringLiteral("; ")));
-        res.message += planNote;
+        if (!planNote.isEmpty())
+            res.load.notes << planNote; // (shown as a "Note:" line by the CLI and the wizard)
         if (!res.exportedSqlPath.isEmpty())
             res.message += QStringLiteral(" The plan and its %1 staged rows were written to %2 (run it with psql -f).")
                                .arg(staged)
@@ -839,6 +866,16 @@ bool BackfillRun::startJournal()
         if (!journal.create(journalDirectory, h, &err)) {
             dropStage();
             return fail(CsvLoader::Outcome::InputError, err);
+        }
+        // Once more, now that this run's own lock is there: another backfill into the table that
+        // started while this one read the file.
+        const QStringList running = BackfillEngine::runningBackfills(db, journalDirectory, ht.qualifiedName(), journal.path());
+        if (!running.isEmpty()) {
+            journal.finish();
+            dropStage();
+            return fail(CsvLoader::Outcome::ServerError,
+                        QStringLiteral("Nothing was changed: another backfill into %1 is running (%2). Run this one when it has finished.")
+                            .arg(ht.qualifiedName(), running.join(QStringLiteral("; "))));
         }
         res.journalPath = journal.path();
     }

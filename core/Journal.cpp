@@ -10,7 +10,6 @@
 #include <QLockFile>
 #include <QMutex>
 #include <QSet>
-#include <QSysInfo>
 #include <QStandardPaths>
 #include <QUuid>
 
@@ -137,11 +136,12 @@ bool Journal::claim(const QString &path, std::unique_ptr<QLockFile> *lock, QStri
             QMutexLocker locker(&s_ownMutex);
             own = s_own.contains(canonical(path));
         }
-        // Stale although Qt cannot tell: our own process id and host but not one of our journals
-        // (left by an earlier process that had the same id), or a lock file without its content
-        // (cut short by a crash or a power loss; a live run writes it as it creates it).
+        // Stale although Qt cannot tell: our own process id but not one of our journals (left by
+        // an earlier process that had the same id), or a lock file without its content (cut
+        // short by a crash or a power loss; a live run writes it as it creates it). Removing it
+        // fails while a live process holds it (a file lock on Unix, an open handle on Windows).
         const QFileInfo lockInfo(lockPath(path));
-        const bool reused = info && !own && pid == QCoreApplication::applicationPid() && host == QSysInfo::machineHostName();
+        const bool reused = info && !own && pid == QCoreApplication::applicationPid();
         const bool empty = !info && lockInfo.lastModified().secsTo(QDateTime::currentDateTime()) > 10;
         if (!(reused || empty) || !l->removeStaleLockFile() || !l->tryLock(0)) {
             if (holder) {

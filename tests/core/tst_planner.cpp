@@ -1,4 +1,5 @@
 // The planner's decisions over the TimescaleDB version matrix and its bug windows.
+#include "BackfillEngine.h"
 #include "BackfillPlanner.h"
 
 #include <QtTest>
@@ -91,6 +92,7 @@ private Q_SLOTS:
     void integerTimeAndSpacePartitions();
     void planTextNamesEveryDecision();
     void conflictsNameEveryUniqueKey();
+    void exportedScriptQuotesWhatItCannotTrust();
 };
 
 void TestPlanner::compressedChunkActionByVersion_data()
@@ -353,13 +355,23 @@ void TestPlanner::integerTimeAndSpacePartitions()
     QCOMPARE(p.timeColumn, QStringLiteral("time"));
     // Each chunk of the range takes its own partition's rows (the rest go to a new chunk); the
     // decisions still go by the range's rows, which one INSERT writes.
+    // (a large batch from 80 rows: the range's 100 make the chunk decompressed, its own 60 would not)
+    in.overrides.largeBatchRows = 80;
+    const BackfillPlan whole = BackfillPlanner::plan(in);
     in.summary.chunks[0].own = 60;
     in.summary.chunks[2].own = 30;
     const BackfillPlan split = BackfillPlanner::plan(in);
     QCOMPARE(split.chunks.at(0).rows, qint64(60));
     QCOMPARE(split.chunks.at(0).rangeRows, qint64(100));
     QCOMPARE(split.chunks.at(2).rows, qint64(30));
-    QCOMPARE(split.chunks.at(0).action, p.chunks.at(0).action);
+    QCOMPARE(whole.chunks.at(0).action, Action::DecompressInsertRecompress);
+    QCOMPARE(split.chunks.at(0).action, Action::DecompressInsertRecompress);
+    // A chunk none of whose partition's rows are staged is left as it is.
+    in.summary.chunks[2].own = 0;
+    const BackfillPlan none = BackfillPlanner::plan(in);
+    QCOMPARE(none.chunks.at(2).action, Action::DirectInsert);
+    QVERIFY(!none.chunks.at(2).recompress);
+    QVERIFY(none.chunks.at(2).reason.contains(QLatin1String("none of the staged rows belong to its space partition")));
     QVERIFY2(split.toText().contains(QLatin1String("10 rows of those time ranges go to new chunks of space partitions")),
              qPrintable(split.toText()));
 }
@@ -390,6 +402,37 @@ void TestPlanner::conflictsNameEveryUniqueKey()
     QVERIFY2(update.startsWith(QLatin1String("rows whose (time, code) already exists update the other columns")), qPrintable(update));
     QVERIFY2(update.contains(QLatin1String("a row that meets an existing (time, device_id) while its (time, code) is new stops the run")),
              qPrintable(update));
+}
+
+void TestPlanner::exportedScriptQuotesWhatItCannotTrust()
+{
+    // Names from the server (chunks in a schema a user named, a table name) reach the script:
+    // in comments they never start a line of their own (psql ends a line at CR too), and the
+    // dollar quote of the failure message is one the message does not contain.
+    BackfillPlanner::Input in = input(QStringLiteral("2.16.1"), 1, Conflict::Skip);
+    in.hypertable.name = QStringLiteral("t\r\\! touch x");
+    in.hypertable.chunks[0].name = QStringLiteral("$bfs$\r\\! touch y");
+    in.hypertable.chunks[0].quotedName.clear();
+    in.summary.chunks[0].name = in.hypertable.chunks[0].name;
+    const BackfillPlan p = BackfillPlanner::plan(in);
+    QVERIFY(p.pausePolicy);
+    CsvLoader::Summary load;
+    load.mapping << CsvLoader::ColumnMapping{QStringLiteral("time"), 0, QStringLiteral("time"), QStringLiteral("timestamp with time zone"), QString()};
+    const BackfillEngine::Script script = BackfillEngine::exportSql(p, load, QStringLiteral("in\rput.csv"));
+    const QString sql = script.beforeRows + script.afterRows;
+    QVERIFY2(sql.contains(QLatin1String("-- Backfill Studio: plan for public.t\n-- \\! touch x")), qPrintable(sql));
+    QVERIFY2(sql.contains(QLatin1String("read from in\n-- put.csv")), qPrintable(sql));
+    QVERIFY2(sql.contains(QLatin1String("DO $bfs1$BEGIN RAISE EXCEPTION")), qPrintable(sql));
+    // Every failure block's body: its dollar quote opens and closes it and nothing in between.
+    int blocks = 0;
+    for (qsizetype at = sql.indexOf(QLatin1String("DO $")); at >= 0; at = sql.indexOf(QLatin1String("DO $"), at + 1), ++blocks) {
+        const qsizetype open = at + 3, begin = sql.indexOf(QLatin1String("BEGIN"), open);
+        const QString tag = sql.mid(open, begin - open);
+        const qsizetype close = sql.indexOf(tag + QLatin1Char(';'), begin);
+        QVERIFY(close > begin);
+        QVERIFY2(!sql.mid(begin, close - begin).contains(tag), qPrintable(sql.mid(at, close - at + tag.size())));
+    }
+    QVERIFY(blocks >= 2);
 }
 
 QTEST_GUILESS_MAIN(TestPlanner)
