@@ -753,7 +753,10 @@ bool BackfillRun::exportScript()
 {
     const QString blocker = BackfillEngine::exportBlocker(res);
     if (!blocker.isEmpty())
-        return fail(CsvLoader::Outcome::InputError, blocker);
+        return fail(CsvLoader::Outcome::InputError,
+                    recovered.isEmpty() ? blocker
+                                        : blocker + QStringLiteral(" (That interrupted backfill was finished first on the server: %1.)")
+                                                        .arg(recovered.join(QStringLiteral("; "))));
     QString integerNow;
     if (integerTime && !integerNowFunction(db, ht.schema, ht.name, &integerNow, &e))
         return fail(outcomeOf(e), e.message, e);
