@@ -166,6 +166,8 @@ int runEngine(Database &db, const CsvLoader::Options &load, const QCommandLinePa
         }
         o[QStringLiteral("chunks")] = chunks;
         o[QStringLiteral("new_chunk_rows")] = double(r.plan.newChunkRows);
+        // (space partitions: rows of existing time ranges that go to new chunks of their partition)
+        o[QStringLiteral("new_partition_chunk_rows")] = double(r.plan.rowsForNewPartitionChunks());
         o[QStringLiteral("rows_loaded_earlier")] = double(r.rowsLoadedEarlier); // of rows_loaded: before an interruption
         QJsonObject policy;
         policy[QStringLiteral("job_id")] = r.policyJob ? QJsonValue(r.policyJob) : QJsonValue();

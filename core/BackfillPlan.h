@@ -112,6 +112,9 @@ struct BACKFILL_CORE_EXPORT BackfillPlan
     int count(Action a) const;
     static QString actionName(Action a);
     QString toText() const;
+    // Space partitions: staged rows of the chunks' time ranges that go to new chunks of partitions
+    // with no chunk there yet (0 when every row has a chunk, or when the split is not known).
+    qint64 rowsForNewPartitionChunks() const;
 };
 
 } // namespace bfs

@@ -2,6 +2,8 @@
 
 #include <QHash>
 
+#include <algorithm>
+
 namespace bfs {
 
 namespace {
@@ -338,13 +340,8 @@ QString BackfillPlan::actionName(Action a)
     return QString();
 }
 
-QString BackfillPlan::toText() const
+qint64 BackfillPlan::rowsForNewPartitionChunks() const
 {
-    QStringList lines;
-    lines << QStringLiteral("Plan for %1 (TimescaleDB %2)").arg(target, version.toString());
-    lines << QStringLiteral("  %1 staged rows; %2 existing chunks touched; %3 rows for new chunks")
-                 .arg(summary.stagedRows).arg(chunks.size()).arg(newChunkRows);
-    // Space partitions: rows of an existing time range whose partition has no chunk there yet.
     QHash<QString, QPair<qint64, qint64>> ranges; // range → (its rows, rows its chunks take)
     for (const ChunkStep &s : chunks) {
         auto &r = ranges[QStringLiteral("%1/%2/%3/%4").arg(s.chunk.rangeStart.toMSecsSinceEpoch()).arg(s.chunk.rangeEnd.toMSecsSinceEpoch())
@@ -352,9 +349,21 @@ QString BackfillPlan::toText() const
         r.first = s.rangeRows;
         r.second += s.rows;
     }
-    qint64 partitionRows = 0;
+    qint64 rows = 0;
     for (const auto &r : std::as_const(ranges))
-        partitionRows += qMax<qint64>(0, r.first - r.second);
+        rows += qMax<qint64>(0, r.first - r.second);
+    return rows;
+}
+
+QString BackfillPlan::toText() const
+{
+    QStringList lines;
+    lines << QStringLiteral("Plan for %1 (TimescaleDB %2)").arg(target, version.toString());
+    // (a chunk none of whose partition's rows are staged is not touched)
+    const auto touched = std::count_if(chunks.cbegin(), chunks.cend(), [](const ChunkStep &s) { return s.rows > 0 || s.rangeRows == 0; });
+    lines << QStringLiteral("  %1 staged rows; %2 existing chunks touched; %3 rows for new chunks")
+                 .arg(summary.stagedRows).arg(touched).arg(newChunkRows);
+    const qint64 partitionRows = rowsForNewPartitionChunks();
     if (partitionRows > 0)
         lines << QStringLiteral("  %1 rows of those time ranges go to new chunks of space partitions that have no chunk there yet")
                      .arg(partitionRows);

@@ -601,6 +601,11 @@ bool BackfillRun::summarise()
                 sum.chunks << StageSummary::ChunkRows{c.schema, c.name, g.rows, -1};
     }
     countRowsPerPartition();
+    if (partitionSplitUnknown)
+        res.load.notes << QStringLiteral("%1 has space partitions, and the rows of each partition could not be counted (is its "
+                                         "partitioning column in the file?): a chunk's rows are its time range's, and the rows "
+                                         "it was written are not known")
+                              .arg(ht.qualifiedName());
     if (options.planOnly && !ht.uniqueKeys.isEmpty()) {
         // Dry-run count: staged rows whose unique key already exists (a real run counts the
         // duplicates it skips instead, and saves this pass over the hypertable).
@@ -638,6 +643,8 @@ void BackfillRun::countRowsPerPartition()
     const bool spaced = std::any_of(ht.dimensions.cbegin(), ht.dimensions.cend(), [](const DimensionInfo &d) { return !d.isTime; });
     if (!spaced || sum.chunks.isEmpty())
         return;
+    // Until the counts are in: each chunk's rows are its time range's, which the report says.
+    partitionSplitUnknown = true;
     QStringList names; // as format('%I.%I') writes them
     for (const StageSummary::ChunkRows &cr : std::as_const(sum.chunks)) {
         QString name;
@@ -694,10 +701,15 @@ void BackfillRun::countRowsPerPartition()
     int failedAt = -1;
     if (batch.isEmpty() || !execTogether(batch, &answers, &ignored, &failedAt))
         return;
-    for (int b = 0; b < indices.size() && b < answers.size(); ++b)
-        for (int j = 0; j < indices.at(b).size(); ++j)
-            if (answers.at(b).rowCount() == 1 && !answers.at(b).isNull(0, j))
+    bool all = true;
+    for (int b = 0; b < indices.size(); ++b)
+        for (int j = 0; j < indices.at(b).size(); ++j) {
+            if (b < answers.size() && answers.at(b).rowCount() == 1 && !answers.at(b).isNull(0, j))
                 sum.chunks[indices.at(b).at(j)].own = answers.at(b).intValue(0, j);
+            else
+                all = false;
+        }
+    partitionSplitUnknown = !all;
 }
 
 bool BackfillRun::makePlan()

@@ -140,6 +140,7 @@ private:
     QString stage;
     qint64 staged = 0;
     QString planNote; // a dry run's warning (another backfill into the table is running)
+    bool partitionSplitUnknown = false; // space partitions whose per-chunk rows could not be counted
     QString timeStage;
     QStringList targetCols, stageCols, keyStage, keyTarget;
     bool integerTime = false;

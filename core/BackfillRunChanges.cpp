@@ -231,7 +231,10 @@ void BackfillRun::completePending()
             // The range's INSERT wrote pending.inserted rows in all. A chunk that takes every row
             // of its range got them all; one that takes none, none; without a unique key every row
             // is written; otherwise (space partitions and a key) the split is not known.
-            const qint64 inserted = s.rows == rows ? pending.inserted : (s.rows == 0 || ht.uniqueKeys.isEmpty()) ? s.rows : -1;
+            const qint64 inserted = partitionSplitUnknown ? -1
+                : s.rows == rows                              ? pending.inserted
+                : (s.rows == 0 || ht.uniqueKeys.isEmpty())    ? s.rows
+                                                              : -1;
             res.chunks << ChunkResult{s.chunk.qualifiedName(), BackfillPlan::actionName(s.action), s.rows, inserted, s.chunk.isCompressed(),
                                       false};
         }
