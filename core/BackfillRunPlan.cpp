@@ -1,0 +1,357 @@
+// The backfill's middle phases: summarise the staged rows per chunk range (and per space
+// partition), plan, and for a dry run with --export-sql, write the script with the staged rows.
+#include "BackfillRun.h"
+
+#include "ValueConverter.h"
+
+#include <QDir>
+#include <QSaveFile>
+
+#include <algorithm>
+
+namespace bfs {
+
+using namespace detail;
+
+bool BackfillRun::summarise()
+{
+    // 4. Summarise the staged rows per existing chunk range.
+    report(Progress{QStringLiteral("plan"), 0, 0, 0, staged, QString()});
+    QList<ChunkInfo> ranges;
+    for (const ChunkInfo &c : ht.chunks) {
+        bool seen = false;
+        for (const ChunkInfo &x : std::as_const(ranges))
+            seen = seen || (x.rangeStart == c.rangeStart && x.rangeEnd == c.rangeEnd && x.rangeStartInteger == c.rangeStartInteger
+                             && x.rangeEndInteger == c.rangeEndInteger);
+        if (!seen)
+            ranges << c;
+    }
+    sum.stagedRows = staged;
+    sum.integerTime = integerTime;
+    {
+        // One pass over the staged rows: counts per interval between the existing chunks'
+        // boundaries, with the same [start, end) test as each range's INSERT. (Buckets of the
+        // hypertable's interval would not do: time_bucket aligns weeks on Mondays where chunks
+        // align on the epoch, and chunks made before an interval change have other sizes.)
+        QList<qint64> bounds; // ms since the epoch, or integer time
+        for (const ChunkInfo &c : std::as_const(ranges))
+            bounds << (integerTime ? c.rangeStartInteger : c.rangeStart.toMSecsSinceEpoch())
+                   << (integerTime ? c.rangeEndInteger : c.rangeEnd.toMSecsSinceEpoch());
+        std::sort(bounds.begin(), bounds.end());
+        bounds.erase(std::unique(bounds.begin(), bounds.end()), bounds.end());
+        QStringList boundText;
+        for (qint64 b : std::as_const(bounds))
+            boundText << (integerTime ? QString::number(b) : isoUtc(QDateTime::fromMSecsSinceEpoch(b, Qt::UTC)));
+        const QString countSql = bounds.isEmpty()
+            ? QStringLiteral("SELECT 0 AS i, count(*) AS n FROM %1").arg(stage)
+            // (The operand cast: before PostgreSQL 13 width_bucket wants both of one type.)
+            : QStringLiteral("SELECT width_bucket(%1::%2, $1::%2[]) AS i, count(*) AS n FROM %3 GROUP BY 1")
+                  .arg(timeStage, cast, stage);
+        const QStringList countParams = bounds.isEmpty() ? QStringList() : QStringList{Database::textArray(boundText)};
+        const QString rangeSql = integerTime
+            ? QStringLiteral("SELECT min(%1)::bigint AS lo, max(%1)::bigint + 1 AS hi FROM %2").arg(timeStage, stage)
+            : QStringLiteral("SELECT (extract(epoch FROM min(%1)) * 1000)::bigint AS lo, "
+                             "(extract(epoch FROM max(%1)) * 1000)::bigint AS hi FROM %2").arg(timeStage, stage);
+        // Each chunk's rows are picked by time range: the staged times are indexed once (no
+        // ANALYZE: the planner's estimate from the table's size already picks the index for a
+        // chunk's range). Index, counts and time range go to the server together.
+        const QList<Database::Statement> batch{
+            {QStringLiteral("CREATE INDEX ON %1 (%2)").arg(stage, timeStage), {}, QString(), QStringLiteral("index the staged rows")},
+            {countSql, countParams, QString(), QStringLiteral("count the staged rows per chunk")},
+            {rangeSql, {}, QString(), QStringLiteral("find the staged time range")}};
+        QList<QueryResult> answers;
+        int failedAt = -1;
+        if (!execTogether(batch, &answers, &e, &failedAt)) {
+            dropStage();
+            return fail(outcomeOf(e), e.message, e);
+        }
+        const QueryResult &counts = answers.at(1);
+        for (int row = 0; row < counts.rowCount(); ++row) {
+            const qint64 n = counts.intValue(row, QStringLiteral("n"));
+            // Interval i lies between bounds[i - 1] and bounds[i]; 0 and bounds.size() are outside them all.
+            const qint64 i = counts.intValue(row, QStringLiteral("i"));
+            const ChunkInfo *hit = nullptr;
+            if (i > 0 && i < bounds.size()) {
+                const qint64 from = bounds.at(i - 1), to = bounds.at(i);
+                for (const ChunkInfo &c : std::as_const(ranges)) {
+                    const qint64 start = integerTime ? c.rangeStartInteger : c.rangeStart.toMSecsSinceEpoch();
+                    const qint64 end = integerTime ? c.rangeEndInteger : c.rangeEnd.toMSecsSinceEpoch();
+                    if (start <= from && to <= end) {
+                        hit = &c;
+                        break;
+                    }
+                }
+            }
+            if (!hit) {
+                sum.rowsOutsideChunks += n;
+            } else {
+                RangeGroup probe;
+                probe.range = *hit;
+                RangeGroup &grp = groups[probe.key()];
+                grp.range = *hit;
+                grp.rows += n;
+            }
+        }
+        const QueryResult &span = answers.at(2);
+        if (!span.isNull(0, QStringLiteral("lo"))) {
+            const qint64 lo = span.intValue(0, QStringLiteral("lo")), hi = span.intValue(0, QStringLiteral("hi"));
+            if (integerTime) {
+                sum.minInteger = lo;
+                sum.maxInteger = hi;
+            } else {
+                sum.minTime = QDateTime::fromMSecsSinceEpoch(lo, Qt::UTC);
+                sum.maxTime = QDateTime::fromMSecsSinceEpoch(hi, Qt::UTC);
+            }
+        }
+    }
+    // Ranges an interrupted run already completed: their rows were loaded then.
+    for (auto it = groups.begin(); it != groups.end();) {
+        if (doneRanges.contains(it->first)) {
+            QStringList params;
+            const QString where = rangeWhere(it->second.range, &params);
+            if (exec(QStringLiteral("DELETE FROM %1 WHERE %2").arg(stage, where), params, &r, &e, QStringLiteral("skip a completed range")))
+                resumedRows += r.rowsAffected();
+            it = groups.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    for (auto &[k, g] : groups) {
+        for (const ChunkInfo &c : ht.chunks)
+            if (c.rangeStart == g.range.rangeStart && c.rangeEnd == g.range.rangeEnd && c.rangeStartInteger == g.range.rangeStartInteger
+                && c.rangeEndInteger == g.range.rangeEndInteger)
+                sum.chunks << StageSummary::ChunkRows{c.schema, c.name, g.rows, -1};
+    }
+    countRowsPerPartition();
+    if (partitionSplitUnknown)
+        res.load.notes << QStringLiteral("%1 has space partitions, and the rows of each partition could not be counted (is its "
+                                         "partitioning column in the file?): a chunk's rows are its time range's, and the rows "
+                                         "it was written are not known")
+                              .arg(ht.qualifiedName());
+    if (options.planOnly && !ht.uniqueKeys.isEmpty()) {
+        // Dry-run count: staged rows whose unique key already exists (a real run counts the
+        // duplicates it skips instead, and saves this pass over the hypertable).
+        // Any unique key counts (ON CONFLICT DO NOTHING skips a row that meets any of them); a
+        // key whose columns the file does not all fill cannot be checked here.
+        // Rows that are new but repeat the key of an earlier line of the file are skipped too.
+        QStringList exists, repeats;
+        for (const auto &uk : std::as_const(ht.uniqueKeys)) {
+            const CsvLoader::StagedKey key = CsvLoader::stagedKey(db, uk.columns, [this](const QString &c) { return stageColumnOf(c); });
+            if (key.isEmpty())
+                continue;
+            exists << QStringLiteral("EXISTS (SELECT 1 FROM %1 t WHERE %2)").arg(db.qualifiedName(ht.schema, ht.name), key.inTable);
+            repeats << CsvLoader::repeatsEarlierSql(key);
+        }
+        if (!exists.isEmpty()
+            // (a row skipped as existing makes no later row a repeat)
+            && exec(QStringLiteral("WITH e AS (SELECT s.*, %2 AS existing FROM %1 s) "
+                                   "SELECT (SELECT count(*) FROM e WHERE existing), "
+                                   "  (SELECT count(*) FILTER (WHERE repeated) FROM (SELECT %3 AS repeated FROM e WHERE NOT existing) x)")
+                        .arg(stage, exists.join(QStringLiteral(" OR ")), repeats.join(QStringLiteral(" OR "))),
+                    {}, &r, &e, QStringLiteral("count rows that already exist"))) {
+            sum.existingRows = r.intValue(0, 0);
+            sum.repeatedRows = r.intValue(0, 1);
+        }
+    }
+    return true;
+}
+
+void BackfillRun::countRowsPerPartition()
+{
+    // With space partitions, a time range's rows are split among its chunks (and new chunks for
+    // partitions that have none there yet). Each chunk's own rows are the staged rows that pass
+    // the chunk's own CHECK constraints (its dimension slices; the table's inherited ones are
+    // left out), evaluated on the staged rows under the table's column names.
+    const bool spaced = std::any_of(ht.dimensions.cbegin(), ht.dimensions.cend(), [](const DimensionInfo &d) { return !d.isTime; });
+    if (!spaced || sum.chunks.isEmpty())
+        return;
+    // Until the counts are in: each chunk's rows are its time range's, which the report says.
+    partitionSplitUnknown = true;
+    QStringList names;               // as format('%I.%I') writes them
+    QHash<QString, QList<int>> inRange; // range key → the sum.chunks entries of that range
+    for (int i = 0; i < sum.chunks.size(); ++i) {
+        QString name;
+        for (const ChunkInfo &c : std::as_const(ht.chunks))
+            if (c.schema == sum.chunks.at(i).schema && c.name == sum.chunks.at(i).name) {
+                name = c.qualifiedName();
+                RangeGroup probe;
+                probe.range = c;
+                inRange[probe.key()] << i;
+            }
+        names << name;
+    }
+    QueryResult k;
+    DbError ignored;
+    if (!exec(QStringLiteral("SELECT format('%I.%I', n.nspname, c.relname) AS chunk, "
+                             "string_agg('(' || pg_get_expr(k.conbin, k.conrelid) || ')', ' AND ') AS expr "
+                             "FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+                             "WHERE k.contype = 'c' AND k.coninhcount = 0 AND k.conrelid = ANY ($1::regclass[]) GROUP BY 1"),
+              {Database::textArray(names)}, &k, &ignored, QStringLiteral("read the chunks' partition constraints")))
+        return; // (the counts stay per time range)
+    QHash<QString, QString> exprOf;
+    for (int i = 0; i < k.rowCount(); ++i)
+        exprOf.insert(k.value(i, QStringLiteral("chunk")), k.value(i, QStringLiteral("expr")));
+    QStringList aliases;
+    for (int i = 0; i < res.load.mapping.size(); ++i)
+        aliases << QStringLiteral("c%1 AS %2").arg(i).arg(db.quoteIdentifier(res.load.mapping.at(i).tableColumn));
+    // One count per time range, over its own rows (the staged times are indexed) and its own
+    // chunks' constraints: each row meets its range's partitions only. All go to the server together.
+    QList<Database::Statement> batch;
+    QList<QList<int>> indices; // per statement: the sum.chunks entries it counts
+    for (const auto &[key, g] : groups) {
+        const QList<int> mine = inRange.value(key);
+        if (mine.isEmpty())
+            continue;
+        QStringList counts;
+        for (int i : mine)
+            counts << (exprOf.contains(names.at(i)) ? QStringLiteral("count(*) FILTER (WHERE %1)").arg(exprOf.value(names.at(i)))
+                                                    : QStringLiteral("NULL"));
+        QStringList params;
+        const QString where = rangeWhere(g.range, &params);
+        batch << Database::Statement{QStringLiteral("SELECT %1 FROM (SELECT %2 FROM %3 WHERE %4) s")
+                                         .arg(counts.join(QStringLiteral(", ")), aliases.join(QStringLiteral(", ")), stage, where),
+                                     params, QString(), QStringLiteral("count the staged rows of each partition's chunk")};
+        indices << mine;
+    }
+    // A constraint on a column the file does not fill cannot be evaluated: the query fails and the
+    // counts stay per time range.
+    QList<QueryResult> answers;
+    int failedAt = -1;
+    if (batch.isEmpty() || !execTogether(batch, &answers, &ignored, &failedAt))
+        return;
+    bool all = true;
+    for (int b = 0; b < indices.size(); ++b)
+        for (int j = 0; j < indices.at(b).size(); ++j) {
+            if (b < answers.size() && answers.at(b).rowCount() == 1 && !answers.at(b).isNull(0, j))
+                sum.chunks[indices.at(b).at(j)].own = answers.at(b).intValue(0, j);
+            else
+                all = false;
+        }
+    partitionSplitUnknown = !all;
+}
+
+bool BackfillRun::makePlan()
+{
+    // 5. Plan.
+    pin.summary = sum;
+    pin.conflictKey = res.load.conflictKey;
+    res.plan = BackfillPlanner::plan(pin);
+    res.planned = true;
+    res.secondsPlan = timer.restart() / 1000.0;
+    res.rowsLoadedEarlier = resumedRows;
+    if (options.planOnly) {
+        if (!options.exportSqlPath.isEmpty() && !exportScript()) {
+            dropStage();
+            return false;
+        }
+        dropStage();
+        res.load.rowsExisting = sum.existingRows;
+        res.load.rowsRepeated = sum.repeatedRows;
+        res.message = recovered.isEmpty()
+            ? QStringLiteral("Dry run: %1 rows staged, nothing was changed.").arg(staged)
+            : QStringLiteral("Dry run: %1 rows staged, nothing of this backfill was changed. An interrupted earlier backfill on this "
+                             "server was finished first: %2.").arg(staged).arg(recovered.join(QStringLiteral("; ")));
+        if (!planNote.isEmpty())
+            res.load.notes << planNote; // (shown as a "Note:" line by the CLI and the wizard)
+        if (!res.exportedSqlPath.isEmpty())
+            res.message += QStringLiteral(" The plan and its %1 staged rows were written to %2 (run it with psql -f).")
+                               .arg(staged)
+                               .arg(QDir::toNativeSeparators(res.exportedSqlPath));
+        return false; // done: a dry run changes nothing
+    }
+    if (!res.plan.runnable()) {
+        dropStage();
+        return fail(CsvLoader::Outcome::ServerError,
+                    QStringLiteral("Nothing was changed: %1.").arg(res.plan.blockers.join(QStringLiteral("; "))));
+    }
+    for (const BackfillPlan::ChunkStep &s : std::as_const(res.plan.chunks)) {
+        RangeGroup probe;
+        probe.range = s.chunk;
+        auto it = groups.find(probe.key());
+        if (it != groups.end())
+            it->second.steps << s;
+    }
+    for (auto &[k, g] : groups)
+        ordered << g;
+    std::sort(ordered.begin(), ordered.end(), [](const RangeGroup &a, const RangeGroup &b) {
+        return a.range.integerRange ? a.range.rangeStartInteger < b.range.rangeStartInteger : a.range.rangeStart < b.range.rangeStart;
+    });
+    return true;
+}
+
+bool BackfillRun::exportScript()
+{
+    const QString blocker = BackfillEngine::exportBlocker(res);
+    if (!blocker.isEmpty())
+        return fail(CsvLoader::Outcome::InputError,
+                    recovered.isEmpty() ? blocker
+                                        : blocker + QStringLiteral(" (That interrupted backfill was finished first on the server: %1.)")
+                                                        .arg(recovered.join(QStringLiteral("; "))));
+    QString integerNow;
+    if (integerTime && !integerNowFunction(db, ht.schema, ht.name, &integerNow, &e))
+        return fail(outcomeOf(e), e.message, e);
+    const BackfillEngine::Script script = BackfillEngine::exportSql(res.plan, res.load, options.load.csvPath, integerNow);
+    QSaveFile f(options.exportSqlPath);
+    auto cannotWrite = [&] {
+        return fail(CsvLoader::Outcome::InputError,
+                    QStringLiteral("Cannot write the script %1: %2. Nothing was changed.").arg(options.exportSqlPath, f.errorString()));
+    };
+    if (!f.open(QIODevice::WriteOnly) || f.write(script.beforeRows.toUtf8()) < 0)
+        return cannotWrite();
+    // The staged rows, read back as the server stores them (the run's conversions included), in
+    // the file's order, a page at a time; ISO dates and exact floats whatever the session's settings.
+    const int columns = int(res.load.mapping.size());
+    QStringList names{QStringLiteral("bfs_line")};
+    for (int i = 0; i < columns; ++i)
+        names << QStringLiteral("c%1").arg(i);
+    // (extra_float_digits 3: exact floats before PostgreSQL 12 too; from 12 on, any value above 0
+    // gives the shortest exact form)
+    if (!db.execScript(QStringLiteral("BEGIN; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres'; "
+                                      "SET LOCAL extra_float_digits = 3; "
+                                      "DECLARE bfs_export NO SCROLL CURSOR FOR SELECT %1 FROM %2 ORDER BY bfs_line")
+                           .arg(names.join(QStringLiteral(", ")), stage),
+                       &e, QStringLiteral("read the staged rows"))) {
+        execCleanup(QStringLiteral("ROLLBACK"), {}, nullptr, QStringLiteral("end the read"));
+        return fail(outcomeOf(e), e.message, e);
+    }
+    // Pages of 1000 rows, or of about 4 MiB of text when rows are wide: one INSERT each.
+    int pageRows = 1000;
+    for (;;) {
+        if (cancelled()) {
+            execCleanup(QStringLiteral("ROLLBACK"), {}, nullptr, QStringLiteral("end the read"));
+            f.cancelWriting();
+            e = DbError();
+            e.kind = DbError::Kind::Cancelled;
+            return fail(CsvLoader::Outcome::Cancelled, QStringLiteral("Cancelled: no script was written."), e);
+        }
+        QueryResult page;
+        if (!db.exec(QStringLiteral("FETCH %1 FROM bfs_export").arg(pageRows), {}, &page, &e, QStringLiteral("read the staged rows"))) {
+            execCleanup(QStringLiteral("ROLLBACK"), {}, nullptr, QStringLiteral("end the read"));
+            return fail(outcomeOf(e), e.message, e);
+        }
+        if (page.rowCount() == 0)
+            break;
+        QList<QStringList> rows;
+        rows.reserve(page.rowCount());
+        for (int r = 0; r < page.rowCount(); ++r) {
+            QStringList row;
+            for (int c = 0; c <= columns; ++c)
+                row << (page.isNull(r, c) ? QString() : page.value(r, c));
+            rows << row;
+        }
+        const QByteArray sql = BackfillEngine::stageRowsSql(rows, columns).toUtf8();
+        if (f.write(sql) < 0) {
+            execCleanup(QStringLiteral("ROLLBACK"), {}, nullptr, QStringLiteral("end the read"));
+            return cannotWrite();
+        }
+        const qint64 perRow = qMax<qint64>(1, sql.size() / page.rowCount());
+        pageRows = int(qBound(qint64(1), (qint64(4) << 20) / perRow, qint64(1000)));
+    }
+    execCleanup(QStringLiteral("COMMIT"), {}, nullptr, QStringLiteral("end the read"));
+    if (f.write(script.afterRows.toUtf8()) < 0 || !f.commit())
+        return cannotWrite();
+    res.exportedSqlPath = options.exportSqlPath;
+    return true;
+}
+
+} // namespace bfs

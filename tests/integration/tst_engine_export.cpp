@@ -1,0 +1,163 @@
+// The exported psql script (--export-sql) against the TimescaleDB sandbox: run by psql, it leaves
+// a hypertable as the engine leaves an identical one, stops cleanly when a step fails, and keeps
+// hostile names inert.
+#include "EngineSandboxCase.h"
+#include "TestServers.h"
+
+#include <QFile>
+#include <QtTest>
+
+using namespace bfs;
+
+class TestEngineExport : public EngineSandboxCase
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void exportedScriptLoadsWhatTheRunLoads();
+    void exportedScriptResumesThePolicyWhenAStepFails();
+    void exportedScriptKeepsHostileNamesInert();
+};
+
+void TestEngineExport::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+}
+
+namespace {
+// Two identical hypertables whose names need quotes, with a naive `timestamp` column.
+QString createQuotedPair(const QString &a, const QString &b)
+{
+    QString sql;
+    for (const QString &t : {a, b}) {
+        const QString q = QLatin1Char('"') + t + QLatin1Char('"');
+        sql += QStringLiteral(
+                   "DROP TABLE IF EXISTS %1 CASCADE; "
+                   "CREATE TABLE %1 (time timestamptz NOT NULL, device_id int NOT NULL, status text, local_ts timestamp, "
+                   "  UNIQUE (time, device_id)); "
+                   "SELECT create_hypertable('%2', 'time', chunk_time_interval => interval '1 day'); "
+                   "INSERT INTO %1 SELECT t, 1, 'seed', NULL FROM generate_series('2026-08-20'::timestamptz, '2026-08-21 23:00', '1 hour') t; "
+                   "ALTER TABLE %1 SET (timescaledb.compress, timescaledb.compress_segmentby = 'device_id'); "
+                   "SELECT compress_chunk(c, true) FROM show_chunks('%2') c; "
+                   "SELECT add_compression_policy('%2', compress_after => interval '30 days'); ")
+                   .arg(q, QString(q).replace(QLatin1Char('\''), QStringLiteral("''")));
+    }
+    return TestServers::sandboxScript(sql);
+}
+} // namespace
+
+void TestEngineExport::exportedScriptLoadsWhatTheRunLoads()
+{
+    // The exported script, run by psql, leaves its hypertable as the engine leaves an identical
+    // one: the same rows with the same values (the run's conversions: NULL tokens, a quoted empty
+    // cell, trimmed and quoted spaces, an offset into a naive timestamp read in the run's zone, a
+    // column the table does not have), the same chunks compressed, the policy scheduled.
+    QVERIFY2(createQuotedPair(QStringLiteral("Et Script"), QStringLiteral("Et Run")).isEmpty(), "set-up failed");
+    QFile f(m_dir.filePath(QStringLiteral("values.csv")));
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("time,note,device_id,status,local_ts\n"
+            "2026-08-20 05:00:00+00,a,1,dup,\n"                         // exists: skipped
+            "2026-08-20 05:30:00+00,b,2,NULL,2026-08-02 16:00:00+05\n"  // NULL token; offset → Berlin wall clock
+            "2026-08-21 05:00:00+00,c,2,\"\",NA\n"                      // quoted empty cell: NULL, as the run reads it
+            "2026-08-21 06:00:00+00,d,2,\"  padded, \"\"q\"\"\n  \",\n" // quoted: spaces, quotes and a line break kept
+            "2026-08-21 07:00:00+00,e,2,  trimmed  ,2026-08-01 12:00\n"
+            "2026-08-21 08:00:00+00,g,2,back\\slash \\x41 \xc3\xa9 \xf0\x9f\x98\x80 $$,\n"  // backslashes, UTF-8, a dollar quote
+            "2026-08-10 07:00:00+00,f,3,new chunk,\n");                 // a new chunk, older than compress_after
+    f.close();
+    auto args = [&](const QString &table) {
+        return QStringList(cliBase(QLatin1Char('"') + table + QLatin1Char('"'), f.fileName()))
+            << QStringLiteral("--on-conflict") << QStringLiteral("skip") << QStringLiteral("--timezone") << QStringLiteral("Europe/Berlin");
+    };
+    const QString script = m_dir.filePath(QStringLiteral("values.sql"));
+    const auto exported = TestServers::runCli(args(QStringLiteral("Et Script")) << QStringLiteral("--export-sql") << script,
+                                              QStringLiteral("sandbox"));
+    QVERIFY2(exported.exitCode == 0, exported.err.constData());
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM \"Et Script\"")), qint64(48)); // exporting changes nothing
+    const auto psql = TestServers::runPsqlOnSandbox(script);
+    QVERIFY2(psql.exitCode == 0, psql.err.constData());
+    const auto ran = TestServers::runCli(args(QStringLiteral("Et Run")), QStringLiteral("sandbox"));
+    QVERIFY2(ran.exitCode == 0, ran.err.constData());
+
+    const QString rows = QStringLiteral("SELECT string_agg(concat_ws('|', time, device_id, coalesce(status, '<null>'), "
+                                        "coalesce(local_ts::text, '<null>')), E'\\n' ORDER BY time, device_id) FROM \"%1\"");
+    auto text = [](const QString &sql) {
+        Database db(TestServers::sandbox());
+        DbError e;
+        QueryResult r;
+        return db.open(&e) && db.exec(sql, {}, &r, &e) ? r.value(0, 0) : QStringLiteral("(%1)").arg(e.message);
+    };
+    const QString viaScript = text(rows.arg(QStringLiteral("Et Script")));
+    QCOMPARE(viaScript, text(rows.arg(QStringLiteral("Et Run"))));
+    QVERIFY2(viaScript.contains(QLatin1String("|2|<null>|2026-08-02 13:00:00")), qPrintable(viaScript));
+    QVERIFY2(viaScript.contains(QLatin1String("|2|<null>|<null>")), qPrintable(viaScript));
+    QVERIFY2(viaScript.contains(QLatin1String("|2|  padded, \"q\"\n  |<null>")), qPrintable(viaScript));
+    QVERIFY2(viaScript.contains(QLatin1String("|2|trimmed|2026-08-01 12:00:00")), qPrintable(viaScript));
+    QVERIFY2(viaScript.contains(QString::fromUtf8("|2|back\\slash \\x41 \xc3\xa9 \xf0\x9f\x98\x80 $$|<null>")), qPrintable(viaScript));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM \"Et Script\" WHERE status = 'dup'")), qint64(0));
+    const QString states = QStringLiteral("SELECT string_agg(to_char(range_start AT TIME ZONE 'UTC', 'MM-DD') || ':' || is_compressed, ' ' "
+                                          "ORDER BY range_start) FROM timescaledb_information.chunks WHERE hypertable_name = '%1'");
+    const QString scriptStates = text(states.arg(QStringLiteral("Et Script")));
+    QCOMPARE(scriptStates, QStringLiteral("08-10:true 08-20:true 08-21:true"));
+    QCOMPARE(scriptStates, text(states.arg(QStringLiteral("Et Run"))));
+    QVERIFY(policyScheduled(QStringLiteral("Et Script")));
+}
+
+void TestEngineExport::exportedScriptResumesThePolicyWhenAStepFails()
+{
+    // Under --on-conflict error a key that exists fails its step: the script rolls that step back,
+    // schedules the policy again and stops with psql's error status, saying so.
+    createTable(QStringLiteral("et_sqlfail"));
+    createDailyAggregate(QStringLiteral("et_sqlfail"));
+    const QString file = csv(QStringLiteral("fail.csv"), {row("2026-08-20 10:15:00+00", 3), row("2026-08-21 10:00:00+00", 1)});
+    const QString script = m_dir.filePath(QStringLiteral("fail.sql"));
+    const auto exported = TestServers::runCli(cliBase(QStringLiteral("et_sqlfail"), file) << QStringLiteral("--export-sql") << script,
+                                              QStringLiteral("sandbox"));
+    QVERIFY2(exported.exitCode == 0, exported.err.constData());
+    const auto psql = TestServers::runPsqlOnSandbox(script);
+    QCOMPARE(psql.exitCode, 3);
+    QVERIFY2(psql.err.contains("Backfill stopped: step 4"), psql.err.constData());
+    QVERIFY(policyScheduled(QStringLiteral("et_sqlfail")));
+    // The step before stays done (its chunk compressed again); the failed one left nothing.
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_sqlfail WHERE device_id = 3")), qint64(1));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_sqlfail")), qint64(289));
+    QCOMPARE(notFullyCompressed(QStringLiteral("et_sqlfail")), qint64(0));
+    QCOMPARE(scalar(QStringLiteral("SELECT sum(n) FROM et_sqlfail_daily WHERE device_id = 3")), qint64(1)); // the aggregate shows it
+}
+
+void TestEngineExport::exportedScriptKeepsHostileNamesInert()
+{
+    // A table name with a dot, a dollar quote and a line break followed by a psql command: the
+    // script names the right table, and psql runs no command of the name's.
+    const QString pwned = m_dir.filePath(QStringLiteral("pwned"));
+    const QString name = QStringLiteral("Et.ird $bfs$ x\r\\! touch ") + pwned; // (psql ends a line at a lone CR too)
+    const QString ident = QLatin1Char('"') + QString(name).replace(QLatin1Char('"'), QStringLiteral("\"\"")) + QLatin1Char('"');
+    const QString lit = QString(ident).replace(QLatin1Char('\''), QStringLiteral("''"));
+    const QString error = TestServers::sandboxScript(
+        QStringLiteral("DROP TABLE IF EXISTS %1 CASCADE; "
+                       "CREATE TABLE %1 (time timestamptz NOT NULL, device_id int NOT NULL, status text, UNIQUE (time, device_id)); "
+                       "SELECT create_hypertable('%2', 'time', chunk_time_interval => interval '1 day'); "
+                       "INSERT INTO %1 SELECT t, 1, 'seed' FROM generate_series('2026-08-20'::timestamptz, '2026-08-20 23:00', '1 hour') t; "
+                       "ALTER TABLE %1 SET (timescaledb.compress, timescaledb.compress_segmentby = 'device_id'); "
+                       "SELECT compress_chunk(c, true) FROM show_chunks('%2') c; "
+                       "SELECT add_compression_policy('%2', compress_after => interval '30 days');")
+            .arg(ident, lit));
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    QFile f(m_dir.filePath(QStringLiteral("hostile.csv")));
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("time,device_id,status\n2026-08-20 05:30:00+00,2,a\n2026-08-10 05:30:00+00,2,b\n");
+    f.close();
+    const QString script = m_dir.filePath(QStringLiteral("hostile.sql"));
+    const auto exported = TestServers::runCli(QStringList(cliBase(ident, f.fileName())) << QStringLiteral("--export-sql") << script,
+                                              QStringLiteral("sandbox"));
+    QVERIFY2(exported.exitCode == 0, exported.err.constData());
+    const auto psql = TestServers::runPsqlOnSandbox(script);
+    QVERIFY2(psql.exitCode == 0, psql.err.constData());
+    QVERIFY(!QFile::exists(pwned));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM %1 WHERE device_id = 2").arg(ident)), qint64(2));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM timescaledb_information.chunks WHERE hypertable_name = $1 AND NOT is_compressed"),
+                    {name}),
+             qint64(0));
+}
+
+QTEST_GUILESS_MAIN(TestEngineExport)
+#include "tst_engine_export.moc"
