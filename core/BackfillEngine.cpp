@@ -66,11 +66,11 @@ bool sameServer(const QJsonObject &header, const Database &db)
     return header.value(QStringLiteral("server")).toString() == serverId(db);
 }
 
-bool compressChunks(Database &db, const QueryResult &r, QStringList *actions, DbError *error);
+bool compressChunks(Database &db, const QueryResult &r, QStringList *actions, DbError *error, const ChunkGate &next);
 
 bool compressPolicyRange(Database &db, const QString &schema, const QString &name, const QString &compressAfter,
                          const QDateTime &from, const QDateTime &to, const QStringList &chunksBefore, QStringList *actions,
-                         DbError *error)
+                         DbError *error, const ChunkGate &next)
 {
     QueryResult r;
     if (!db.exec(QStringLiteral("SELECT format('%I.%I', chunk_schema, chunk_name) FROM timescaledb_information.chunks "
@@ -82,7 +82,7 @@ bool compressPolicyRange(Database &db, const QString &schema, const QString &nam
                  {schema, name, compressAfter, isoUtc(from), isoUtc(to), Database::textArray(chunksBefore)}, &r, error,
                  QStringLiteral("find chunks to compress")))
         return false;
-    return compressChunks(db, r, actions, error);
+    return compressChunks(db, r, actions, error, next);
 }
 
 bool integerNowFunction(Database &db, const QString &schema, const QString &name, QString *function, DbError *error)
@@ -100,7 +100,8 @@ bool integerNowFunction(Database &db, const QString &schema, const QString &name
 }
 
 bool compressPolicyRangeInteger(Database &db, const QString &schema, const QString &name, const QString &compressAfter, qint64 from,
-                                qint64 to, const QStringList &chunksBefore, QStringList *actions, DbError *error)
+                                qint64 to, const QStringList &chunksBefore, QStringList *actions, DbError *error,
+                                const ChunkGate &next)
 {
     // The policy's "now": the function set_integer_now_func named.
     QString now;
@@ -119,14 +120,18 @@ bool compressPolicyRangeInteger(Database &db, const QString &schema, const QStri
                  {schema, name, compressAfter, QString::number(from), QString::number(to), Database::textArray(chunksBefore)}, &r, error,
                  QStringLiteral("find chunks to compress")))
         return false;
-    return compressChunks(db, r, actions, error);
+    return compressChunks(db, r, actions, error, next);
 }
 
-bool compressChunks(Database &db, const QueryResult &r, QStringList *actions, DbError *error)
+bool compressChunks(Database &db, const QueryResult &r, QStringList *actions, DbError *error, const ChunkGate &next)
 {
     bool ok = true;
     for (int i = 0; i < r.rowCount(); ++i) {
         const QString chunk = r.value(i, 0);
+        if (next && !next(i + 1, r.rowCount(), chunk)) {
+            *actions << QStringLiteral("%1 new chunk(s) left uncompressed for the compression policy").arg(r.rowCount() - i);
+            break;
+        }
         if (db.exec(QStringLiteral("SELECT compress_chunk($1::regclass, true)"), {chunk}, nullptr, error,
                     QStringLiteral("compress %1").arg(chunk)))
             *actions << QStringLiteral("compressed new chunk %1").arg(chunk);

@@ -65,7 +65,11 @@ public:
 
     struct Progress
     {
-        QString phase;   // "stage", "plan", "move", "recompress", "finish"
+        // "stage", "plan", "move", "recompress" (the touched chunks), "compress_new" (chunk i of
+        // n new chunks the policy would compress; a cancel leaves the rest to the policy),
+        // "restore" (the policy, continuous aggregates), "finish". From "recompress" on, only
+        // "compress_new" can be cancelled.
+        QString phase;
         int chunk = 0;   // 1-based chunk being worked on
         int chunks = 0;
         qint64 rowsMoved = 0;

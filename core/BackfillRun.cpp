@@ -35,9 +35,10 @@ BackfillEngine::Result BackfillRun::execute()
         return res;
     pausePolicy();
     moveRows();
-    putBack();
+    putBack(); // closes the way for cancel requests
     reconcile();
     finish();
+    db.setCancelRequestsAllowed(true);
     return res;
 }
 
@@ -97,11 +98,19 @@ bool BackfillRun::reconnect()
 }
 
 // Putting compression and the policy back survives a lost connection: reconnect, run it again.
+// A cancel request sent just before putBack() closed the way for them can still reach the
+// statement after: with the run cancelled, a statement "canceled" (57014) runs again.
 bool BackfillRun::execCleanup(const QString &sql, const QStringList &params, QueryResult *out, const QString &ctx)
 {
-    if (exec(sql, params, out, &e, ctx))
-        return true;
-    return e.kind == DbError::Kind::Unreachable && reconnect() && exec(sql, params, out, &e, ctx);
+    for (int attempt = 0; attempt < 3; ++attempt) {
+        if (exec(sql, params, out, &e, ctx))
+            return true;
+        if (e.kind == DbError::Kind::Unreachable)
+            return reconnect() && exec(sql, params, out, &e, ctx);
+        if (!(cancelled() && e.sqlState == QLatin1String("57014")))
+            return false;
+    }
+    return false;
 }
 
 void BackfillRun::dropStage()

@@ -35,11 +35,15 @@ bool integerNowFunction(Database &db, const QString &schema, const QString &name
 // compress_after). Chunks that were there before are left as they were.
 // The same for integer time: "now" is the hypertable's integer_now function; [from, to] are
 // values of the time column.
+// next(i, n, chunk), when given, runs before chunk i of n is compressed; false leaves it and
+// the chunks after it uncompressed (the policy compresses them later).
+using ChunkGate = std::function<bool(int i, int n, const QString &chunk)>;
 bool compressPolicyRangeInteger(Database &db, const QString &schema, const QString &name, const QString &compressAfter, qint64 from,
-                                qint64 to, const QStringList &chunksBefore, QStringList *actions, DbError *error);
+                                qint64 to, const QStringList &chunksBefore, QStringList *actions, DbError *error,
+                                const ChunkGate &next = ChunkGate());
 bool compressPolicyRange(Database &db, const QString &schema, const QString &name, const QString &compressAfter,
                          const QDateTime &from, const QDateTime &to, const QStringList &chunksBefore, QStringList *actions,
-                         DbError *error);
+                         DbError *error, const ChunkGate &next = ChunkGate());
 
 // One time range of the hypertable: with space partitions several chunks share it.
 struct RangeGroup

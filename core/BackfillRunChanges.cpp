@@ -352,7 +352,9 @@ void BackfillRun::moveRows()
 
 void BackfillRun::putBack()
 {
-    // 9. In every outcome: put compression back, resume the policy.
+    // 9. In every outcome: put compression back, resume the policy. No cancel request may stop
+    // that (a cancel only skips compressing new chunks, below).
+    db.setCancelRequestsAllowed(false);
     if (!db.isOpen())
         reconnect();
     report(Progress{QStringLiteral("recompress"), index, total, moved, staged, QString()});
@@ -404,6 +406,19 @@ void BackfillRun::putBack()
     }
     if (cleanupOk && res.plan.compressNewChunks && !res.plan.compressAfter.isEmpty() && (integerTime || sum.minTime.isValid())) {
         // Chunks of the backfilled range that the policy would compress now, as run_job would.
+        // The one step a cancel may stop (a cancel request too): the rows are in, and chunks
+        // left uncompressed are the policy's to compress.
+        int newChunks = 0;
+        const ChunkGate next = [&](int i, int n, const QString &chunk) {
+            newChunks = n;
+            if (cancelled())
+                return false;
+            report(Progress{QStringLiteral("compress_new"), i, n, moved, staged, chunk});
+            res.statements << QStringLiteral("SELECT compress_chunk($1::regclass, true)");
+            if (log)
+                log(res.statements.constLast());
+            return true;
+        };
         QStringList actions;
         QJsonObject o;
         o[QStringLiteral("from")] = integerTime ? QString::number(sum.minInteger) : isoUtc(sum.minTime);
@@ -414,13 +429,31 @@ void BackfillRun::putBack()
             chunksBefore << c.qualifiedName();
         auto compressNew = [&] {
             return integerTime ? compressPolicyRangeInteger(db, ht.schema, ht.name, res.plan.compressAfter, sum.minInteger, sum.maxInteger,
-                                                            chunksBefore, &actions, &e)
+                                                            chunksBefore, &actions, &e, next)
                                : compressPolicyRange(db, ht.schema, ht.name, res.plan.compressAfter, sum.minTime, sum.maxTime, chunksBefore,
-                                                     &actions, &e);
+                                                     &actions, &e, next);
         };
-        bool ok = compressNew();
-        if (!ok && e.kind == DbError::Kind::Unreachable && reconnect())
+        bool ok = true;
+        if (cancelled()) {
+            actions << QStringLiteral("new chunks left uncompressed for the compression policy");
+            res.load.notes << QStringLiteral("Cancelled before the new chunks were compressed: the compression policy compresses them.");
+        } else {
+            db.setCancelRequestsAllowed(true);
             ok = compressNew();
+            if (!ok && e.kind == DbError::Kind::Unreachable && reconnect())
+                ok = compressNew();
+            db.setCancelRequestsAllowed(false);
+            if (cancelled()) {
+                // A chunk whose compression a cancel request stopped stays as it was: uncompressed.
+                ok = ok || e.sqlState == QLatin1String("57014");
+                const auto compressed = std::count_if(actions.cbegin(), actions.cend(), [](const QString &a) {
+                    return a.startsWith(QLatin1String("compressed new chunk"));
+                });
+                res.load.notes << QStringLiteral("Cancelled while compressing the new chunks: %1 of %2 compressed; the compression "
+                                                 "policy compresses the others.")
+                                      .arg(compressed).arg(newChunks);
+            }
+        }
         if (!ok) {
             cleanupOk = false;
             if (!failed)
@@ -431,6 +464,7 @@ void BackfillRun::putBack()
                 log(QStringLiteral("-- ") + a);
     }
     res.secondsRecompress = rt.elapsed() / 1000.0;
+    report(Progress{QStringLiteral("restore"), index, total, moved, staged, QString()});
     if (res.policyPaused) {
         QJsonObject o;
         o[QStringLiteral("job_id")] = res.policyJob;

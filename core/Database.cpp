@@ -3,10 +3,13 @@
 #include <libpq-fe.h>
 
 #include <QAtomicInteger>
+#include <QMutex>
 #include <QSqlDatabase>
 #include <QSqlDriver>
 #include <QSqlError>
 #include <QThread>
+
+#include <atomic>
 
 namespace bfs {
 
@@ -87,8 +90,16 @@ qint64 QueryResult::intValue(int row, int col, qint64 fallback) const
     return ok ? v : fallback;
 }
 
+struct Database::CancelTarget
+{
+    QMutex mutex;
+    std::shared_ptr<PGcancel> cancel; // null while closed, and for a single-session server
+    std::atomic<bool> allowed{true};
+};
+
 Database::Database(ConnectionProfile profile)
     : m_profile(std::move(profile))
+    , m_cancelTarget(std::make_shared<CancelTarget>())
 {
     m_connectionName = QStringLiteral("bfs-%1-%2")
                            .arg(quintptr(QThread::currentThread()), 0, 16)
@@ -149,6 +160,11 @@ bool Database::open(DbError *error)
     QueryResult v;
     DbError ignored;
     m_singleSession = exec(QStringLiteral("SELECT version()"), &v, &ignored) && v.value(0, 0).contains(QLatin1String("Emscripten"));
+    if (!m_singleSession) {
+        std::shared_ptr<PGcancel> cancel(PQgetCancel(m_conn), [](PGcancel *c) { PQfreeCancel(c); });
+        QMutexLocker lock(&m_cancelTarget->mutex);
+        m_cancelTarget->cancel = std::move(cancel);
+    }
     // The cluster's own identifier (pg_control_system(); some hosted services deny it).
     m_serverIdentity.clear();
     if (exec(QStringLiteral("SELECT system_identifier::text || '/' || current_database() FROM pg_control_system()"), &v, &ignored))
@@ -163,6 +179,10 @@ bool Database::isOpen() const
 
 void Database::close()
 {
+    {
+        QMutexLocker lock(&m_cancelTarget->mutex);
+        m_cancelTarget->cancel.reset(); // a request being sent keeps its copy
+    }
     if (m_cancel) {
         PQfreeCancel(m_cancel);
         m_cancel = nullptr;
@@ -427,10 +447,16 @@ std::function<void()> Database::canceller() const
 {
     if (!m_conn || m_singleSession)
         return {};
-    std::shared_ptr<PGcancel> cancel(PQgetCancel(m_conn), [](PGcancel *c) { PQfreeCancel(c); });
-    return [cancel] {
+    return [target = m_cancelTarget] {
+        if (!target->allowed.load())
+            return;
+        std::shared_ptr<PGcancel> cancel;
+        {
+            QMutexLocker lock(&target->mutex);
+            cancel = target->cancel;
+        }
         char buffer[256];
-        if (cancel)
+        if (cancel) // PQcancel connects to the server: not under the lock
             PQcancel(cancel.get(), buffer, sizeof buffer);
     };
 }
@@ -438,8 +464,13 @@ std::function<void()> Database::canceller() const
 void Database::requestCancel()
 {
     char buffer[256];
-    if (m_cancel && !m_singleSession)
+    if (m_cancel && !m_singleSession && m_cancelTarget->allowed.load())
         PQcancel(m_cancel, buffer, sizeof buffer);
+}
+
+void Database::setCancelRequestsAllowed(bool allowed)
+{
+    m_cancelTarget->allowed.store(allowed);
 }
 
 QString Database::quoteIdentifier(const QString &identifier) const

@@ -108,8 +108,12 @@ public:
     // signal handler while the connection is open.
     void requestCancel();
     // A cancel request that outlives this object and may be sent from any thread
-    // (it connects to the server, so never call it on the GUI thread).
+    // (it connects to the server, so never call it on the GUI thread). It reaches the
+    // connection open when it is sent, also after a reconnect.
     std::function<void()> canceller() const;
+    // While false, requestCancel() and canceller() send nothing: statements that must finish
+    // (putting compression and a policy back) cannot be cancelled by a request.
+    void setCancelRequestsAllowed(bool allowed);
 
     QString quoteIdentifier(const QString &identifier) const;
     // A text[] literal for a bound parameter; elements may hold any character (quotes, commas, braces).
@@ -131,7 +135,9 @@ private:
     ConnectionProfile m_profile;
     QString m_connectionName;
     PGconn *m_conn = nullptr;
-    PGcancel *m_cancel = nullptr;
+    PGcancel *m_cancel = nullptr; // for requestCancel() (a signal handler cannot take a lock)
+    struct CancelTarget; // what canceller() sends to: the open connection, the gate
+    std::shared_ptr<CancelTarget> m_cancelTarget;
     bool m_singleSession = false; // the WASM sandbox: one connection at a time, no cancel requests
     QString m_serverIdentity;
 };

@@ -248,7 +248,10 @@ ImportRunPage::ImportRunPage(ImportSession *session, BackfillController *control
 
     connect(m_cancel, &QPushButton::clicked, this, [this] {
         m_cancel->setEnabled(false);
-        m_phase->setText(QStringLiteral("Cancelling: the current chunk is rolled back, the policy restored…"));
+        m_cancelAsked = true;
+        m_phase->setText(m_compressingNew ? QStringLiteral("Cancelling: the rows are in; the new chunks not compressed yet are left to the "
+                                                           "compression policy…")
+                                          : QStringLiteral("Cancelling: the current chunk is rolled back, the policy restored…"));
         m_controller->cancel();
     });
     connect(m_controller, &BackfillController::statement, this, [this](const QString &sql) {
@@ -279,7 +282,17 @@ ImportRunPage::ImportRunPage(ImportSession *session, BackfillController *control
                     m_timeline->setChunkState(s.chunk.qualifiedName(), ChunkInfo::State::PartiallyCompressed);
         } else if (p.phase == QLatin1String("recompress")) {
             m_progress->setValue(m_progress->maximum());
-            m_phase->setText(QStringLiteral("Compressing touched chunks again and resuming the policy…"));
+            m_phase->setText(QStringLiteral("Compressing the touched chunks again…"));
+            m_cancel->setEnabled(false); // what was decompressed must be compressed again
+        } else if (p.phase == QLatin1String("compress_new")) {
+            m_phase->setText(QStringLiteral("Compressing new chunk %1 of %2 (%3), as the compression policy would…")
+                                 .arg(p.chunk).arg(p.chunks).arg(p.chunkName));
+            m_compressingNew = true;
+            m_cancel->setEnabled(!m_cancelAsked); // cancel: the policy compresses the rest
+        } else if (p.phase == QLatin1String("restore")) {
+            m_phase->setText(QStringLiteral("Resuming the compression policy, refreshing continuous aggregates…"));
+            m_compressingNew = false;
+            m_cancel->setEnabled(false);
         }
     });
     connect(m_controller, &BackfillController::finished, this, [this](const BackfillEngine::Result &r) {
@@ -308,6 +321,8 @@ void ImportRunPage::initializePage()
     m_log->clear();
     m_done = false;
     m_running = true;
+    m_cancelAsked = false;
+    m_compressingNew = false;
     m_cancel->setEnabled(true);
     m_progress->setRange(0, 0);
     m_phase->setText(QStringLiteral("Starting…"));

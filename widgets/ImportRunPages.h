@@ -85,6 +85,8 @@ private:
     QElapsedTimer m_clock;
     bool m_running = false;
     bool m_done = false;
+    bool m_cancelAsked = false;
+    bool m_compressingNew = false; // the one step after the rows a cancel stops
     bool m_active = false;
 };
 

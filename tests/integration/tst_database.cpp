@@ -1,10 +1,15 @@
 // Database::execPipeline: the engine sends each chunk range's BEGIN, decompress, insert and
 // compress together. Answers must come back in order, the first error must stop the rest and
 // name its statement, and a lost connection must say so — on PostgreSQL 15 and on the sandbox.
+// Cancel requests: they reach the connection open now, and wait while they are not allowed.
 #include "Database.h"
 #include "TestServers.h"
 
 #include <QtTest>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
 
 using namespace bfs;
 
@@ -15,6 +20,8 @@ private Q_SLOTS:
     void pipelineAnswersInOrderOnPg15();
     void pipelineStopsAtTheFirstErrorOnPg15();
     void pipelineReportsALostConnectionOnPg15();
+    void cancelRequestReachesTheConnectionOpenAfterAReconnect();
+    void cancelRequestsWaitWhileTheyAreNotAllowed();
     void pipelineAnswersInOrderOnTheSandbox();
     void pipelineStopsAtTheFirstErrorOnTheSandbox();
 
@@ -121,6 +128,58 @@ void TestDatabase::pipelineReportsALostConnectionOnPg15()
     QVERIFY(!db.isOpen());
     QVERIFY(answers.size() < 3);
     QVERIFY(!e.message.isEmpty());
+}
+
+namespace {
+// Sends `send` every 50 ms from another thread until the statement run by `body` ends.
+bool whileCancelling(const std::function<void()> &send, const std::function<bool()> &body)
+{
+    std::atomic<bool> done{false};
+    std::thread t([&] {
+        while (!done.load()) {
+            send();
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+    });
+    const bool ok = body();
+    done = true;
+    t.join();
+    return ok;
+}
+} // namespace
+
+void TestDatabase::cancelRequestReachesTheConnectionOpenAfterAReconnect()
+{
+    // The GUI takes its canceller when the run starts; after a lost connection the engine
+    // reconnects, and Cancel must still stop the statement running then.
+    Database db(TestServers::pg15(QStringLiteral("bf_owner")));
+    DbError e;
+    QVERIFY2(db.open(&e), qPrintable(e.toString()));
+    const std::function<void()> cancel = db.canceller();
+    QVERIFY(cancel);
+    QVERIFY2(db.open(&e), qPrintable(e.toString())); // a new connection, a new backend
+    const bool ok = whileCancelling(cancel, [&] { return db.exec(QStringLiteral("SELECT pg_sleep(60)"), nullptr, &e); });
+    QVERIFY(!ok);
+    QCOMPARE(e.sqlState, QStringLiteral("57014"));
+    QVERIFY(db.isOpen());
+}
+
+void TestDatabase::cancelRequestsWaitWhileTheyAreNotAllowed()
+{
+    // While compression and the policy are put back, no cancel request may stop a statement.
+    Database db(TestServers::pg15(QStringLiteral("bf_owner")));
+    DbError e;
+    QVERIFY2(db.open(&e), qPrintable(e.toString()));
+    const std::function<void()> cancel = db.canceller();
+    db.setCancelRequestsAllowed(false);
+    QueryResult r;
+    QVERIFY2(whileCancelling([&] { cancel(); db.requestCancel(); },
+                             [&] { return db.exec(QStringLiteral("SELECT pg_sleep(1), 'finished'"), &r, &e); }),
+             qPrintable(e.toString()));
+    QCOMPARE(r.value(0, 1), QStringLiteral("finished"));
+    db.setCancelRequestsAllowed(true);
+    QVERIFY(!whileCancelling([&] { db.requestCancel(); }, [&] { return db.exec(QStringLiteral("SELECT pg_sleep(60)"), nullptr, &e); }));
+    QCOMPARE(e.sqlState, QStringLiteral("57014"));
 }
 
 void TestDatabase::pipelineAnswersInOrderOnTheSandbox()

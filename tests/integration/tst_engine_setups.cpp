@@ -21,6 +21,7 @@ private Q_SLOTS:
     void initTestCase();
     void newChunksAreCompressedButNotTheUsersOwnChunks();
     void newChunksStayUncompressedUnderAPausedPolicy();
+    void cancelWhileCompressingNewChunksLeavesTheRestToThePolicy();
     void policyByCreationTimeIsRecoveredAfterACrash();
     void recoveryAfterThePolicyWasRemoved();
     void fixingARejectedRowAndRunningAgainLoadsEachRowOnce();
@@ -68,6 +69,45 @@ void TestEngineSetups::newChunksAreCompressedButNotTheUsersOwnChunks()
                                    "AND range_start = '2026-08-21 00:00+00' AND NOT is_compressed")),
              qint64(1));
     QCOMPARE(notFullyCompressed(QStringLiteral("et_userchunk")), qint64(1));
+}
+
+void TestEngineSetups::cancelWhileCompressingNewChunksLeavesTheRestToThePolicy()
+{
+    // Three new chunks before the first one; the user cancels while the first of them is being
+    // compressed. The rows are all in, the touched chunk is compressed again, the policy runs
+    // again; the two new chunks not compressed yet are left to the policy, and the run says so.
+    createTable(QStringLiteral("et_cancelnew"));
+    BackfillEngine::Options o;
+    o.load.csvPath = csv(QStringLiteral("cancelnew.csv"), {row("2026-08-14 12:00:00+00", 3), row("2026-08-15 12:00:00+00", 3),
+                                                          row("2026-08-16 12:00:00+00", 3), row("2026-08-20 12:00:00+00", 3)});
+    o.load.table = QStringLiteral("et_cancelnew");
+    std::atomic<bool> cancel{false};
+    QStringList phases;
+    const BackfillEngine::Result r = run(o, &cancel, [&](const BackfillEngine::Progress &p) {
+        if (phases.isEmpty() || phases.constLast() != p.phase)
+            phases << p.phase;
+        if (p.phase == QLatin1String("compress_new") && p.chunk == 1) {
+            QCOMPARE(p.chunks, 3);
+            cancel = true;
+        }
+    });
+    QVERIFY2(r.outcome == CsvLoader::Outcome::Completed, qPrintable(r.message));
+    QCOMPARE(r.load.rowsLoaded, qint64(4));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_cancelnew WHERE device_id = 3")), qint64(4));
+    QVERIFY2(r.load.notes.join(QLatin1Char('\n')).contains(QLatin1String("Cancelled while compressing the new chunks: 1 of 3 compressed")),
+             qPrintable(r.load.notes.join(QLatin1Char('\n'))));
+    QCOMPARE(phases, (QStringList{QStringLiteral("stage"), QStringLiteral("plan"), QStringLiteral("move"), QStringLiteral("recompress"),
+                                  QStringLiteral("compress_new"), QStringLiteral("restore"), QStringLiteral("finish")}));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM timescaledb_information.chunks WHERE hypertable_name = 'et_cancelnew' "
+                                   "AND range_start = '2026-08-14 00:00+00' AND is_compressed")),
+             qint64(1));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM timescaledb_information.chunks WHERE hypertable_name = 'et_cancelnew' "
+                                   "AND range_start IN ('2026-08-15 00:00+00', '2026-08-16 00:00+00') AND NOT is_compressed")),
+             qint64(2));
+    // Only those two are left: the touched chunk of 2026-08-20 was compressed again.
+    QCOMPARE(notFullyCompressed(QStringLiteral("et_cancelnew")), qint64(2));
+    QVERIFY(policyScheduled(QStringLiteral("et_cancelnew")));
+    QVERIFY2(r.journalPath.isEmpty(), qPrintable(r.journalPath));
 }
 
 void TestEngineSetups::newChunksStayUncompressedUnderAPausedPolicy()

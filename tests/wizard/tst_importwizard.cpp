@@ -33,6 +33,7 @@ private Q_SLOTS:
     void sampleFileWithDefaultsEndsInTheHypertable();
     void badRowsGoToTheRejectsFileAndRetryLoadsThemWhenFixed();
     void cancelInTheMiddleRestoresThePolicyAndSaysWhatWasCommitted();
+    void cancelIsOfferedOnlyWhereItIsSafe();
     void europeanFileIsDetectedWithoutManualSettings();
     void exportedSqlMatchesThePlan();
     void loggerPreambleIsSkippedAndRetriedRowsKeepTheHeader();
@@ -245,6 +246,48 @@ void TestImportWizard::cancelInTheMiddleRestoresThePolicyAndSaysWhatWasCommitted
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM wz_cancel WHERE device_id = 5")), committed);
     QCOMPARE(committed % 1440, qint64(0)); // whole chunks only
     QCOMPARE(scalar(QStringLiteral("SELECT bool_and(scheduled) FROM timescaledb_information.jobs WHERE hypertable_name = 'wz_cancel'")), qint64(1));
+}
+
+void TestImportWizard::cancelIsOfferedOnlyWhereItIsSafe()
+{
+    // Rows for three days before the first chunk (new chunks the policy would compress) and
+    // one compressed chunk. Cancel is off while the touched chunk is compressed again and the
+    // policy resumed; while the new chunks are compressed it is on and leaves the rest to the policy.
+    const HypertableInfo ht = createTable(QStringLiteral("wz_cancelnew"));
+    const QString file = csv(QStringLiteral("cancelnew.csv"),
+                             "time,device_id,temperature,status\n"
+                             "2026-08-15 10:30:00+00,3,21.5,ok\n"
+                             "2026-08-16 10:30:00+00,3,21.5,ok\n"
+                             "2026-08-17 10:30:00+00,3,21.5,ok\n"
+                             "2026-08-21 10:30:00+00,3,22.5,ok\n");
+    ImportWizard w(TestServers::sandbox(), ht);
+    walkToPlan(w, file);
+    auto *controller = w.findChild<BackfillController *>();
+    QVERIFY(controller);
+    QStringList seen; // phase and whether Cancel was enabled after the page took it in
+    connect(controller, &BackfillController::progress, this, [&](const BackfillEngine::Progress &p) {
+        QPushButton *cancel = w.runPage()->cancelButton();
+        const QString entry = p.phase + (cancel->isEnabled() ? QStringLiteral(" on") : QStringLiteral(" off"));
+        if (seen.isEmpty() || seen.constLast() != entry)
+            seen << entry;
+        if (p.phase == QLatin1String("compress_new") && p.chunk == 1 && cancel->isEnabled()) {
+            QTest::mouseClick(cancel, Qt::LeftButton);
+            seen << (cancel->isEnabled() ? QStringLiteral("clicked, on") : QStringLiteral("clicked, off"));
+        }
+    });
+    runToSummary(w);
+    const BackfillEngine::Result &r = w.session()->runResult;
+    QVERIFY2(r.outcome == CsvLoader::Outcome::Completed, qPrintable(r.message));
+    QCOMPARE(seen, (QStringList{QStringLiteral("stage on"), QStringLiteral("plan on"), QStringLiteral("move on"),
+                                QStringLiteral("recompress off"), QStringLiteral("compress_new on"), QStringLiteral("clicked, off"),
+                                QStringLiteral("restore off"), QStringLiteral("finish off")}));
+    const QString summary = w.summaryPage()->report();
+    QVERIFY2(summary.contains(QLatin1String("Cancelled while compressing the new chunks: 1 of 3 compressed")), qPrintable(summary));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM wz_cancelnew WHERE device_id = 3")), qint64(4));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM timescaledb_information.chunks WHERE hypertable_name = 'wz_cancelnew' "
+                                   "AND NOT is_compressed")),
+             qint64(2));
+    QCOMPARE(scalar(QStringLiteral("SELECT bool_and(scheduled) FROM timescaledb_information.jobs WHERE hypertable_name = 'wz_cancelnew'")), qint64(1));
 }
 
 void TestImportWizard::europeanFileIsDetectedWithoutManualSettings()
