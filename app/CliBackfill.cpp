@@ -151,6 +151,8 @@ int runEngine(Database &db, const CsvLoader::Options &load, const QCommandLinePa
                 j[QStringLiteral("inserted")] = c.inserted >= 0 ? QJsonValue(double(c.inserted)) : QJsonValue(); // null: not known
                 j[QStringLiteral("compressed_before")] = c.compressedBefore;
                 j[QStringLiteral("compressed_after")] = c.compressedAfter;
+                j[QStringLiteral("bytes_before_compression")] = c.bytesBefore >= 0 ? QJsonValue(double(c.bytesBefore)) : QJsonValue();
+                j[QStringLiteral("bytes_after_compression")] = c.bytesAfter >= 0 ? QJsonValue(double(c.bytesAfter)) : QJsonValue();
                 chunks << j;
             }
         } else {
@@ -175,6 +177,7 @@ int runEngine(Database &db, const CsvLoader::Options &load, const QCommandLinePa
         policy[QStringLiteral("restored")] = r.policyRestored;
         policy[QStringLiteral("reason")] = r.plan.policyReason;
         o[QStringLiteral("policy")] = policy;
+        o[QStringLiteral("aggregates_refreshed")] = QJsonArray::fromStringList(r.aggregatesRefreshed);
         QJsonObject seconds;
         seconds[QStringLiteral("stage")] = r.secondsStage;
         seconds[QStringLiteral("plan")] = r.secondsPlan;
@@ -195,6 +198,8 @@ int runEngine(Database &db, const CsvLoader::Options &load, const QCommandLinePa
             Terminal::out(QStringLiteral("Note: ") + note);
         if (r.planned && options.planOnly)
             Terminal::out(r.plan.toText());
+        for (const QString &line : BackfillEngine::afterRunLines(r))
+            Terminal::out(line);
         if (r.outcome == CsvLoader::Outcome::Completed)
             Terminal::out(r.message);
         else

@@ -8,6 +8,7 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QJsonArray>
+#include <QLocale>
 #include <QLockFile>
 #include <QRegularExpression>
 #include <QThread>
@@ -181,6 +182,31 @@ BackfillEngine::Result BackfillEngine::runOnce(Database &db, const std::atomic<b
                                                const LogFn &log)
 {
     return BackfillRun(db, m_options, cancel, progress, log).execute();
+}
+
+QStringList BackfillEngine::afterRunLines(const Result &r)
+{
+    QStringList lines;
+    qint64 before = 0, after = 0;
+    int measured = 0;
+    for (const ChunkResult &c : r.chunks) {
+        if (c.bytesBefore > 0 && c.bytesAfter > 0) {
+            before += c.bytesBefore;
+            after += c.bytesAfter;
+            ++measured;
+        }
+    }
+    if (measured > 0) {
+        const QLocale locale;
+        lines << QStringLiteral("Compression of the %1 chunk(s) the run worked on, now compressed: %2 of rows in %3 (ratio %4×).")
+                     .arg(measured)
+                     .arg(locale.formattedDataSize(before, 1, QLocale::DataSizeTraditionalFormat),
+                          locale.formattedDataSize(after, 1, QLocale::DataSizeTraditionalFormat),
+                          locale.toString(double(before) / double(after), 'f', 1));
+    }
+    if (!r.aggregatesRefreshed.isEmpty())
+        lines << QStringLiteral("Continuous aggregates refreshed over the backfilled range: %1.").arg(r.aggregatesRefreshed.join(QStringLiteral(", ")));
+    return lines;
 }
 
 QStringList BackfillEngine::runningBackfills(Database &db, const QString &journalDirectory, const QString &target, const QString &exceptJournal)

@@ -41,6 +41,9 @@ public:
         qint64 inserted = 0; // rows the INSERT wrote into it (-1: not known, see BackfillRun::completePending)
         bool compressedBefore = false;
         bool compressedAfter = false;
+        // After the run, when compressed (chunk_compression_stats); -1: not known.
+        qint64 bytesBefore = -1; // the chunk's rows uncompressed
+        qint64 bytesAfter = -1;  // compressed
     };
 
     struct Result
@@ -58,6 +61,7 @@ public:
         bool policyPaused = false;
         bool policyRestored = false;
         double secondsStage = 0, secondsPlan = 0, secondsMove = 0, secondsRecompress = 0;
+        QStringList aggregatesRefreshed; // continuous aggregates refreshed over the backfilled range
         QString journalPath;
         QString exportedSqlPath;  // the script written (Options::exportSqlPath), empty when none was
         QStringList statements; // every SQL statement run (no secrets)
@@ -76,6 +80,10 @@ public:
         qint64 rowsTotal = 0;
         QString chunkName;
     };
+
+    // After a run: how well the touched chunks compress now, the aggregates refreshed. One
+    // sentence each; none when there is nothing to tell.
+    static QStringList afterRunLines(const Result &r);
 
     using ProgressFn = std::function<void(const Progress &)>;
     using LogFn = std::function<void(const QString &sql)>;

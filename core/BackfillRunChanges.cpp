@@ -499,6 +499,7 @@ void BackfillRun::putBack()
                     stopWith(outcomeOf(e), QStringLiteral("The rows were loaded, but refreshing continuous aggregate %1 failed: %2").arg(cagg, e.message), e);
                 break;
             }
+            res.aggregatesRefreshed << cagg;
         }
         if (failed)
             e = stopped;
@@ -525,6 +526,25 @@ void BackfillRun::reconcile()
                 after.insert(r.value(i, QStringLiteral("chunk")), r.boolValue(i, QStringLiteral("compressed")));
             for (ChunkResult &c : res.chunks)
                 c.compressedAfter = after.value(c.name, false);
+        }
+        // Their compression now (the sizes are a report: failing to read them changes nothing).
+        QueryResult sizes;
+        DbError ignored;
+        if (std::any_of(res.chunks.cbegin(), res.chunks.cend(), [](const ChunkResult &c) { return c.compressedAfter; })
+            && exec(QStringLiteral("SELECT format('%I.%I', chunk_schema, chunk_name) AS chunk, before_compression_total_bytes AS before, "
+                                   "after_compression_total_bytes AS after FROM chunk_compression_stats($1::regclass) "
+                                   "WHERE compression_status = 'Compressed'"),
+                    {db.qualifiedName(ht.schema, ht.name)}, &sizes, &ignored, QStringLiteral("read the chunks' compression"))) {
+            QHash<QString, int> row;
+            for (int i = 0; i < sizes.rowCount(); ++i)
+                row.insert(sizes.value(i, QStringLiteral("chunk")), i);
+            for (ChunkResult &c : res.chunks) {
+                const auto it = row.constFind(c.name);
+                if (c.compressedAfter && it != row.constEnd()) {
+                    c.bytesBefore = sizes.intValue(*it, QStringLiteral("before"), -1);
+                    c.bytesAfter = sizes.intValue(*it, QStringLiteral("after"), -1);
+                }
+            }
         }
     }
     if (db.isOpen()) {

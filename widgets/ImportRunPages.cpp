@@ -418,6 +418,7 @@ QString ImportSummaryPage::report() const
                            : QStringLiteral("not paused"));
     lines << QStringLiteral("Time: staging %1 s, planning %2 s, moving %3 s, recompressing %4 s")
                  .arg(r.secondsStage, 0, 'f', 2).arg(r.secondsPlan, 0, 'f', 2).arg(r.secondsMove, 0, 'f', 2).arg(r.secondsRecompress, 0, 'f', 2);
+    lines << BackfillEngine::afterRunLines(r);
     for (const QString &note : r.load.notes)
         lines << QStringLiteral("Note: ") + note;
     lines << r.message;

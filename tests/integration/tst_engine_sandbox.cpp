@@ -563,6 +563,14 @@ void TestEngineSandbox::jsonSummaryReportsChunksAndPolicy()
     QCOMPARE(chunk.value(QStringLiteral("action")).toString(), QStringLiteral("direct insert"));
     QCOMPARE(chunk.value(QStringLiteral("compressed_before")).toBool(), true);
     QCOMPARE(chunk.value(QStringLiteral("compressed_after")).toBool(), true);
+    // How the chunk compresses after the run: the sizes chunk_compression_stats gives.
+    const qint64 before = scalar(QStringLiteral("SELECT before_compression_total_bytes FROM chunk_compression_stats('et_json') "
+                                                "WHERE format('%I.%I', chunk_schema, chunk_name) = $1"),
+                                 {chunk.value(QStringLiteral("name")).toString()});
+    QVERIFY(before > 0);
+    QCOMPARE(qint64(chunk.value(QStringLiteral("bytes_before_compression")).toDouble()), before);
+    QVERIFY(chunk.value(QStringLiteral("bytes_after_compression")).toDouble() > 0);
+    QCOMPARE(o.value(QStringLiteral("aggregates_refreshed")).toArray().size(), 0);
     const QJsonObject policy = o.value(QStringLiteral("policy")).toObject();
     QVERIFY(policy.value(QStringLiteral("job_id")).toInt() >= 1000);
     QCOMPARE(policy.value(QStringLiteral("paused")).toBool(), true);
@@ -615,6 +623,11 @@ void TestEngineSandbox::continuousAggregatesAreRefreshedOverTheBackfilledRange()
     for (const char *view : {"et_cagg_daily", "et_cagg_weekly", "et_cagg_quarterly", "et_cagg_rollup"})
         QCOMPARE(scalar(QStringLiteral("SELECT sum(n) FROM %1 WHERE device_id = 8").arg(QLatin1String(view))), qint64(4));
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_cagg_daily WHERE device_id = 8")), qint64(3));
+    QCOMPARE(r.aggregatesRefreshed, views);
+    QVERIFY2(BackfillEngine::afterRunLines(r).contains(QStringLiteral("Continuous aggregates refreshed over the backfilled range: "
+                                                                      "public.et_cagg_daily, public.et_cagg_quarterly, "
+                                                                      "public.et_cagg_weekly, public.et_cagg_rollup.")),
+             qPrintable(BackfillEngine::afterRunLines(r).join(QLatin1Char('\n'))));
 
     // A run stopped by an error in its second range: the first range's row stays committed, and
     // the aggregates show it.
@@ -622,6 +635,7 @@ void TestEngineSandbox::continuousAggregatesAreRefreshedOverTheBackfilledRange()
     o.load.conflict = CsvLoader::Conflict::Error;
     const BackfillEngine::Result stopped = run(o);
     QVERIFY2(stopped.outcome == CsvLoader::Outcome::ServerError, qPrintable(stopped.message));
+    QCOMPARE(stopped.aggregatesRefreshed, views);
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_cagg WHERE device_id = 9")), qint64(1));
     for (const char *view : {"et_cagg_daily", "et_cagg_weekly", "et_cagg_quarterly", "et_cagg_rollup"})
         QCOMPARE(scalar(QStringLiteral("SELECT sum(n) FROM %1 WHERE device_id = 9").arg(QLatin1String(view))), qint64(1));

@@ -177,6 +177,9 @@ void TestImportWizard::sampleFileWithDefaultsEndsInTheHypertable()
     QVERIFY(summary.contains(QLatin1String("Rows skipped as duplicates: 1")));
     QVERIFY(summary.contains(QLatin1String("Rows rejected: 0")));
     QVERIFY(summary.contains(QLatin1String("paused during the run, resumed")));
+    QVERIFY2(QRegularExpression(QStringLiteral("Compression of the 3 chunk\\(s\\) the run worked on, now compressed: .+ of rows in .+ "
+                                               "\\(ratio [0-9.,]+×\\)")).match(summary).hasMatch(),
+             qPrintable(summary));
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM wz_default WHERE device_id = 3")), qint64(3));
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM wz_default WHERE temperature = 99")), qint64(0));
     QCOMPARE(scalar(QStringLiteral("SELECT bool_and(scheduled) FROM timescaledb_information.jobs WHERE hypertable_name = 'wz_default'")), qint64(1));
