@@ -17,23 +17,65 @@
 #include <QJsonArray>
 
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <limits>
 #include <memory>
+#include <thread>
 
 using namespace bfs;
 
 namespace {
 
 std::atomic<bool> g_cancel{false};
-Database *g_db = nullptr;
+std::atomic<int> g_interrupts{0};
 
 extern "C" void onInterrupt(int)
 {
-    g_cancel.store(true);
-    if (g_db)
-        g_db->requestCancel(); // PQcancel is async-signal-safe
+    g_cancel.store(true); // (lock-free atomics: async-signal-safe)
+    g_interrupts.fetch_add(1);
 }
+
+// Ctrl+C (SIGINT, SIGTERM) while a load runs: the handler only sets flags; this thread sends
+// the cancel request for each one, through the connection's canceller (which reaches the
+// connection open at that moment, and sends nothing while the run puts compression back).
+class InterruptRelay
+{
+public:
+    explicit InterruptRelay(const Database &db)
+        : m_send(db.canceller())
+        , m_seen(g_interrupts.load())
+    {
+        std::signal(SIGINT, onInterrupt);
+        std::signal(SIGTERM, onInterrupt);
+        m_thread = std::thread([this] {
+            while (!m_stop.load()) {
+                const int now = g_interrupts.load();
+                if (now != m_seen) {
+                    m_seen = now;
+                    if (m_send)
+                        m_send();
+                }
+                std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            }
+        });
+    }
+    ~InterruptRelay()
+    {
+        std::signal(SIGINT, SIG_DFL);
+        std::signal(SIGTERM, SIG_DFL);
+        m_stop = true;
+        m_thread.join();
+    }
+    InterruptRelay(const InterruptRelay &) = delete;
+    InterruptRelay &operator=(const InterruptRelay &) = delete;
+
+private:
+    std::function<void()> m_send;
+    int m_seen;
+    std::atomic<bool> m_stop{false};
+    std::thread m_thread;
+};
 
 QJsonObject summaryJson(const CsvLoader::Summary &s)
 {
@@ -121,18 +163,15 @@ int runEngine(Database &db, const CsvLoader::Options &load, const QCommandLinePa
     options.journalDirectory = parser.value(eo.journalDir);
     options.exportSqlPath = parser.value(eo.exportSql);
 
-    g_db = &db;
-    std::signal(SIGINT, onInterrupt);
-    std::signal(SIGTERM, onInterrupt);
     BackfillEngine engine(options);
     const bool verbose = parser.isSet(eo.verbose);
-    const BackfillEngine::Result r = engine.run(db, &g_cancel, BackfillEngine::ProgressFn(), [verbose](const QString &sql) {
-        if (verbose)
-            Terminal::err(sql.simplified());
-    });
-    std::signal(SIGINT, SIG_DFL);
-    std::signal(SIGTERM, SIG_DFL);
-    g_db = nullptr;
+    const BackfillEngine::Result r = [&] {
+        const InterruptRelay relay(db);
+        return engine.run(db, &g_cancel, BackfillEngine::ProgressFn(), [verbose](const QString &sql) {
+            if (verbose)
+                Terminal::err(sql.simplified());
+        });
+    }();
 
     if (parser.isSet(eo.json)) {
         QJsonObject o = summaryJson(r.load);
@@ -412,14 +451,11 @@ int runBackfill(const QStringList &arguments)
     if (parser.isSet(exportSql))
         return usage(QStringLiteral("--export-sql needs a hypertable; %1 is a plain table").arg(target.displayName()));
 
-    g_db = database.get();
-    std::signal(SIGINT, onInterrupt);
-    std::signal(SIGTERM, onInterrupt);
     CsvLoader loader(o);
-    const CsvLoader::Summary s = loader.run(*database, &g_cancel);
-    std::signal(SIGINT, SIG_DFL);
-    std::signal(SIGTERM, SIG_DFL);
-    g_db = nullptr;
+    const CsvLoader::Summary s = [&] {
+        const InterruptRelay relay(*database);
+        return loader.run(*database, &g_cancel);
+    }();
 
     if (parser.isSet(json))
         Terminal::out(QString::fromUtf8(QJsonDocument(summaryJson(s)).toJson(QJsonDocument::Indented)));

@@ -133,11 +133,15 @@ bool compressChunks(Database &db, const QueryResult &r, QStringList *actions, Db
             *actions << QStringLiteral("%1 new chunk(s) left uncompressed for the compression policy").arg(r.rowCount() - i);
             break;
         }
-        if (db.exec(QStringLiteral("SELECT compress_chunk($1::regclass, true)"), {chunk}, nullptr, error,
-                    QStringLiteral("compress %1").arg(chunk)))
+        DbError chunkError;
+        if (db.exec(QStringLiteral("SELECT compress_chunk($1::regclass, true)"), {chunk}, nullptr, &chunkError,
+                    QStringLiteral("compress %1").arg(chunk))) {
             *actions << QStringLiteral("compressed new chunk %1").arg(chunk);
-        else
+        } else {
+            if (ok) // the first failure is the one reported
+                *error = chunkError;
             ok = false;
+        }
     }
     return ok;
 }

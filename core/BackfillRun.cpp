@@ -276,7 +276,11 @@ bool BackfillRun::recoverEarlier()
     // 0. An earlier run on this server that died is finished first (policy, compression).
     QStringList actions, left;
     DbError recoverError;
-    if (!BackfillEngine::recover(db, journalDirectory, &actions, &recoverError, &left))
+    // Putting back what that run changed may not be cancelled half-way.
+    db.setCancelRequestsAllowed(false);
+    const bool recoveredAll = BackfillEngine::recover(db, journalDirectory, &actions, &recoverError, &left);
+    db.setCancelRequestsAllowed(true);
+    if (!recoveredAll)
         return fail(outcomeOf(recoverError),
                     QStringLiteral("An interrupted earlier backfill could not be recovered: %1").arg(recoverError.message), recoverError);
     for (const QString &a : actions + left)

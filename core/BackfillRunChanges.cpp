@@ -395,6 +395,13 @@ void BackfillRun::putBack()
                 ok = execCleanup(QStringLiteral("SELECT compress_chunk($1::regclass, true)"), {chunk}, nullptr, QStringLiteral("compress %1").arg(chunk));
             else
                 ok = execCleanup(QStringLiteral("CALL recompress_chunk($1::regclass, if_not_compressed => true)"), {chunk}, nullptr, QStringLiteral("recompress %1").arg(chunk));
+            if (!ok && cancelled() && partialOnly.contains(chunk) && res.plan.useRecompressProcedure)
+                // Before 2.14 recompress_chunk decompresses, commits, then compresses: a cancel
+                // request that stopped it in between left the chunk uncompressed.
+                ok = execCleanup(QStringLiteral("SELECT compress_chunk(format('%I.%I', chunk_schema, chunk_name)::regclass, true) "
+                                                "FROM timescaledb_information.chunks WHERE format('%I.%I', chunk_schema, chunk_name) = $1 "
+                                                "AND NOT is_compressed"),
+                                 {chunk}, nullptr, QStringLiteral("compress %1").arg(chunk));
             if (!ok) {
                 cleanupOk = false;
                 if (!failed)
@@ -433,26 +440,29 @@ void BackfillRun::putBack()
                                : compressPolicyRange(db, ht.schema, ht.name, res.plan.compressAfter, sum.minTime, sum.maxTime, chunksBefore,
                                                      &actions, &e, next);
         };
-        bool ok = true;
-        if (cancelled()) {
-            actions << QStringLiteral("new chunks left uncompressed for the compression policy");
-            res.load.notes << QStringLiteral("Cancelled before the new chunks were compressed: the compression policy compresses them.");
-        } else {
-            db.setCancelRequestsAllowed(true);
+        // After a cancel the chunks are only listed, to say which are left.
+        const bool cancelledBefore = cancelled();
+        db.setCancelRequestsAllowed(!cancelledBefore);
+        bool ok = compressNew();
+        if (!ok && e.kind == DbError::Kind::Unreachable && reconnect())
             ok = compressNew();
-            if (!ok && e.kind == DbError::Kind::Unreachable && reconnect())
-                ok = compressNew();
-            db.setCancelRequestsAllowed(false);
-            if (cancelled()) {
-                // A chunk whose compression a cancel request stopped stays as it was: uncompressed.
-                ok = ok || e.sqlState == QLatin1String("57014");
-                const auto compressed = std::count_if(actions.cbegin(), actions.cend(), [](const QString &a) {
-                    return a.startsWith(QLatin1String("compressed new chunk"));
-                });
-                res.load.notes << QStringLiteral("Cancelled while compressing the new chunks: %1 of %2 compressed; the compression "
-                                                 "policy compresses the others.")
-                                      .arg(compressed).arg(newChunks);
-            }
+        db.setCancelRequestsAllowed(false);
+        if (cancelled()) {
+            // The first failure a cancel request's: that chunk stays as it was, uncompressed.
+            const bool listed = ok || newChunks > 0;
+            ok = ok || e.sqlState == QLatin1String("57014");
+            QSet<QString> compressed;
+            for (const QString &a : std::as_const(actions))
+                if (a.startsWith(QLatin1String("compressed new chunk ")))
+                    compressed.insert(a);
+            if (!listed)
+                res.load.notes << QStringLiteral("Cancelled before the new chunks were compressed: the compression policy compresses them.");
+            else if (newChunks > compressed.size())
+                res.load.notes << (cancelledBefore
+                                       ? QStringLiteral("Cancelled before the new chunks were compressed: the compression policy "
+                                                        "compresses the %1 of them.").arg(newChunks)
+                                       : QStringLiteral("Cancelled while compressing the new chunks: %1 of %2 compressed; the "
+                                                        "compression policy compresses the others.").arg(compressed.size()).arg(newChunks));
         }
         if (!ok) {
             cleanupOk = false;

@@ -141,8 +141,6 @@ bool Database::open(DbError *error)
             ok = m_conn != nullptr;
             if (m_conn) // server notices (DEBUG/NOTICE chatter) must not reach stderr
                 PQsetNoticeProcessor(m_conn, [](void *, const char *) {}, nullptr);
-            if (m_conn)
-                m_cancel = PQgetCancel(m_conn);
             if (!ok)
                 failure = QStringLiteral("the QPSQL driver gave no libpq handle (%1)").arg(QLatin1String(v.typeName()));
         } else {
@@ -182,10 +180,6 @@ void Database::close()
     {
         QMutexLocker lock(&m_cancelTarget->mutex);
         m_cancelTarget->cancel.reset(); // a request being sent keeps its copy
-    }
-    if (m_cancel) {
-        PQfreeCancel(m_cancel);
-        m_cancel = nullptr;
     }
     m_conn = nullptr;
     if (QSqlDatabase::contains(m_connectionName)) {
@@ -463,9 +457,8 @@ std::function<void()> Database::canceller() const
 
 void Database::requestCancel()
 {
-    char buffer[256];
-    if (m_cancel && !m_singleSession && m_cancelTarget->allowed.load())
-        PQcancel(m_cancel, buffer, sizeof buffer);
+    if (const std::function<void()> send = canceller())
+        send();
 }
 
 void Database::setCancelRequestsAllowed(bool allowed)

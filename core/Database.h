@@ -104,8 +104,8 @@ public:
     bool putCopyData(const QByteArray &data, DbError *error);
     bool endCopy(const char *abortReason, qint64 *rows, DbError *error);
 
-    // Asks the server to cancel the running statement. Safe from any thread and from a
-    // signal handler while the connection is open.
+    // Asks the server to cancel the running statement; from any thread (not from a signal
+    // handler: it takes a lock). It connects to the server: never on the GUI thread.
     void requestCancel();
     // A cancel request that outlives this object and may be sent from any thread
     // (it connects to the server, so never call it on the GUI thread). It reaches the
@@ -135,7 +135,6 @@ private:
     ConnectionProfile m_profile;
     QString m_connectionName;
     PGconn *m_conn = nullptr;
-    PGcancel *m_cancel = nullptr; // for requestCancel() (a signal handler cannot take a lock)
     struct CancelTarget; // what canceller() sends to: the open connection, the gate
     std::shared_ptr<CancelTarget> m_cancelTarget;
     bool m_singleSession = false; // the WASM sandbox: one connection at a time, no cancel requests

@@ -246,14 +246,7 @@ ImportRunPage::ImportRunPage(ImportSession *session, BackfillController *control
     layout->addWidget(m_log, 2);
     layout->addWidget(m_cancel, 0, Qt::AlignRight);
 
-    connect(m_cancel, &QPushButton::clicked, this, [this] {
-        m_cancel->setEnabled(false);
-        m_cancelAsked = true;
-        m_phase->setText(m_compressingNew ? QStringLiteral("Cancelling: the rows are in; the new chunks not compressed yet are left to the "
-                                                           "compression policy…")
-                                          : QStringLiteral("Cancelling: the current chunk is rolled back, the policy restored…"));
-        m_controller->cancel();
-    });
+    connect(m_cancel, &QPushButton::clicked, this, &ImportRunPage::cancelRun);
     connect(m_controller, &BackfillController::statement, this, [this](const QString &sql) {
         if (m_running)
             m_log->appendPlainText(sql.simplified());
@@ -262,6 +255,11 @@ ImportRunPage::ImportRunPage(ImportSession *session, BackfillController *control
         if (!m_running)
             return;
         const double secs = qMax(0.001, m_clock.elapsed() / 1000.0);
+        if (p.phase == QLatin1String("stage") || p.phase == QLatin1String("plan") || p.phase == QLatin1String("move")) {
+            // (also when the engine tries again after a lost connection)
+            m_compressingNew = false;
+            m_cancel->setEnabled(!m_cancelAsked);
+        }
         if (p.phase == QLatin1String("stage")) {
             m_phase->setText(QStringLiteral("Reading and staging the file: %1 rows").arg(p.rowsMoved));
             m_rate->setText(QStringLiteral("%1 rows/s").arg(qRound64(p.rowsMoved / secs)));
@@ -314,6 +312,18 @@ ImportRunPage::ImportRunPage(ImportSession *session, BackfillController *control
         if (wizard())
             wizard()->button(QWizard::CancelButton)->setEnabled(true);
     });
+}
+
+void ImportRunPage::cancelRun()
+{
+    if (!m_running || m_cancelAsked || !m_cancel->isEnabled())
+        return;
+    m_cancel->setEnabled(false);
+    m_cancelAsked = true;
+    m_phase->setText(m_compressingNew ? QStringLiteral("Cancelling: the rows are in; the new chunks not compressed yet are left to the "
+                                                       "compression policy…")
+                                      : QStringLiteral("Cancelling: the current chunk is rolled back, the policy restored…"));
+    m_controller->cancel();
 }
 
 void ImportRunPage::initializePage()

@@ -69,6 +69,9 @@ public:
     bool isComplete() const override;
     bool isRunning() const { return m_running; }
     QPushButton *cancelButton() const { return m_cancel; }
+    // What Cancel does (also Esc and closing the wizard during the run): nothing in the phases
+    // that must finish, where the button is off.
+    void cancelRun();
 
 Q_SIGNALS:
     void runFinished();

@@ -49,7 +49,7 @@ void ImportWizard::reject()
 {
     // While the run is going, closing would abandon it: cancel it first (the policy is restored).
     if (m_run->isRunning()) {
-        m_controller->cancel();
+        m_run->cancelRun();
         return;
     }
     QWizard::reject();

@@ -300,8 +300,9 @@ void TestEngineSandbox::cancelRestoresPolicyAndCompression()
 {
     createTable(QStringLiteral("et_cancel"));
     BackfillEngine::Options o;
+    // (and a row for a new chunk: rows outside every chunk go last, so no new chunk is made)
     o.load.csvPath = csv(QStringLiteral("cancel.csv"), {row("2026-08-20 10:15:00+00", 3), row("2026-08-21 10:15:00+00", 3),
-                                                        row("2026-08-22 10:15:00+00", 3)});
+                                                        row("2026-08-22 10:15:00+00", 3), row("2026-08-10 10:15:00+00", 3)});
     o.load.table = QStringLiteral("et_cancel");
     o.overrides.forceDecompress = true;
     std::atomic<bool> cancel{false};
@@ -314,6 +315,7 @@ void TestEngineSandbox::cancelRestoresPolicyAndCompression()
     QVERIFY(policyScheduled(QStringLiteral("et_cancel")));
     QCOMPARE(notFullyCompressed(QStringLiteral("et_cancel")), qint64(0));
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_cancel WHERE device_id = 3")), qint64(1));
+    QVERIFY2(!r.load.notes.join(QLatin1Char(' ')).contains(QLatin1String("new chunks")), qPrintable(r.load.notes.join(QLatin1Char(' '))));
 }
 
 void TestEngineSandbox::crashAtEachJournalStepIsRecovered_data()

@@ -11,6 +11,9 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <csignal>
+#include <sys/types.h>
+
 using namespace bfs;
 
 class TestFaults : public QObject
@@ -21,6 +24,7 @@ private Q_SLOTS:
     void terminatedBackendDuringUploadFailsCleanly();
     void terminatedBackendDuringInsertFailsCleanly();
     void serverRestartDuringUploadFailsCleanly();
+    void interruptStopsTheStatementOnTheServer();
     void lockedTableTimesOutNamingTheHolder_data();
     void lockedTableTimesOutNamingTheHolder();
 
@@ -140,6 +144,59 @@ void TestFaults::lockedTableTimesOutNamingTheHolder()
     QVERIFY2(again.exitCode == 0, again.err.constData());
     QVERIFY(holder.exec(QStringLiteral("SELECT count(*) FROM %1").arg(table), &r, &e));
     QCOMPARE(r.value(0, 0), QStringLiteral("3"));
+}
+
+void TestFaults::interruptStopsTheStatementOnTheServer()
+{
+    // Ctrl+C while the server works on the load (here a trigger that takes 30 s a row): the CLI
+    // asks the server to cancel the statement instead of waiting for it, writes nothing and
+    // exits 5.
+    const QString table = QStringLiteral("fault_interrupt");
+    Database db(TestServers::pg15(QStringLiteral("bf_owner")));
+    DbError e;
+    QVERIFY(db.open(&e));
+    QVERIFY2(db.execScript(QStringLiteral("DROP TABLE IF EXISTS %1; CREATE TABLE %1 (time timestamptz NOT NULL, device_id int, v float8); "
+                                          "CREATE OR REPLACE FUNCTION %1_slow() RETURNS trigger LANGUAGE plpgsql AS "
+                                          "$$BEGIN PERFORM pg_sleep(30); RETURN NEW; END$$; "
+                                          "CREATE TRIGGER slow BEFORE INSERT ON %1 FOR EACH ROW EXECUTE FUNCTION %1_slow()").arg(table),
+                           &e),
+             qPrintable(e.toString()));
+    const QString file = m_dir.filePath(QStringLiteral("interrupt.csv"));
+    QFile f(file);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("time,device_id,v\n2026-01-01 00:00:00+00,1,1.5\n2026-01-01 00:01:00+00,1,2.5\n");
+    f.close();
+    QProcess p;
+    p.setStandardInputFile(QProcess::nullDevice());
+    p.start(TestServers::binary(QStringLiteral("backfill-studio-cli")),
+            {QStringLiteral("backfill"), QStringLiteral("--db"), TestServers::pg15(QStringLiteral("bf_owner")).toConnInfo(),
+             QStringLiteral("--table"), table, QStringLiteral("--csv"), file});
+    QVERIFY(p.waitForStarted());
+    QElapsedTimer t;
+    t.start();
+    bool sleeping = false;
+    QueryResult r;
+    while (t.elapsed() < 20000 && p.state() == QProcess::Running && !sleeping) {
+        sleeping = db.exec(QStringLiteral("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'Backfill Studio CLI' "
+                                          "AND state = 'active' AND wait_event = 'PgSleep' AND query LIKE $1"),
+                           {QStringLiteral("%") + table + QStringLiteral("%")}, &r, &e)
+            && r.intValue(0, 0) > 0;
+        if (!sleeping)
+            QTest::qWait(20);
+    }
+    QVERIFY2(sleeping, "the load was caught in the server's trigger");
+    QCOMPARE(::kill(pid_t(p.processId()), SIGINT), 0);
+    // Well before the first row's 30 s are over (without the cancel request: 60 s).
+    QVERIFY2(p.waitForFinished(20000), "the CLI waited for the statement instead of cancelling it");
+    const QByteArray err = p.readAllStandardError();
+    QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+    QVERIFY2(p.exitCode() == 5, err.constData());
+    QVERIFY2(err.contains("Cancelled"), err.constData());
+    QVERIFY(db.exec(QStringLiteral("SELECT count(*) FROM %1").arg(table), &r, &e));
+    QCOMPARE(r.value(0, 0), QStringLiteral("0"));
+    QVERIFY(db.exec(QStringLiteral("SELECT count(*) FROM pg_stat_activity WHERE query LIKE $1 AND state = 'active' AND pid <> pg_backend_pid()"),
+                    {QStringLiteral("%") + table + QStringLiteral("%")}, &r, &e));
+    QCOMPARE(r.value(0, 0), QStringLiteral("0"));
 }
 
 void TestFaults::faultDuringLoad(const QString &table, const QStringList &extra, const QString &like, const std::function<void()> &fault)
