@@ -23,6 +23,7 @@ struct BACKFILL_CORE_EXPORT StageSummary
         qint64 own = -1;      // space partitions: of them, the rows of this chunk's partition (-1: all)
     };
     qint64 stagedRows = 0;
+    qint64 rowsInCompletedRanges = 0; // of them, rows of ranges an interrupted run completed (skipped now)
     QDateTime minTime; // time columns (UTC)
     QDateTime maxTime;
     qint64 minInteger = 0; // integer time columns

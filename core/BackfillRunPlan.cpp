@@ -116,6 +116,7 @@ bool BackfillRun::summarise()
             ++it;
         }
     }
+    sum.rowsInCompletedRanges = resumedRows;
     for (auto &[k, g] : groups) {
         for (const ChunkInfo &c : ht.chunks)
             if (c.rangeStart == g.range.rangeStart && c.rangeEnd == g.range.rangeEnd && c.rangeStartInteger == g.range.rangeStartInteger

@@ -283,6 +283,15 @@ void TestEngineSandbox::errorMidwayRestoresPolicyAndReRunCompletes()
 
     // Re-run with duplicates skipped: the completed range is skipped, the rest is loaded, nothing twice.
     o.load.conflict = CsvLoader::Conflict::Skip;
+    // (a dry run first: its plan says which staged rows the completed range holds)
+    o.planOnly = true;
+    const BackfillEngine::Result plan = run(o);
+    QVERIFY2(plan.outcome == CsvLoader::Outcome::Completed, qPrintable(plan.message));
+    QCOMPARE(plan.plan.summary.rowsInCompletedRanges, qint64(1));
+    QVERIFY2(plan.plan.toText().contains(QLatin1String("4 staged rows (1 of them in chunk ranges an interrupted run completed: skipped); "
+                                                       "2 existing chunks touched")),
+             qPrintable(plan.plan.toText()));
+    o.planOnly = false;
     const BackfillEngine::Result again = run(o);
     QVERIFY2(again.outcome == CsvLoader::Outcome::Completed, qPrintable(again.message));
     QVERIFY2(again.message.contains(QLatin1String("(1 of them before an interruption)")), qPrintable(again.message));
