@@ -414,10 +414,22 @@ bool BackfillRun::readLedgers()
                                        "Repair it, or delete it to load the whole file again.")
                             .arg(err));
         }
+        const bool sameBackfill = sameServer(header, db) && header.value(QStringLiteral("target")).toString() == ht.qualifiedName()
+            && header.value(QStringLiteral("csv")).toString() == QFileInfo(lo.csvPath).absoluteFilePath();
+        if (sameBackfill && lo.conflict == CsvLoader::Conflict::Update
+            && header.value(QStringLiteral("conflict")).toString() != CsvLoader::conflictName(CsvLoader::Conflict::Update)) {
+            // That run skipped (or stopped at) rows whose key exists; this one must update them,
+            // in the ranges it completed too: the whole file loads again, the key updates what
+            // that run inserted. The ledger goes when this run succeeds.
+            const QString earlierMode = header.value(QStringLiteral("conflict")).toString();
+            res.load.notes << QStringLiteral("An interrupted run of this file (%1) completed some chunk ranges; in update mode all of "
+                                             "the file's rows are loaded again, so that rows whose key exists get the file's values "
+                                             "there too.")
+                                  .arg(earlierMode.isEmpty() ? QStringLiteral("of an earlier version") : QStringLiteral("--on-conflict ") + earlierMode);
+            staleLedgers << dir.filePath(n);
+            continue;
+        }
         if (header.value(QStringLiteral("run_key")).toString() != key) {
-            const bool sameBackfill = sameServer(header, db)
-                && header.value(QStringLiteral("target")).toString() == ht.qualifiedName()
-                && header.value(QStringLiteral("csv")).toString() == QFileInfo(lo.csvPath).absoluteFilePath();
             if (!sameBackfill)
                 continue;
             bool use = true;
@@ -514,6 +526,7 @@ bool BackfillRun::startJournal()
         h[QStringLiteral("target")] = ht.qualifiedName();
         h[QStringLiteral("csv")] = QFileInfo(lo.csvPath).absoluteFilePath();
         h[QStringLiteral("timescaledb")] = in.timescaleVersion.text;
+        h[QStringLiteral("conflict")] = CsvLoader::conflictName(lo.conflict); // (a re-run in update mode needs it)
         QJsonArray chunks;
         for (const ChunkInfo &c : ht.chunks)
             if (c.isCompressed()) {

@@ -37,6 +37,7 @@ private Q_SLOTS:
     void dryRunCountsRowsThatExistUnderAnyUniqueKey();
     void chunksInASchemaThatNeedsQuotes();
     void damagedLedgerStopsTheReRun();
+    void reRunInUpdateModeUpdatesTheRangesASkipRunCompleted();
     void integerTimeNewChunksAreCompressedAsThePolicyWould();
     void journalOfARunningBackfillIsLeftButAStaleOneIsRecovered();
 };
@@ -580,6 +581,42 @@ void TestEngineSetups::damagedLedgerStopsTheReRun()
     QVERIFY(policyScheduled(table));
 }
 
+
+void TestEngineSetups::reRunInUpdateModeUpdatesTheRangesASkipRunCompleted()
+{
+    // A run with --on-conflict skip loads day 20 (the file's new value for an existing row is
+    // skipped) and stops at a row a CHECK refuses on day 21. The user fixes that row and runs
+    // the file again with --on-conflict update: the existing row of day 20 must get the file's
+    // value too, although that range was completed.
+    const QString table = QStringLiteral("et_modechange");
+    createHypertable(table, QStringLiteral("timestamptz"), QStringLiteral("UNIQUE (time, device_id), CHECK (temperature < 100)"),
+                     QStringLiteral("2026-08-20"), QStringLiteral("2026-08-22 23:00"), QStringLiteral("1 hour"), QStringLiteral("1 day"),
+                     QStringLiteral("SELECT add_compression_policy('et_modechange', compress_after => interval '30 days');"));
+    const QString file = csv(QStringLiteral("modechange.csv"), {row("2026-08-20 05:00:00+00", 1, 55), row("2026-08-20 06:30:00+00", 3),
+                                                                 row("2026-08-21 05:00:00+00", 3, 150)});
+    BackfillEngine::Options o;
+    o.load.csvPath = file;
+    o.load.table = table;
+    o.load.conflict = CsvLoader::Conflict::Skip;
+    const BackfillEngine::Result first = run(o);
+    QCOMPARE(first.outcome, CsvLoader::Outcome::ServerError);
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_modechange WHERE device_id = 3")), qint64(1));
+    QCOMPARE(scalar(QStringLiteral("SELECT temperature FROM et_modechange WHERE device_id = 1 AND time = '2026-08-20 05:00+00'")), qint64(20));
+    csv(QStringLiteral("modechange.csv"), {row("2026-08-20 05:00:00+00", 1, 55), row("2026-08-20 06:30:00+00", 3), row("2026-08-21 05:00:00+00", 3, 25)});
+    o.load.conflict = CsvLoader::Conflict::Update;
+    const BackfillEngine::Result again = run(o);
+    QVERIFY2(again.outcome == CsvLoader::Outcome::Completed, qPrintable(again.message));
+    QCOMPARE(scalar(QStringLiteral("SELECT temperature FROM et_modechange WHERE device_id = 1 AND time = '2026-08-20 05:00+00'")), qint64(55));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_modechange WHERE device_id = 3")), qint64(2));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_modechange")), qint64(72 + 2));
+    QVERIFY(again.load.accountedFor());
+    QVERIFY2(again.load.notes.join(QLatin1Char(' ')).contains(QLatin1String("An interrupted run of this file (--on-conflict skip) completed")),
+             qPrintable(again.load.notes.join(QLatin1Char(' '))));
+    // The ledger is gone: a third run finds nothing to resume.
+    QCOMPARE(QDir(m_dir.filePath(QStringLiteral("journals"))).entryList({QStringLiteral("*.recovered")}, QDir::Files).size(), 0);
+    QVERIFY(policyScheduled(table));
+    QCOMPARE(notFullyCompressed(table), qint64(0));
+}
 
 void TestEngineSetups::integerTimeNewChunksAreCompressedAsThePolicyWould()
 {
