@@ -300,7 +300,7 @@ int runBackfill(const QStringList &arguments)
     const QCommandLineOption encoding(QStringLiteral("encoding"), QStringLiteral("utf-8, utf-16le, utf-16be, windows-1252, latin1; detected when omitted."), QStringLiteral("NAME"));
     const QCommandLineOption noHeader(QStringLiteral("no-header"), QStringLiteral("The first row is data (columns map by position)."));
     const QCommandLineOption skipLines(QStringLiteral("skip-lines"), QStringLiteral("Skip N lines before the header."), QStringLiteral("N"));
-    const QCommandLineOption nullToken(QStringLiteral("null"), QStringLiteral("A cell that means NULL (repeatable; default: empty, NULL, NA, N/A)."), QStringLiteral("TOKEN"));
+    const QCommandLineOption nullToken(QStringLiteral("null"), QStringLiteral("A cell that means NULL, case as given (repeatable; default: empty, NULL, null, Null, NA, N/A, n/a; a quoted text cell is data unless empty)."), QStringLiteral("TOKEN"));
     const QCommandLineOption decimalComma(QStringLiteral("decimal-comma"), QStringLiteral("Numbers use a decimal comma (detected when omitted)."));
     const QCommandLineOption map(QStringLiteral("map"), QStringLiteral("Map a CSV column (name or number) to a table column (repeatable)."), QStringLiteral("CSVCOLUMN=COLUMN"));
     const QCommandLineOption format(QStringLiteral("format"), QStringLiteral("Date-time format of a column: a Qt pattern (dd.MM.yyyy HH:mm), iso, epoch or epoch_ms (repeatable)."), QStringLiteral("COLUMN=PATTERN"));

@@ -40,7 +40,7 @@ public:
         std::optional<bool> header;
         std::optional<bool> decimalComma;
         int skipLines = 0;
-        QStringList nullTokens; // empty: "", NULL, NA, N/A
+        QStringList nullTokens; // empty: ValueConverter::Options' defaults (NULL, null, NA, N/A, …)
         QList<QPair<QString, QString>> mappings; // CSV column (name or 1-based number) → table column
         bool explicitMappingOnly = false;        // true: CSV columns not in `mappings` are skipped
         QHash<QString, QString> formats;         // table or CSV column → date-time format

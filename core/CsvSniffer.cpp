@@ -109,7 +109,7 @@ QString CsvSniffer::detectDateFormat(const QStringList &values, bool preferDayFi
     QStringList nonEmpty;
     for (const QString &v : values) {
         const QString t = v.trimmed();
-        if (t.isEmpty() || std::any_of(nulls.cbegin(), nulls.cend(), [&t](const QString &n) { return t.compare(n, Qt::CaseInsensitive) == 0; }))
+        if (t.isEmpty() || std::any_of(nulls.cbegin(), nulls.cend(), [&t](const QString &n) { return t == n; }))
             continue;
         nonEmpty << t;
     }

@@ -426,8 +426,9 @@ ValueConverter::Value ValueConverter::convert(const QString &rawCell, bool quote
     Value v;
     const bool keepSpaces = !m_options.trim || (quoted && m_type == Type::Text); // uuid, enum, … are trimmed as before
     const QStringView cell = keepSpaces ? QStringView(rawCell) : QStringView(rawCell).trimmed();
+    const bool quotedData = quoted && !cell.isEmpty() && (m_type == Type::Text || m_type == Type::Other);
     for (const QString &token : m_options.nullTokens) {
-        if (token.size() == cell.size() && cell.compare(token, Qt::CaseInsensitive) == 0) {
+        if (!quotedData && cell == token) {
             v.isNull = true;
             return v;
         }

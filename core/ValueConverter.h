@@ -19,7 +19,10 @@ public:
 
     struct Options
     {
-        QStringList nullTokens{QString(), QStringLiteral("NULL"), QStringLiteral("NA"), QStringLiteral("N/A")};
+        // Cells that mean NULL, matched exactly (case too). A quoted cell of a text (or enum,
+        // json, …) column is data unless it is empty: "NA" in quotes, a name, stays text.
+        QStringList nullTokens{QString(),           QStringLiteral("NULL"), QStringLiteral("null"), QStringLiteral("Null"),
+                               QStringLiteral("NA"), QStringLiteral("N/A"),  QStringLiteral("n/a")};
         bool decimalComma = false;
         QString dateTimeFormat = QStringLiteral("iso");
         QTimeZone sourceZone = QTimeZone(QByteArrayLiteral("UTC"));

@@ -297,6 +297,8 @@ void ImportFormatPage::refreshPreview()
         const int ti = m_session->targetLoaded ? fuzzyColumn(m_session->target, header.at(c)) : -1;
         typed << (ti >= 0);
         ValueConverter::Options vo;
+        if (!m_session->options.load.nullTokens.isEmpty())
+            vo.nullTokens = m_session->options.load.nullTokens;
         vo.decimalComma = f.decimalComma;
         vo.dateTimeFormat = m_session->options.load.formats.value(header.at(c), m_session->sniffed.dateFormats.value(c));
         if (vo.dateTimeFormat.isEmpty())
@@ -456,6 +458,8 @@ void ImportColumnsPage::check()
         mappedColumns << column;
         const TargetTable::Column &col = m_session->target.columns.at(m_session->target.columnIndex(column));
         ValueConverter::Options vo;
+        if (!m_session->options.load.nullTokens.isEmpty())
+            vo.nullTokens = m_session->options.load.nullTokens;
         vo.decimalComma = f.decimalComma;
         vo.dateTimeFormat = m_table->item(c, 2)->text().trimmed().isEmpty() ? QStringLiteral("iso") : m_table->item(c, 2)->text().trimmed();
         vo.sourceZone = zone.isValid() ? zone : QTimeZone(QByteArrayLiteral("UTC"));

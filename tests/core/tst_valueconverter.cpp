@@ -16,6 +16,7 @@ private Q_SLOTS:
     void converts_data();
     void converts();
     void mapsCatalogTypes();
+    void quotedTextIsDataUnlessEmpty();
     void userDefinedNullTokens();
     void typeModifiersAreChecked_data();
     void typeModifiersAreChecked();
@@ -157,6 +158,9 @@ void TestValueConverter::converts_data()
     row("NULL token", Type::Double, iso, utc, false, "NULL", "NULL");
     row("NA token", Type::TimestampTz, iso, utc, false, "NA", "NULL");
     row("N/A token", Type::Text, iso, utc, false, "n/a", "NULL");
+    row("null token", Type::Integer, iso, utc, false, "null", "NULL");
+    row("tokens match their case", Type::Text, iso, utc, false, "Na", "Na"); // sodium
+    row("nULL is no token", Type::Text, iso, utc, false, "nULL", "nULL");
     row("text kept", Type::Text, iso, utc, false, "=cmd|' /C calc'!A0", "=cmd|' /C calc'!A0");
     row("text trimmed", Type::Text, iso, utc, false, "  ok  ", "ok");
 }
@@ -201,6 +205,19 @@ void TestValueConverter::mapsCatalogTypes()
     QCOMPARE(ValueConverter::typeFromCatalog(QStringLiteral("double precision")), Type::Double);
     QCOMPARE(ValueConverter::typeFromCatalog(QStringLiteral("bigint")), Type::BigInt);
     QCOMPARE(ValueConverter::typeFromCatalog(QStringLiteral("jsonb")), Type::Other);
+}
+
+void TestValueConverter::quotedTextIsDataUnlessEmpty()
+{
+    // write.csv in R quotes strings and leaves NA bare: "NA" in quotes is Namibia.
+    const ValueConverter text(Type::Text, ValueConverter::Options());
+    QCOMPARE(text.convert(QStringLiteral("NA"), true).toString(), QStringLiteral("NA"));
+    QCOMPARE(text.convert(QStringLiteral("NULL"), true).toString(), QStringLiteral("NULL"));
+    QVERIFY(text.convert(QStringLiteral("NA"), false).isNull);
+    QVERIFY(text.convert(QString(), true).isNull); // exports that quote every cell
+    // A number or a time cannot be "NA": quoted, it is still the token.
+    const ValueConverter number(Type::Double, ValueConverter::Options());
+    QVERIFY(number.convert(QStringLiteral("NA"), true).isNull);
 }
 
 void TestValueConverter::userDefinedNullTokens()

@@ -33,6 +33,7 @@ private Q_SLOTS:
     void serverRefusedValueNamesTheFileLineAndColumn_data();
     void serverRefusedValueNamesTheFileLineAndColumn();
     void quotedTextKeepsItsSpaces();
+    void nullTokensMatchExactlyAndNeverQuotedText();
 
 private:
     QString writeCsv(const QString &name, const QByteArray &content);
@@ -510,6 +511,26 @@ void TestLoader::quotedTextKeepsItsSpaces()
     QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_quoted WHERE id = 4 AND t = 'plain'")), qint64(1));
     // A quoted empty cell stays NULL: exports that quote every cell mean "no value" by it.
     QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_quoted WHERE id = 5 AND t IS NULL")), qint64(1));
+}
+
+void TestLoader::nullTokensMatchExactlyAndNeverQuotedText()
+{
+    // As R's write.csv writes: strings quoted, missing values a bare NA. "NA" (Namibia) and Na
+    // (sodium) are data; NA, null and an empty cell are NULL; a quoted NA in a number column too.
+    const ConnectionProfile pg = TestServers::pg15(QStringLiteral("bf_owner"));
+    exec(pg, QStringLiteral("DROP TABLE IF EXISTS r_nulls; CREATE TABLE r_nulls (id int, t text, n int);"));
+    CsvLoader::Options o;
+    o.table = QStringLiteral("r_nulls");
+    o.csvPath = writeCsv(QStringLiteral("nulls.csv"), "id,t,n\n1,\"NA\",1\n2,Na,1\n3,NA,NA\n4,null,\"NA\"\n5,\"null\",\n6,nA,1\n");
+    const CsvLoader::Summary s = load(pg, o);
+    QVERIFY2(s.outcome == CsvLoader::Outcome::Completed, qPrintable(s.message));
+    QCOMPARE(s.rowsLoaded, qint64(6));
+    QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_nulls WHERE id = 1 AND t = 'NA'")), qint64(1));
+    QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_nulls WHERE id = 2 AND t = 'Na'")), qint64(1));
+    QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_nulls WHERE id = 3 AND t IS NULL AND n IS NULL")), qint64(1));
+    QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_nulls WHERE id = 4 AND t IS NULL AND n IS NULL")), qint64(1));
+    QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_nulls WHERE id = 5 AND t = 'null' AND n IS NULL")), qint64(1));
+    QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_nulls WHERE id = 6 AND t = 'nA'")), qint64(1));
 }
 
 QTEST_GUILESS_MAIN(TestLoader)
