@@ -96,6 +96,7 @@ QJsonObject summaryJson(const CsvLoader::Summary &s)
     o[QStringLiteral("rows_read")] = double(s.rowsRead);
     o[QStringLiteral("rows_loaded")] = double(s.rowsLoaded);
     o[QStringLiteral("rows_duplicate")] = double(s.rowsDuplicate);
+    o[QStringLiteral("rows_not_written")] = double(s.rowsNotWritten); // dropped by a trigger or a rule
     o[QStringLiteral("rows_rejected")] = double(s.rowsRejected);
     if (s.rowsExisting >= 0)
         o[QStringLiteral("rows_existing")] = double(s.rowsExisting);

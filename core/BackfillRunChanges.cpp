@@ -599,10 +599,22 @@ void BackfillRun::finish()
         const qint64 earlier = earlierInsertedKnown ? qMin(earlierInserted, resumedRows) : resumedRows;
         res.rowsLoadedEarlier = earlier;
         res.load.rowsLoaded = written + earlier;
-        res.load.rowsDuplicate = staged - written - earlier;
-        res.message = QStringLiteral("%1 rows read: %2 loaded%5, %3 skipped as duplicates, %4 rejected.")
+        // Without ON CONFLICT (error mode) no row of this run is skipped as a duplicate: the ones
+        // missing were dropped by a trigger or a rule.
+        res.load.rowsNotWritten = lo.conflict == CsvLoader::Conflict::Error ? staged - resumedRows - written : 0;
+        res.load.rowsDuplicate = staged - written - earlier - res.load.rowsNotWritten;
+        res.message = QStringLiteral("%1 rows read: %2 loaded%5, %3 skipped as duplicates, %4 rejected.%6")
                           .arg(res.load.rowsRead).arg(res.load.rowsLoaded).arg(res.load.rowsDuplicate).arg(res.load.rowsRejected)
-                          .arg(earlier > 0 ? QStringLiteral(" (%1 of them before an interruption)").arg(earlier) : QString());
+                          .arg(earlier > 0 ? QStringLiteral(" (%1 of them before an interruption)").arg(earlier) : QString(),
+                               res.load.notWrittenText());
+        QStringList ownTriggers; // (a continuous aggregate's invalidation trigger drops nothing)
+        for (const QString &t : std::as_const(ht.triggers))
+            if (t != QLatin1String("ts_cagg_invalidation_trigger"))
+                ownTriggers << t;
+        if (res.load.rowsDuplicate > 0 && !ownTriggers.isEmpty())
+            res.load.notes << QStringLiteral("%1 has triggers (%2): some of the rows counted as skipped duplicates may have been dropped "
+                                             "by them instead (the two cannot be told apart).")
+                                  .arg(ht.qualifiedName(), ownTriggers.join(QStringLiteral(", ")));
         for (const QString &l : std::as_const(ledgers) + std::as_const(staleLedgers))
             Journal::remove(l);
     } else {

@@ -619,8 +619,10 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
             s.secondsInsert = timer.elapsed() / 1000.0;
             s.rowsLoaded = copied;
             s.rowsDuplicate = 0;
-            s.message = QStringLiteral("%1 rows read: %2 loaded, %3 skipped as duplicates, %4 rejected.")
-                            .arg(s.rowsRead).arg(s.rowsLoaded).arg(s.rowsDuplicate).arg(s.rowsRejected);
+            // COPY counts the rows it wrote: the others a trigger or a rule dropped.
+            s.rowsNotWritten = s.rowsRead - s.rowsRejected - copied;
+            s.message = QStringLiteral("%1 rows read: %2 loaded, %3 skipped as duplicates, %4 rejected.%5")
+                            .arg(s.rowsRead).arg(s.rowsLoaded).arg(s.rowsDuplicate).arg(s.rowsRejected).arg(s.notWrittenText());
             return s;
         }
     } else if (!stop && !flushInsert()) {
@@ -712,10 +714,20 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
         return serverFailure(dbError);
     s.secondsInsert = timer.elapsed() / 1000.0;
     s.rowsLoaded = written;
-    s.rowsDuplicate = staged - written;
-    s.message = QStringLiteral("%1 rows read: %2 loaded, %3 skipped as duplicates, %4 rejected.")
-                    .arg(s.rowsRead).arg(s.rowsLoaded).arg(s.rowsDuplicate).arg(s.rowsRejected);
+    // Without ON CONFLICT no row is skipped as a duplicate: the ones missing were dropped.
+    s.rowsNotWritten = o.conflict == Conflict::Error ? staged - written : 0;
+    s.rowsDuplicate = staged - written - s.rowsNotWritten;
+    s.message = QStringLiteral("%1 rows read: %2 loaded, %3 skipped as duplicates, %4 rejected.%5")
+                    .arg(s.rowsRead).arg(s.rowsLoaded).arg(s.rowsDuplicate).arg(s.rowsRejected).arg(s.notWrittenText());
     return s;
+}
+
+QString CsvLoader::Summary::notWrittenText() const
+{
+    return rowsNotWritten > 0 ? QStringLiteral(" %1 were not written: the server dropped them without an error (a trigger of the "
+                                               "table that returns NULL, or a rule).")
+                                    .arg(rowsNotWritten)
+                              : QString();
 }
 
 } // namespace bfs

@@ -123,6 +123,9 @@ public:
         qint64 rowsLoaded = 0;
         qint64 rowsDuplicate = 0;
         qint64 rowsRejected = 0;
+        // Rows the server did not write though no unique key could skip them (--on-conflict
+        // error): a trigger returned NULL for them, or a rule did instead.
+        qint64 rowsNotWritten = 0;
         qint64 rowsExisting = -1; // dry run: staged rows whose unique key already exists
         qint64 rowsRepeated = -1; // dry run: other staged rows repeating the key of an earlier line
         qint64 blankLines = 0;
@@ -141,7 +144,9 @@ public:
         QStringList conflictKey; // the unique key used for Update (table column names)
         bool conflictKeyNullsNotDistinct = false;
 
-        bool accountedFor() const { return rowsLoaded + rowsDuplicate + rowsRejected == rowsRead; }
+        bool accountedFor() const { return rowsLoaded + rowsDuplicate + rowsNotWritten + rowsRejected == rowsRead; }
+        // " N were not written: …" when a trigger or a rule dropped rows; else empty.
+        QString notWrittenText() const;
     };
 
     using ProgressFn = std::function<void(const Progress &)>;

@@ -396,6 +396,7 @@ ImportSummaryPage::ImportSummaryPage(ImportSession *session, BackfillController 
         BackfillEngine::Result &total = m_session->runResult;
         total.load.rowsLoaded += r.load.rowsLoaded;
         total.load.rowsDuplicate += r.load.rowsDuplicate;
+        total.load.rowsNotWritten += r.load.rowsNotWritten;
         total.load.rowsRejected = total.load.rowsRejected - (r.load.rowsRead - r.load.rowsRejected);
         if (!r.load.rejectsPath.isEmpty())
             total.load.rejectsPath = r.load.rejectsPath;
@@ -417,6 +418,8 @@ QString ImportSummaryPage::report() const
     lines << QStringLiteral("Rows read: %1").arg(r.load.rowsRead);
     lines << QStringLiteral("Rows loaded: %1").arg(r.load.rowsLoaded);
     lines << QStringLiteral("Rows skipped as duplicates: %1").arg(r.load.rowsDuplicate);
+    if (r.load.rowsNotWritten > 0)
+        lines << QStringLiteral("Rows not written (the table's trigger or rule dropped them): %1").arg(r.load.rowsNotWritten);
     lines << QStringLiteral("Rows rejected: %1").arg(r.load.rowsRejected);
     if (!r.load.rejectsPath.isEmpty() && r.load.rowsRejected > 0)
         lines << QStringLiteral("Rejects file: %1").arg(r.load.rejectsPath);

@@ -38,6 +38,7 @@ private Q_SLOTS:
     void chunksInASchemaThatNeedsQuotes();
     void damagedLedgerStopsTheReRun();
     void reRunInUpdateModeUpdatesTheRangesASkipRunCompleted();
+    void rowsATriggerDropsAreNotCountedAsDuplicates();
     void integerTimeNewChunksAreCompressedAsThePolicyWould();
     void journalOfARunningBackfillIsLeftButAStaleOneIsRecovered();
 };
@@ -616,6 +617,42 @@ void TestEngineSetups::reRunInUpdateModeUpdatesTheRangesASkipRunCompleted()
     QCOMPARE(QDir(m_dir.filePath(QStringLiteral("journals"))).entryList({QStringLiteral("*.recovered")}, QDir::Files).size(), 0);
     QVERIFY(policyScheduled(table));
     QCOMPARE(notFullyCompressed(table), qint64(0));
+}
+
+void TestEngineSetups::rowsATriggerDropsAreNotCountedAsDuplicates()
+{
+    // A BEFORE INSERT trigger drops rows with a negative temperature. Under --on-conflict error
+    // nothing is skipped as a duplicate: the two rows it dropped are reported as not written.
+    const QString table = QStringLiteral("et_trigger");
+    createHypertable(table, QStringLiteral("timestamptz"), QStringLiteral("UNIQUE (time, device_id)"), QStringLiteral("2026-08-20"),
+                     QStringLiteral("2026-08-22 23:00"), QStringLiteral("1 hour"), QStringLiteral("1 day"),
+                     QStringLiteral("SELECT add_compression_policy('et_trigger', compress_after => interval '30 days'); "
+                                    "CREATE OR REPLACE FUNCTION et_trigger_drop() RETURNS trigger LANGUAGE plpgsql AS "
+                                    "$$BEGIN IF NEW.temperature < 0 THEN RETURN NULL; END IF; RETURN NEW; END$$; "
+                                    "CREATE TRIGGER et_trigger_drop BEFORE INSERT ON et_trigger FOR EACH ROW EXECUTE FUNCTION et_trigger_drop();"));
+    BackfillEngine::Options o;
+    o.load.csvPath = csv(QStringLiteral("trigger.csv"), {row("2026-08-20 06:30:00+00", 3, -1), row("2026-08-20 07:30:00+00", 3),
+                                                          row("2026-08-21 06:30:00+00", 3, -5), row("2026-08-10 06:30:00+00", 3)});
+    o.load.table = table;
+    o.load.conflict = CsvLoader::Conflict::Error;
+    const BackfillEngine::Result r = run(o);
+    QVERIFY2(r.outcome == CsvLoader::Outcome::Completed, qPrintable(r.message));
+    QCOMPARE(r.load.rowsLoaded, qint64(2));
+    QCOMPARE(r.load.rowsNotWritten, qint64(2));
+    QCOMPARE(r.load.rowsDuplicate, qint64(0));
+    QVERIFY(r.load.accountedFor());
+    QVERIFY2(r.message.contains(QLatin1String("0 skipped as duplicates, 0 rejected. 2 were not written: the server dropped them")),
+             qPrintable(r.message));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_trigger WHERE device_id = 3")), qint64(2));
+    // Skipping duplicates, the two cannot be told apart: the report says so.
+    o.load.conflict = CsvLoader::Conflict::Skip;
+    o.load.csvPath = csv(QStringLiteral("trigger-skip.csv"), {row("2026-08-20 08:30:00+00", 3, -1), row("2026-08-20 07:30:00+00", 3)});
+    const BackfillEngine::Result skipped = run(o);
+    QVERIFY2(skipped.outcome == CsvLoader::Outcome::Completed, qPrintable(skipped.message));
+    QCOMPARE(skipped.load.rowsDuplicate, qint64(2));
+    QVERIFY2(skipped.load.notes.join(QLatin1Char(' ')).contains(QLatin1String("public.et_trigger has triggers (et_trigger_drop): some of the rows "
+                                                                              "counted as skipped duplicates may have been dropped")),
+             qPrintable(skipped.load.notes.join(QLatin1Char(' '))));
 }
 
 void TestEngineSetups::integerTimeNewChunksAreCompressedAsThePolicyWould()

@@ -34,6 +34,7 @@ private Q_SLOTS:
     void serverRefusedValueNamesTheFileLineAndColumn();
     void quotedTextKeepsItsSpaces();
     void nullTokensMatchExactlyAndNeverQuotedText();
+    void rowsATriggerDropsAreReportedAsNotWritten();
 
 private:
     QString writeCsv(const QString &name, const QByteArray &content);
@@ -531,6 +532,28 @@ void TestLoader::nullTokensMatchExactlyAndNeverQuotedText()
     QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_nulls WHERE id = 4 AND t IS NULL AND n IS NULL")), qint64(1));
     QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_nulls WHERE id = 5 AND t = 'null' AND n IS NULL")), qint64(1));
     QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_nulls WHERE id = 6 AND t = 'nA'")), qint64(1));
+}
+
+void TestLoader::rowsATriggerDropsAreReportedAsNotWritten()
+{
+    // No ON CONFLICT (the default, error): a row the server did not write was dropped, by this
+    // table's trigger, not skipped as a duplicate.
+    const ConnectionProfile pg = TestServers::pg15(QStringLiteral("bf_owner"));
+    exec(pg, QStringLiteral("DROP TABLE IF EXISTS r_trigger; CREATE TABLE r_trigger (id int PRIMARY KEY, n int); "
+                            "CREATE OR REPLACE FUNCTION r_trigger_drop() RETURNS trigger LANGUAGE plpgsql AS "
+                            "$$BEGIN IF NEW.n < 0 THEN RETURN NULL; END IF; RETURN NEW; END$$; "
+                            "CREATE TRIGGER r_trigger_drop BEFORE INSERT ON r_trigger FOR EACH ROW EXECUTE FUNCTION r_trigger_drop();"));
+    CsvLoader::Options o;
+    o.table = QStringLiteral("r_trigger");
+    o.csvPath = writeCsv(QStringLiteral("trigger.csv"), "id,n\n1,1\n2,-1\n3,3\n");
+    const CsvLoader::Summary s = load(pg, o);
+    QVERIFY2(s.outcome == CsvLoader::Outcome::Completed, qPrintable(s.message));
+    QCOMPARE(s.rowsLoaded, qint64(2));
+    QCOMPARE(s.rowsNotWritten, qint64(1));
+    QCOMPARE(s.rowsDuplicate, qint64(0));
+    QVERIFY(s.accountedFor());
+    QVERIFY2(s.message.contains(QLatin1String("1 were not written")), qPrintable(s.message));
+    QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_trigger")), qint64(2));
 }
 
 QTEST_GUILESS_MAIN(TestLoader)
