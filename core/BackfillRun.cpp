@@ -128,6 +128,22 @@ QString BackfillRun::boundsWhere(const QString &kind, int n) const
         : QStringLiteral("%1 >= $%2::%4 AND %1 < $%3::%4").arg(timeStage).arg(n).arg(n + 1).arg(cast);
 }
 
+QString BackfillRun::rangeText(const QString &key) const
+{
+    if (key == QLatin1String("new"))
+        return QStringLiteral("the rows outside every chunk (new chunks)");
+    const int dash = key.indexOf(QLatin1Char('-'), 1); // (integer time may start below zero)
+    bool okFrom = false, okTo = false;
+    const qint64 from = key.left(dash).toLongLong(&okFrom), to = key.mid(dash + 1).toLongLong(&okTo);
+    if (dash < 0 || !okFrom || !okTo)
+        return key;
+    if (integerTime)
+        return QStringLiteral("[%1, %2)").arg(from).arg(to);
+    const QString format = QStringLiteral("yyyy-MM-dd HH:mm");
+    return QStringLiteral("%1 to %2 UTC")
+        .arg(QDateTime::fromMSecsSinceEpoch(from, Qt::UTC).toString(format), QDateTime::fromMSecsSinceEpoch(to, Qt::UTC).toString(format));
+}
+
 int BackfillRun::stageColumnOf(const QString &tableColumn) const
 {
     for (int i = int(res.load.mapping.size()) - 1; i >= 0; --i)
@@ -254,13 +270,17 @@ bool BackfillRun::checkEditedLedger(const QString &path, const QList<Journal::En
     }
     if (!changed.isEmpty()) {
         dropStage();
+        QStringList ranges;
+        for (const QString &c : std::as_const(changed))
+            ranges << rangeText(c);
         return fail(Outcome::InputError,
-                    QStringLiteral("Nothing was changed: an interrupted run loaded chunk range(s) of %1 before the file was changed, "
-                                   "and the file's rows for %2 differ now or cannot be compared (a run stopped by a crash or a lost "
-                                   "connection keeps no fingerprints of its ranges). To finish, put the file back as it was and run "
-                                   "it again, then load your changes as a file of their own. Deleting the ledger %3 makes the next "
-                                   "run load the whole file, those ranges again too: duplicates in a table without a unique key%4.")
-                        .arg(QDir::toNativeSeparators(lo.csvPath), changed.join(QStringLiteral(", ")), QDir::toNativeSeparators(path),
+                    QStringLiteral("Nothing was changed: an interrupted run loaded chunk range(s) of %1, and the rows this run reads "
+                                   "from the file for %2 differ from the ones it loaded (the file changed, or an option that reads "
+                                   "it, such as --timezone) or cannot be compared (a run stopped by a crash or a lost connection "
+                                   "keeps no fingerprints of its ranges). To finish, put the file back as it was and run it again, "
+                                   "then load your changes as a file of their own. Deleting the ledger %3 makes the next run load "
+                                   "the whole file, those ranges again too: duplicates in a table without a unique key%4.")
+                        .arg(QDir::toNativeSeparators(lo.csvPath), ranges.join(QStringLiteral("; ")), QDir::toNativeSeparators(path),
                              ht.uniqueKeys.isEmpty() ? QString()
                                                      : QStringLiteral(" (this table has one: with --on-conflict skip or update the "
                                                                       "changed file loads safely)")));
@@ -467,7 +487,7 @@ bool BackfillRun::readLedgers()
                                 QStringLiteral("%1 The server cannot tell whether an interrupted run of this backfill committed chunk "
                                                "range %2. If the server was restored or rebuilt since, that run's ledger does not "
                                                "apply: check the range's rows, then delete %3 to load everything again.")
-                                    .arg(e.message, it.key(), ledgers.join(QStringLiteral(", "))),
+                                    .arg(e.message, rangeText(it.key()), ledgers.join(QStringLiteral(", "))),
                                 e);
                 }
                 status = r.value(0, 0);
@@ -479,7 +499,7 @@ bool BackfillRun::readLedgers()
                 doneRanges.insert(it.key());
                 completedBy.insert(it.key(), c);
                 if (log)
-                    log(QStringLiteral("-- range %1 was committed by the interrupted run (transaction %2)").arg(it.key(), xid));
+                    log(QStringLiteral("-- range %1 was committed by the interrupted run (transaction %2)").arg(rangeText(it.key()), xid));
                 break;
             }
             if (status != QLatin1String("aborted")) {
@@ -488,7 +508,7 @@ bool BackfillRun::readLedgers()
                             QStringLiteral("Nothing was changed: the server cannot tell whether an interrupted run of this backfill "
                                            "committed chunk range %1 (transaction %2: %3). Check that range's rows, then run "
                                            "backfill-studio-cli recover and delete the ledger files %4 to load everything again.")
-                                .arg(it.key(), xid, status.isEmpty() ? QStringLiteral("unknown") : status, ledgers.join(QStringLiteral(", "))));
+                                .arg(rangeText(it.key()), xid, status.isEmpty() ? QStringLiteral("unknown") : status, ledgers.join(QStringLiteral(", "))));
             }
         }
     }

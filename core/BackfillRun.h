@@ -106,7 +106,13 @@ private:
     void report(const Progress &p);
     void dropStage();
     QString rangeWhere(const ChunkInfo &c, QStringList *params) const;
+    // A range of the ledgers (RangeGroup::key(), "new") as a user reads it.
+    QString rangeText(const QString &key) const;
     QString duplicateKeyMessage(const RangeGroup *g, const QString &failing);
+    QString checkViolationMessage(const RangeGroup *g, const QString &failing);
+    // The first line (bfs_line) of the range's staged rows for which `condition`, written with
+    // the table's column names, holds; empty when none does or it cannot be evaluated.
+    QString firstLineWhere(const RangeGroup *g, const QString &condition);
     int stageColumnOf(const QString &tableColumn) const; // N of the staging table's cN, or -1
     QString outsideWhere(QStringList *params) const;
     // The staged rows of a range, [$n, $n+1) ("range"), or outside every chunk whose bounds

@@ -265,10 +265,56 @@ bool BackfillRun::failRange(const RangeGroup *g, const QString &failing)
                             .arg(failing, by)
                       : QStringLiteral("Hypertable %1 is locked by another session%2; lock_timeout expired. No new chunk was created.")
                             .arg(spec.target, by);
-    } else if (e.sqlState == QLatin1String("23505") && lo.conflict == CsvLoader::Conflict::Error) {
+    } else if (e.sqlState == QLatin1String("23505")) {
         e.message = duplicateKeyMessage(g, failing);
+    } else if (e.sqlState == QLatin1String("23514")) {
+        e.message = checkViolationMessage(g, failing);
     }
     return false;
+}
+
+QString BackfillRun::firstLineWhere(const RangeGroup *g, const QString &condition)
+{
+    if (!db.isOpen())
+        return QString();
+    QStringList aliases{QStringLiteral("bfs_line")};
+    for (int i = 0; i < res.load.mapping.size(); ++i)
+        aliases << QStringLiteral("c%1 AS %2").arg(i).arg(db.quoteIdentifier(res.load.mapping.at(i).tableColumn));
+    QStringList params;
+    const QString range = g ? rangeWhere(g->range, &params) : outsideWhere(&params);
+    QueryResult r;
+    DbError ignored;
+    if (!db.exec(QStringLiteral("SELECT bfs_line FROM (SELECT %1 FROM %2 WHERE %3) s WHERE %4 ORDER BY bfs_line LIMIT 1")
+                     .arg(aliases.join(QStringLiteral(", ")), stage, range, condition),
+                 params, &r, &ignored) || r.rowCount() == 0)
+        return QString();
+    return r.value(0, 0);
+}
+
+// A CHECK constraint refused a row: the server names the chunk's copy of it; the message names
+// the file's line, the constraint and what it checks.
+QString BackfillRun::checkViolationMessage(const RangeGroup *g, const QString &failing)
+{
+    const QString constraint = e.server.section(QLatin1Char('"'), 3, 3); // … relation "chunk" … constraint "name"
+    QString where = lo.csvPath;
+    QString expr;
+    QueryResult r;
+    DbError ignored;
+    if (!constraint.isEmpty() && db.isOpen()
+        && db.exec(QStringLiteral("SELECT pg_get_expr(conbin, conrelid) FROM pg_constraint WHERE conrelid = $1::regclass AND conname = $2 "
+                                  "AND contype = 'c'"),
+                   {db.qualifiedName(ht.schema, ht.name), constraint}, &r, &ignored)
+        && r.rowCount() == 1) {
+        expr = r.value(0, 0);
+        const QString line = firstLineWhere(g, QStringLiteral("NOT (%1)").arg(expr));
+        if (!line.isEmpty())
+            where += QStringLiteral(", line %1").arg(line);
+    }
+    return QStringLiteral("%1: the row breaks CHECK constraint %2 of %3%4, so %5 was rolled back. Fix the row and run the same "
+                          "backfill again.")
+        .arg(where, constraint.isEmpty() ? QStringLiteral("(unnamed)") : constraint, ht.qualifiedName(),
+             expr.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(expr),
+             g ? QStringLiteral("chunk %1").arg(failing) : QStringLiteral("the rows for new chunks"));
 }
 
 // A unique key met twice: the server names a chunk's copy of the constraint (and, inserting into
@@ -294,9 +340,15 @@ QString BackfillRun::duplicateKeyMessage(const RangeGroup *g, const QString &fai
             where += QStringLiteral(", line %1").arg(r.value(0, 0));
         keyText = QStringLiteral(" (%1)").arg(key->columns.join(QStringLiteral(", ")));
     }
+    const QString rolledBack = g ? QStringLiteral("chunk %1").arg(failing) : QStringLiteral("the rows for new chunks");
+    if (lo.conflict == CsvLoader::Conflict::Update)
+        // ON CONFLICT (…) DO UPDATE matches one key; this row met another one.
+        return QStringLiteral("%1: the row's key%2 already exists in %3 or on an earlier line of the file, and it is not the key "
+                              "the update matches on (%4), so %5 was rolled back. Fix the row or load it with --on-conflict skip.")
+            .arg(where, keyText, ht.qualifiedName(), res.load.conflictKey.join(QStringLiteral(", ")), rolledBack);
     return QStringLiteral("%1: the row's key%2 already exists in %3 or on an earlier line of the file, so %4 was rolled back. "
                           "Use --on-conflict skip or update.")
-        .arg(where, keyText, ht.qualifiedName(), g ? QStringLiteral("chunk %1").arg(failing) : QStringLiteral("the rows for new chunks"));
+        .arg(where, keyText, ht.qualifiedName(), rolledBack);
 }
 
 void BackfillRun::moveRows()

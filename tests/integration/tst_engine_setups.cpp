@@ -39,6 +39,7 @@ private Q_SLOTS:
     void damagedLedgerStopsTheReRun();
     void reRunInUpdateModeUpdatesTheRangesASkipRunCompleted();
     void rowsATriggerDropsAreNotCountedAsDuplicates();
+    void updateThatMeetsAnotherKeyNamesTheLine();
     void integerTimeNewChunksAreCompressedAsThePolicyWould();
     void journalOfARunningBackfillIsLeftButAStaleOneIsRecovered();
 };
@@ -199,13 +200,19 @@ void TestEngineSetups::fixingARejectedRowAndRunningAgainLoadsEachRowOnce()
     const auto first = TestServers::runCli(args, QStringLiteral("sandbox"));
     QVERIFY2(first.exitCode != 0, first.out.constData());
     QVERIFY2(first.err.contains("2 completed chunk range(s) were committed"), first.err.constData());
+    // The refused row is found in the file: line 4 (the header is line 1).
+    QVERIFY2(first.err.contains("fixrow.csv, line 4: the row breaks CHECK constraint et_fixrow_temperature_check of public.et_fixrow "
+                                "((temperature > ('-100'::integer)::double precision)), so chunk "),
+             first.err.constData());
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_fixrow WHERE device_id = 3")), qint64(2));
 
     // An edit in a range that was loaded: refused, nothing changes.
     csv(QStringLiteral("fixrow.csv"), {row("2026-08-20 10:15:00+00", 3, 22.5), good.at(1), row("2026-08-22 10:15:00+00", 3, 30)});
     const auto refused = TestServers::runCli(args, QStringLiteral("sandbox"));
     QVERIFY2(refused.exitCode != 0, refused.out.constData());
-    QVERIFY2(refused.err.contains("differ now"), refused.err.constData());
+    QVERIFY2(refused.err.contains("the rows this run reads from the file for 2026-08-20 00:00 to 2026-08-21 00:00 UTC differ from the "
+                                  "ones it loaded"),
+             refused.err.constData());
     QVERIFY2(refused.err.contains("ledger"), refused.err.constData());
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_fixrow WHERE device_id = 3")), qint64(2));
 
@@ -653,6 +660,29 @@ void TestEngineSetups::rowsATriggerDropsAreNotCountedAsDuplicates()
     QVERIFY2(skipped.load.notes.join(QLatin1Char(' ')).contains(QLatin1String("public.et_trigger has triggers (et_trigger_drop): some of the rows "
                                                                               "counted as skipped duplicates may have been dropped")),
              qPrintable(skipped.load.notes.join(QLatin1Char(' '))));
+}
+
+void TestEngineSetups::updateThatMeetsAnotherKeyNamesTheLine()
+{
+    // Two unique keys; the update matches on (time, device_id). Line 3 is a new (time, device_id)
+    // whose (time, status) exists: the server refuses it, and the message finds the line.
+    const QString table = QStringLiteral("et_twokeys");
+    createHypertable(table, QStringLiteral("timestamptz"), QStringLiteral("UNIQUE (time, device_id), UNIQUE (time, status)"),
+                     QStringLiteral("2026-08-20"), QStringLiteral("2026-08-21 23:00"), QStringLiteral("1 hour"), QStringLiteral("1 day"),
+                     QStringLiteral("SELECT add_compression_policy('et_twokeys', compress_after => interval '30 days');"));
+    BackfillEngine::Options o;
+    o.load.csvPath = csv(QStringLiteral("twokeys.csv"), {QByteArray("2026-08-20 06:30:00+00,3,21,50,ok"),
+                                                         QByteArray("2026-08-20 05:00:00+00,3,21,50,seed")});
+    o.load.table = table;
+    o.load.conflict = CsvLoader::Conflict::Update;
+    const BackfillEngine::Result r = run(o);
+    QCOMPARE(r.outcome, CsvLoader::Outcome::ServerError);
+    QVERIFY2(r.message.contains(QLatin1String("twokeys.csv, line 3: the row's key (time, status) already exists in public.et_twokeys or on "
+                                              "an earlier line of the file, and it is not the key the update matches on (time, device_id)")),
+             qPrintable(r.message));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_twokeys WHERE device_id = 3")), qint64(0));
+    QVERIFY(policyScheduled(table));
+    QCOMPARE(notFullyCompressed(table), qint64(0));
 }
 
 void TestEngineSetups::integerTimeNewChunksAreCompressedAsThePolicyWould()
