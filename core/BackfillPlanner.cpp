@@ -105,7 +105,12 @@ BackfillPlan BackfillPlanner::plan(const Input &in)
         QStringList keys, others;
         const QStringList updateKey = in.conflictKey.isEmpty() ? ht.uniqueKeys.first().columns : in.conflictKey;
         for (const UniqueKey &k : ht.uniqueKeys) {
-            const QString text = QStringLiteral("(%1)").arg(k.columns.join(QStringLiteral(", ")));
+            QStringList shown = k.columns;
+            for (QString &c : shown)
+                if (c.isEmpty())
+                    c = QStringLiteral("an expression"); // (an index on lower(name), say)
+            const QString text = QStringLiteral("(%1)%2").arg(shown.join(QStringLiteral(", ")),
+                                                             k.partial ? QStringLiteral(" (where its index's condition holds)") : QString());
             keys << text;
             if (k.columns != updateKey)
                 others << text;

@@ -364,7 +364,10 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
             }
         }
         if (conflictKey.isEmpty())
-            return fail(s, Outcome::InputError, QStringLiteral("--on-conflict update needs a unique key of %1 whose columns are all in the file").arg(s.target));
+            return fail(s, Outcome::InputError,
+                        QStringLiteral("--on-conflict update needs a unique key of %1 whose columns are all in the file (a unique index "
+                                       "on an expression or with a WHERE condition cannot be the key an update matches on)")
+                            .arg(s.target));
     }
 
     RejectsWriter rejects;

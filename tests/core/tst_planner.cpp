@@ -402,6 +402,15 @@ void TestPlanner::conflictsNameEveryUniqueKey()
     QVERIFY2(update.startsWith(QLatin1String("rows whose (time, code) already exists update the other columns")), qPrintable(update));
     QVERIFY2(update.contains(QLatin1String("a row that meets an existing (time, device_id) while its (time, code) is new stops the run")),
              qPrintable(update));
+    // An index on an expression, a partial one: said as such, not as "(time, )".
+    in.conflict = Conflict::Skip;
+    in.hypertable.uniqueKeys[1].columns = {QStringLiteral("time"), QString()};
+    in.hypertable.uniqueKeys[1].hasExpression = true;
+    in.hypertable.uniqueKeys[1].partial = true;
+    const QString skip = BackfillPlanner::plan(in).conflictReason;
+    QVERIFY2(skip.startsWith(QLatin1String("rows whose (time, device_id) or (time, an expression) (where its index's condition holds) "
+                                           "already exists are skipped")),
+             qPrintable(skip));
 }
 
 void TestPlanner::exportedScriptQuotesWhatItCannotTrust()
