@@ -212,7 +212,9 @@ int runEngine(Database &db, const CsvLoader::Options &load, const QCommandLinePa
         o[QStringLiteral("new_partition_chunk_rows")] = double(r.plan.rowsForNewPartitionChunks());
         o[QStringLiteral("rows_loaded_earlier")] = double(r.rowsLoadedEarlier); // of rows_loaded: before an interruption
         QJsonObject policy;
-        policy[QStringLiteral("job_id")] = r.policyJob ? QJsonValue(r.policyJob) : QJsonValue();
+        // (a dry run: the job the run would pause)
+        const int job = r.policyJob ? r.policyJob : (r.plan.pausePolicy ? r.plan.policy.jobId : 0);
+        policy[QStringLiteral("job_id")] = job ? QJsonValue(job) : QJsonValue();
         policy[QStringLiteral("paused")] = r.policyPaused;
         policy[QStringLiteral("restored")] = r.policyRestored;
         policy[QStringLiteral("reason")] = r.plan.policyReason;
