@@ -42,6 +42,8 @@ private:
     qint64 count(const ConnectionProfile &p, const QString &sql);
     CsvLoader::Summary load(const ConnectionProfile &p, CsvLoader::Options o, const std::atomic<bool> *cancel = nullptr,
                             const CsvLoader::ProgressFn &progress = CsvLoader::ProgressFn());
+    // On PostgreSQL 15: runs `ddl`, then loads `content` (file `table`.csv) into `table` with the defaults.
+    CsvLoader::Summary loadIntoPg15(const QString &table, const QString &ddl, const QByteArray &content);
     QTemporaryDir m_dir;
 };
 
@@ -92,6 +94,16 @@ CsvLoader::Summary TestLoader::load(const ConnectionProfile &p, CsvLoader::Optio
         return s;
     }
     return CsvLoader(o).run(db, cancel, progress);
+}
+
+CsvLoader::Summary TestLoader::loadIntoPg15(const QString &table, const QString &ddl, const QByteArray &content)
+{
+    const ConnectionProfile pg = TestServers::pg15(QStringLiteral("bf_owner"));
+    exec(pg, ddl);
+    CsvLoader::Options o;
+    o.table = table;
+    o.csvPath = writeCsv(table + QStringLiteral(".csv"), content);
+    return load(pg, o);
 }
 
 static const char *kReadings = "DROP TABLE IF EXISTS %1; CREATE TABLE %1 (time timestamptz NOT NULL, device_id int NOT NULL, "
@@ -499,11 +511,8 @@ void TestLoader::quotedTextKeepsItsSpaces()
 {
     // Spaces around an unquoted value are the spreadsheet's; inside quotes they are the data.
     const ConnectionProfile pg = TestServers::pg15(QStringLiteral("bf_owner"));
-    exec(pg, QStringLiteral("DROP TABLE IF EXISTS r_quoted; CREATE TABLE r_quoted (id int, t text, n int);"));
-    CsvLoader::Options o;
-    o.table = QStringLiteral("r_quoted");
-    o.csvPath = writeCsv(QStringLiteral("quoted.csv"), "id,t,n\n1,\"  lead and trail  \",\" 7 \"\n2,\" \",1\n3,\"line\n\",1\n4,  plain  ,1\n5,\"\",1\n");
-    const CsvLoader::Summary s = load(pg, o);
+    const CsvLoader::Summary s = loadIntoPg15(QStringLiteral("r_quoted"), QStringLiteral("DROP TABLE IF EXISTS r_quoted; CREATE TABLE r_quoted (id int, t text, n int);"),
+                                              "id,t,n\n1,\"  lead and trail  \",\" 7 \"\n2,\" \",1\n3,\"line\n\",1\n4,  plain  ,1\n5,\"\",1\n");
     QVERIFY2(s.outcome == CsvLoader::Outcome::Completed, qPrintable(s.message));
     QCOMPARE(s.rowsLoaded, qint64(5));
     QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_quoted WHERE id = 1 AND t = '  lead and trail  ' AND n = 7")), qint64(1));
@@ -519,11 +528,8 @@ void TestLoader::nullTokensMatchExactlyAndNeverQuotedText()
     // As R's write.csv writes: strings quoted, missing values a bare NA. "NA" (Namibia) and Na
     // (sodium) are data; NA, null and an empty cell are NULL; a quoted NA in a number column too.
     const ConnectionProfile pg = TestServers::pg15(QStringLiteral("bf_owner"));
-    exec(pg, QStringLiteral("DROP TABLE IF EXISTS r_nulls; CREATE TABLE r_nulls (id int, t text, n int);"));
-    CsvLoader::Options o;
-    o.table = QStringLiteral("r_nulls");
-    o.csvPath = writeCsv(QStringLiteral("nulls.csv"), "id,t,n\n1,\"NA\",1\n2,Na,1\n3,NA,NA\n4,null,\"NA\"\n5,\"null\",\n6,nA,1\n");
-    const CsvLoader::Summary s = load(pg, o);
+    const CsvLoader::Summary s = loadIntoPg15(QStringLiteral("r_nulls"), QStringLiteral("DROP TABLE IF EXISTS r_nulls; CREATE TABLE r_nulls (id int, t text, n int);"),
+                                              "id,t,n\n1,\"NA\",1\n2,Na,1\n3,NA,NA\n4,null,\"NA\"\n5,\"null\",\n6,nA,1\n");
     QVERIFY2(s.outcome == CsvLoader::Outcome::Completed, qPrintable(s.message));
     QCOMPARE(s.rowsLoaded, qint64(6));
     QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_nulls WHERE id = 1 AND t = 'NA'")), qint64(1));
@@ -539,14 +545,13 @@ void TestLoader::rowsATriggerDropsAreReportedAsNotWritten()
     // No ON CONFLICT (the default, error): a row the server did not write was dropped, by this
     // table's trigger, not skipped as a duplicate.
     const ConnectionProfile pg = TestServers::pg15(QStringLiteral("bf_owner"));
-    exec(pg, QStringLiteral("DROP TABLE IF EXISTS r_trigger; CREATE TABLE r_trigger (id int PRIMARY KEY, n int); "
-                            "CREATE OR REPLACE FUNCTION r_trigger_drop() RETURNS trigger LANGUAGE plpgsql AS "
-                            "$$BEGIN IF NEW.n < 0 THEN RETURN NULL; END IF; RETURN NEW; END$$; "
-                            "CREATE TRIGGER r_trigger_drop BEFORE INSERT ON r_trigger FOR EACH ROW EXECUTE FUNCTION r_trigger_drop();"));
-    CsvLoader::Options o;
-    o.table = QStringLiteral("r_trigger");
-    o.csvPath = writeCsv(QStringLiteral("trigger.csv"), "id,n\n1,1\n2,-1\n3,3\n");
-    const CsvLoader::Summary s = load(pg, o);
+    const CsvLoader::Summary s = loadIntoPg15(
+        QStringLiteral("r_trigger"),
+        QStringLiteral("DROP TABLE IF EXISTS r_trigger; CREATE TABLE r_trigger (id int PRIMARY KEY, n int); "
+                       "CREATE OR REPLACE FUNCTION r_trigger_drop() RETURNS trigger LANGUAGE plpgsql AS "
+                       "$$BEGIN IF NEW.n < 0 THEN RETURN NULL; END IF; RETURN NEW; END$$; "
+                       "CREATE TRIGGER r_trigger_drop BEFORE INSERT ON r_trigger FOR EACH ROW EXECUTE FUNCTION r_trigger_drop();"),
+        "id,n\n1,1\n2,-1\n3,3\n");
     QVERIFY2(s.outcome == CsvLoader::Outcome::Completed, qPrintable(s.message));
     QCOMPARE(s.rowsLoaded, qint64(2));
     QCOMPARE(s.rowsNotWritten, qint64(1));
