@@ -120,12 +120,13 @@ void BackfillRun::dropStage()
         db.execScript(QStringLiteral("DROP TABLE IF EXISTS %1").arg(stage), &ignored);
 }
 
-QString BackfillRun::boundsWhere(const QString &kind, int n) const
+QString BackfillRun::boundsWhere(const QString &kind, int n, const QString &column) const
 {
+    const QString time = column.isEmpty() ? timeStage : column;
     return kind == QLatin1String("outside")
         ? QStringLiteral("NOT EXISTS (SELECT 1 FROM unnest($%2::%4[], $%3::%4[]) AS r(a, b) WHERE %1 >= r.a AND %1 < r.b)")
-              .arg(timeStage).arg(n).arg(n + 1).arg(cast)
-        : QStringLiteral("%1 >= $%2::%4 AND %1 < $%3::%4").arg(timeStage).arg(n).arg(n + 1).arg(cast);
+              .arg(time).arg(n).arg(n + 1).arg(cast)
+        : QStringLiteral("%1 >= $%2::%4 AND %1 < $%3::%4").arg(time).arg(n).arg(n + 1).arg(cast);
 }
 
 QString BackfillRun::rangeText(const QString &key) const
@@ -415,7 +416,6 @@ bool BackfillRun::readLedgers()
     key = runKey(ht.qualifiedName(), serverKey(db), lo.csvPath);
     QDir dir(journalDirectory);
     QHash<QString, QList<QJsonObject>> commits; // range -> its "commit" entries (transaction id, bounds), oldest first
-    QHash<QString, QJsonObject> completedBy;    // range -> the entry of the run that completed it
     const QStringList names = dir.entryList({QStringLiteral("*.recovered")}, QDir::Files, QDir::Name);
     for (const QString &n : std::as_const(names)) {
         QJsonObject header;
@@ -512,27 +512,84 @@ bool BackfillRun::readLedgers()
             }
         }
     }
-    // What those runs inserted in the ranges they completed (journals before this count was
-    // written leave it unknown).
-    for (const QJsonObject &c : std::as_const(completedBy)) {
-        if (c.contains(QStringLiteral("inserted")))
-            earlierInserted += qint64(c.value(QStringLiteral("inserted")).toDouble());
-        else
-            earlierInsertedKnown = false;
-    }
     // Rows that went into new chunks: outside every chunk that existed when that run began.
     if (completedBy.contains(QStringLiteral("new"))) {
         const QJsonObject c = completedBy.value(QStringLiteral("new"));
         const QStringList params{c.value(QStringLiteral("outside_starts")).toString(), c.value(QStringLiteral("outside_ends")).toString()};
-        if (!exec(QStringLiteral("DELETE FROM %1 WHERE NOT EXISTS (SELECT 1 FROM unnest($1::%3[], $2::%3[]) AS r(a, b) WHERE %2 >= r.a AND %2 < r.b)")
-                      .arg(stage, timeStage, cast),
-                  params, &r, &e, QStringLiteral("skip the rows loaded into new chunks"))) {
-            dropStage();
-            return fail(outcomeOf(e), e.message, e);
+        bool skip = true;
+        if (!checkCompletedRange(QStringLiteral("new"), QStringLiteral("outside"), params, &skip))
+            return false;
+        if (skip) {
+            if (!exec(QStringLiteral("DELETE FROM %1 WHERE %2").arg(stage, boundsWhere(QStringLiteral("outside"), 1)), params, &r, &e,
+                      QStringLiteral("skip the rows loaded into new chunks"))) {
+                dropStage();
+                return fail(outcomeOf(e), e.message, e);
+            }
+            resumedRows += r.rowsAffected();
         }
-        resumedRows += r.rowsAffected();
     }
     return true;
+}
+
+bool BackfillRun::checkCompletedRange(const QString &range, const QString &kind, const QStringList &params, bool *skip)
+{
+    *skip = true;
+    // The staged rows of the range, under the table's column names, and how many of them the
+    // table holds: by a unique key the file fills (a row skipped as a duplicate is there too),
+    // else by the whole row. Compared as row texts (NULLs included), against the table's rows of
+    // the same time range read once.
+    QStringList aliases, mapped;
+    for (int i = 0; i < res.load.mapping.size(); ++i) {
+        aliases << QStringLiteral("c%1 AS %2").arg(i).arg(db.quoteIdentifier(res.load.mapping.at(i).tableColumn));
+        mapped << res.load.mapping.at(i).tableColumn;
+    }
+    QStringList keyColumns;
+    for (const UniqueKey &k : std::as_const(ht.uniqueKeys)) {
+        const bool filled = std::all_of(k.columns.cbegin(), k.columns.cend(), [&](const QString &c) { return !c.isEmpty() && mapped.contains(c); });
+        if (!k.hasExpression && !k.partial && filled) {
+            keyColumns = k.columns;
+            break;
+        }
+    }
+    const bool byKey = !keyColumns.isEmpty();
+    QStringList inStage, inTable;
+    for (const QString &c : byKey ? keyColumns : mapped) {
+        inStage << QStringLiteral("s.") + db.quoteIdentifier(c);
+        inTable << QStringLiteral("t.") + db.quoteIdentifier(c);
+    }
+    QueryResult counts;
+    if (!exec(QStringLiteral("SELECT count(*) AS n, count(*) FILTER (WHERE ROW(%1)::text IN (SELECT ROW(%2)::text FROM %3 t WHERE %4)) AS present "
+                             "FROM (SELECT %5 FROM %6 WHERE %7) s")
+                  .arg(inStage.join(QStringLiteral(", ")), inTable.join(QStringLiteral(", ")), db.qualifiedName(ht.schema, ht.name),
+                       boundsWhere(kind, 1, QStringLiteral("t.") + db.quoteIdentifier(timeDim->column)), aliases.join(QStringLiteral(", ")),
+                       stage, boundsWhere(kind, 1)),
+              params, &counts, &e, QStringLiteral("check the rows of a range an interrupted run loaded"))) {
+        dropStage();
+        return fail(outcomeOf(e), e.message, e);
+    }
+    const qint64 n = counts.intValue(0, QStringLiteral("n")), present = counts.intValue(0, QStringLiteral("present"));
+    const QJsonObject done = completedBy.value(range);
+    // What that run inserted there (duplicates it skipped are there by their key anyway; rows a
+    // trigger dropped are not).
+    const qint64 expected = done.contains(QStringLiteral("inserted")) ? qint64(done.value(QStringLiteral("inserted")).toDouble()) : n;
+    const bool harmless = byKey && lo.conflict != CsvLoader::Conflict::Error; // the key skips or updates what is there
+    if (harmless ? present == n : present >= expected)
+        return true;
+    if (harmless || present == 0) {
+        *skip = false;
+        doneRanges.remove(range);
+        completedBy.remove(range);
+        res.load.notes << QStringLiteral("An interrupted run of this backfill recorded %1 as loaded, but %2 of its %3 rows are not in %4 "
+                                         "now (deleted since, or the table made anew): the range is loaded again.")
+                              .arg(rangeText(range)).arg(n - present).arg(n).arg(ht.qualifiedName());
+        return true;
+    }
+    dropStage();
+    return fail(Outcome::InputError,
+                QStringLiteral("Nothing was changed: an interrupted run of this backfill recorded %1 as loaded, but only %2 of the %3 rows "
+                               "the file holds there are in %4 now. Loading the range again would write the others twice, skipping it "
+                               "would leave them out. Check the range's rows, then delete the ledger %5 to load the whole file again.")
+                    .arg(rangeText(range)).arg(present).arg(n).arg(ht.qualifiedName(), ledgers.join(QStringLiteral(", "))));
 }
 
 bool BackfillRun::startJournal()

@@ -110,6 +110,11 @@ private:
     QString rangeText(const QString &key) const;
     QString duplicateKeyMessage(const RangeGroup *g, const QString &failing);
     QString checkViolationMessage(const RangeGroup *g, const QString &failing);
+    // Before a range an interrupted run recorded as loaded is skipped: are its rows in the table
+    // (a table made anew, rows deleted since)? Skip: true with *skip set, or load it again; false:
+    // the run stops (some rows there, some not), its message set.
+    // kind and params: as for boundsWhere() with n = 1.
+    bool checkCompletedRange(const QString &range, const QString &kind, const QStringList &params, bool *skip);
     // The first line (bfs_line) of the range's staged rows for which `condition`, written with
     // the table's column names, holds; empty when none does or it cannot be evaluated.
     QString firstLineWhere(const RangeGroup *g, const QString &condition);
@@ -117,7 +122,7 @@ private:
     QString outsideWhere(QStringList *params) const;
     // The staged rows of a range, [$n, $n+1) ("range"), or outside every chunk whose bounds
     // are the arrays $n and $n+1 ("outside").
-    QString boundsWhere(const QString &kind, int n) const;
+    QString boundsWhere(const QString &kind, int n, const QString &column = QString()) const; // column: the staged time by default
     // Fingerprints of the staged rows (their count and the sum of their text's hashes: line
     // numbers and order do not count) behind `where`s, in one round trip.
     bool fingerprints(const QList<QPair<QString, QStringList>> &wheres, QStringList *out);
@@ -159,6 +164,7 @@ private:
     QString key;
     QStringList recovered; // what finishing an interrupted earlier backfill did
     QSet<QString> doneRanges;
+    QHash<QString, QJsonObject> completedBy; // range -> the ledger entry of the run that completed it
     QStringList ledgers;
     QStringList staleLedgers; // of the file before an edit, not applied
     qint64 resumedRows = 0;            // staged rows in ranges an interrupted run completed

@@ -105,10 +105,14 @@ bool BackfillRun::summarise()
         }
     }
     // Ranges an interrupted run already completed: their rows were loaded then.
+    // (Each is looked up in the table first: rows deleted since are loaded again.)
     for (auto it = groups.begin(); it != groups.end();) {
-        if (doneRanges.contains(it->first)) {
-            QStringList params;
-            const QString where = rangeWhere(it->second.range, &params);
+        bool skip = false;
+        QStringList params;
+        const QString where = rangeWhere(it->second.range, &params);
+        if (doneRanges.contains(it->first) && !checkCompletedRange(it->first, QStringLiteral("range"), params, &skip))
+            return false;
+        if (skip) {
             if (exec(QStringLiteral("DELETE FROM %1 WHERE %2").arg(stage, where), params, &r, &e, QStringLiteral("skip a completed range")))
                 resumedRows += r.rowsAffected();
             it = groups.erase(it);
@@ -117,6 +121,14 @@ bool BackfillRun::summarise()
         }
     }
     sum.rowsInCompletedRanges = resumedRows;
+    // What those runs inserted in the ranges skipped now (journals before this count was
+    // written leave it unknown).
+    for (const QJsonObject &c : std::as_const(completedBy)) {
+        if (c.contains(QStringLiteral("inserted")))
+            earlierInserted += qint64(c.value(QStringLiteral("inserted")).toDouble());
+        else
+            earlierInsertedKnown = false;
+    }
     for (auto &[k, g] : groups) {
         for (const ChunkInfo &c : ht.chunks)
             if (c.rangeStart == g.range.rangeStart && c.rangeEnd == g.range.rangeEnd && c.rangeStartInteger == g.range.rangeStartInteger

@@ -40,6 +40,7 @@ private Q_SLOTS:
     void reRunInUpdateModeUpdatesTheRangesASkipRunCompleted();
     void rowsATriggerDropsAreNotCountedAsDuplicates();
     void updateThatMeetsAnotherKeyNamesTheLine();
+    void rangesARunLoadedAreLookedUpBeforeTheyAreSkipped();
     void integerTimeNewChunksAreCompressedAsThePolicyWould();
     void journalOfARunningBackfillIsLeftButAStaleOneIsRecovered();
 };
@@ -684,6 +685,46 @@ void TestEngineSetups::updateThatMeetsAnotherKeyNamesTheLine()
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_twokeys WHERE device_id = 3")), qint64(0));
     QVERIFY(policyScheduled(table));
     QCOMPARE(notFullyCompressed(table), qint64(0));
+}
+
+void TestEngineSetups::rangesARunLoadedAreLookedUpBeforeTheyAreSkipped()
+{
+    // A run dies after loading every range; recover leaves its ledger for a re-run. Then the table
+    // is made anew: the re-run must load the rows again, not skip them as loaded. And when only
+    // some of a range's rows are gone (a table without a unique key), it must refuse: loading the
+    // range again would double the others.
+    const QString journals = m_dir.filePath(QStringLiteral("my.journals"));
+    const QStringList recover{QStringLiteral("recover"), QStringLiteral("--db"), TestServers::sandbox().toConnInfo(),
+                              QStringLiteral("--journal-dir"), journals};
+    for (const bool uniqueKey : {true, false}) {
+        const QString table = uniqueKey ? QStringLiteral("et_anew") : QStringLiteral("et_anew_nokey");
+        createTable(table, uniqueKey);
+        const QString file = csv(table + QStringLiteral(".csv"), {row("2026-08-20 10:15:00+00", 7), row("2026-08-20 11:15:00+00", 7),
+                                                                  row("2026-08-21 10:15:00+00", 7), row("2026-08-10 10:15:00+00", 7)});
+        const QStringList args = cliBase(table, file);
+        const auto crashed = TestServers::runCli(args, QStringLiteral("sandbox"), {QStringLiteral("BFS_CRASH_AT=policy_resume")});
+        QCOMPARE(crashed.exitCode, 137);
+        const auto recovered = TestServers::runCli(recover, QStringLiteral("sandbox"));
+        QVERIFY2(recovered.exitCode == 0, recovered.err.constData());
+        QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM %1 WHERE device_id = 7").arg(table)), qint64(4));
+        if (uniqueKey) {
+            createTable(table, uniqueKey); // made anew, without the rows
+            const auto again = TestServers::runCli(args, QStringLiteral("sandbox"));
+            QVERIFY2(again.exitCode == 0, again.err.constData());
+            QVERIFY2(again.out.contains("4 rows read: 4 loaded, 0 skipped as duplicates"), again.out.constData());
+            QVERIFY2(again.out.contains("but 2 of its 2 rows are not in public.et_anew now"), again.out.constData());
+            QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_anew WHERE device_id = 7")), qint64(4));
+        } else {
+            QVERIFY(TestServers::sandboxScript(QStringLiteral("DELETE FROM et_anew_nokey WHERE device_id = 7 AND time = '2026-08-20 11:15+00'")).isEmpty());
+            const auto refused = TestServers::runCli(args, QStringLiteral("sandbox"));
+            QCOMPARE(refused.exitCode, 2);
+            QVERIFY2(refused.err.contains("recorded 2026-08-20 00:00 to 2026-08-21 00:00 UTC as loaded, but only 1 of the 2 rows the file "
+                                          "holds there are in public.et_anew_nokey now"),
+                     refused.err.constData());
+            QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_anew_nokey WHERE device_id = 7")), qint64(3));
+        }
+        QVERIFY(policyScheduled(table));
+    }
 }
 
 void TestEngineSetups::integerTimeNewChunksAreCompressedAsThePolicyWould()
