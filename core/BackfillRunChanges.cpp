@@ -310,11 +310,11 @@ QString BackfillRun::checkViolationMessage(const RangeGroup *g, const QString &f
         if (!line.isEmpty())
             where += QStringLiteral(", line %1").arg(line);
     }
-    return QStringLiteral("%1: the row breaks CHECK constraint %2 of %3%4, so %5 was rolled back. Fix the row and run the same "
+    return QStringLiteral("%1: the row breaks CHECK constraint %2 of %3%4, so %5 rolled back. Fix the row and run the same "
                           "backfill again.")
         .arg(where, constraint.isEmpty() ? QStringLiteral("(unnamed)") : constraint, ht.qualifiedName(),
              expr.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(expr),
-             g ? QStringLiteral("chunk %1").arg(failing) : QStringLiteral("the rows for new chunks"));
+             g ? QStringLiteral("chunk %1 was").arg(failing) : QStringLiteral("the rows for new chunks were"));
 }
 
 // A unique key met twice: the server names a chunk's copy of the constraint (and, inserting into
@@ -330,23 +330,28 @@ QString BackfillRun::duplicateKeyMessage(const RangeGroup *g, const QString &fai
     QString where = lo.csvPath;
     QString keyText;
     if (key && db.isOpen()) {
-        const CsvLoader::StagedKey staged = CsvLoader::stagedKey(db, key->columns, [this](const QString &c) { return stageColumnOf(c); });
+        const auto stageColumn = [this](const QString &c) { return stageColumnOf(c); };
+        const CsvLoader::StagedKey staged = CsvLoader::stagedKey(db, key->columns, stageColumn);
+        // (an update: the row with the same key it matches on is the one it updates)
+        const CsvLoader::StagedKey updated = lo.conflict == CsvLoader::Conflict::Update && key->columns != res.load.conflictKey
+            ? CsvLoader::stagedKey(db, res.load.conflictKey, stageColumn)
+            : CsvLoader::StagedKey();
         QStringList params;
         const QString range = g ? rangeWhere(g->range, &params) : outsideWhere(&params);
         QueryResult r;
         DbError ignored;
-        if (!staged.isEmpty() && db.exec(CsvLoader::firstRepeatSql(stage, spec.target, staged, range), params, &r, &ignored)
+        if (!staged.isEmpty() && db.exec(CsvLoader::firstRepeatSql(stage, spec.target, staged, range, updated), params, &r, &ignored)
             && !r.value(0, 0).isEmpty())
             where += QStringLiteral(", line %1").arg(r.value(0, 0));
         keyText = QStringLiteral(" (%1)").arg(key->columns.join(QStringLiteral(", ")));
     }
-    const QString rolledBack = g ? QStringLiteral("chunk %1").arg(failing) : QStringLiteral("the rows for new chunks");
+    const QString rolledBack = g ? QStringLiteral("chunk %1 was").arg(failing) : QStringLiteral("the rows for new chunks were");
     if (lo.conflict == CsvLoader::Conflict::Update)
         // ON CONFLICT (…) DO UPDATE matches one key; this row met another one.
         return QStringLiteral("%1: the row's key%2 already exists in %3 or on an earlier line of the file, and it is not the key "
-                              "the update matches on (%4), so %5 was rolled back. Fix the row or load it with --on-conflict skip.")
+                              "the update matches on (%4), so %5 rolled back. Fix the row or load it with --on-conflict skip.")
             .arg(where, keyText, ht.qualifiedName(), res.load.conflictKey.join(QStringLiteral(", ")), rolledBack);
-    return QStringLiteral("%1: the row's key%2 already exists in %3 or on an earlier line of the file, so %4 was rolled back. "
+    return QStringLiteral("%1: the row's key%2 already exists in %3 or on an earlier line of the file, so %4 rolled back. "
                           "Use --on-conflict skip or update.")
         .arg(where, keyText, ht.qualifiedName(), rolledBack);
 }
@@ -651,9 +656,9 @@ void BackfillRun::finish()
         const qint64 earlier = earlierInsertedKnown ? qMin(earlierInserted, resumedRows) : resumedRows;
         res.rowsLoadedEarlier = earlier;
         res.load.rowsLoaded = written + earlier;
-        // Without ON CONFLICT (error mode) no row of this run is skipped as a duplicate: the ones
-        // missing were dropped by a trigger or a rule.
-        res.load.rowsNotWritten = lo.conflict == CsvLoader::Conflict::Error ? staged - resumedRows - written : 0;
+        // Without ON CONFLICT (error mode) no row is skipped as a duplicate: the ones missing were
+        // dropped by a trigger or a rule (in the ranges an interrupted run completed too).
+        res.load.rowsNotWritten = lo.conflict == CsvLoader::Conflict::Error ? staged - written - earlier : 0;
         res.load.rowsDuplicate = staged - written - earlier - res.load.rowsNotWritten;
         res.message = QStringLiteral("%1 rows read: %2 loaded%5, %3 skipped as duplicates, %4 rejected.%6")
                           .arg(res.load.rowsRead).arg(res.load.rowsLoaded).arg(res.load.rowsDuplicate).arg(res.load.rowsRejected)

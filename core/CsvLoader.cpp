@@ -114,11 +114,14 @@ CsvLoader::StagedKey CsvLoader::stagedKey(const Database &db, const QStringList 
     return {inTable.join(all), earlier.join(all), notNull.join(all), columns.join(QStringLiteral(", "))};
 }
 
-QString CsvLoader::firstRepeatSql(const QString &stage, const QString &target, const StagedKey &key, const QString &where)
+QString CsvLoader::firstRepeatSql(const QString &stage, const QString &target, const StagedKey &key, const QString &where,
+                                  const StagedKey &except)
 {
+    const QString inTable = except.isEmpty() ? key.inTable : QStringLiteral("%1 AND NOT coalesce(%2, false)").arg(key.inTable, except.inTable);
+    const QString earlier = except.isEmpty() ? key.earlier : QStringLiteral("%1 AND NOT coalesce(%2, false)").arg(key.earlier, except.earlier);
     return QStringLiteral("SELECT min(bfs_line) FROM %1 s WHERE %5(EXISTS (SELECT 1 FROM %2 t WHERE %3) "
                           "OR EXISTS (SELECT 1 FROM %1 s2 WHERE %4 AND s2.bfs_line < s.bfs_line))")
-        .arg(stage, target, key.inTable, key.earlier, where.isEmpty() ? QString() : where + QStringLiteral(" AND "));
+        .arg(stage, target, inTable, earlier, where.isEmpty() ? QString() : where + QStringLiteral(" AND "));
 }
 
 QString CsvLoader::repeatsEarlierSql(const StagedKey &key)

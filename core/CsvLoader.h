@@ -91,8 +91,10 @@ public:
     };
     static StagedKey stagedKey(const Database &db, const QStringList &keyColumns, const std::function<int(const QString &)> &stageColumn);
     // The first line (bfs_line) of the staged rows matching `where` whose key is in the table or
-    // on an earlier line: where a duplicate key stopped an insert.
-    static QString firstRepeatSql(const QString &stage, const QString &target, const StagedKey &key, const QString &where = QString());
+    // on an earlier line: where a duplicate key stopped an insert. `except`: the key an update
+    // matches on; a row with the same one is the row it updates, not a conflict.
+    static QString firstRepeatSql(const QString &stage, const QString &target, const StagedKey &key, const QString &where = QString(),
+                                  const StagedKey &except = StagedKey());
     // Whether a staged row repeats the key of an earlier line (a window over the staged rows).
     static QString repeatsEarlierSql(const StagedKey &key);
 

@@ -666,15 +666,16 @@ void TestEngineSetups::rowsATriggerDropsAreNotCountedAsDuplicates()
 
 void TestEngineSetups::updateThatMeetsAnotherKeyNamesTheLine()
 {
-    // Two unique keys; the update matches on (time, device_id). Line 3 is a new (time, device_id)
-    // whose (time, status) exists: the server refuses it, and the message finds the line.
+    // Two unique keys; the update matches on (time, device_id). Line 2 updates device 1's row
+    // (its (time, status) is that row's own); line 3 is a new (time, device_id) whose (time,
+    // status) is device 1's: the server refuses it, and the message finds that line.
     const QString table = QStringLiteral("et_twokeys");
     createHypertable(table, QStringLiteral("timestamptz"), QStringLiteral("UNIQUE (time, device_id), UNIQUE (time, status)"),
                      QStringLiteral("2026-08-20"), QStringLiteral("2026-08-21 23:00"), QStringLiteral("1 hour"), QStringLiteral("1 day"),
                      QStringLiteral("SELECT add_compression_policy('et_twokeys', compress_after => interval '30 days');"));
     BackfillEngine::Options o;
-    o.load.csvPath = csv(QStringLiteral("twokeys.csv"), {QByteArray("2026-08-20 06:30:00+00,3,21,50,ok"),
-                                                         QByteArray("2026-08-20 05:00:00+00,3,21,50,seed")});
+    o.load.csvPath = csv(QStringLiteral("twokeys.csv"), {QByteArray("2026-08-20 05:00:00+00,1,30,50,seed"),
+                                                         QByteArray("2026-08-20 06:00:00+00,3,21,50,seed")});
     o.load.table = table;
     o.load.conflict = CsvLoader::Conflict::Update;
     const BackfillEngine::Result r = run(o);
@@ -683,6 +684,7 @@ void TestEngineSetups::updateThatMeetsAnotherKeyNamesTheLine()
                                               "an earlier line of the file, and it is not the key the update matches on (time, device_id)")),
              qPrintable(r.message));
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_twokeys WHERE device_id = 3")), qint64(0));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_twokeys WHERE temperature = 30")), qint64(0)); // rolled back with it
     QVERIFY(policyScheduled(table));
     QCOMPARE(notFullyCompressed(table), qint64(0));
 }
