@@ -144,6 +144,13 @@ BackfillPlan BackfillPlanner::plan(const Input &in)
         p.blockers << QStringLiteral("role %1 does not own %2 (owner: %3): decompress_chunk and compress_chunk need the "
                                      "owner's privileges (SQLSTATE 42501)")
                           .arg(in.currentUser, p.target, ht.owner);
+    if (!in.missingPrivileges.isEmpty())
+        p.blockers << QStringLiteral("role %1 lacks the %2 privilege on %3, which the load needs")
+                          .arg(in.currentUser, in.missingPrivileges.join(QStringLiteral(" and ")), p.target);
+    if (!in.aggregatesNotOwned.isEmpty())
+        p.blockers << QStringLiteral("role %1 does not own continuous aggregate %2: refreshing it over the backfilled range needs "
+                                     "the owner's privileges")
+                          .arg(in.currentUser, in.aggregatesNotOwned.join(QStringLiteral(", ")));
 
     // Per chunk.
     bool anyDirectOnCompressed = false;
@@ -241,8 +248,8 @@ BackfillPlan BackfillPlanner::plan(const Input &in)
                                             "compress a chunk while rows are moved, and scheduled again in every outcome")
                                  .arg(job->jobId);
             if (!in.memberOfJobOwner)
-                p.blockers << QStringLiteral("role %1 is not a member of %2, which owns compression policy job %3: alter_job "
-                                             "needs that membership")
+                p.blockers << QStringLiteral("role %1 does not have the privileges of %2, which owns compression policy job %3: "
+                                             "alter_job needs them (as a member of %2 that inherits them)")
                                   .arg(in.currentUser, job->owner)
                                   .arg(job->jobId);
         }

@@ -22,8 +22,10 @@ public:
         BackfillPlan::Overrides overrides;
         bool dmlDecompressionEnabled = true; // timescaledb.enable_dml_decompression
         QString currentUser;
-        bool ownsHypertable = true;          // owner, or member of the owner role
-        bool memberOfJobOwner = true;        // alter_job / run_job need it
+        bool ownsHypertable = true;          // owner, or has the owner role's privileges (pg_has_role USAGE)
+        bool memberOfJobOwner = true;        // alter_job / run_job need the job owner's privileges
+        QStringList missingPrivileges;       // the load needs them on the hypertable: "INSERT", "UPDATE", …
+        QStringList aggregatesNotOwned;      // "name (owner: role)": refresh_continuous_aggregate needs the owner's privileges
         QStringList continuousAggregates;
     };
 

@@ -302,7 +302,16 @@ void TestPlanner::missingPrivilegesBlockBeforeAnyChange()
     QVERIFY(!p.runnable());
     QCOMPARE(p.blockers.size(), 2);
     QVERIFY(p.blockers.at(0).contains(QLatin1String("role analyst does not own public.conditions (owner: postgres)")));
-    QVERIFY(p.blockers.at(1).contains(QLatin1String("not a member of postgres, which owns compression policy job 1000")));
+    QVERIFY(p.blockers.at(1).contains(QLatin1String("does not have the privileges of postgres, which owns compression policy job 1000")));
+    // The owner's role, without INSERT; an aggregate someone else owns.
+    in.ownsHypertable = true;
+    in.memberOfJobOwner = true;
+    in.missingPrivileges = {QStringLiteral("INSERT"), QStringLiteral("UPDATE")};
+    in.aggregatesNotOwned = {QStringLiteral("public.daily (owner: reporting)")};
+    const BackfillPlan q = BackfillPlanner::plan(in);
+    QCOMPARE(q.blockers, (QStringList{QStringLiteral("role analyst lacks the INSERT and UPDATE privilege on public.conditions, which the load needs"),
+                                      QStringLiteral("role analyst does not own continuous aggregate public.daily (owner: reporting): "
+                                                     "refreshing it over the backfilled range needs the owner's privileges")}));
 }
 
 void TestPlanner::frozenChunkBlocks()

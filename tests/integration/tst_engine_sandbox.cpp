@@ -40,6 +40,7 @@ private Q_SLOTS:
     void crashAtEachJournalStepIsRecovered_data();
     void crashAtEachJournalStepIsRecovered();
     void nonOwnerIsToldBeforeAnythingChanges();
+    void ownerRolePrivilegesAreCheckedBeforeAnythingChanges();
     void journalThatCannotBeWrittenChangesNothing();
     void connectionDroppedIsRetried_data();
     void connectionDroppedIsRetried();
@@ -409,7 +410,8 @@ void TestEngineSandbox::nonOwnerIsToldBeforeAnythingChanges()
     QVERIFY2(err.contains(QLatin1String("role bfs_analyst does not own public.et_priv (owner: postgres): decompress_chunk and "
                                         "compress_chunk need the owner's privileges")),
              qPrintable(err));
-    QVERIFY2(err.contains(QLatin1String("role bfs_analyst is not a member of postgres, which owns compression policy job")), qPrintable(err));
+    QVERIFY2(err.contains(QLatin1String("role bfs_analyst does not have the privileges of postgres, which owns compression policy job")),
+             qPrintable(err));
     // Before anything changed: same rows, policy scheduled, every chunk compressed, no journal.
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_priv")), qint64(288));
     QVERIFY(policyScheduled(table));
@@ -420,6 +422,62 @@ void TestEngineSandbox::nonOwnerIsToldBeforeAnythingChanges()
     const auto owner = TestServers::runCli(cliBase(table, file), QStringLiteral("sandbox"));
     QVERIFY2(owner.exitCode == 0, owner.err.constData());
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_priv")), qint64(290));
+}
+
+void TestEngineSandbox::ownerRolePrivilegesAreCheckedBeforeAnythingChanges()
+{
+    // et_roles and its policy job belong to bfs_tabowner. A NOINHERIT member of it does not have
+    // its privileges; an inheriting member does, but not INSERT once it is revoked, nor the
+    // ownership of a continuous aggregate someone else made. Each is told before anything changes;
+    // with everything in place the member's backfill runs.
+    const QString table = QStringLiteral("et_roles");
+    QVERIFY(TestServers::sandboxScript(QStringLiteral("DROP MATERIALIZED VIEW IF EXISTS et_roles_daily")).isEmpty());
+    createTable(table);
+    const QString setup = TestServers::sandboxScript(QStringLiteral(
+                 "DO $$ BEGIN CREATE ROLE bfs_tabowner LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$; "
+                 "DO $$ BEGIN CREATE ROLE bfs_noinherit LOGIN NOINHERIT; EXCEPTION WHEN duplicate_object THEN NULL; END $$; "
+                 "DO $$ BEGIN CREATE ROLE bfs_inherit LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$; "
+                 "GRANT bfs_tabowner TO bfs_noinherit; GRANT bfs_tabowner TO bfs_inherit; "
+                 "ALTER TABLE et_roles OWNER TO bfs_tabowner; "
+                 "SELECT remove_compression_policy('et_roles'); "
+                 "SET ROLE bfs_tabowner; SELECT add_compression_policy('et_roles', compress_after => interval '30 days'); RESET ROLE; "
+                 "REVOKE INSERT ON et_roles FROM bfs_tabowner;"));
+    QVERIFY2(setup.isEmpty(), qPrintable(setup));
+    const QString file = csv(QStringLiteral("roles.csv"), {row("2026-08-18 10:15:00+00", 3), row("2026-08-21 10:15:00+00", 3)});
+    auto runAs = [&](const QString &role) {
+        ConnectionProfile p = TestServers::sandbox();
+        p.user = role;
+        QStringList args = cliBase(table, file);
+        args[2] = p.toConnInfo();
+        return TestServers::runCli(args, QStringLiteral("sandbox"));
+    };
+    const auto noInherit = runAs(QStringLiteral("bfs_noinherit"));
+    QCOMPARE(noInherit.exitCode, 4);
+    QVERIFY2(noInherit.err.contains("role bfs_noinherit does not own public.et_roles (owner: bfs_tabowner)"), noInherit.err.constData());
+    QVERIFY2(noInherit.err.contains("role bfs_noinherit does not have the privileges of bfs_tabowner, which owns compression policy job"),
+             noInherit.err.constData());
+    const auto noInsert = runAs(QStringLiteral("bfs_inherit"));
+    QCOMPARE(noInsert.exitCode, 4);
+    QVERIFY2(noInsert.err.contains("Nothing was changed: role bfs_inherit lacks the INSERT privilege on public.et_roles"), noInsert.err.constData());
+    const QString aggregate = TestServers::sandboxScript(QStringLiteral(
+                 "GRANT INSERT ON et_roles TO bfs_tabowner; "
+                 "CREATE MATERIALIZED VIEW et_roles_daily WITH (timescaledb.continuous, timescaledb.materialized_only = true) AS "
+                 "SELECT time_bucket('1 day', time) AS day, device_id, count(*) AS n FROM et_roles GROUP BY 1, 2 WITH NO DATA;"));
+    QVERIFY2(aggregate.isEmpty(), qPrintable(aggregate));
+    const auto notOwner = runAs(QStringLiteral("bfs_inherit"));
+    QCOMPARE(notOwner.exitCode, 4);
+    QVERIFY2(notOwner.err.contains("role bfs_inherit does not own continuous aggregate public.et_roles_daily (owner: postgres)"),
+             notOwner.err.constData());
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_roles")), qint64(288));
+    QVERIFY(policyScheduled(table));
+    QCOMPARE(notFullyCompressed(table), qint64(0));
+    QVERIFY(TestServers::sandboxScript(QStringLiteral("ALTER MATERIALIZED VIEW et_roles_daily OWNER TO bfs_tabowner")).isEmpty());
+    const auto member = runAs(QStringLiteral("bfs_inherit"));
+    QVERIFY2(member.exitCode == 0, member.err.constData());
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_roles")), qint64(290));
+    QCOMPARE(scalar(QStringLiteral("SELECT sum(n) FROM et_roles_daily WHERE device_id = 3")), qint64(2));
+    QVERIFY(policyScheduled(table));
+    QCOMPARE(notFullyCompressed(table), qint64(0));
 }
 
 void TestEngineSandbox::journalThatCannotBeWrittenChangesNothing()
