@@ -207,6 +207,13 @@ int runEngine(Database &db, const CsvLoader::Options &load, const QCommandLinePa
             }
         }
         o[QStringLiteral("chunks")] = chunks;
+        QJsonArray newChunks; // the ones the run made and compressed, as the policy would
+        for (const auto &c : r.newChunks)
+            newChunks << QJsonObject{{QStringLiteral("name"), c.name},
+                                     {QStringLiteral("compressed_after"), c.compressedAfter},
+                                     {QStringLiteral("bytes_before_compression"), c.bytesBefore >= 0 ? QJsonValue(double(c.bytesBefore)) : QJsonValue()},
+                                     {QStringLiteral("bytes_after_compression"), c.bytesAfter >= 0 ? QJsonValue(double(c.bytesAfter)) : QJsonValue()}};
+        o[QStringLiteral("new_chunks_compressed")] = newChunks;
         o[QStringLiteral("new_chunk_rows")] = double(r.plan.newChunkRows);
         // (space partitions: rows of existing time ranges that go to new chunks of their partition)
         o[QStringLiteral("new_partition_chunk_rows")] = double(r.plan.rowsForNewPartitionChunks());

@@ -193,7 +193,7 @@ QStringList BackfillEngine::afterRunLines(const Result &r)
     QStringList lines;
     qint64 before = 0, after = 0;
     int measured = 0;
-    for (const ChunkResult &c : r.chunks) {
+    for (const ChunkResult &c : r.chunks + r.newChunks) {
         if (c.bytesBefore > 0 && c.bytesAfter > 0) {
             before += c.bytesBefore;
             after += c.bytesAfter;
@@ -202,7 +202,7 @@ QStringList BackfillEngine::afterRunLines(const Result &r)
     }
     if (measured > 0) {
         const QLocale locale;
-        lines << QStringLiteral("Compression of the %1 chunk(s) the run worked on, now compressed: %2 of rows in %3 (ratio %4×).")
+        lines << QStringLiteral("Compression of the %1 chunk(s) the run compressed whole: %2 of rows in %3 (ratio %4×).")
                      .arg(measured)
                      .arg(locale.formattedDataSize(before, 1, QLocale::DataSizeTraditionalFormat),
                           locale.formattedDataSize(after, 1, QLocale::DataSizeTraditionalFormat),

@@ -41,7 +41,8 @@ public:
         qint64 inserted = 0; // rows the INSERT wrote into it (-1: not known, see BackfillRun::completePending)
         bool compressedBefore = false;
         bool compressedAfter = false;
-        // After the run, when compressed (chunk_compression_stats); -1: not known.
+        // After the run, for a chunk the run compressed whole (chunk_compression_stats; TimescaleDB
+        // does not measure a chunk compressed again in place after a direct insert); -1: not known.
         qint64 bytesBefore = -1; // the chunk's rows uncompressed
         qint64 bytesAfter = -1;  // compressed
     };
@@ -55,6 +56,7 @@ public:
         BackfillPlan plan;
         bool planned = false;
         QList<ChunkResult> chunks;
+        QList<ChunkResult> newChunks; // chunks the run made and compressed, as the policy would (action "new chunk")
         qint64 newChunkRows = 0;
         qint64 rowsLoadedEarlier = 0; // by an interrupted run of the same backfill (its ledger)
         int policyJob = 0;
@@ -81,8 +83,8 @@ public:
         QString chunkName;
     };
 
-    // After a run: how well the touched chunks compress now, the aggregates refreshed. One
-    // sentence each; none when there is nothing to tell.
+    // After a run: how well the chunks it compressed whole (decompressed ones, new ones)
+    // compress, the aggregates refreshed. One sentence each; none when there is nothing to tell.
     static QStringList afterRunLines(const Result &r);
 
     using ProgressFn = std::function<void(const Progress &)>;

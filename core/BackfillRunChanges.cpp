@@ -526,9 +526,12 @@ void BackfillRun::putBack()
             if (!failed)
                 stopWith(outcomeOf(e), QStringLiteral("The rows were loaded, but compressing the new chunks failed: %1").arg(e.message), e);
         }
-        for (const QString &a : std::as_const(actions))
+        for (const QString &a : std::as_const(actions)) {
+            if (a.startsWith(QLatin1String("compressed new chunk ")))
+                res.newChunks << ChunkResult{a.mid(21), QStringLiteral("new chunk"), 0, -1, false, true};
             if (log)
                 log(QStringLiteral("-- ") + a);
+        }
     }
     res.secondsRecompress = rt.elapsed() / 1000.0;
     report(Progress{QStringLiteral("restore"), index, total, moved, staged, QString()});
@@ -594,22 +597,31 @@ void BackfillRun::reconcile()
             for (ChunkResult &c : res.chunks)
                 c.compressedAfter = after.value(c.name, false);
         }
-        // Their compression now (the sizes are a report: failing to read them changes nothing).
+    }
+    // The compression of the chunks the run compressed whole (decompressed ones, new ones): a
+    // chunk compressed again in place keeps the sizes TimescaleDB measured before the backfill.
+    // (The sizes are a report: failing to read them changes nothing.)
+    QList<ChunkResult *> whole;
+    for (ChunkResult &c : res.chunks)
+        if (c.compressedAfter && c.action == BackfillPlan::actionName(BackfillPlan::Action::DecompressInsertRecompress))
+            whole << &c;
+    for (ChunkResult &c : res.newChunks)
+        whole << &c;
+    if (db.isOpen() && !whole.isEmpty()) {
         QueryResult sizes;
         DbError ignored;
-        if (std::any_of(res.chunks.cbegin(), res.chunks.cend(), [](const ChunkResult &c) { return c.compressedAfter; })
-            && exec(QStringLiteral("SELECT format('%I.%I', chunk_schema, chunk_name) AS chunk, before_compression_total_bytes AS before, "
+        if (exec(QStringLiteral("SELECT format('%I.%I', chunk_schema, chunk_name) AS chunk, before_compression_total_bytes AS before, "
                                    "after_compression_total_bytes AS after FROM chunk_compression_stats($1::regclass) "
                                    "WHERE compression_status = 'Compressed'"),
                     {db.qualifiedName(ht.schema, ht.name)}, &sizes, &ignored, QStringLiteral("read the chunks' compression"))) {
             QHash<QString, int> row;
             for (int i = 0; i < sizes.rowCount(); ++i)
                 row.insert(sizes.value(i, QStringLiteral("chunk")), i);
-            for (ChunkResult &c : res.chunks) {
-                const auto it = row.constFind(c.name);
-                if (c.compressedAfter && it != row.constEnd()) {
-                    c.bytesBefore = sizes.intValue(*it, QStringLiteral("before"), -1);
-                    c.bytesAfter = sizes.intValue(*it, QStringLiteral("after"), -1);
+            for (ChunkResult *c : std::as_const(whole)) {
+                const auto it = row.constFind(c->name);
+                if (it != row.constEnd()) {
+                    c->bytesBefore = sizes.intValue(*it, QStringLiteral("before"), -1);
+                    c->bytesAfter = sizes.intValue(*it, QStringLiteral("after"), -1);
                 }
             }
         }

@@ -75,6 +75,15 @@ void TestEngineSetups::newChunksAreCompressedButNotTheUsersOwnChunks()
                                    "AND range_start = '2026-08-21 00:00+00' AND NOT is_compressed")),
              qint64(1));
     QCOMPARE(notFullyCompressed(QStringLiteral("et_userchunk")), qint64(1));
+    // The new chunk is reported with the sizes TimescaleDB measured when the run compressed it.
+    QCOMPARE(r.newChunks.size(), 1);
+    QCOMPARE(r.newChunks.first().bytesAfter,
+             scalar(QStringLiteral("SELECT after_compression_total_bytes FROM chunk_compression_stats('et_userchunk') "
+                                   "WHERE format('%I.%I', chunk_schema, chunk_name) = $1"),
+                    {r.newChunks.first().name}));
+    QVERIFY(r.newChunks.first().bytesBefore > 0);
+    QVERIFY2(BackfillEngine::afterRunLines(r).join(QLatin1Char(' ')).contains(QLatin1String("Compression of the 1 chunk(s) the run compressed whole")),
+             qPrintable(BackfillEngine::afterRunLines(r).join(QLatin1Char(' '))));
 }
 
 void TestEngineSetups::cancelWhileCompressingNewChunksLeavesTheRestToThePolicy()

@@ -177,9 +177,8 @@ void TestImportWizard::sampleFileWithDefaultsEndsInTheHypertable()
     QVERIFY(summary.contains(QLatin1String("Rows skipped as duplicates: 1")));
     QVERIFY(summary.contains(QLatin1String("Rows rejected: 0")));
     QVERIFY(summary.contains(QLatin1String("paused during the run, resumed")));
-    QVERIFY2(QRegularExpression(QStringLiteral("Compression of the 3 chunk\\(s\\) the run worked on, now compressed: .+ of rows in .+ "
-                                               "\\(ratio [0-9.,]+×\\)")).match(summary).hasMatch(),
-             qPrintable(summary));
+    // Compressed again in place after direct inserts: not measured anew, so no ratio is claimed.
+    QVERIFY2(!summary.contains(QLatin1String("Compression of the")), qPrintable(summary));
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM wz_default WHERE device_id = 3")), qint64(3));
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM wz_default WHERE temperature = 99")), qint64(0));
     QCOMPARE(scalar(QStringLiteral("SELECT bool_and(scheduled) FROM timescaledb_information.jobs WHERE hypertable_name = 'wz_default'")), qint64(1));
@@ -295,6 +294,11 @@ void TestImportWizard::cancelIsOfferedOnlyWhereItIsSafe()
     const qint64 compressed = m.hasMatch() ? m.captured(1).toInt() : 3;
     QVERIFY2(compressed >= 1, qPrintable(summary));
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM wz_cancelnew WHERE device_id = 3")), qint64(4));
+    QVERIFY2(QRegularExpression(QStringLiteral("Compression of the %1 chunk\\(s\\) the run compressed whole: .+ of rows in .+ \\(ratio [0-9.,]+×\\)")
+                                    .arg(compressed))
+                 .match(summary)
+                 .hasMatch(),
+             qPrintable(summary));
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM timescaledb_information.chunks WHERE hypertable_name = 'wz_cancelnew' "
                                    "AND NOT is_compressed")),
              3 - compressed);
