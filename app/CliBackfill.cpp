@@ -256,6 +256,9 @@ int runEngine(Database &db, const CsvLoader::Options &load, const QCommandLinePa
         if (r.load.rowsRejected > 0 && !r.load.rejectsPath.isEmpty())
             Terminal::out(QStringLiteral("Rejected rows: %1").arg(r.load.rejectsPath));
     }
+    // A dry run or an export whose plan a run would refuse: the exit code says so, as the run's would.
+    if (options.planOnly && r.outcome == CsvLoader::Outcome::Completed && !r.plan.blockers.isEmpty())
+        return ExitCode::Server;
     return exitCodeFor(r.outcome, r.load.rowsRejected);
 }
 

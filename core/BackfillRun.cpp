@@ -460,10 +460,16 @@ bool BackfillRun::readLedgers()
             // in the ranges it completed too: the whole file loads again, the key updates what
             // that run inserted. The ledger goes when this run succeeds.
             const QString earlierMode = header.value(QStringLiteral("conflict")).toString();
-            res.load.notes << QStringLiteral("An interrupted run of this file (%1) completed some chunk ranges; in update mode all of "
-                                             "the file's rows are loaded again, so that rows whose key exists get the file's values "
-                                             "there too.")
-                                  .arg(earlierMode.isEmpty() ? QStringLiteral("of an earlier version") : QStringLiteral("--on-conflict ") + earlierMode);
+            const bool loadedSome = std::any_of(entries.cbegin(), entries.cend(), [](const Journal::Entry &en) {
+                return en.step == QLatin1String("commit") || en.step == QLatin1String("chunk_done")
+                    || en.step == QLatin1String("new_rows_done");
+            });
+            if (loadedSome)
+                    res.load.notes << QStringLiteral("An interrupted run of this file (%1) completed some chunk ranges; in update mode all "
+                                                 "of the file's rows are loaded again, so that rows whose key exists get the file's "
+                                                 "values there too.")
+                                      .arg(earlierMode.isEmpty() ? QStringLiteral("of an earlier version")
+                                                                 : QStringLiteral("--on-conflict ") + earlierMode);
             staleLedgers << dir.filePath(n);
             continue;
         }

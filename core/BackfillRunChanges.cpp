@@ -676,14 +676,10 @@ void BackfillRun::finish()
                           .arg(res.load.rowsRead).arg(res.load.rowsLoaded).arg(res.load.rowsDuplicate).arg(res.load.rowsRejected)
                           .arg(earlier > 0 ? QStringLiteral(" (%1 of them before an interruption)").arg(earlier) : QString(),
                                res.load.notWrittenText());
-        QStringList ownTriggers; // (a continuous aggregate's invalidation trigger drops nothing)
-        for (const QString &t : std::as_const(ht.triggers))
-            if (t != QLatin1String("ts_cagg_invalidation_trigger"))
-                ownTriggers << t;
-        if (res.load.rowsDuplicate > 0 && !ownTriggers.isEmpty())
+        if (res.load.rowsDuplicate > 0 && !ht.beforeInsertRowTriggers.isEmpty())
             res.load.notes << QStringLiteral("%1 has triggers (%2): some of the rows counted as skipped duplicates may have been dropped "
                                              "by them instead (the two cannot be told apart).")
-                                  .arg(ht.qualifiedName(), ownTriggers.join(QStringLiteral(", ")));
+                                  .arg(ht.qualifiedName(), ht.beforeInsertRowTriggers.join(QStringLiteral(", ")));
         for (const QString &l : std::as_const(ledgers) + std::as_const(staleLedgers))
             Journal::remove(l);
     } else {

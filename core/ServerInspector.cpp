@@ -206,12 +206,17 @@ bool loadDetails(Database &db, HypertableInfo &ht, DbError *error)
     }
 
     // Triggers (a continuous aggregate's invalidation trigger included) turn off direct compression.
-    if (!db.exec(QStringLiteral("SELECT tgname FROM pg_trigger WHERE tgrelid = to_regclass(format('%I.%I', $1::text, $2::text)) "
+    // (tgtype bits: 1 row, 2 before, 4 insert)
+    if (!db.exec(QStringLiteral("SELECT tgname, (tgtype::int & 7) = 7 AS before_insert_row FROM pg_trigger "
+                                "WHERE tgrelid = to_regclass(format('%I.%I', $1::text, $2::text)) "
                                 "AND NOT tgisinternal AND tgname <> 'ts_insert_blocker' ORDER BY tgname"),
                  {ht.schema, ht.name}, &r, error, QStringLiteral("read the triggers of %1").arg(ht.qualifiedName())))
         return false;
-    for (int i = 0; i < r.rowCount(); ++i)
+    for (int i = 0; i < r.rowCount(); ++i) {
         ht.triggers << r.value(i, 0);
+        if (r.boolValue(i, QStringLiteral("before_insert_row")))
+            ht.beforeInsertRowTriggers << r.value(i, 0);
+    }
     // Together they break TimescaleDB's insert into compressed chunks (see the planner).
     // CHECK constraints: TimescaleDB's direct compression on insert does not check them.
     if (!db.exec(QStringLiteral("SELECT coalesce(bool_or(attisdropped), false) AS dropped, coalesce(bool_or(coalesce(to_jsonb(a) ->> 'attgenerated', '') <> ''), false) AS generated, "

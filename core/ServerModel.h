@@ -97,6 +97,7 @@ struct BACKFILL_CORE_EXPORT HypertableInfo
     QList<CompressionColumn> compression;
     QList<UniqueKey> uniqueKeys;
     QStringList triggers; // triggers on the hypertable other than TimescaleDB's ts_insert_blocker
+    QStringList beforeInsertRowTriggers; // of them, the ones that can drop a row (BEFORE INSERT … FOR EACH ROW)
     bool hasDroppedColumns = false;   // ALTER TABLE … DROP COLUMN left a gap in the row
     bool hasGeneratedColumns = false; // GENERATED ALWAYS AS (…) STORED
     bool hasCheckConstraints = false; // CHECK (…) on the hypertable

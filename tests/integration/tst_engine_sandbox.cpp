@@ -403,6 +403,10 @@ void TestEngineSandbox::nonOwnerIsToldBeforeAnythingChanges()
     const QString file = csv(QStringLiteral("priv.csv"), {row("2026-08-18 10:15:00+00", 3), row("2026-08-21 10:15:00+00", 3)});
     QStringList args = cliBase(table, file);
     args[2] = analyst.toConnInfo();
+    // A dry run shows the plan and what blocks it, and exits as the run would.
+    const auto dry = TestServers::runCli(QStringList(args) << QStringLiteral("--dry-run"), QStringLiteral("sandbox"));
+    QCOMPARE(dry.exitCode, 4);
+    QVERIFY2(dry.out.contains("role bfs_analyst does not own public.et_priv"), dry.out.constData());
     const auto r = TestServers::runCli(args, QStringLiteral("sandbox"));
     QCOMPARE(r.exitCode, 4);
     const QString err = QString::fromUtf8(r.err);
