@@ -258,7 +258,7 @@ bool BackfillRun::checkEditedLedger(const QString &path, const QList<Journal::En
     for (int i = 0; i < compared.size(); ++i)
         if (now.value(i) != before.at(i))
             changed << compared.at(i);
-    if (!changed.isEmpty() && !ht.uniqueKeys.isEmpty() && lo.conflict != CsvLoader::Conflict::Error) {
+    if (!changed.isEmpty() && !nullSafeKey().isEmpty() && lo.conflict != CsvLoader::Conflict::Error) {
         // The unique key makes loading those ranges again harmless: the rows the interrupted run
         // loaded are skipped (or update themselves). The ledger goes when this run succeeds.
         *use = false;
@@ -282,7 +282,7 @@ bool BackfillRun::checkEditedLedger(const QString &path, const QList<Journal::En
                                    "then load your changes as a file of their own. Deleting the ledger %3 makes the next run load "
                                    "the whole file, those ranges again too: duplicates in a table without a unique key%4.")
                         .arg(QDir::toNativeSeparators(lo.csvPath), ranges.join(QStringLiteral("; ")), QDir::toNativeSeparators(path),
-                             ht.uniqueKeys.isEmpty() ? QString()
+                             nullSafeKey().isEmpty() ? QString()
                                                      : QStringLiteral(" (this table has one: with --on-conflict skip or update the "
                                                                       "changed file loads safely)")));
     }
@@ -454,6 +454,15 @@ bool BackfillRun::readLedgers()
         }
         const bool sameBackfill = sameServer(header, db) && header.value(QStringLiteral("target")).toString() == ht.qualifiedName()
             && header.value(QStringLiteral("csv")).toString() == QFileInfo(lo.csvPath).absoluteFilePath();
+        const QString oid = header.value(QStringLiteral("table_oid")).toString();
+        if (sameBackfill && !oid.isEmpty() && !tableOid().isEmpty() && oid != tableOid()) {
+            // The table was dropped and made anew since: none of that run's rows are in it.
+            res.load.notes << QStringLiteral("%1 was made anew since an interrupted run of this file: that run's ledger does not apply, "
+                                             "and the whole file is loaded.")
+                                  .arg(ht.qualifiedName());
+            staleLedgers << dir.filePath(n);
+            continue;
+        }
         if (sameBackfill && lo.conflict == CsvLoader::Conflict::Update
             && header.value(QStringLiteral("conflict")).toString() != CsvLoader::conflictName(CsvLoader::Conflict::Update)) {
             // That run skipped (or stopped at) rows whose key exists; this one must update them,
@@ -464,12 +473,22 @@ bool BackfillRun::readLedgers()
                 return en.step == QLatin1String("commit") || en.step == QLatin1String("chunk_done")
                     || en.step == QLatin1String("new_rows_done");
             });
+            const QString which = earlierMode.isEmpty() ? QStringLiteral("of an earlier version") : QStringLiteral("--on-conflict ") + earlierMode;
+            if (loadedSome && nullSafeKey().isEmpty()) {
+                // A row with a NULL in the key would be written a second time.
+                dropStage();
+                return fail(Outcome::InputError,
+                            QStringLiteral("Nothing was changed: an interrupted run of this file (%1) loaded rows into %2, and loading "
+                                           "them again with --on-conflict update is safe only with a unique key of NOT NULL columns, "
+                                           "which %2 does not have. Finish that run with its own mode first, or delete its ledger %3 "
+                                           "after checking its rows.")
+                                .arg(which, ht.qualifiedName(), dir.filePath(n)));
+            }
             if (loadedSome)
-                    res.load.notes << QStringLiteral("An interrupted run of this file (%1) completed some chunk ranges; in update mode all "
-                                                 "of the file's rows are loaded again, so that rows whose key exists get the file's "
+                res.load.notes << QStringLiteral("An interrupted run of this file (%1) may have loaded some chunk ranges; in update mode "
+                                                 "all of the file's rows are loaded again, so that rows whose key exists get the file's "
                                                  "values there too.")
-                                      .arg(earlierMode.isEmpty() ? QStringLiteral("of an earlier version")
-                                                                 : QStringLiteral("--on-conflict ") + earlierMode);
+                                      .arg(which);
             staleLedgers << dir.filePath(n);
             continue;
         }
@@ -544,6 +563,7 @@ bool BackfillRun::readLedgers()
         if (!checkCompletedRange(QStringLiteral("new"), QStringLiteral("outside"), params, &skip))
             return false;
         if (skip) {
+            skippedRanges.insert(QStringLiteral("new"));
             if (!exec(QStringLiteral("DELETE FROM %1 WHERE %2").arg(stage, boundsWhere(QStringLiteral("outside"), 1)), params, &r, &e,
                       QStringLiteral("skip the rows loaded into new chunks"))) {
                 dropStage();
@@ -555,39 +575,83 @@ bool BackfillRun::readLedgers()
     return true;
 }
 
+QString BackfillRun::tableOid()
+{
+    if (tableOidText.isEmpty()) {
+        QueryResult o;
+        DbError ignored;
+        if (exec(QStringLiteral("SELECT $1::regclass::oid::text"), {db.qualifiedName(ht.schema, ht.name)}, &o, &ignored,
+                 QStringLiteral("identify the hypertable")))
+            tableOidText = o.value(0, 0);
+    }
+    return tableOidText;
+}
+
+QStringList BackfillRun::nullSafeKey()
+{
+    if (nullSafeKeyKnown)
+        return nullSafeKeyColumns;
+    nullSafeKeyKnown = true;
+    QStringList mapped;
+    for (const auto &m : std::as_const(res.load.mapping))
+        mapped << m.tableColumn;
+    QStringList notNull;
+    QueryResult nn;
+    DbError ignored;
+    if (exec(QStringLiteral("SELECT attname FROM pg_attribute WHERE attrelid = $1::regclass AND attnotnull AND attnum > 0 AND NOT attisdropped"),
+             {db.qualifiedName(ht.schema, ht.name)}, &nn, &ignored, QStringLiteral("read the NOT NULL columns")))
+        for (int i = 0; i < nn.rowCount(); ++i)
+            notNull << nn.value(i, 0);
+    for (const UniqueKey &k : std::as_const(ht.uniqueKeys)) {
+        const bool safe = std::all_of(k.columns.cbegin(), k.columns.cend(),
+                                      [&](const QString &c) { return !c.isEmpty() && mapped.contains(c) && notNull.contains(c); });
+        if (!k.hasExpression && !k.partial && safe) {
+            nullSafeKeyColumns = k.columns;
+            break;
+        }
+    }
+    return nullSafeKeyColumns;
+}
+
 bool BackfillRun::checkCompletedRange(const QString &range, const QString &kind, const QStringList &params, bool *skip)
 {
     *skip = true;
     // The staged rows of the range, under the table's column names, and how many of them the
-    // table holds: by a unique key the file fills (a row skipped as a duplicate is there too),
-    // else by the whole row. Compared as row texts (NULLs included), against the table's rows of
-    // the same time range read once.
+    // table holds: by a unique key of NOT NULL columns the file fills (a row skipped as a
+    // duplicate is there too), else by the whole row, counting repeats. Both sides are grouped as
+    // row texts and joined (a hash join, whatever the size); the table is read in the time span
+    // of the range's staged rows.
     QStringList aliases, mapped;
     for (int i = 0; i < res.load.mapping.size(); ++i) {
         aliases << QStringLiteral("c%1 AS %2").arg(i).arg(db.quoteIdentifier(res.load.mapping.at(i).tableColumn));
         mapped << res.load.mapping.at(i).tableColumn;
     }
-    QStringList keyColumns;
-    for (const UniqueKey &k : std::as_const(ht.uniqueKeys)) {
-        const bool filled = std::all_of(k.columns.cbegin(), k.columns.cend(), [&](const QString &c) { return !c.isEmpty() && mapped.contains(c); });
-        if (!k.hasExpression && !k.partial && filled) {
-            keyColumns = k.columns;
-            break;
-        }
-    }
-    const bool byKey = !keyColumns.isEmpty();
+    const QStringList key = nullSafeKey();
     QStringList inStage, inTable;
-    for (const QString &c : byKey ? keyColumns : mapped) {
+    for (const QString &c : key.isEmpty() ? mapped : key) {
         inStage << QStringLiteral("s.") + db.quoteIdentifier(c);
         inTable << QStringLiteral("t.") + db.quoteIdentifier(c);
     }
+    const QString time = QStringLiteral("t.") + db.quoteIdentifier(timeDim->column);
+    QStringList spanParams = params;
+    QueryResult span;
+    if (!exec(QStringLiteral("SELECT min(%1)::text, max(%1)::text FROM %2 WHERE %3").arg(timeStage, stage, boundsWhere(kind, 1)), params, &span,
+              &e, QStringLiteral("find the time span of a range an interrupted run loaded"))) {
+        dropStage();
+        return fail(outcomeOf(e), e.message, e);
+    }
+    if (span.isNull(0, 0))
+        return true; // none of the file's rows are there now
+    spanParams << span.value(0, 0) << span.value(0, 1);
+    const QString tableRows = QStringLiteral("FROM %1 t WHERE %2 AND %3 >= $3::%4 AND %3 <= $4::%4")
+                                  .arg(db.qualifiedName(ht.schema, ht.name), boundsWhere(kind, 1, time), time, cast);
     QueryResult counts;
-    if (!exec(QStringLiteral("SELECT count(*) AS n, count(*) FILTER (WHERE ROW(%1)::text IN (SELECT ROW(%2)::text FROM %3 t WHERE %4)) AS present "
-                             "FROM (SELECT %5 FROM %6 WHERE %7) s")
-                  .arg(inStage.join(QStringLiteral(", ")), inTable.join(QStringLiteral(", ")), db.qualifiedName(ht.schema, ht.name),
-                       boundsWhere(kind, 1, QStringLiteral("t.") + db.quoteIdentifier(timeDim->column)), aliases.join(QStringLiteral(", ")),
-                       stage, boundsWhere(kind, 1)),
-              params, &counts, &e, QStringLiteral("check the rows of a range an interrupted run loaded"))) {
+    if (!exec(QStringLiteral("SELECT sum(s.n) AS n, sum(least(s.n, coalesce(t.n, 0))) AS present, (SELECT count(*) %1) AS in_table "
+                             "FROM (SELECT ROW(%2)::text AS r, count(*) AS n FROM (SELECT %3 FROM %4 WHERE %5) s GROUP BY 1) s "
+                             "LEFT JOIN (SELECT ROW(%6)::text AS r, count(*) AS n %1 GROUP BY 1) t USING (r)")
+                  .arg(tableRows, inStage.join(QStringLiteral(", ")), aliases.join(QStringLiteral(", ")), stage, boundsWhere(kind, 1),
+                       inTable.join(QStringLiteral(", "))),
+              spanParams, &counts, &e, QStringLiteral("check the rows of a range an interrupted run loaded"))) {
         dropStage();
         return fail(outcomeOf(e), e.message, e);
     }
@@ -596,24 +660,26 @@ bool BackfillRun::checkCompletedRange(const QString &range, const QString &kind,
     // What that run inserted there (duplicates it skipped are there by their key anyway; rows a
     // trigger dropped are not).
     const qint64 expected = done.contains(QStringLiteral("inserted")) ? qint64(done.value(QStringLiteral("inserted")).toDouble()) : n;
-    const bool harmless = byKey && lo.conflict != CsvLoader::Conflict::Error; // the key skips or updates what is there
-    if (harmless ? present == n : present >= expected)
+    if (present >= expected)
         return true;
-    if (harmless || present == 0) {
+    if (counts.intValue(0, QStringLiteral("in_table")) == 0) {
+        // Nothing of the table is left in that span (deleted, or the table made anew): loading
+        // the range again cannot write a row twice.
         *skip = false;
         doneRanges.remove(range);
         completedBy.remove(range);
-        res.load.notes << QStringLiteral("An interrupted run of this backfill recorded %1 as loaded, but %2 of its %3 rows are not in %4 "
-                                         "now (deleted since, or the table made anew): the range is loaded again.")
-                              .arg(rangeText(range)).arg(n - present).arg(n).arg(ht.qualifiedName());
+        res.load.notes << QStringLiteral("An interrupted run of this backfill recorded %1 as loaded, but %2 holds no rows there now: "
+                                         "the range is loaded again.")
+                              .arg(rangeText(range), ht.qualifiedName());
         return true;
     }
     dropStage();
     return fail(Outcome::InputError,
                 QStringLiteral("Nothing was changed: an interrupted run of this backfill recorded %1 as loaded, but only %2 of the %3 rows "
-                               "the file holds there are in %4 now. Loading the range again would write the others twice, skipping it "
-                               "would leave them out. Check the range's rows, then delete the ledger %5 to load the whole file again.")
-                    .arg(rangeText(range)).arg(present).arg(n).arg(ht.qualifiedName(), ledgers.join(QStringLiteral(", "))));
+                               "it loaded from the file are in %4 as the file has them now (rows deleted or changed since, or the "
+                               "file read otherwise). Loading the range again could write rows twice, skipping it could leave some "
+                               "out. Check the range's rows, then delete the ledger %5 to load the whole file again.")
+                    .arg(rangeText(range)).arg(present).arg(expected).arg(ht.qualifiedName(), ledgers.join(QStringLiteral(", "))));
 }
 
 bool BackfillRun::startJournal()
@@ -628,6 +694,7 @@ bool BackfillRun::startJournal()
         h[QStringLiteral("csv")] = QFileInfo(lo.csvPath).absoluteFilePath();
         h[QStringLiteral("timescaledb")] = in.timescaleVersion.text;
         h[QStringLiteral("conflict")] = CsvLoader::conflictName(lo.conflict); // (a re-run in update mode needs it)
+        h[QStringLiteral("table_oid")] = tableOid(); // (a table made anew since has another)
         QJsonArray chunks;
         for (const ChunkInfo &c : ht.chunks)
             if (c.isCompressed()) {

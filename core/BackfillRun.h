@@ -113,6 +113,13 @@ private:
     // Before a range an interrupted run recorded as loaded is skipped: are its rows in the table
     // (a table made anew, rows deleted since)? Skip: true with *skip set, or load it again; false:
     // the run stops (some rows there, some not), its message set.
+    // The first unique key of NOT NULL columns the file fills (no NULL can slip past it); empty: none.
+    QStringList nullSafeKey();
+    // The hypertable's oid as text (empty when it cannot be read).
+    QString tableOid();
+    QString tableOidText;
+    bool nullSafeKeyKnown = false;
+    QStringList nullSafeKeyColumns;
     // kind and params: as for boundsWhere() with n = 1.
     bool checkCompletedRange(const QString &range, const QString &kind, const QStringList &params, bool *skip);
     // The first line (bfs_line) of the range's staged rows for which `condition`, written with
@@ -165,6 +172,7 @@ private:
     QStringList recovered; // what finishing an interrupted earlier backfill did
     QSet<QString> doneRanges;
     QHash<QString, QJsonObject> completedBy; // range -> the ledger entry of the run that completed it
+    QSet<QString> skippedRanges;             // of them, the ones this run skips (their rows are staged)
     QStringList ledgers;
     QStringList staleLedgers; // of the file before an edit, not applied
     qint64 resumedRows = 0;            // staged rows in ranges an interrupted run completed

@@ -265,7 +265,8 @@ bool BackfillRun::failRange(const RangeGroup *g, const QString &failing)
                             .arg(failing, by)
                       : QStringLiteral("Hypertable %1 is locked by another session%2; lock_timeout expired. No new chunk was created.")
                             .arg(spec.target, by);
-    } else if (e.sqlState == QLatin1String("23505")) {
+    } else if (e.sqlState == QLatin1String("23505") && lo.conflict != CsvLoader::Conflict::Skip) {
+        // (skip: ON CONFLICT DO NOTHING met a deferred key at COMMIT; the server's words stand)
         e.message = duplicateKeyMessage(g, failing);
     } else if (e.sqlState == QLatin1String("23514")) {
         e.message = checkViolationMessage(g, failing);
@@ -295,7 +296,7 @@ QString BackfillRun::firstLineWhere(const RangeGroup *g, const QString &conditio
 // the file's line, the constraint and what it checks.
 QString BackfillRun::checkViolationMessage(const RangeGroup *g, const QString &failing)
 {
-    const QString constraint = e.server.section(QLatin1Char('"'), 3, 3); // … relation "chunk" … constraint "name"
+    const QString constraint = e.constraint;
     QString where = lo.csvPath;
     QString expr;
     QueryResult r;
@@ -322,7 +323,7 @@ QString BackfillRun::checkViolationMessage(const RangeGroup *g, const QString &f
 // meets it, in the table or on an earlier line.
 QString BackfillRun::duplicateKeyMessage(const RangeGroup *g, const QString &failing)
 {
-    const QString constraint = e.server.section(QLatin1Char('"'), 1, 1);
+    const QString constraint = e.constraint.isEmpty() ? e.server.section(QLatin1Char('"'), 1, 1) : e.constraint;
     const UniqueKey *key = nullptr;
     for (const UniqueKey &uk : std::as_const(ht.uniqueKeys))
         if (!key || (!uk.name.isEmpty() && constraint.endsWith(uk.name)))

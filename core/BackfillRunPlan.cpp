@@ -113,6 +113,7 @@ bool BackfillRun::summarise()
         if (doneRanges.contains(it->first) && !checkCompletedRange(it->first, QStringLiteral("range"), params, &skip))
             return false;
         if (skip) {
+            skippedRanges.insert(it->first);
             if (exec(QStringLiteral("DELETE FROM %1 WHERE %2").arg(stage, where), params, &r, &e, QStringLiteral("skip a completed range")))
                 resumedRows += r.rowsAffected();
             it = groups.erase(it);
@@ -123,7 +124,8 @@ bool BackfillRun::summarise()
     sum.rowsInCompletedRanges = resumedRows;
     // What those runs inserted in the ranges skipped now (journals before this count was
     // written leave it unknown).
-    for (const QJsonObject &c : std::as_const(completedBy)) {
+    for (const QString &range : std::as_const(skippedRanges)) {
+        const QJsonObject c = completedBy.value(range);
         if (c.contains(QStringLiteral("inserted")))
             earlierInserted += qint64(c.value(QStringLiteral("inserted")).toDouble());
         else

@@ -46,6 +46,7 @@ DbError errorFromResult(const PGresult *r, PGconn *conn, const QString &context)
     e.context = context;
     if (r) {
         e.sqlState = field(r, PG_DIAG_SQLSTATE);
+        e.constraint = field(r, PG_DIAG_CONSTRAINT_NAME);
         e.server = field(r, PG_DIAG_MESSAGE_PRIMARY);
         const QString detail = field(r, PG_DIAG_MESSAGE_DETAIL);
         const QString hint = field(r, PG_DIAG_MESSAGE_HINT);

@@ -32,6 +32,7 @@ struct BACKFILL_CORE_EXPORT DbError
     QString message;  // plain-language sentence for the user
     QString server;   // what the server or libpq said, verbatim (never contains secrets)
     QString sqlState; // five-character SQLSTATE when the server sent one
+    QString constraint; // the constraint a row broke, when the server named it (any message language)
     QString context;  // which statement or step was running
 
     bool isError() const { return kind != Kind::None; }

@@ -426,7 +426,10 @@ ValueConverter::Value ValueConverter::convert(const QString &rawCell, bool quote
     Value v;
     const bool keepSpaces = !m_options.trim || (quoted && m_type == Type::Text); // uuid, enum, … are trimmed as before
     const QStringView cell = keepSpaces ? QStringView(rawCell) : QStringView(rawCell).trimmed();
-    const bool quotedData = quoted && !cell.isEmpty() && (m_type == Type::Text || m_type == Type::Other);
+    // (not a uuid, inet, interval … column: "NULL" in quotes cannot be one, it is the token there)
+    const bool textual = m_type == Type::Text
+        || (m_type == Type::Other && m_options.sqlType.startsWith(QLatin1String("json"), Qt::CaseInsensitive));
+    const bool quotedData = quoted && !cell.isEmpty() && textual;
     for (const QString &token : m_options.nullTokens) {
         if (!quotedData && cell == token) {
             v.isNull = true;
