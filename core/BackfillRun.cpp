@@ -479,7 +479,7 @@ bool BackfillRun::readLedgers()
                 dropStage();
                 return fail(Outcome::InputError,
                             QStringLiteral("Nothing was changed: an interrupted run of this file (%1) loaded rows into %2, and loading "
-                                           "them again with --on-conflict update is safe only with a unique key of NOT NULL columns, "
+                                           "them again with --on-conflict update is safe only with a unique key no NULL slips past (NOT NULL columns, or NULLS NOT DISTINCT), "
                                            "which %2 does not have. Finish that run with its own mode first, or delete its ledger %3 "
                                            "after checking its rows.")
                                 .arg(which, ht.qualifiedName(), dir.filePath(n)));
@@ -595,16 +595,24 @@ QStringList BackfillRun::nullSafeKey()
     QStringList mapped;
     for (const auto &m : std::as_const(res.load.mapping))
         mapped << m.tableColumn;
-    QStringList notNull;
+    QStringList notNull, nullsNotDistinct;
     QueryResult nn;
     DbError ignored;
     if (exec(QStringLiteral("SELECT attname FROM pg_attribute WHERE attrelid = $1::regclass AND attnotnull AND attnum > 0 AND NOT attisdropped"),
              {db.qualifiedName(ht.schema, ht.name)}, &nn, &ignored, QStringLiteral("read the NOT NULL columns")))
         for (int i = 0; i < nn.rowCount(); ++i)
             notNull << nn.value(i, 0);
+    // (UNIQUE NULLS NOT DISTINCT, PostgreSQL 15+: a NULL cannot slip past it either)
+    if (exec(QStringLiteral("SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = $1::regclass "
+                            "AND coalesce((to_jsonb(i) ->> 'indnullsnotdistinct')::boolean, false)"),
+             {db.qualifiedName(ht.schema, ht.name)}, &nn, &ignored, QStringLiteral("read the NULLS NOT DISTINCT keys")))
+        for (int i = 0; i < nn.rowCount(); ++i)
+            nullsNotDistinct << nn.value(i, 0);
     for (const UniqueKey &k : std::as_const(ht.uniqueKeys)) {
-        const bool safe = std::all_of(k.columns.cbegin(), k.columns.cend(),
-                                      [&](const QString &c) { return !c.isEmpty() && mapped.contains(c) && notNull.contains(c); });
+        const bool nnd = nullsNotDistinct.contains(k.name);
+        const bool safe = std::all_of(k.columns.cbegin(), k.columns.cend(), [&](const QString &c) {
+            return !c.isEmpty() && mapped.contains(c) && (nnd || notNull.contains(c));
+        });
         if (!k.hasExpression && !k.partial && safe) {
             nullSafeKeyColumns = k.columns;
             break;
@@ -645,12 +653,14 @@ bool BackfillRun::checkCompletedRange(const QString &range, const QString &kind,
     spanParams << span.value(0, 0) << span.value(0, 1);
     const QString tableRows = QStringLiteral("FROM %1 t WHERE %2 AND %3 >= $3::%4 AND %3 <= $4::%4")
                                   .arg(db.qualifiedName(ht.schema, ht.name), boundsWhere(kind, 1, time), time, cast);
+    // (whether the table has any row in the whole range: a trigger may have moved a row's time)
+    const QString anyInRange = QStringLiteral("EXISTS (SELECT 1 FROM %1 t WHERE %2)").arg(db.qualifiedName(ht.schema, ht.name), boundsWhere(kind, 1, time));
     QueryResult counts;
-    if (!exec(QStringLiteral("SELECT sum(s.n) AS n, sum(least(s.n, coalesce(t.n, 0))) AS present, (SELECT count(*) %1) AS in_table "
+    if (!exec(QStringLiteral("SELECT sum(s.n) AS n, sum(least(s.n, coalesce(t.n, 0))) AS present, %7 AS in_table "
                              "FROM (SELECT ROW(%2)::text AS r, count(*) AS n FROM (SELECT %3 FROM %4 WHERE %5) s GROUP BY 1) s "
                              "LEFT JOIN (SELECT ROW(%6)::text AS r, count(*) AS n %1 GROUP BY 1) t USING (r)")
                   .arg(tableRows, inStage.join(QStringLiteral(", ")), aliases.join(QStringLiteral(", ")), stage, boundsWhere(kind, 1),
-                       inTable.join(QStringLiteral(", "))),
+                       inTable.join(QStringLiteral(", ")), anyInRange),
               spanParams, &counts, &e, QStringLiteral("check the rows of a range an interrupted run loaded"))) {
         dropStage();
         return fail(outcomeOf(e), e.message, e);
@@ -662,7 +672,7 @@ bool BackfillRun::checkCompletedRange(const QString &range, const QString &kind,
     const qint64 expected = done.contains(QStringLiteral("inserted")) ? qint64(done.value(QStringLiteral("inserted")).toDouble()) : n;
     if (present >= expected)
         return true;
-    if (counts.intValue(0, QStringLiteral("in_table")) == 0) {
+    if (!counts.boolValue(0, QStringLiteral("in_table"))) {
         // Nothing of the table is left in that span (deleted, or the table made anew): loading
         // the range again cannot write a row twice.
         *skip = false;

@@ -113,7 +113,8 @@ private:
     // Before a range an interrupted run recorded as loaded is skipped: are its rows in the table
     // (a table made anew, rows deleted since)? Skip: true with *skip set, or load it again; false:
     // the run stops (some rows there, some not), its message set.
-    // The first unique key of NOT NULL columns the file fills (no NULL can slip past it); empty: none.
+    // The first unique key the file fills that no NULL can slip past (NOT NULL columns, or NULLS
+    // NOT DISTINCT); empty: none.
     QStringList nullSafeKey();
     // The hypertable's oid as text (empty when it cannot be read).
     QString tableOid();
