@@ -625,7 +625,7 @@ bool BackfillRun::checkCompletedRange(const QString &range, const QString &kind,
 {
     *skip = true;
     // The staged rows of the range, under the table's column names, and how many of them the
-    // table holds: by a unique key of NOT NULL columns the file fills (a row skipped as a
+    // table holds: by a unique key no NULL slips past that the file fills (a row skipped as a
     // duplicate is there too), else by the whole row, counting repeats. Both sides are grouped as
     // row texts and joined (a hash join, whatever the size); the table is read in the time span
     // of the range's staged rows.
