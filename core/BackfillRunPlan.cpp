@@ -105,7 +105,7 @@ bool BackfillRun::summarise()
         }
     }
     // Ranges an interrupted run already completed: their rows were loaded then.
-    // (Each is looked up in the table first: rows deleted since are loaded again.)
+    // (Each is counted in the table first: see checkCompletedRange.)
     for (auto it = groups.begin(); it != groups.end();) {
         bool skip = false;
         QStringList params;
