@@ -518,7 +518,7 @@ void BackfillRun::putBack()
             else if (newChunks > compressed.size())
                 res.load.notes << (cancelledBefore
                                        ? QStringLiteral("Cancelled before the new chunks were compressed: the compression policy "
-                                                        "compresses the %1 of them.").arg(newChunks)
+                                                        "compresses all %1 of them.").arg(newChunks)
                                        : QStringLiteral("Cancelled while compressing the new chunks: %1 of %2 compressed; the "
                                                         "compression policy compresses the others.").arg(compressed.size()).arg(newChunks));
         }
