@@ -145,6 +145,14 @@ QString BackfillRun::rangeText(const QString &key) const
         .arg(QDateTime::fromMSecsSinceEpoch(from, Qt::UTC).toString(format), QDateTime::fromMSecsSinceEpoch(to, Qt::UTC).toString(format));
 }
 
+QStringList BackfillRun::stagedAsTable() const
+{
+    QStringList aliases;
+    for (int i = 0; i < res.load.mapping.size(); ++i)
+        aliases << QStringLiteral("c%1 AS %2").arg(i).arg(db.quoteIdentifier(res.load.mapping.at(i).tableColumn));
+    return aliases;
+}
+
 int BackfillRun::stageColumnOf(const QString &tableColumn) const
 {
     for (int i = int(res.load.mapping.size()) - 1; i >= 0; --i)
@@ -629,11 +637,10 @@ bool BackfillRun::checkCompletedRange(const QString &range, const QString &kind,
     // duplicate is there too), else by the whole row, counting repeats. Both sides are grouped as
     // row texts and joined (a hash join, whatever the size); the table is read in the time span
     // of the range's staged rows.
-    QStringList aliases, mapped;
-    for (int i = 0; i < res.load.mapping.size(); ++i) {
-        aliases << QStringLiteral("c%1 AS %2").arg(i).arg(db.quoteIdentifier(res.load.mapping.at(i).tableColumn));
-        mapped << res.load.mapping.at(i).tableColumn;
-    }
+    const QStringList aliases = stagedAsTable();
+    QStringList mapped;
+    for (const auto &m : std::as_const(res.load.mapping))
+        mapped << m.tableColumn;
     const QStringList key = nullSafeKey();
     QStringList inStage, inTable;
     for (const QString &c : key.isEmpty() ? mapped : key) {

@@ -127,6 +127,9 @@ private:
     // the table's column names, holds; empty when none does or it cannot be evaluated.
     QString firstLineWhere(const RangeGroup *g, const QString &condition);
     int stageColumnOf(const QString &tableColumn) const; // N of the staging table's cN, or -1
+    // The staging table's columns under the table's names ("c0 AS \"time\"", …): a select list
+    // over which the table's own expressions (CHECKs, keys) evaluate on the staged rows.
+    QStringList stagedAsTable() const;
     QString outsideWhere(QStringList *params) const;
     // The staged rows of a range, [$n, $n+1) ("range"), or outside every chunk whose bounds
     // are the arrays $n and $n+1 ("outside").

@@ -278,9 +278,7 @@ QString BackfillRun::firstLineWhere(const RangeGroup *g, const QString &conditio
 {
     if (!db.isOpen())
         return QString();
-    QStringList aliases{QStringLiteral("bfs_line")};
-    for (int i = 0; i < res.load.mapping.size(); ++i)
-        aliases << QStringLiteral("c%1 AS %2").arg(i).arg(db.quoteIdentifier(res.load.mapping.at(i).tableColumn));
+    const QStringList aliases = QStringList{QStringLiteral("bfs_line")} + stagedAsTable();
     QStringList params;
     const QString range = g ? rangeWhere(g->range, &params) : outsideWhere(&params);
     QueryResult r;
@@ -505,14 +503,17 @@ void BackfillRun::putBack()
         if (!ok && e.kind == DbError::Kind::Unreachable && reconnect())
             ok = compressNew();
         db.setCancelRequestsAllowed(false);
+        QSet<QString> compressed; // (the names, once: a retry after a reconnect may list one again)
+        const QLatin1String done("compressed new chunk ");
+        for (const QString &a : std::as_const(actions))
+            if (a.startsWith(done))
+                compressed.insert(a.mid(done.size()));
+        for (const QString &chunk : std::as_const(compressed))
+            res.newChunks << ChunkResult{chunk, QStringLiteral("new chunk"), 0, -1, false, true};
         if (cancelled()) {
             // The first failure a cancel request's: that chunk stays as it was, uncompressed.
             const bool listed = ok || newChunks > 0;
             ok = ok || e.sqlState == QLatin1String("57014");
-            QSet<QString> compressed;
-            for (const QString &a : std::as_const(actions))
-                if (a.startsWith(QLatin1String("compressed new chunk ")))
-                    compressed.insert(a);
             if (!listed)
                 res.load.notes << QStringLiteral("Cancelled before the new chunks were compressed: the compression policy compresses them.");
             else if (newChunks > compressed.size())
@@ -527,12 +528,9 @@ void BackfillRun::putBack()
             if (!failed)
                 stopWith(outcomeOf(e), QStringLiteral("The rows were loaded, but compressing the new chunks failed: %1").arg(e.message), e);
         }
-        for (const QString &a : std::as_const(actions)) {
-            if (a.startsWith(QLatin1String("compressed new chunk ")))
-                res.newChunks << ChunkResult{a.mid(21), QStringLiteral("new chunk"), 0, -1, false, true};
+        for (const QString &a : std::as_const(actions))
             if (log)
                 log(QStringLiteral("-- ") + a);
-        }
     }
     res.secondsRecompress = rt.elapsed() / 1000.0;
     report(Progress{QStringLiteral("restore"), index, total, moved, staged, QString()});

@@ -206,9 +206,7 @@ void BackfillRun::countRowsPerPartition()
     QHash<QString, QString> exprOf;
     for (int i = 0; i < k.rowCount(); ++i)
         exprOf.insert(k.value(i, QStringLiteral("chunk")), k.value(i, QStringLiteral("expr")));
-    QStringList aliases;
-    for (int i = 0; i < res.load.mapping.size(); ++i)
-        aliases << QStringLiteral("c%1 AS %2").arg(i).arg(db.quoteIdentifier(res.load.mapping.at(i).tableColumn));
+    const QStringList aliases = stagedAsTable();
     // One count per time range, over its own rows (the staged times are indexed) and its own
     // chunks' constraints: each row meets its range's partitions only. All go to the server together.
     QList<Database::Statement> batch;
