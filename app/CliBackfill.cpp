@@ -227,6 +227,11 @@ int runEngine(Database &db, const CsvLoader::Options &load, const QCommandLinePa
         policy[QStringLiteral("reason")] = r.plan.policyReason;
         o[QStringLiteral("policy")] = policy;
         o[QStringLiteral("aggregates_refreshed")] = QJsonArray::fromStringList(r.aggregatesRefreshed);
+        if (r.plan.summary.rowsBeforeRetention >= 0) // a scheduled retention policy with drop_after
+            o[QStringLiteral("retention")] = QJsonObject{{QStringLiteral("rows_in_dropped_chunks"), double(r.plan.summary.rowsBeforeRetention)},
+                                                         {QStringLiteral("rows_before"), r.plan.summary.retentionBoundary}};
+        if (!r.plan.warnings.isEmpty())
+            o[QStringLiteral("warnings")] = QJsonArray::fromStringList(r.plan.warnings);
         QJsonObject seconds;
         seconds[QStringLiteral("stage")] = r.secondsStage;
         seconds[QStringLiteral("plan")] = r.secondsPlan;
@@ -243,6 +248,9 @@ int runEngine(Database &db, const CsvLoader::Options &load, const QCommandLinePa
             o[QStringLiteral("error")] = InspectionJson::toJson(r.error);
         Terminal::out(QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Indented)));
     } else {
+        if (!options.planOnly) // (a dry run prints them with its plan)
+            for (const QString &warning : r.plan.warnings)
+                Terminal::err(QStringLiteral("Warning: ") + warning);
         for (const QString &note : r.load.notes)
             Terminal::out(QStringLiteral("Note: ") + note);
         if (r.planned && options.planOnly)

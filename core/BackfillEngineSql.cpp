@@ -111,6 +111,8 @@ BackfillEngine::Script BackfillEngine::exportSql(const BackfillPlan &plan, const
     out << comment(QStringLiteral("Backfill Studio: plan for %1 on TimescaleDB %2").arg(plan.target, plan.version.toString()));
     out << comment(QStringLiteral("Generated %1. Run with: psql -f this-file.sql").arg(QDateTime::currentDateTimeUtc().toString(Qt::ISODate)));
     out << comment(QStringLiteral("Conflicts: ") + plan.conflictReason);
+    for (const QString &w : plan.warnings)
+        out << comment(QStringLiteral("WARNING: ") + w);
     out << QStringLiteral("\\set ON_ERROR_STOP on");
     // The file is UTF-8, its literals standard strings (backslashes as written), its values
     // printed by PostgreSQL in ISO style: whatever the session's defaults.

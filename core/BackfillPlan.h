@@ -33,6 +33,11 @@ struct BACKFILL_CORE_EXPORT StageSummary
     qint64 rowsOutsideChunks = 0; // rows that will create new chunks
     qint64 existingRows = -1;     // dry-run count under the unique key (-1: no unique key)
     qint64 repeatedRows = -1;     // dry run: new rows repeating the key of an earlier line of the file
+    // A scheduled retention policy drops the chunks that end before now - drop_after: staged rows
+    // that go into such chunks, and the time (UTC, or integer time) they lie before, where the
+    // chunk that holds the policy's cutoff begins (-1: no such policy, or its cutoff is unknown).
+    qint64 rowsBeforeRetention = -1;
+    QString retentionBoundary;
 };
 
 // A backfill explained before it runs: one action per touched chunk, and every other
@@ -101,6 +106,7 @@ struct BACKFILL_CORE_EXPORT BackfillPlan
     QStringList continuousAggregates;
     QString caggReason;
     QStringList blockers; // why the plan cannot run; empty = runnable
+    QStringList warnings; // what the user should know before it runs (it can run)
     StageSummary summary;
 
     bool runnable() const { return blockers.isEmpty(); }

@@ -312,6 +312,21 @@ BackfillPlan BackfillPlanner::plan(const Input &in)
                                                  "run_job would").arg(p.compressAfter);
     }
 
+    // Rows a retention policy drops again at its next run (counted by the run, see StageSummary).
+    if (const PolicyJob *retention = ht.retentionPolicy(); retention && in.summary.rowsBeforeRetention > 0) {
+        const QString due = retention->nextStart.isValid()
+            ? QStringLiteral(" (due %1)").arg(retention->nextStart.toUTC().toString(QStringLiteral("yyyy-MM-dd HH:mm 'UTC'")))
+            : QString();
+        p.warnings << QStringLiteral("%1 of the staged rows (those before %2) go into chunks that end more than %3 before %4: retention "
+                                     "policy job %5 drops those chunks at its next run%6, and the rows with them. Pause it first "
+                                     "(SELECT alter_job(%5, scheduled => false)) or leave those rows out")
+                          .arg(in.summary.rowsBeforeRetention)
+                          .arg(in.summary.retentionBoundary, retention->dropAfter,
+                               in.summary.integerTime ? QStringLiteral("the hypertable's integer_now function") : QStringLiteral("now"))
+                          .arg(retention->jobId)
+                          .arg(due);
+    }
+
     p.continuousAggregates = in.continuousAggregates;
     if (!p.continuousAggregates.isEmpty())
         p.caggReason = QStringLiteral("continuous aggregates %1 are refreshed where the backfill changed them (their buckets "
@@ -397,6 +412,8 @@ QString BackfillPlan::toText() const
     lines << QStringLiteral("Recompress: ") + recompressReason;
     if (!caggReason.isEmpty())
         lines << QStringLiteral("Aggregates: ") + caggReason;
+    for (const QString &w : warnings)
+        lines << QStringLiteral("WARNING: ") + w;
     for (const QString &b : blockers)
         lines << QStringLiteral("BLOCKED: ") + b;
     return lines.join(QLatin1Char('\n'));

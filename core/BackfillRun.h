@@ -80,6 +80,7 @@ private:
     bool readLedgers();
     bool summarise();
     void countRowsPerPartition();
+    void countRowsBeforeRetention();
     bool makePlan();
     bool exportScript(); // Options::exportSqlPath: the plan as a psql script with the staged rows
     bool startJournal();

@@ -138,6 +138,7 @@ bool BackfillRun::summarise()
                 sum.chunks << StageSummary::ChunkRows{c.schema, c.name, g.rows, -1};
     }
     countRowsPerPartition();
+    countRowsBeforeRetention();
     if (partitionSplitUnknown)
         res.load.notes << QStringLiteral("%1 has space partitions, and the rows of each partition could not be counted (is its "
                                          "partitioning column in the file?): a chunk's rows are its time range's, and the rows "
@@ -241,6 +242,48 @@ void BackfillRun::countRowsPerPartition()
                 all = false;
         }
     partitionSplitUnknown = !all;
+}
+
+void BackfillRun::countRowsBeforeRetention()
+{
+    // A retention policy drops whole chunks, those that end before now - drop_after (for integer
+    // time: the integer_now function's value - drop_after). Rows loaded into them now are deleted
+    // at its next run. The chunk that holds the cutoff stays: the rows before its start are the
+    // ones to lose (an existing chunk's own start, else where a new chunk of the hypertable's
+    // interval would begin, aligned on the epoch as TimescaleDB aligns them).
+    const PolicyJob *job = ht.retentionPolicy();
+    if (!job || !job->scheduled || job->dropAfter.isEmpty() || staged - resumedRows <= 0)
+        return;
+    QString sql;
+    if (integerTime) {
+        QString now;
+        DbError ignored;
+        if (!integerNowFunction(db, ht.schema, ht.name, &now, &ignored) || now.isEmpty())
+            return;
+        sql = QStringLiteral("SELECT %1()::bigint - $1::bigint").arg(now);
+    } else {
+        sql = QStringLiteral("SELECT (extract(epoch FROM (now() - $1::interval)::%1) * 1000)::bigint").arg(cast);
+    }
+    QueryResult c;
+    DbError ignored;
+    if (!exec(sql, {job->dropAfter}, &c, &ignored, QStringLiteral("find the retention policy's cutoff")) || c.isNull(0, 0))
+        return;
+    const qint64 cutoff = c.intValue(0, 0);
+    const qint64 step = integerTime ? timeDim->integerInterval : timeDim->intervalMicroseconds / 1000;
+    qint64 boundary = step > 0 ? (cutoff >= 0 ? cutoff / step : -((-cutoff + step - 1) / step)) * step : cutoff;
+    for (const ChunkInfo &ch : std::as_const(ht.chunks)) {
+        const qint64 start = integerTime ? ch.rangeStartInteger : ch.rangeStart.toMSecsSinceEpoch();
+        const qint64 end = integerTime ? ch.rangeEndInteger : ch.rangeEnd.toMSecsSinceEpoch();
+        if (start <= cutoff && cutoff < end)
+            boundary = start;
+    }
+    const QString bound = integerTime ? QString::number(boundary) : isoUtc(QDateTime::fromMSecsSinceEpoch(boundary, Qt::UTC));
+    if (!exec(QStringLiteral("SELECT count(*) FROM %1 WHERE %2 < $1::%3").arg(stage, timeStage, cast), {bound}, &c, &ignored,
+              QStringLiteral("count the rows older than the retention policy's cutoff")))
+        return;
+    sum.rowsBeforeRetention = c.intValue(0, 0);
+    sum.retentionBoundary = integerTime ? bound
+                                        : QDateTime::fromMSecsSinceEpoch(boundary, Qt::UTC).toString(QStringLiteral("yyyy-MM-dd HH:mm 'UTC'"));
 }
 
 bool BackfillRun::makePlan()

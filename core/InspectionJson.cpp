@@ -91,6 +91,8 @@ QJsonObject InspectionJson::toJson(const HypertableInfo &ht)
         j[QStringLiteral("owner")] = p.owner;
         if (!p.compressAfter.isEmpty())
             j[QStringLiteral("compress_after")] = p.compressAfter;
+        if (!p.dropAfter.isEmpty())
+            j[QStringLiteral("drop_after")] = p.dropAfter;
         j[QStringLiteral("schedule_interval")] = p.scheduleInterval;
         jobs << j;
     }

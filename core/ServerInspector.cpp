@@ -231,7 +231,7 @@ bool loadDetails(Database &db, HypertableInfo &ht, DbError *error)
     if (!db.exec(QStringLiteral(
                      "SELECT job_id, proc_schema, proc_name, scheduled, owner::text AS owner, "
                      "  schedule_interval::text AS schedule_interval, config::text AS config, "
-                     "  config->>'compress_after' AS compress_after, "
+                     "  config->>'compress_after' AS compress_after, config->>'drop_after' AS drop_after, "
                      "  CASE WHEN isfinite(next_start) THEN (extract(epoch FROM next_start) * 1000)::bigint END AS next_ms "
                      "FROM timescaledb_information.jobs "
                      "WHERE hypertable_schema = $1 AND hypertable_name = $2 ORDER BY job_id"),
@@ -247,6 +247,7 @@ bool loadDetails(Database &db, HypertableInfo &ht, DbError *error)
         j.scheduleInterval = r.value(i, QStringLiteral("schedule_interval"));
         j.configJson = r.value(i, QStringLiteral("config"));
         j.compressAfter = r.value(i, QStringLiteral("compress_after"));
+        j.dropAfter = r.value(i, QStringLiteral("drop_after"));
         j.nextStart = fromMsecs(r.value(i, QStringLiteral("next_ms")));
         ht.policies << j;
     }

@@ -88,6 +88,14 @@ const PolicyJob *HypertableInfo::compressionPolicy() const
     return nullptr;
 }
 
+const PolicyJob *HypertableInfo::retentionPolicy() const
+{
+    for (const PolicyJob &j : policies)
+        if (j.procName == QLatin1String("policy_retention"))
+            return &j;
+    return nullptr;
+}
+
 const HypertableInfo *ServerInspection::hypertable(const QString &schema, const QString &name) const
 {
     for (const HypertableInfo &h : hypertables)

@@ -80,6 +80,7 @@ struct BACKFILL_CORE_EXPORT PolicyJob
     QString owner;
     QString scheduleInterval;
     QString compressAfter; // from config, as text ("30 days" or an integer)
+    QString dropAfter;     // retention policies: from config, as text ("90 days" or an integer)
     QString configJson;
     QDateTime nextStart;
 };
@@ -110,6 +111,7 @@ struct BACKFILL_CORE_EXPORT HypertableInfo
     QStringList segmentBy() const;
     QString orderBy() const;
     const PolicyJob *compressionPolicy() const;
+    const PolicyJob *retentionPolicy() const;
 };
 
 struct BACKFILL_CORE_EXPORT ServerInspection

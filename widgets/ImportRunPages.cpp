@@ -121,6 +121,7 @@ ImportPlanPage::ImportPlanPage(ImportSession *session, BackfillController *contr
                                    .arg(p.count(BackfillPlan::Action::DecompressInsertRecompress))
                                    .arg(p.newChunkRows).arg(qMax<qint64>(0, p.summary.existingRows))
                                    .arg(p.blockers.isEmpty() ? QString() : QStringLiteral(" BLOCKED: ") + p.blockers.join(QStringLiteral("; ")))
+                               + (p.warnings.isEmpty() ? QString() : QStringLiteral("\nWarning: ") + p.warnings.join(QStringLiteral("\nWarning: ")))
                                + (r.load.notes.isEmpty() ? QString() : QStringLiteral("\nNote: ") + r.load.notes.join(QStringLiteral("\nNote: "))));
             m_reasons->setPlainText(p.toText());
             m_timeline->setHypertable(m_session->hypertable);
@@ -432,6 +433,8 @@ QString ImportSummaryPage::report() const
     lines << QStringLiteral("Time: staging %1 s, planning %2 s, moving %3 s, recompressing %4 s")
                  .arg(r.secondsStage, 0, 'f', 2).arg(r.secondsPlan, 0, 'f', 2).arg(r.secondsMove, 0, 'f', 2).arg(r.secondsRecompress, 0, 'f', 2);
     lines << BackfillEngine::afterRunLines(r);
+    for (const QString &warning : r.plan.warnings)
+        lines << QStringLiteral("Warning: ") + warning;
     for (const QString &note : r.load.notes)
         lines << QStringLiteral("Note: ") + note;
     lines << r.message;

@@ -87,6 +87,7 @@ private Q_SLOTS:
     void policyIsPausedOrLeftAlone();
     void missingPrivilegesBlockBeforeAnyChange();
     void frozenChunkBlocks();
+    void rowsARetentionPolicyDropsAreAWarning();
     void apacheLicenseBlocksCompressedTargets();
     void sessionSettingsAndRecompressionFollowVersion();
     void integerTimeAndSpacePartitions();
@@ -322,6 +323,34 @@ void TestPlanner::frozenChunkBlocks()
     QCOMPARE(p.chunks.at(0).action, Action::Blocked);
     QVERIFY(!p.runnable());
     QVERIFY(p.blockers.first().contains(QLatin1String("_hyper_1_1_chunk")));
+}
+
+void TestPlanner::rowsARetentionPolicyDropsAreAWarning()
+{
+    BackfillPlanner::Input in = input(QStringLiteral("2.23.0"), 1, Conflict::Skip);
+    PolicyJob retention;
+    retention.jobId = 1001;
+    retention.procName = QStringLiteral("policy_retention");
+    retention.dropAfter = QStringLiteral("90 days");
+    retention.nextStart = QDateTime(QDate(2026, 11, 25), QTime(12, 0), Qt::UTC);
+    in.hypertable.policies << retention;
+    // The run counted none (or had no cutoff): nothing to say.
+    QVERIFY(BackfillPlanner::plan(in).warnings.isEmpty());
+    in.summary.rowsBeforeRetention = 0;
+    in.summary.retentionBoundary = QStringLiteral("2026-08-27 00:00 UTC");
+    QVERIFY(BackfillPlanner::plan(in).warnings.isEmpty());
+    in.summary.rowsBeforeRetention = 40;
+    const BackfillPlan p = BackfillPlanner::plan(in);
+    QVERIFY(p.runnable());
+    QCOMPARE(p.warnings, QStringList{QStringLiteral(
+        "40 of the staged rows (those before 2026-08-27 00:00 UTC) go into chunks that end more than 90 days before now: retention "
+        "policy job 1001 drops those chunks at its next run (due 2026-11-25 12:00 UTC), and the rows with them. Pause it first "
+        "(SELECT alter_job(1001, scheduled => false)) or leave those rows out")});
+    QVERIFY(p.toText().contains(QStringLiteral("WARNING: 40 of the staged rows")));
+    // The exported script carries it as a comment.
+    CsvLoader::Summary load;
+    load.mapping << CsvLoader::ColumnMapping{QStringLiteral("time"), 0, QStringLiteral("time"), QStringLiteral("timestamp with time zone"), QString()};
+    QVERIFY(BackfillEngine::exportSql(p, load, QStringLiteral("in.csv")).beforeRows.contains(QStringLiteral("-- WARNING: 40 of the staged rows")));
 }
 
 void TestPlanner::apacheLicenseBlocksCompressedTargets()
