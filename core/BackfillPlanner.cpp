@@ -317,7 +317,7 @@ BackfillPlan BackfillPlanner::plan(const Input &in)
         const QString due = retention->nextStart.isValid()
             ? QStringLiteral(" (due %1)").arg(retention->nextStart.toUTC().toString(QStringLiteral("yyyy-MM-dd HH:mm 'UTC'")))
             : QString();
-        p.warnings << QStringLiteral("%1 of the staged rows (those before %2) go into chunks that end more than %3 before %4: retention "
+        p.warnings << QStringLiteral("%1 of the staged rows (those before %2) lie in chunks that end more than %3 before %4: retention "
                                      "policy job %5 drops those chunks at its next run%6, and the rows with them. Pause it first "
                                      "(SELECT alter_job(%5, scheduled => false)) or leave those rows out")
                           .arg(in.summary.rowsBeforeRetention)

@@ -246,44 +246,91 @@ void BackfillRun::countRowsPerPartition()
 
 void BackfillRun::countRowsBeforeRetention()
 {
-    // A retention policy drops whole chunks, those that end before now - drop_after (for integer
-    // time: the integer_now function's value - drop_after). Rows loaded into them now are deleted
-    // at its next run. The chunk that holds the cutoff stays: the rows before its start are the
-    // ones to lose (an existing chunk's own start, else where a new chunk of the hypertable's
-    // interval would begin, aligned on the epoch as TimescaleDB aligns them).
+    // A retention policy drops whole chunks, those that end before its cutoff: the time of its
+    // next run (or now, if that is past) minus drop_after; for integer time, the integer_now
+    // function's value minus drop_after. Rows loaded into them now are deleted at that run.
     const PolicyJob *job = ht.retentionPolicy();
     if (!job || !job->scheduled || job->dropAfter.isEmpty() || staged - resumedRows <= 0)
         return;
     QString sql;
+    QStringList params{job->dropAfter};
+    QueryResult c;
+    DbError ignored;
     if (integerTime) {
         QString now;
-        DbError ignored;
         if (!integerNowFunction(db, ht.schema, ht.name, &now, &ignored) || now.isEmpty())
             return;
         sql = QStringLiteral("SELECT %1()::bigint - $1::bigint").arg(now);
+    } else if (cast == QLatin1String("timestamptz")) {
+        sql = QStringLiteral("SELECT (extract(epoch FROM greatest(now(), $2::timestamptz) - $1::interval) * 1000)::bigint");
     } else {
-        sql = QStringLiteral("SELECT (extract(epoch FROM (now() - $1::interval)::%1) * 1000)::bigint").arg(cast);
+        // timestamp and date: the job takes its "now" as the local time of the server's time
+        // zone, not of this session's, which the client may have set (PGTZ, options).
+        QString zone;
+        if (exec(QStringLiteral("SELECT setting, source FROM pg_settings WHERE name = 'TimeZone'"), {}, &c, &ignored,
+                 QStringLiteral("read the session's time zone")) && c.rowCount() == 1) {
+            const QString source = c.value(0, 1);
+            zone = c.value(0, 0);
+            if (source == QLatin1String("client") || source == QLatin1String("session")) {
+                // The database's own setting, else the configuration file's, else the built-in
+                // default (the file needs pg_read_all_settings: without it, this session's zone).
+                if (exec(QStringLiteral("SELECT (SELECT split_part(c, '=', 2) FROM pg_db_role_setting s, unnest(s.setconfig) c "
+                                        "  WHERE s.setrole = 0 AND lower(split_part(c, '=', 1)) = 'timezone' "
+                                        "  AND s.setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database())), "
+                                        "(SELECT boot_val FROM pg_settings WHERE name = 'TimeZone')"),
+                         {}, &c, &ignored, QStringLiteral("read the database's time zone"))) {
+                    const QString database = c.value(0, 0), builtIn = c.value(0, 1);
+                    QueryResult f;
+                    if (!database.isEmpty())
+                        zone = database;
+                    else if (exec(QStringLiteral("SELECT setting FROM pg_file_settings WHERE lower(name) = 'timezone' AND applied "
+                                                 "ORDER BY seqno DESC LIMIT 1"),
+                                  {}, &f, &ignored, QStringLiteral("read the server's time zone")))
+                        zone = f.rowCount() == 1 ? f.value(0, 0) : builtIn;
+                }
+            }
+        }
+        sql = QStringLiteral("SELECT (extract(epoch FROM (greatest(now(), $2::timestamptz) AT TIME ZONE $3) - $1::interval) * 1000)::bigint");
+        params << QString() << zone;
     }
-    QueryResult c;
-    DbError ignored;
-    if (!exec(sql, {job->dropAfter}, &c, &ignored, QStringLiteral("find the retention policy's cutoff")) || c.isNull(0, 0))
+    if (!integerTime && params.size() == 1)
+        params << QString();
+    if (!integerTime)
+        params[1] = job->nextStart.isValid() ? isoUtc(job->nextStart) : QString(); // (NULL: greatest takes now)
+    if (!exec(sql, params, &c, &ignored, QStringLiteral("find the retention policy's cutoff")) || c.isNull(0, 0))
         return;
     const qint64 cutoff = c.intValue(0, 0);
+    // Every staged row before the boundary goes into a chunk that ends by the cutoff; none after it.
+    // The boundary is the start of the chunk that holds the cutoff. Where no chunk does, a new one
+    // would: from where a chunk of the hypertable's interval begins (aligned on the epoch), or from
+    // the end of the last chunk before it (TimescaleDB cuts a new chunk short where it would overlap).
     const qint64 step = integerTime ? timeDim->integerInterval : timeDim->intervalMicroseconds / 1000;
     qint64 boundary = step > 0 ? (cutoff >= 0 ? cutoff / step : -((-cutoff + step - 1) / step)) * step : cutoff;
+    bool held = false;
     for (const ChunkInfo &ch : std::as_const(ht.chunks)) {
         const qint64 start = integerTime ? ch.rangeStartInteger : ch.rangeStart.toMSecsSinceEpoch();
         const qint64 end = integerTime ? ch.rangeEndInteger : ch.rangeEnd.toMSecsSinceEpoch();
-        if (start <= cutoff && cutoff < end)
+        if (start <= cutoff && cutoff < end) {
             boundary = start;
+            held = true;
+            break;
+        }
     }
+    if (!held)
+        for (const ChunkInfo &ch : std::as_const(ht.chunks)) {
+            const qint64 end = integerTime ? ch.rangeEndInteger : ch.rangeEnd.toMSecsSinceEpoch();
+            if (end <= cutoff)
+                boundary = qMax(boundary, end);
+        }
     const QString bound = integerTime ? QString::number(boundary) : isoUtc(QDateTime::fromMSecsSinceEpoch(boundary, Qt::UTC));
     if (!exec(QStringLiteral("SELECT count(*) FROM %1 WHERE %2 < $1::%3").arg(stage, timeStage, cast), {bound}, &c, &ignored,
               QStringLiteral("count the rows older than the retention policy's cutoff")))
         return;
     sum.rowsBeforeRetention = c.intValue(0, 0);
+    // (timestamp and date columns hold no zone: their times are shown as they are)
     sum.retentionBoundary = integerTime ? bound
-                                        : QDateTime::fromMSecsSinceEpoch(boundary, Qt::UTC).toString(QStringLiteral("yyyy-MM-dd HH:mm 'UTC'"));
+        : QDateTime::fromMSecsSinceEpoch(boundary, Qt::UTC)
+              .toString(cast == QLatin1String("timestamptz") ? QStringLiteral("yyyy-MM-dd HH:mm 'UTC'") : QStringLiteral("yyyy-MM-dd HH:mm"));
 }
 
 bool BackfillRun::makePlan()

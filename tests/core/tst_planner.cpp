@@ -343,7 +343,7 @@ void TestPlanner::rowsARetentionPolicyDropsAreAWarning()
     const BackfillPlan p = BackfillPlanner::plan(in);
     QVERIFY(p.runnable());
     QCOMPARE(p.warnings, QStringList{QStringLiteral(
-        "40 of the staged rows (those before 2026-08-27 00:00 UTC) go into chunks that end more than 90 days before now: retention "
+        "40 of the staged rows (those before 2026-08-27 00:00 UTC) lie in chunks that end more than 90 days before now: retention "
         "policy job 1001 drops those chunks at its next run (due 2026-11-25 12:00 UTC), and the rows with them. Pause it first "
         "(SELECT alter_job(1001, scheduled => false)) or leave those rows out")});
     QVERIFY(p.toText().contains(QStringLiteral("WARNING: 40 of the staged rows")));
