@@ -661,16 +661,18 @@ void BackfillRun::recordFingerprints()
 // The run's message, and the journal: removed, or kept as a ledger of completed ranges.
 void BackfillRun::finish()
 {
+    // Rows of ranges an interrupted run (or attempt) completed count as loaded when it inserted
+    // them, as duplicates when it skipped them. The rows of the ranges completed (committed), by
+    // this run and before it, that were not inserted: without ON CONFLICT (error mode) no row is
+    // skipped as a duplicate, so a trigger or a rule dropped them. After a failure, the rows of
+    // the ranges not completed are neither: the next run loads them.
+    const qint64 earlier = earlierInsertedKnown ? qMin(earlierInserted, resumedRows) : resumedRows;
+    res.rowsLoadedEarlier = earlier;
+    res.load.rowsLoaded = written + earlier;
+    const qint64 notInserted = (failed ? moved : staged - resumedRows) - written + resumedRows - earlier;
+    res.load.rowsNotWritten = lo.conflict == CsvLoader::Conflict::Error ? notInserted : 0;
+    res.load.rowsDuplicate = notInserted - res.load.rowsNotWritten;
     if (!failed) {
-        // Rows of ranges an interrupted run (or attempt) completed count as loaded when it
-        // inserted them, as duplicates when it skipped them.
-        const qint64 earlier = earlierInsertedKnown ? qMin(earlierInserted, resumedRows) : resumedRows;
-        res.rowsLoadedEarlier = earlier;
-        res.load.rowsLoaded = written + earlier;
-        // Without ON CONFLICT (error mode) no row is skipped as a duplicate: the ones missing were
-        // dropped by a trigger or a rule (in the ranges an interrupted run completed too).
-        res.load.rowsNotWritten = lo.conflict == CsvLoader::Conflict::Error ? staged - written - earlier : 0;
-        res.load.rowsDuplicate = staged - written - earlier - res.load.rowsNotWritten;
         res.message = QStringLiteral("%1 rows read: %2 loaded%5, %3 skipped as duplicates, %4 rejected.%6")
                           .arg(res.load.rowsRead).arg(res.load.rowsLoaded).arg(res.load.rowsDuplicate).arg(res.load.rowsRejected)
                           .arg(earlier > 0 ? QStringLiteral(" (%1 of them before an interruption)").arg(earlier) : QString(),
@@ -682,7 +684,6 @@ void BackfillRun::finish()
         for (const QString &l : std::as_const(ledgers) + std::as_const(staleLedgers))
             Journal::remove(l);
     } else {
-        res.load.rowsLoaded = written;
         QString done = written > 0
             ? QStringLiteral("%1 rows in %2 completed chunk range(s) were committed; run the same backfill again to finish "
                              "(completed ranges are skipped).").arg(written).arg(completedRanges)

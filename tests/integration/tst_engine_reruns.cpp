@@ -5,6 +5,8 @@
 
 #include <QDir>
 #include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QtTest>
 
 using namespace bfs;
@@ -19,6 +21,7 @@ private Q_SLOTS:
     void reRunInUpdateModeUpdatesTheRangesASkipRunCompleted();
     void rangesARunLoadedAreLookedUpBeforeTheyAreSkipped();
     void completedRangesThatDoNotMatchTheTableAreRefused();
+    void aFailedRunAccountsForTheRowsOfItsCommittedRanges();
 };
 
 void TestEngineReruns::initTestCase()
@@ -254,6 +257,39 @@ void TestEngineReruns::completedRangesThatDoNotMatchTheTableAreRefused()
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_rr_moved WHERE device_id = 3")), qint64(2));
     for (const char *t : {"et_rr_trigger", "et_rr_twice", "et_rr_nullkey", "et_rr_moved"})
         QVERIFY(policyScheduled(QLatin1String(t)));
+}
+
+void TestEngineReruns::aFailedRunAccountsForTheRowsOfItsCommittedRanges()
+{
+    // Skip mode: the first day's range commits with one row skipped as a duplicate, then a CHECK
+    // refuses a row of the third day. The report counts what the committed ranges did: one
+    // loaded, one duplicate; the rest is for the next run.
+    const QString table = QStringLiteral("et_failcount");
+    createHypertable(table, QStringLiteral("timestamptz"), QStringLiteral("CHECK (temperature > -100), UNIQUE (time, device_id)"),
+                     QStringLiteral("2026-08-20"), QStringLiteral("2026-08-22 23:00"), QStringLiteral("1 hour"), QStringLiteral("1 day"));
+    const QString file = csv(QStringLiteral("failcount.csv"), {row("2026-08-20 10:00:00+00", 1), row("2026-08-20 10:15:00+00", 3),
+                                                                row("2026-08-22 10:15:00+00", 3, -300)});
+    const auto r = TestServers::runCli(QStringList(cliBase(table, file)) << QStringLiteral("--on-conflict") << QStringLiteral("skip")
+                                                                         << QStringLiteral("--json"),
+                                       QStringLiteral("sandbox"));
+    QCOMPARE(r.exitCode, 4);
+    const QJsonObject o = QJsonDocument::fromJson(r.out).object();
+    QCOMPARE(o.value(QStringLiteral("rows_read")).toInt(), 3);
+    QCOMPARE(o.value(QStringLiteral("rows_loaded")).toInt(), 1);
+    QCOMPARE(o.value(QStringLiteral("rows_duplicate")).toInt(), 1);
+    QCOMPARE(o.value(QStringLiteral("rows_rejected")).toInt(), 0);
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_failcount WHERE device_id = 3")), qint64(1));
+
+    // Fixed and run again: the completed range is skipped, its rows counted as before.
+    csv(QStringLiteral("failcount.csv"), {row("2026-08-20 10:00:00+00", 1), row("2026-08-20 10:15:00+00", 3), row("2026-08-22 10:15:00+00", 3)});
+    const auto again = TestServers::runCli(QStringList(cliBase(table, file)) << QStringLiteral("--on-conflict") << QStringLiteral("skip")
+                                                                             << QStringLiteral("--json"),
+                                           QStringLiteral("sandbox"));
+    QVERIFY2(again.exitCode == 0, again.err.constData());
+    const QJsonObject a = QJsonDocument::fromJson(again.out).object();
+    QCOMPARE(a.value(QStringLiteral("rows_loaded")).toInt(), 2);
+    QCOMPARE(a.value(QStringLiteral("rows_duplicate")).toInt(), 1);
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_failcount WHERE device_id = 3")), qint64(2));
 }
 
 QTEST_GUILESS_MAIN(TestEngineReruns)
