@@ -259,7 +259,8 @@ bool DateTimeParser::toUtc(const Result &r, const QTimeZone &zone, Overlap overl
     const QTime time = r.time.isValid() ? r.time : QTime(0, 0);
     *micro = r.microsecond;
     // Treat the wall-clock reading as if it were UTC, then find the offsets that map to it.
-    const QDateTime wall(r.date, time, Qt::UTC);
+    // (Whole seconds: before 1970 toSecsSinceEpoch() would round a fraction toward zero.)
+    const QDateTime wall(r.date, QTime(time.hour(), time.minute(), time.second()), Qt::UTC);
     if (r.hasOffset) {
         *utc = wall.addSecs(-r.offsetSeconds);
         return true;
@@ -301,11 +302,10 @@ bool DateTimeParser::toUtc(const Result &r, const QTimeZone &zone, Overlap overl
                          .arg(local, QString::fromUtf8(zone.id()));
             return false;
         }
-        *utc = QDateTime::fromSecsSinceEpoch(overlap == Overlap::Earlier ? earliest : latest, Qt::UTC)
-                   .addMSecs(time.msec());
+        *utc = QDateTime::fromSecsSinceEpoch(overlap == Overlap::Earlier ? earliest : latest, Qt::UTC);
         return true;
     }
-    *utc = QDateTime::fromSecsSinceEpoch(valid[0], Qt::UTC).addMSecs(time.msec());
+    *utc = QDateTime::fromSecsSinceEpoch(valid[0], Qt::UTC);
     return true;
 }
 

@@ -37,6 +37,8 @@ public:
     Result parse(QStringView text) const;
 
     // Result → instant. Naive values are read in `zone`; errors name the gap or overlap.
+    // *utc holds whole seconds; the fraction (milliseconds of r.time, then r.microsecond) is
+    // left to the caller, so that times before 1970 keep it exact.
     static bool toUtc(const Result &r, const QTimeZone &zone, Overlap overlap, QDateTime *utc, qint64 *micro,
                       QString *error);
 

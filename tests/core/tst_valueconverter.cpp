@@ -70,6 +70,12 @@ void TestValueConverter::converts_data()
     row("naive time read in zone", Type::TimestampTz, iso, "Europe/Berlin", false, "2024-07-01 12:00:00", "2024-07-01 10:00:00+00");
     row("naive winter time in zone", Type::TimestampTz, iso, "Europe/Berlin", false, "2024-01-15 12:00:00", "2024-01-15 11:00:00+00");
     row("explicit offset beats zone", Type::TimestampTz, iso, "Europe/Berlin", false, "2024-07-01 12:00:00+00", "2024-07-01 12:00:00+00");
+    // Before 1970 a fraction stays where it was (it once moved the time by one or two seconds).
+    row("fraction before 1970 in zone", Type::TimestampTz, iso, "Europe/Berlin", false, "1969-07-20 20:17:40.5", "1969-07-20 19:17:40.500000+00");
+    row("fraction just before 1970 in zone", Type::TimestampTz, iso, "Europe/Berlin", false, "1970-01-01 00:59:59.5",
+        "1969-12-31 23:59:59.500000+00");
+    row("fraction in 1850 in zone", Type::TimestampTz, iso, "Europe/Berlin", false, "1850-03-01 12:00:00.123456",
+        "1850-03-01 11:06:32.123456+00");
     row("DST gap rejected", Type::TimestampTz, iso, "Europe/Berlin", false, "2026-03-29 02:30:00", "!does not exist in Europe/Berlin");
     row("DST overlap rejected", Type::TimestampTz, iso, "Europe/Berlin", false, "2026-10-25 02:30:00", "!happens twice in Europe/Berlin");
     row("DST overlap earlier", Type::TimestampTz, iso, "Europe/Berlin", false, "2026-10-25 02:30:00", "2026-10-25 00:30:00+00",
