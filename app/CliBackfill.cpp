@@ -322,7 +322,8 @@ int runBackfill(const QStringList &arguments)
     const QCommandLineOption noHeader(QStringLiteral("no-header"), QStringLiteral("The first row is data (columns map by position)."));
     const QCommandLineOption skipLines(QStringLiteral("skip-lines"), QStringLiteral("Skip N lines before the header."), QStringLiteral("N"));
     const QCommandLineOption nullToken(QStringLiteral("null"), QStringLiteral("A cell that means NULL, case as given (repeatable; default: empty, NULL, null, Null, NA, N/A, n/a; a quoted text cell is data unless empty)."), QStringLiteral("TOKEN"));
-    const QCommandLineOption decimalComma(QStringLiteral("decimal-comma"), QStringLiteral("Numbers use a decimal comma (detected when omitted)."));
+    const QCommandLineOption decimalComma(QStringLiteral("decimal-comma"), QStringLiteral("Numbers use a decimal comma, 1.234,5 (detected when omitted)."));
+    const QCommandLineOption decimalPoint(QStringLiteral("decimal-point"), QStringLiteral("Numbers use a decimal point, 1,234.5 (detected when omitted)."));
     const QCommandLineOption map(QStringLiteral("map"), QStringLiteral("Map a CSV column (name or number) to a table column (repeatable)."), QStringLiteral("CSVCOLUMN=COLUMN"));
     const QCommandLineOption format(QStringLiteral("format"), QStringLiteral("Date-time format of a column: a Qt pattern (dd.MM.yyyy HH:mm), iso, epoch or epoch_ms (repeatable)."), QStringLiteral("COLUMN=PATTERN"));
     const QCommandLineOption timezone(QStringLiteral("timezone"), QStringLiteral("IANA time zone of naive timestamps (default UTC)."), QStringLiteral("IANA"));
@@ -340,7 +341,7 @@ int runBackfill(const QStringList &arguments)
     const QCommandLineOption journalDir(QStringLiteral("journal-dir"), QStringLiteral("Folder of the backfill journals (default: the application data folder)."), QStringLiteral("DIR"));
     const QCommandLineOption verbose(QStringLiteral("verbose"), QStringLiteral("Hypertables: print every SQL statement to standard error as it runs."));
     const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("Print one JSON object at the end."));
-    parser.addOptions({db, table, csv, delimiter, encoding, noHeader, skipLines, nullToken, decimalComma, map, format,
+    parser.addOptions({db, table, csv, delimiter, encoding, noHeader, skipLines, nullToken, decimalComma, decimalPoint, map, format,
                        timezone, dstOverlap, onConflict, upload, rejectsFile, maxRejects, dryRun, exportSql, json,
                        decompress, direct, leaveToPolicy, lockTimeout, journalDir, verbose});
     auto usage = [](const QString &message) {
@@ -379,8 +380,12 @@ int runBackfill(const QStringList &arguments)
     }
     if (parser.isSet(noHeader))
         o.header = false;
+    if (parser.isSet(decimalComma) && parser.isSet(decimalPoint))
+        return usage(QStringLiteral("--decimal-comma and --decimal-point exclude each other"));
     if (parser.isSet(decimalComma))
         o.decimalComma = true;
+    if (parser.isSet(decimalPoint))
+        o.decimalComma = false;
     if (parser.isSet(skipLines)) {
         bool ok = false;
         o.skipLines = parser.value(skipLines).toInt(&ok);

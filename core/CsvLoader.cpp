@@ -311,6 +311,7 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
     QList<int> mappedCsv;
     QList<ValueConverter> converters;
     QList<const TargetTable::Column *> mappedColumns;
+    bool ambiguousDecimalNoted = false;
     for (int ci = 0; ci < csvColumns.size(); ++ci) {
         if (csvToTable[ci] < 0)
             continue;
@@ -339,6 +340,17 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
         if (!DateTimeParser(fmt).isValidFormat(&formatError))
             return fail(s, Outcome::InputError, QStringLiteral("--format %1: %2").arg(c.name, formatError));
         s.mapping << ColumnMapping{csvColumns.at(ci), ci, c.name, c.sqlType, isTime ? fmt : QString()};
+        const bool numeric = c.type == ValueConverter::Type::SmallInt || c.type == ValueConverter::Type::Integer
+            || c.type == ValueConverter::Type::BigInt || c.type == ValueConverter::Type::Numeric || c.type == ValueConverter::Type::Real
+            || c.type == ValueConverter::Type::Double;
+        if (numeric && !o.decimalComma && sniffed.ambiguousDecimal && !ambiguousDecimalNoted) {
+            ambiguousDecimalNoted = true;
+            s.notes << QStringLiteral("%1: every number with a separator fits both a decimal %2 and a thousands separator (such as "
+                                      "1,234 or 1.234); they are read with a decimal %2. If that is wrong, say which (on the command "
+                                      "line: --decimal-%3).")
+                           .arg(file, format.decimalComma ? QStringLiteral("comma") : QStringLiteral("point"),
+                                format.decimalComma ? QStringLiteral("point") : QStringLiteral("comma"));
+        }
         mappedCsv << ci;
         converters << ValueConverter(c.type, vo);
         mappedColumns << &c;

@@ -286,19 +286,39 @@ CsvSniffer::Result CsvSniffer::sniff(const QByteArray &sample, bool completeFile
     }
     const qsizetype columnCount = rows.first().size();
 
-    // Decimal comma: with a non-comma delimiter, numbers like 1.234,5 or 12,5.
+    // Decimal comma: with a non-comma delimiter, numbers like 1.234,5 or 12,5. A value decides
+    // when only one reading fits it (12,5 or 1.234,5 or 1.000.000: comma; 999.5 or 2,000,000:
+    // point); 1,234 and 1.234 fit both (a decimal separator, or a thousands separator before
+    // three digits). Only when no value decides do those count, and the result says so.
     if (r.format.delimiter != QLatin1Char(',')) {
-        static const QRegularExpression comma(QStringLiteral(R"(^\s*[-+]?\d{1,3}(\.\d{3})*,\d+\s*$|^\s*[-+]?\d+,\d+\s*$)"));
-        static const QRegularExpression point(QStringLiteral(R"(^\s*[-+]?\d+\.\d+\s*$)"));
-        int commas = 0, points = 0;
+        static const QRegularExpression number(QStringLiteral(R"(^\s*[-+]?(\d+)(?:([.,])(\d+))?(?:([.,])(\d+))*\s*$)"));
+        static const QRegularExpression commaLast(QStringLiteral(R"(^\s*[-+]?\d{1,3}(\.\d{3})+,\d+\s*$)"));
+        static const QRegularExpression pointLast(QStringLiteral(R"(^\s*[-+]?\d{1,3}(,\d{3})+\.\d+\s*$)"));
+        static const QRegularExpression commaGroups(QStringLiteral(R"(^\s*[-+]?\d{1,3}(,\d{3}){2,}\s*$)"));
+        static const QRegularExpression pointGroups(QStringLiteral(R"(^\s*[-+]?\d{1,3}(\.\d{3}){2,}\s*$)"));
+        static const QRegularExpression single(QStringLiteral(R"(^\s*[-+]?(\d+)([.,])(\d+)\s*$)"));
+        int comma = 0, point = 0, maybeComma = 0, maybePoint = 0;
         for (int i = 1; i < rows.size(); ++i)
             for (const QString &v : rows.at(i)) {
-                if (looksDate(v))
+                if (looksDate(v) || !number.match(v).hasMatch())
                     continue;
-                commas += comma.match(v).hasMatch();
-                points += point.match(v).hasMatch();
+                if (commaLast.match(v).hasMatch() || pointGroups.match(v).hasMatch()) {
+                    ++comma;
+                } else if (pointLast.match(v).hasMatch() || commaGroups.match(v).hasMatch()) {
+                    ++point;
+                } else if (const QRegularExpressionMatch m = single.match(v); m.hasMatch()) {
+                    const bool isComma = m.captured(2) == QLatin1String(",");
+                    // Both readings fit 1-3 digits (not a lone 0) before exactly three.
+                    const bool both = m.captured(3).size() == 3 && m.captured(1).size() <= 3 && m.captured(1) != QLatin1String("0");
+                    (both ? (isComma ? maybeComma : maybePoint) : (isComma ? comma : point)) += 1;
+                }
             }
-        r.format.decimalComma = commas > points;
+        if (comma + point > 0) {
+            r.format.decimalComma = comma > point;
+        } else {
+            r.format.decimalComma = maybeComma > maybePoint;
+            r.ambiguousDecimal = maybeComma + maybePoint > 0;
+        }
     }
 
     // Header: the first row has no number or date where later rows have them,

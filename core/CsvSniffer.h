@@ -32,6 +32,9 @@ public:
         QStringList dateFormats;      // per column: "" (not a date), "iso", "epoch", "epoch_ms" or a pattern
         QList<bool> ambiguousDate;    // per column: both day-first and month-first fit
         QList<bool> numericColumn;    // per column: every sample value is a number
+        // The decimal separator was chosen from numbers that fit both readings (1,234 and 1.234:
+        // a decimal separator, or a thousands separator), none deciding.
+        bool ambiguousDecimal = false;
     };
 
     using Hints = CsvSniffHints;

@@ -24,6 +24,8 @@ private Q_SLOTS:
     void headerWithTrailingBlankNames();
     void linesBeforeTheHeaderAreSkipped();
     void laterRowsSettleDayOrMonthFirst();
+    void decimalSeparator_data();
+    void decimalSeparator();
 };
 
 void TestCsvSniffer::detectsDelimiter_data()
@@ -181,6 +183,38 @@ void TestCsvSniffer::linesBeforeTheHeaderAreSkipped()
     QCOMPARE(r.columns, (QStringList{QStringLiteral("time"), QStringLiteral("device"), QStringLiteral("temp")}));
     QCOMPARE(r.dateFormats.at(0), QStringLiteral("dd.MM.yyyy HH:mm"));
     QVERIFY(r.format.decimalComma);
+}
+
+void TestCsvSniffer::decimalSeparator_data()
+{
+    QTest::addColumn<QByteArray>("values"); // the amount column of a semicolon file, one per line
+    QTest::addColumn<bool>("decimalComma");
+    QTest::addColumn<bool>("ambiguous");
+    // A value that fits one reading only decides, whatever the others fit.
+    QTest::newRow("1,234 and 12,500 with 2,000,000 and 999.5: point") << QByteArray("1,234\n12,500\n2,000,000\n999.5") << false << false;
+    QTest::newRow("1.234,5: comma") << QByteArray("1.234,5\n12,500") << true << false;
+    QTest::newRow("12,5: comma") << QByteArray("12,5\n1,234") << true << false;
+    QTest::newRow("0,125: comma") << QByteArray("0,125\n1,234") << true << false;
+    QTest::newRow("1.000.000: comma") << QByteArray("1.000.000\n1.234") << true << false;
+    QTest::newRow("1,234.5: point") << QByteArray("1,234.5\n1.234") << false << false;
+    // Nothing decides: the likelier reading, flagged.
+    QTest::newRow("only 1,234 and 12,500") << QByteArray("1,234\n12,500") << true << true;
+    QTest::newRow("only 1.234") << QByteArray("1.234\n7") << false << true;
+    QTest::newRow("whole numbers") << QByteArray("1234\n7") << false << false;
+}
+
+void TestCsvSniffer::decimalSeparator()
+{
+    QFETCH(QByteArray, values);
+    QByteArray sample("id;amount\n");
+    int id = 0;
+    for (const QByteArray &v : values.split('\n'))
+        sample += QByteArray::number(++id) + ';' + v + '\n';
+    const CsvSniffer::Result r = CsvSniffer::sniff(sample, true);
+    QVERIFY2(r.ok, qPrintable(r.error));
+    QCOMPARE(r.format.delimiter, QLatin1Char(';'));
+    QTEST(r.format.decimalComma, "decimalComma");
+    QTEST(r.ambiguousDecimal, "ambiguous");
 }
 
 void TestCsvSniffer::laterRowsSettleDayOrMonthFirst()

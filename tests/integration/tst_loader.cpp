@@ -35,6 +35,7 @@ private Q_SLOTS:
     void quotedTextKeepsItsSpaces();
     void nullTokensMatchExactlyAndNeverQuotedText();
     void rowsATriggerDropsAreReportedAsNotWritten();
+    void ambiguousDecimalSeparatorIsNotedAndCanBeSet();
 
 private:
     QString writeCsv(const QString &name, const QByteArray &content);
@@ -559,6 +560,31 @@ void TestLoader::rowsATriggerDropsAreReportedAsNotWritten()
     QVERIFY(s.accountedFor());
     QVERIFY2(s.message.contains(QLatin1String("1 were not written")), qPrintable(s.message));
     QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_trigger")), qint64(2));
+}
+
+void TestLoader::ambiguousDecimalSeparatorIsNotedAndCanBeSet()
+{
+    // 1,234 and 12,500 fit a decimal comma and a thousands separator alike: read as decimals
+    // (a semicolon file), with a note that says so and how to say otherwise.
+    const ConnectionProfile pg = TestServers::pg15(QStringLiteral("bf_owner"));
+    exec(pg, QStringLiteral("DROP TABLE IF EXISTS r_decimal; CREATE TABLE r_decimal (id int PRIMARY KEY, amount numeric)"));
+    CsvLoader::Options o;
+    o.table = QStringLiteral("r_decimal");
+    o.csvPath = writeCsv(QStringLiteral("decimal.csv"), "id;amount\n1;1,234\n2;12,500\n");
+    const CsvLoader::Summary guessed = load(pg, o);
+    QVERIFY2(guessed.outcome == CsvLoader::Outcome::Completed, qPrintable(guessed.message));
+    QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_decimal WHERE (id, amount) IN ((1, 1.234), (2, 12.5))")), qint64(2));
+    QVERIFY2(guessed.notes.join(QLatin1Char('\n')).contains(QLatin1String("fits both a decimal comma and a thousands separator (such as "
+                                                                           "1,234 or 1.234); they are read with a decimal comma. If that "
+                                                                           "is wrong, say which (on the command line: --decimal-point)")),
+             qPrintable(guessed.notes.join(QLatin1Char('\n'))));
+    // Said: a thousands separator, and no note.
+    exec(pg, QStringLiteral("TRUNCATE r_decimal"));
+    o.decimalComma = false;
+    const CsvLoader::Summary said = load(pg, o);
+    QVERIFY2(said.outcome == CsvLoader::Outcome::Completed, qPrintable(said.message));
+    QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_decimal WHERE (id, amount) IN ((1, 1234), (2, 12500))")), qint64(2));
+    QVERIFY(said.notes.isEmpty());
 }
 
 QTEST_GUILESS_MAIN(TestLoader)
