@@ -322,7 +322,7 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
         vo.decimalComma = format.decimalComma;
         vo.sourceZone = zone;
         vo.overlap = o.overlap;
-        ValueConverter::setTypeModifiers(c.sqlType, &vo);
+        ValueConverter::setTypeModifiers(c.baseType, &vo);
         QString fmt = o.formats.value(c.name, o.formats.value(csvColumns.at(ci)));
         const bool isTime = c.type == ValueConverter::Type::TimestampTz || c.type == ValueConverter::Type::Timestamp
             || c.type == ValueConverter::Type::Date;

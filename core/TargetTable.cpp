@@ -42,8 +42,17 @@ bool TargetTable::load(Database &db, const QString &qualifiedName, TargetTable *
     t.schema = r.value(0, QStringLiteral("nspname"));
     t.name = r.value(0, QStringLiteral("relname"));
 
+    // A domain converts as its base type with the domain's modifiers (a domain over a domain:
+    // the last base), an enum as text: its labels are text, and the server checks them.
     if (!db.exec(QStringLiteral("SELECT a.attname, format_type(a.atttypid, a.atttypmod) AS sqltype, a.attnotnull, "
-                                "  a.atthasdef, (a.attgenerated <> '' OR a.attidentity = 'a') AS generated "
+                                "  a.atthasdef, (a.attgenerated <> '' OR a.attidentity = 'a') AS generated, "
+                                "  (WITH RECURSIVE d(base, mod, depth) AS ("
+                                "     SELECT a.atttypid, a.atttypmod, 0 "
+                                "     UNION ALL "
+                                "     SELECT t.typbasetype, t.typtypmod, d.depth + 1 FROM d JOIN pg_type t ON t.oid = d.base "
+                                "     WHERE t.typtype = 'd' AND d.depth < 16) "
+                                "   SELECT CASE WHEN t.typtype = 'e' THEN 'text' ELSE format_type(d.base, d.mod) END "
+                                "   FROM d JOIN pg_type t ON t.oid = d.base ORDER BY d.depth DESC LIMIT 1) AS basetype "
                                 "FROM pg_attribute a WHERE a.attrelid = $1::bigint::oid AND a.attnum > 0 "
                                 "AND NOT a.attisdropped ORDER BY a.attnum"),
                  {oid}, &r, error, QStringLiteral("read the columns of %1").arg(t.displayName())))
@@ -52,7 +61,10 @@ bool TargetTable::load(Database &db, const QString &qualifiedName, TargetTable *
         Column c;
         c.name = r.value(i, QStringLiteral("attname"));
         c.sqlType = r.value(i, QStringLiteral("sqltype"));
-        c.type = ValueConverter::typeFromCatalog(c.sqlType);
+        c.baseType = r.value(i, QStringLiteral("basetype"));
+        if (c.baseType.isEmpty())
+            c.baseType = c.sqlType;
+        c.type = ValueConverter::typeFromCatalog(c.baseType);
         c.notNull = r.boolValue(i, QStringLiteral("attnotnull"));
         c.hasDefault = r.boolValue(i, QStringLiteral("atthasdef"));
         c.generated = r.boolValue(i, QStringLiteral("generated"));

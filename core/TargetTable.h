@@ -19,6 +19,7 @@ struct BACKFILL_CORE_EXPORT TargetTable
     {
         QString name;
         QString sqlType;       // format_type(), e.g. "numeric(10,2)"
+        QString baseType;      // what values convert as: a domain's base type with its modifiers, "text" for an enum
         ValueConverter::Type type = ValueConverter::Type::Text;
         bool notNull = false;
         bool hasDefault = false;

@@ -304,7 +304,7 @@ void ImportFormatPage::refreshPreview()
         if (vo.dateTimeFormat.isEmpty())
             vo.dateTimeFormat = QStringLiteral("iso");
         if (ti >= 0)
-            ValueConverter::setTypeModifiers(m_session->target.columns.at(ti).sqlType, &vo);
+            ValueConverter::setTypeModifiers(m_session->target.columns.at(ti).baseType, &vo);
         converters << ValueConverter(ti >= 0 ? m_session->target.columns.at(ti).type : ValueConverter::Type::Text, vo);
     }
     for (int r = 0; r < rows.size(); ++r) {
@@ -463,7 +463,7 @@ void ImportColumnsPage::check()
         vo.decimalComma = f.decimalComma;
         vo.dateTimeFormat = m_table->item(c, 2)->text().trimmed().isEmpty() ? QStringLiteral("iso") : m_table->item(c, 2)->text().trimmed();
         vo.sourceZone = zone.isValid() ? zone : QTimeZone(QByteArrayLiteral("UTC"));
-        ValueConverter::setTypeModifiers(col.sqlType, &vo);
+        ValueConverter::setTypeModifiers(col.baseType, &vo);
         const ValueConverter conv(col.type, vo);
         int errors = 0;
         QString example;

@@ -36,6 +36,7 @@ private Q_SLOTS:
     void nullTokensMatchExactlyAndNeverQuotedText();
     void rowsATriggerDropsAreReportedAsNotWritten();
     void ambiguousDecimalSeparatorIsNotedAndCanBeSet();
+    void domainsAndEnumsConvertAsTheirBaseType();
 
 private:
     QString writeCsv(const QString &name, const QByteArray &content);
@@ -585,6 +586,27 @@ void TestLoader::ambiguousDecimalSeparatorIsNotedAndCanBeSet()
     QVERIFY2(said.outcome == CsvLoader::Outcome::Completed, qPrintable(said.message));
     QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_decimal WHERE (id, amount) IN ((1, 1234), (2, 12500))")), qint64(2));
     QVERIFY(said.notes.isEmpty());
+}
+
+void TestLoader::domainsAndEnumsConvertAsTheirBaseType()
+{
+    // An enum's labels and a domain over text are text: a quoted NA is data and quoted spaces
+    // stay. A domain over varchar(3) keeps its limit: a longer value rejects its row, not the load.
+    const ConnectionProfile pg = TestServers::pg15(QStringLiteral("bf_owner"));
+    const CsvLoader::Summary s = loadIntoPg15(
+        QStringLiteral("r_domains"),
+        QStringLiteral("DROP TABLE IF EXISTS r_domains; DROP DOMAIN IF EXISTS r_code2; DROP DOMAIN IF EXISTS r_code; "
+                       "DROP DOMAIN IF EXISTS r_label; DROP TYPE IF EXISTS r_answer; "
+                       "CREATE TYPE r_answer AS ENUM ('YES', 'NO', 'NA', ' spaced '); CREATE DOMAIN r_label AS text; "
+                       "CREATE DOMAIN r_code AS varchar(3); CREATE DOMAIN r_code2 AS r_code; "
+                       "CREATE TABLE r_domains (id int, a r_answer, l r_label, c r_code2);"),
+        "id,a,l,c\n1,\"NA\",\"NA\",\"NA\"\n2,NA,\"  padded  \",\"  x\"\n3,\" spaced \",x,abcd\n");
+    QVERIFY2(s.outcome == CsvLoader::Outcome::Completed, qPrintable(s.message));
+    QCOMPARE(s.rowsLoaded, qint64(2));
+    QCOMPARE(s.rowsRejected, qint64(1)); // line 4: "abcd" is longer than 3 characters
+    QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_domains WHERE id = 1 AND a = 'NA' AND l = 'NA' AND c = 'NA'")), qint64(1));
+    QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_domains WHERE id = 2 AND a IS NULL AND l = '  padded  ' AND c = '  x'")),
+             qint64(1));
 }
 
 QTEST_GUILESS_MAIN(TestLoader)
