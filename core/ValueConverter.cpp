@@ -380,8 +380,17 @@ ValueConverter::Value ValueConverter::convertTime(QStringView cell) const
         v.error = r.error;
         return v;
     }
+    // (What ISO text cannot write, years before 0 or after 9999, rejects the row as for timestamptz.)
+    const auto outOfRange = [&] {
+        v.ok = false;
+        v.text.clear();
+        v.error = QStringLiteral("\"%1\" is outside the years 0–9999").arg(cell.toString());
+        return v;
+    };
     if (m_type == Type::Date) {
         v.text = r.date.toString(Qt::ISODate);
+        if (v.text.isEmpty() || r.date.year() < 0 || r.date.year() > 9999)
+            return outOfRange();
         return v;
     }
     auto fraction = [](int ms, qint64 micro) {
@@ -393,6 +402,8 @@ ValueConverter::Value ValueConverter::convertTime(QStringView cell) const
         QDateTime wall(r.date, r.time.isValid() ? r.time : QTime(0, 0), Qt::UTC);
         if (r.hasOffset)
             wall = wall.addSecs(-r.offsetSeconds).toTimeZone(m_options.sourceZone);
+        if (!wall.isValid() || wall.date().year() < 0 || wall.date().year() > 9999)
+            return outOfRange();
         v.text = wall.date().toString(Qt::ISODate) + QLatin1Char(' ') + wall.time().toString(QStringLiteral("HH:mm:ss"))
             + fraction(wall.time().msec(), r.microsecond);
         return v;

@@ -106,6 +106,10 @@ void TestValueConverter::converts_data()
     row("epoch milliseconds", Type::TimestampTz, QStringLiteral("epoch_ms"), utc, false, "1700000000123", "2023-11-14 22:13:20.123000+00");
     row("epoch not a number", Type::TimestampTz, QStringLiteral("epoch"), utc, false, "soon", "!not a number of seconds");
     row("24:00 is next midnight", Type::TimestampTz, iso, utc, false, "2024-12-31 24:00:00", "2025-01-01 00:00:00+00");
+    // Years that ISO text cannot write reject the row (they once failed the whole load).
+    row("date after 9999", Type::Date, QStringLiteral("epoch"), utc, false, "300000000000", "!outside the years 0–9999");
+    row("timestamp after 9999", Type::Timestamp, QStringLiteral("epoch"), utc, false, "300000000000", "!outside the years 0–9999");
+    row("timestamptz after 9999", Type::TimestampTz, QStringLiteral("epoch"), utc, false, "300000000000", "!outside the years 0–9999");
     // timestamp without time zone keeps the wall clock
     row("naive timestamp kept", Type::Timestamp, iso, "Europe/Berlin", false, "2024-07-01 12:00:00", "2024-07-01 12:00:00");
     row("offset to wall clock of zone", Type::Timestamp, iso, "Europe/Berlin", false, "2024-07-01 10:00:00Z", "2024-07-01 12:00:00");
