@@ -566,7 +566,11 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
         }
         if (!reason.isEmpty()) {
             ++s.rowsRejected;
-            rejects.write(rec.line, column, reason, rec.raw, rec.rawTruncated);
+            // Without the rejects file the rejected rows would be listed nowhere: the load stops.
+            if (QString rejectsError; !rejects.write(rec.line, column, reason, rec.raw, rec.rawTruncated, &rejectsError)) {
+                stopReason = rejectsError;
+                break;
+            }
             if (o.maxRejects >= 0 && s.rowsRejected > o.maxRejects) {
                 stopReason = o.maxRejects == 0
                     ? QStringLiteral("%1, line %2%3: %4 (stopping at the first error)")
@@ -615,8 +619,8 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
         }
     }
     s.blankLines = reader.blankLines();
-    QString rejectsError;
-    rejects.close(&rejectsError);
+    if (QString rejectsError; !rejects.close(&rejectsError) && stopReason.isEmpty())
+        stopReason = rejectsError;
 
     const bool stop = !stopReason.isEmpty() || cancelled();
     if (copying) {

@@ -88,11 +88,18 @@ void CsvReader::flushRaw()
     if (!m_current || m_rawStart < 0)
         return;
     const qsizetype n = m_pos - m_rawStart;
-    if (n > 0) {
-        if (m_current->raw.size() + n <= CsvRecord::RawLimit)
+    if (n > 0 && !m_current->rawTruncated) {
+        // The record's first RawLimit characters, then nothing (not a later piece of it).
+        const qsizetype room = CsvRecord::RawLimit - m_current->raw.size();
+        if (n <= room) {
             m_current->raw.append(m_buffer.constData() + m_rawStart, n);
-        else
+        } else {
+            qsizetype take = qMax<qsizetype>(0, room);
+            if (take > 0 && m_buffer.at(m_rawStart + take - 1).isHighSurrogate())
+                --take; // (not half a character)
+            m_current->raw.append(m_buffer.constData() + m_rawStart, take);
             m_current->rawTruncated = true;
+        }
     }
     m_rawStart = m_pos;
 }

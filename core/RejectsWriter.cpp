@@ -24,27 +24,33 @@ bool RejectsWriter::open(const QString &path, QString *error)
     return true;
 }
 
-void RejectsWriter::write(qint64 line, const QString &column, const QString &reason, const QString &record, bool truncated)
+bool RejectsWriter::write(qint64 line, const QString &column, const QString &reason, const QString &record, bool truncated,
+                          QString *error)
 {
     ++m_count;
     if (!m_file.isOpen())
-        return;
+        return true;
     QString r = record;
     if (truncated)
         r += QStringLiteral("…[truncated]");
-    const QString row = QString::number(line) + QLatin1Char(',') + quote(column) + QLatin1Char(',') + quote(reason)
-        + QLatin1Char(',') + quote(r) + QLatin1Char('\n');
-    m_file.write(row.toUtf8());
+    const QByteArray row = (QString::number(line) + QLatin1Char(',') + quote(column) + QLatin1Char(',') + quote(reason)
+                            + QLatin1Char(',') + quote(r) + QLatin1Char('\n')).toUtf8();
+    if (!m_failed && m_file.write(row) != row.size())
+        m_failed = true;
+    if (m_failed && error)
+        *error = QStringLiteral("cannot write the rejects file %1: %2").arg(m_file.fileName(), m_file.errorString());
+    return !m_failed;
 }
 
 bool RejectsWriter::close(QString *error)
 {
     if (!m_file.isOpen())
-        return true;
-    const bool ok = m_file.flush();
+        return !m_failed;
+    const bool ok = m_file.flush() && !m_failed;
+    const QString why = m_file.errorString();
     m_file.close();
     if (!ok && error)
-        *error = QStringLiteral("cannot write the rejects file %1").arg(m_file.fileName());
+        *error = QStringLiteral("cannot write the rejects file %1: %2").arg(m_file.fileName(), why);
     return ok;
 }
 

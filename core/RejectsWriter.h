@@ -16,7 +16,8 @@ public:
     RejectsWriter() = default;
     bool open(const QString &path, QString *error);
     bool isOpen() const { return m_file.isOpen(); }
-    void write(qint64 line, const QString &column, const QString &reason, const QString &record, bool truncated);
+    // False when the file could not take the row (a full disk): *error says so.
+    bool write(qint64 line, const QString &column, const QString &reason, const QString &record, bool truncated, QString *error);
     bool close(QString *error);
     QString path() const { return m_file.fileName(); }
     qint64 count() const { return m_count; }
@@ -26,6 +27,7 @@ public:
 private:
     QFile m_file;
     qint64 m_count = 0;
+    bool m_failed = false;
 };
 
 } // namespace bfs

@@ -24,6 +24,7 @@ private Q_SLOTS:
     void invalidUtf16IsReported();
     void oversizedFieldDoesNotGrowMemory();
     void opensFilesAndReportsMissingOnes();
+    void longRecordKeepsItsBeginning();
 };
 
 namespace {
@@ -303,7 +304,9 @@ void TestCsvReader::oversizedFieldDoesNotGrowMemory()
     QVERIFY2(rec.error.contains(QLatin1String("longer than 1048576 characters")), qPrintable(rec.error));
     QCOMPARE(rec.errorColumn, 2);
     QVERIFY(rec.fields.at(1).size() <= 1024 * 1024);
-    QVERIFY(rec.raw.size() <= CsvRecord::RawLimit);
+    // The record's beginning, as much as is kept (it once kept a piece of its end, or nothing).
+    QCOMPARE(rec.raw.size(), qsizetype(CsvRecord::RawLimit));
+    QVERIFY(rec.raw.startsWith(QLatin1String("a,zzz")));
     QVERIFY(rec.rawTruncated);
     QVERIFY(reader.next(&rec)); // the next record is intact
     QCOMPARE(rec.fields, (QStringList{QStringLiteral("next"), QStringLiteral("row")}));
@@ -327,6 +330,28 @@ void TestCsvReader::opensFilesAndReportsMissingOnes()
     CsvReader missing(f);
     QVERIFY(!missing.open(QStringLiteral("/nonexistent/dir/file.csv")));
     QVERIFY(missing.errorString().startsWith(QLatin1String("/nonexistent/dir/file.csv")));
+}
+
+void TestCsvReader::longRecordKeepsItsBeginning()
+{
+    // 70,000 characters, under the field limit: the rejects file gets the first 64 Ki of them.
+    QByteArray bytes = "id,t,n\n1,";
+    bytes += QByteArray(70000, 'x');
+    bytes += ",bad\n2,ok,2\n";
+    QBuffer buffer(&bytes);
+    buffer.open(QIODevice::ReadOnly);
+    CsvReader reader(plain());
+    QVERIFY(reader.open(&buffer));
+    CsvRecord rec;
+    QVERIFY(reader.next(&rec)); // id,t,n
+    QVERIFY(reader.next(&rec));
+    QCOMPARE(rec.raw.size(), qsizetype(CsvRecord::RawLimit));
+    QVERIFY(rec.raw.startsWith(QLatin1String("1,xxx")));
+    QVERIFY(rec.rawTruncated);
+    QCOMPARE(rec.fields.value(2), QStringLiteral("bad"));
+    QVERIFY(reader.next(&rec));
+    QCOMPARE(rec.raw, QStringLiteral("2,ok,2"));
+    QVERIFY(!rec.rawTruncated);
 }
 
 QTEST_GUILESS_MAIN(TestCsvReader)

@@ -5,6 +5,7 @@
 #include "TestServers.h"
 
 #include <QFile>
+#include <QFileInfo>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -220,6 +221,18 @@ void TestLoader::rejectsFileKeepsLineColumnReasonAndText()
     QCOMPARE(lines.at(3), QByteArray("31,,\"expected 5 fields, found 3\",\"2026-08-25 14:30:00+00,7,23.96\""));
     QCOMPARE(lines.at(4), QByteArray("43,device_id,\"\"\"seven\"\" is not an integer\",\"2026-08-25 20:30:00+00,seven,23.03,55.03,ok\""));
     QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_bad")), qint64(44));
+
+    // A rejects file that cannot be written (a full disk): the rejected rows would be listed
+    // nowhere, so the load stops and writes nothing.
+    if (QFileInfo(QStringLiteral("/dev/full")).exists()) {
+        exec(pg, QStringLiteral("TRUNCATE r_bad"));
+        o.rejectsPath = QStringLiteral("/dev/full");
+        const CsvLoader::Summary full = load(pg, o);
+        QVERIFY2(full.outcome == CsvLoader::Outcome::InputError, qPrintable(full.message));
+        QVERIFY2(full.message.startsWith(QLatin1String("cannot write the rejects file /dev/full: ")), qPrintable(full.message));
+        QVERIFY2(full.message.endsWith(QLatin1String("Nothing was written to public.r_bad.")), qPrintable(full.message));
+        QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_bad")), qint64(0));
+    }
 }
 
 void TestLoader::stopAtFirstErrorWritesNothing()
