@@ -65,6 +65,8 @@ bool ConnectionProfile::fromConnInfo(const QString &conninfo, ConnectionProfile 
             p.connectTimeoutSeconds = val.toInt();
         else if (key == QLatin1String("application_name"))
             p.applicationName = val;
+        else // (libpq marks secret keywords with '*', debug ones with 'D')
+            (QByteArray(o->dispchar).contains('*') ? p.secretOptions : p.otherOptions) << key + QLatin1Char('=') + quoteConnValue(val);
     }
     PQconninfoFree(opts);
     if (p.port <= 0)
@@ -101,6 +103,7 @@ QStringList ConnectionProfile::connInfoParts(bool withTarget) const
         add("connect_timeout", QString::number(connectTimeoutSeconds));
     if (!withTarget)
         add("application_name", applicationName);
+    parts << otherOptions;
     return parts;
 }
 
@@ -127,7 +130,7 @@ QString ConnectionProfile::qpsqlConnectOptions() const
 {
     // QPSQL joins "key=value;key=value" into the conninfo it passes to libpq; host, port,
     // database and user go through QSqlDatabase's setters.
-    return connInfoParts(false).join(QLatin1Char(';'));
+    return (connInfoParts(false) + secretOptions).join(QLatin1Char(';'));
 }
 
 bool ConnectionProfile::operator==(const ConnectionProfile &o) const
@@ -135,7 +138,8 @@ bool ConnectionProfile::operator==(const ConnectionProfile &o) const
     return name == o.name && host == o.host && port == o.port && database == o.database && user == o.user
         && hostAddress == o.hostAddress && password == o.password && sslMode == o.sslMode && sslRootCert == o.sslRootCert
         && sslCert == o.sslCert && sslKey == o.sslKey && service == o.service
-        && connectTimeoutSeconds == o.connectTimeoutSeconds && applicationName == o.applicationName;
+        && connectTimeoutSeconds == o.connectTimeoutSeconds && applicationName == o.applicationName && otherOptions == o.otherOptions
+        && secretOptions == o.secretOptions;
 }
 
 } // namespace bfs

@@ -26,6 +26,11 @@ struct BACKFILL_CORE_EXPORT ConnectionProfile
     QString service;                       // pg_service.conf entry, if any
     int connectTimeoutSeconds = 10;
     QString applicationName = QStringLiteral("Backfill Studio");
+    // Every other libpq keyword the connection string gave (options, target_session_attrs,
+    // keepalives, gssencmode, …) as key=value, passed on as given. Secret ones (sslpassword)
+    // are kept apart: they are never written by toConnInfo().
+    QStringList otherOptions;
+    QStringList secretOptions;
 
     // Parses any libpq connection string or postgresql:// URI (PQconninfoParse).
     // Returns false and fills *error when the text is not a valid conninfo.

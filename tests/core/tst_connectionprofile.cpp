@@ -15,6 +15,7 @@ private Q_SLOTS:
     void invalidConnInfoIsAnError();
     void connInfoNeverContainsThePassword();
     void connInfoQuotesValuesWithSpaces();
+    void otherKeywordsArePassedOn();
     void classifiesConnectFailures_data();
     void classifiesConnectFailures();
 };
@@ -76,6 +77,26 @@ void TestConnectionProfile::connInfoQuotesValuesWithSpaces()
     QString error;
     QVERIFY2(ConnectionProfile::fromConnInfo(p.toConnInfo(), &back, &error), qPrintable(error));
     QCOMPARE(back.database, p.database);
+}
+
+void TestConnectionProfile::otherKeywordsArePassedOn()
+{
+    // Keywords the profile has no field for reach libpq as given (they were dropped); a secret
+    // one is never shown.
+    ConnectionProfile p;
+    QString error;
+    QVERIFY2(ConnectionProfile::fromConnInfo(QStringLiteral("host=h options='-c TimeZone=Asia/Tokyo' target_session_attrs=read-write "
+                                                            "keepalives_idle=30 sslpassword=K3yPass"),
+                                             &p, &error),
+             qPrintable(error));
+    QCOMPARE(p.otherOptions, (QStringList{QStringLiteral("options='-c TimeZone=Asia/Tokyo'"), QStringLiteral("keepalives_idle=30"),
+                                          QStringLiteral("target_session_attrs=read-write")}));
+    QVERIFY(p.qpsqlConnectOptions().contains(QLatin1String("options='-c TimeZone=Asia/Tokyo'")));
+    QVERIFY(p.qpsqlConnectOptions().contains(QLatin1String("sslpassword=K3yPass")));
+    QVERIFY(!p.toConnInfo().contains(QLatin1String("K3yPass")));
+    ConnectionProfile back;
+    QVERIFY2(ConnectionProfile::fromConnInfo(p.toConnInfo(), &back, &error), qPrintable(error));
+    QCOMPARE(back.otherOptions, p.otherOptions);
 }
 
 void TestConnectionProfile::classifiesConnectFailures_data()

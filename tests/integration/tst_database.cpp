@@ -23,6 +23,7 @@ private Q_SLOTS:
     void cancelRequestReachesTheConnectionOpenAfterAReconnect();
     void cancelRequestsWaitWhileTheyAreNotAllowed();
     void pipelineAnswersInOrderOnTheSandbox();
+    void optionsOfTheConnectionStringReachTheServer();
     void pipelineStopsAtTheFirstErrorOnTheSandbox();
 
 private:
@@ -190,6 +191,25 @@ void TestDatabase::pipelineAnswersInOrderOnTheSandbox()
 void TestDatabase::pipelineStopsAtTheFirstErrorOnTheSandbox()
 {
     stopsAtTheFirstError(TestServers::sandbox(), QStringLiteral("pipeline_seq"));
+}
+
+void TestDatabase::optionsOfTheConnectionStringReachTheServer()
+{
+    // --db "… options='-c TimeZone=Asia/Tokyo'": the session has it, as in psql.
+    ConnectionProfile p;
+    QString error;
+    QVERIFY2(ConnectionProfile::fromConnInfo(TestServers::pg15(QStringLiteral("bf_owner")).toConnInfo()
+                                                 + QStringLiteral(" options='-c TimeZone=Asia/Tokyo -c statement_timeout=4321'"),
+                                             &p, &error),
+             qPrintable(error));
+    p.password = TestServers::pg15(QStringLiteral("bf_owner")).password;
+    Database db(p);
+    DbError e;
+    QVERIFY2(db.open(&e), qPrintable(e.toString()));
+    QueryResult r;
+    QVERIFY2(db.exec(QStringLiteral("SELECT current_setting('TimeZone'), current_setting('statement_timeout')"), &r, &e), qPrintable(e.toString()));
+    QCOMPARE(r.value(0, 0), QStringLiteral("Asia/Tokyo"));
+    QCOMPARE(r.value(0, 1), QStringLiteral("4321ms"));
 }
 
 QTEST_GUILESS_MAIN(TestDatabase)
