@@ -137,6 +137,12 @@ BackfillPlan BackfillPlanner::plan(const Input &in)
     }
 
     // Blockers: checked before anything changes.
+    // (A dry run counts the rows whose key exists; a run does not, and meets them.)
+    const qint64 clashing = qMax<qint64>(0, in.summary.existingRows) + qMax<qint64>(0, in.summary.repeatedRows);
+    if (in.conflict == CsvLoader::Conflict::Error && clashing > 0)
+        p.blockers << QStringLiteral("%1 staged rows have a key that is already in %2 or on an earlier line of the file: with "
+                                     "conflicts as errors the run would stop at the chunk of the first (use skip or update)")
+                          .arg(clashing).arg(p.target);
     if (in.license == QLatin1String("apache") && ht.compressedChunkCount() > 0)
         p.blockers << QStringLiteral("the server runs the Apache-licensed edition of TimescaleDB, whose compression "
                                      "functions are not available");

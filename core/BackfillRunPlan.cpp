@@ -148,23 +148,18 @@ bool BackfillRun::summarise()
         // Dry-run count: staged rows whose unique key already exists (a real run counts the
         // duplicates it skips instead, and saves this pass over the hypertable).
         // Any unique key counts (ON CONFLICT DO NOTHING skips a row that meets any of them); a
-        // key whose columns the file does not all fill cannot be checked here.
-        // Rows that are new but repeat the key of an earlier line of the file are skipped too.
-        QStringList exists, repeats;
-        for (const auto &uk : std::as_const(ht.uniqueKeys)) {
-            const CsvLoader::StagedKey key = CsvLoader::stagedKey(db, uk.columns, [this](const QString &c) { return stageColumnOf(c); });
-            if (key.isEmpty())
-                continue;
-            exists << QStringLiteral("EXISTS (SELECT 1 FROM %1 t WHERE %2)").arg(db.qualifiedName(ht.schema, ht.name), key.inTable);
-            repeats << CsvLoader::repeatsEarlierSql(key);
-        }
-        if (!exists.isEmpty()
-            // (a row skipped as existing makes no later row a repeat)
-            && exec(QStringLiteral("WITH e AS (SELECT s.*, %2 AS existing FROM %1 s) "
-                                   "SELECT (SELECT count(*) FROM e WHERE existing), "
-                                   "  (SELECT count(*) FILTER (WHERE repeated) FROM (SELECT %3 AS repeated FROM e WHERE NOT existing) x)")
-                        .arg(stage, exists.join(QStringLiteral(" OR ")), repeats.join(QStringLiteral(" OR "))),
-                    {}, &r, &e, QStringLiteral("count rows that already exist"))) {
+        // key whose columns the file does not all fill, or a partial one (its condition is not
+        // read), cannot be checked here. Rows that are new but repeat the key of an earlier line
+        // of the file are skipped too.
+        QList<CsvLoader::StagedKey> keys;
+        for (const auto &uk : std::as_const(ht.uniqueKeys))
+            if (const CsvLoader::StagedKey key = CsvLoader::stagedKey(db, uk.columns, [this](const QString &c) { return stageColumnOf(c); },
+                                                                     uk.nullsNotDistinct);
+                !key.isEmpty() && !uk.partial)
+                keys << key;
+        if (!keys.isEmpty()
+            && exec(CsvLoader::existingAndRepeatedSql(stage, db.qualifiedName(ht.schema, ht.name), keys), {}, &r, &e,
+                    QStringLiteral("count rows that already exist"))) {
             sum.existingRows = r.intValue(0, 0);
             sum.repeatedRows = r.intValue(0, 1);
         }

@@ -98,16 +98,17 @@ CsvFormat CsvLoader::effectiveFormat(const CsvFormat &detected, const Options &o
 }
 
 CsvLoader::StagedKey CsvLoader::stagedKey(const Database &db, const QStringList &keyColumns,
-                                          const std::function<int(const QString &)> &stageColumn)
+                                          const std::function<int(const QString &)> &stageColumn, bool nullsNotDistinct)
 {
     QStringList inTable, earlier, notNull, columns;
+    const QString equals = nullsNotDistinct ? QStringLiteral("IS NOT DISTINCT FROM") : QStringLiteral("=");
     for (const QString &k : keyColumns) {
         const int pos = stageColumn(k);
         if (pos < 0)
             return {};
-        inTable << QStringLiteral("t.%1 = s.c%2").arg(db.quoteIdentifier(k)).arg(pos);
-        earlier << QStringLiteral("s2.c%1 = s.c%1").arg(pos);
-        notNull << QStringLiteral("c%1 IS NOT NULL").arg(pos);
+        inTable << QStringLiteral("t.%1 %3 s.c%2").arg(db.quoteIdentifier(k)).arg(pos).arg(equals);
+        earlier << QStringLiteral("s2.c%1 %2 s.c%1").arg(pos).arg(equals);
+        notNull << (nullsNotDistinct ? QStringLiteral("true") : QStringLiteral("c%1 IS NOT NULL").arg(pos));
         columns << QStringLiteral("c%1").arg(pos);
     }
     const QString all = QStringLiteral(" AND ");
@@ -122,6 +123,19 @@ QString CsvLoader::firstRepeatSql(const QString &stage, const QString &target, c
     return QStringLiteral("SELECT min(bfs_line) FROM %1 s WHERE %5(EXISTS (SELECT 1 FROM %2 t WHERE %3) "
                           "OR EXISTS (SELECT 1 FROM %1 s2 WHERE %4 AND s2.bfs_line < s.bfs_line))")
         .arg(stage, target, inTable, earlier, where.isEmpty() ? QString() : where + QStringLiteral(" AND "));
+}
+
+QString CsvLoader::existingAndRepeatedSql(const QString &stage, const QString &target, const QList<StagedKey> &keys)
+{
+    QStringList exists, repeats;
+    for (const StagedKey &k : keys) {
+        exists << QStringLiteral("EXISTS (SELECT 1 FROM %1 t WHERE %2)").arg(target, k.inTable);
+        repeats << repeatsEarlierSql(k);
+    }
+    return QStringLiteral("WITH e AS (SELECT s.*, %2 AS existing FROM %1 s) "
+                          "SELECT (SELECT count(*) FROM e WHERE existing), "
+                          "  (SELECT count(*) FILTER (WHERE repeated) FROM (SELECT %3 AS repeated FROM e WHERE NOT existing) x)")
+        .arg(stage, exists.join(QStringLiteral(" OR ")), repeats.join(QStringLiteral(" OR ")));
 }
 
 QString CsvLoader::repeatsEarlierSql(const StagedKey &key)
@@ -675,13 +689,14 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
     timer.restart();
     QueryResult r;
     if (o.dryRun) {
-        const StagedKey key = table.uniqueKeys.isEmpty() ? StagedKey() : stagedKey(db, table.uniqueKeys.first(), stageColumnOf);
-        if (!key.isEmpty()) {
-            // Rows new to the table that repeat the key of an earlier line are skipped as well.
-            if (!db.exec(QStringLiteral("SELECT count(*) FILTER (WHERE existing), count(*) FILTER (WHERE NOT existing AND repeated) "
-                                        "FROM (SELECT EXISTS (SELECT 1 FROM %2 t WHERE %3) AS existing, %4 AS repeated FROM %1 s) x")
-                             .arg(stage, target, key.inTable, repeatsEarlierSql(key)),
-                         &r, &dbError, QStringLiteral("count rows that already exist")))
+        // Every unique key counts (a row that meets any of them is skipped, or stops the load);
+        // rows new to the table that repeat the key of an earlier line are skipped as well.
+        QList<StagedKey> keys;
+        for (int u = 0; u < table.uniqueKeys.size(); ++u)
+            if (const StagedKey key = stagedKey(db, table.uniqueKeys.at(u), stageColumnOf, table.nullsNotDistinct.value(u)); !key.isEmpty())
+                keys << key;
+        if (!keys.isEmpty()) {
+            if (!db.exec(existingAndRepeatedSql(stage, target, keys), &r, &dbError, QStringLiteral("count rows that already exist")))
                 return serverFailure(dbError);
             s.rowsExisting = r.intValue(0, 0);
             s.rowsRepeated = r.intValue(0, 1);
@@ -690,6 +705,11 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
         s.secondsInsert = timer.elapsed() / 1000.0;
         s.rowsLoaded = 0;
         s.message = QStringLiteral("Dry run: %1 rows would be loaded into %2; nothing was written.").arg(staged).arg(s.target);
+        if (o.conflict == Conflict::Error && s.rowsExisting + qMax<qint64>(0, s.rowsRepeated) > 0)
+            s.message = QStringLiteral("Dry run: %1 of the %2 rows have a key that is already in %3 or on an earlier line of the file: "
+                                       "with --on-conflict error the load would stop at the first and write nothing (use skip or "
+                                       "update). Nothing was written.")
+                            .arg(s.rowsExisting + qMax<qint64>(0, s.rowsRepeated)).arg(staged).arg(s.target);
         return s;
     }
 

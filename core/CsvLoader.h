@@ -89,7 +89,13 @@ public:
         QString columns;  // c0, …
         bool isEmpty() const { return inTable.isEmpty(); }
     };
-    static StagedKey stagedKey(const Database &db, const QStringList &keyColumns, const std::function<int(const QString &)> &stageColumn);
+    // A dry run's two counts (existing, repeated) over the staged rows under any of `keys`: rows
+    // whose key is in the target, and of the others, rows that repeat the key of an earlier line
+    // (a row skipped as existing makes no later row a repeat).
+    static QString existingAndRepeatedSql(const QString &stage, const QString &target, const QList<StagedKey> &keys);
+    // nullsNotDistinct: the key is UNIQUE NULLS NOT DISTINCT, so NULLs meet as equals.
+    static StagedKey stagedKey(const Database &db, const QStringList &keyColumns, const std::function<int(const QString &)> &stageColumn,
+                               bool nullsNotDistinct = false);
     // The first line (bfs_line) of the staged rows matching `where` whose key is in the table or
     // on an earlier line: where a duplicate key stopped an insert. `except`: the key an update
     // matches on; a row with the same one is the row it updates, not a conflict.

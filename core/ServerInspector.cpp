@@ -182,7 +182,8 @@ bool loadDetails(Database &db, HypertableInfo &ht, DbError *error)
     // Unique indexes, whether declared as constraints or created with CREATE UNIQUE INDEX.
     if (!db.exec(QStringLiteral(
                      "SELECT ic.relname AS index_name, i.indisprimary AS is_primary, k.ord, a.attname, "
-                     "  i.indexprs IS NOT NULL AS has_expr, i.indpred IS NOT NULL AS is_partial "
+                     "  i.indexprs IS NOT NULL AS has_expr, i.indpred IS NOT NULL AS is_partial, "
+                     "  coalesce((to_jsonb(i) ->> 'indnullsnotdistinct')::boolean, false) AS nulls_not_distinct "
                      "FROM pg_index i "
                      "JOIN pg_class ic ON ic.oid = i.indexrelid "
                      "CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord) "
@@ -200,6 +201,7 @@ bool loadDetails(Database &db, HypertableInfo &ht, DbError *error)
             k.primaryKey = r.boolValue(i, QStringLiteral("is_primary"));
             k.hasExpression = r.boolValue(i, QStringLiteral("has_expr"));
             k.partial = r.boolValue(i, QStringLiteral("is_partial"));
+            k.nullsNotDistinct = r.boolValue(i, QStringLiteral("nulls_not_distinct"));
             ht.uniqueKeys << k;
         }
         ht.uniqueKeys.last().columns << r.value(i, QStringLiteral("attname"));

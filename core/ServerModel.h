@@ -69,6 +69,7 @@ struct BACKFILL_CORE_EXPORT UniqueKey
     QStringList columns;     // in index order; empty entries are expressions
     bool hasExpression = false;
     bool partial = false;
+    bool nullsNotDistinct = false; // UNIQUE NULLS NOT DISTINCT (PostgreSQL 15+)
 };
 
 struct BACKFILL_CORE_EXPORT PolicyJob

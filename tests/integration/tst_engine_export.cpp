@@ -104,11 +104,12 @@ void TestEngineExport::exportedScriptLoadsWhatTheRunLoads()
 
 void TestEngineExport::exportedScriptResumesThePolicyWhenAStepFails()
 {
-    // Under --on-conflict error a key that exists fails its step: the script rolls that step back,
-    // schedules the policy again and stops with psql's error status, saying so.
+    // A CHECK that a row of the second range breaks fails its step: the script rolls that step
+    // back, schedules the policy again and stops with psql's error status, saying so.
     createTable(QStringLiteral("et_sqlfail"));
     createDailyAggregate(QStringLiteral("et_sqlfail"));
-    const QString file = csv(QStringLiteral("fail.csv"), {row("2026-08-20 10:15:00+00", 3), row("2026-08-21 10:00:00+00", 1)});
+    QVERIFY(TestServers::sandboxScript(QStringLiteral("ALTER TABLE et_sqlfail ADD CONSTRAINT et_sqlfail_warm CHECK (temperature > -100)")).isEmpty());
+    const QString file = csv(QStringLiteral("fail.csv"), {row("2026-08-20 10:15:00+00", 3), row("2026-08-21 10:00:00+00", 3, -300)});
     const QString script = m_dir.filePath(QStringLiteral("fail.sql"));
     const auto exported = TestServers::runCli(cliBase(QStringLiteral("et_sqlfail"), file) << QStringLiteral("--export-sql") << script,
                                               QStringLiteral("sandbox"));

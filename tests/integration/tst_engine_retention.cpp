@@ -61,7 +61,8 @@ void TestEngineRetention::rowsInChunksTheRetentionPolicyDropsAreCounted()
     QVERIFY2(r.exitCode == 0, r.err.constData());
     QVERIFY2(r.err.contains(QStringLiteral("Warning: ").toUtf8() + expected.toUtf8()), r.err.constData());
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_ret WHERE device_id = 3")), qint64(6));
-    const auto again = TestServers::runCli(QStringList(cliBase(table, file)) << QStringLiteral("--dry-run") << QStringLiteral("--json"),
+    const auto again = TestServers::runCli(QStringList(cliBase(table, file)) << QStringLiteral("--dry-run") << QStringLiteral("--json")
+                                                                             << QStringLiteral("--on-conflict") << QStringLiteral("skip"),
                                            QStringLiteral("sandbox"));
     QVERIFY2(again.exitCode == 0, again.err.constData());
     const QJsonObject json = QJsonDocument::fromJson(again.out).object();

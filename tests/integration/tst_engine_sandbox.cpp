@@ -474,10 +474,20 @@ void TestEngineSandbox::dryRunPrintsThePlanAndChangesNothing()
 {
     createTable(QStringLiteral("et_dry"));
     const QString file = csv(QStringLiteral("dry.csv"), {row("2026-08-20 00:00:00+00", 1), row("2026-08-21 10:15:00+00", 3)});
-    const auto r = TestServers::runCli(cliBase(QStringLiteral("et_dry"), file) << QStringLiteral("--dry-run"), QStringLiteral("sandbox"));
+    // Conflicts as errors (the default): the existing row would stop the run, and the dry run
+    // says so and exits as the run would.
+    const auto stop = TestServers::runCli(cliBase(QStringLiteral("et_dry"), file) << QStringLiteral("--dry-run"), QStringLiteral("sandbox"));
+    QCOMPARE(stop.exitCode, 4);
+    QVERIFY2(stop.out.contains("BLOCKED: 1 staged rows have a key that is already in public.et_dry or on an earlier line of the file: "
+                               "with conflicts as errors the run would stop at the chunk of the first (use skip or update)"),
+             stop.out.constData());
+    const auto r = TestServers::runCli(cliBase(QStringLiteral("et_dry"), file) << QStringLiteral("--dry-run") << QStringLiteral("--on-conflict")
+                                                                               << QStringLiteral("skip"),
+                                       QStringLiteral("sandbox"));
     QVERIFY2(r.exitCode == 0, r.err.constData());
     QVERIFY2(r.out.contains("Plan for public.et_dry (TimescaleDB 2.23.0-dev)"), r.out.constData());
     QVERIFY(r.out.contains("1 staged rows already exist under the unique key"));
+    QVERIFY(!r.out.contains("BLOCKED"));
     QVERIFY(r.out.contains("direct insert"));
     QVERIFY(r.out.contains("compression policy job"));
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_dry")), qint64(288));

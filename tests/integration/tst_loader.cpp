@@ -9,6 +9,8 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <tuple>
+
 using namespace bfs;
 
 class TestLoader : public QObject
@@ -38,6 +40,7 @@ private Q_SLOTS:
     void rowsATriggerDropsAreReportedAsNotWritten();
     void ambiguousDecimalSeparatorIsNotedAndCanBeSet();
     void domainsAndEnumsConvertAsTheirBaseType();
+    void dryRunCountsUnderEveryKeyAsTheRunWould();
 
 private:
     QString writeCsv(const QString &name, const QByteArray &content);
@@ -620,6 +623,36 @@ void TestLoader::domainsAndEnumsConvertAsTheirBaseType()
     QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_domains WHERE id = 1 AND a = 'NA' AND l = 'NA' AND c = 'NA'")), qint64(1));
     QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_domains WHERE id = 2 AND a IS NULL AND l = '  padded  ' AND c = '  x'")),
              qint64(1));
+}
+
+void TestLoader::dryRunCountsUnderEveryKeyAsTheRunWould()
+{
+    // A second unique key, and one whose NULLs meet (NULLS NOT DISTINCT): the dry run counts the
+    // rows a skip run skips, and with conflicts as errors says that the load would stop.
+    const ConnectionProfile pg = TestServers::pg15(QStringLiteral("bf_owner"));
+    exec(pg, QStringLiteral("DROP TABLE IF EXISTS r_keys; CREATE TABLE r_keys (id serial PRIMARY KEY, email text UNIQUE, v text); "
+                            "INSERT INTO r_keys (email, v) VALUES ('a@x', 'old'), ('b@x', 'old'); "
+                            "DROP TABLE IF EXISTS r_nnd; CREATE TABLE r_nnd (a int, b text, v text, UNIQUE NULLS NOT DISTINCT (a, b)); "
+                            "INSERT INTO r_nnd VALUES (1, NULL, 'old');"));
+    for (const auto &[table, content, existing, repeated] :
+         {std::make_tuple(QStringLiteral("r_keys"), QByteArray("email,v\na@x,new\nb@x,new\nc@x,new\n"), 2, 0),
+          std::make_tuple(QStringLiteral("r_nnd"), QByteArray("a,b,v\n1,,x\n1,,y\n2,,p\n2,,q\n"), 2, 1)}) {
+        CsvLoader::Options o;
+        o.table = table;
+        o.csvPath = writeCsv(table + QStringLiteral(".csv"), content);
+        o.dryRun = true;
+        const CsvLoader::Summary dry = load(pg, o);
+        QVERIFY2(dry.outcome == CsvLoader::Outcome::Completed, qPrintable(dry.message));
+        QCOMPARE(dry.rowsExisting, qint64(existing));
+        QCOMPARE(dry.rowsRepeated, qint64(repeated));
+        QVERIFY2(dry.message.contains(QLatin1String("with --on-conflict error the load would stop at the first and write nothing")),
+                 qPrintable(dry.message));
+        o.dryRun = false;
+        o.conflict = CsvLoader::Conflict::Skip;
+        const CsvLoader::Summary real = load(pg, o);
+        QVERIFY2(real.outcome == CsvLoader::Outcome::Completed, qPrintable(real.message));
+        QCOMPARE(real.rowsDuplicate, dry.rowsExisting + dry.rowsRepeated);
+    }
 }
 
 QTEST_GUILESS_MAIN(TestLoader)
