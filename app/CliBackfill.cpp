@@ -320,6 +320,7 @@ int runBackfill(const QStringList &arguments)
     const QCommandLineOption delimiter(QStringLiteral("delimiter"), QStringLiteral("Field delimiter (, ; | TAB); detected when omitted."), QStringLiteral("C"));
     const QCommandLineOption encoding(QStringLiteral("encoding"), QStringLiteral("utf-8, utf-16le, utf-16be, windows-1252, latin1; detected when omitted."), QStringLiteral("NAME"));
     const QCommandLineOption noHeader(QStringLiteral("no-header"), QStringLiteral("The first row is data (columns map by position)."));
+    const QCommandLineOption header(QStringLiteral("header"), QStringLiteral("The first row names the columns (detected when omitted)."));
     const QCommandLineOption skipLines(QStringLiteral("skip-lines"), QStringLiteral("Skip N lines before the header."), QStringLiteral("N"));
     const QCommandLineOption nullToken(QStringLiteral("null"), QStringLiteral("A cell that means NULL, case as given (repeatable; default: empty, NULL, null, Null, NA, N/A, n/a; a quoted text cell is data unless empty)."), QStringLiteral("TOKEN"));
     const QCommandLineOption decimalComma(QStringLiteral("decimal-comma"), QStringLiteral("Numbers use a decimal comma, 1.234,5 (detected when omitted)."));
@@ -341,7 +342,7 @@ int runBackfill(const QStringList &arguments)
     const QCommandLineOption journalDir(QStringLiteral("journal-dir"), QStringLiteral("Folder of the backfill journals (default: the application data folder)."), QStringLiteral("DIR"));
     const QCommandLineOption verbose(QStringLiteral("verbose"), QStringLiteral("Hypertables: print every SQL statement to standard error as it runs."));
     const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("Print one JSON object at the end."));
-    parser.addOptions({db, table, csv, delimiter, encoding, noHeader, skipLines, nullToken, decimalComma, decimalPoint, map, format,
+    parser.addOptions({db, table, csv, delimiter, encoding, noHeader, header, skipLines, nullToken, decimalComma, decimalPoint, map, format,
                        timezone, dstOverlap, onConflict, upload, rejectsFile, maxRejects, dryRun, exportSql, json,
                        decompress, direct, leaveToPolicy, lockTimeout, journalDir, verbose});
     auto usage = [](const QString &message) {
@@ -378,8 +379,12 @@ int runBackfill(const QStringList &arguments)
             return usage(QStringLiteral("unknown --encoding \"%1\"").arg(parser.value(encoding)));
         o.encoding = e;
     }
+    if (parser.isSet(noHeader) && parser.isSet(header))
+        return usage(QStringLiteral("--header and --no-header exclude each other"));
     if (parser.isSet(noHeader))
         o.header = false;
+    if (parser.isSet(header))
+        o.header = true;
     if (parser.isSet(decimalComma) && parser.isSet(decimalPoint))
         return usage(QStringLiteral("--decimal-comma and --decimal-point exclude each other"));
     if (parser.isSet(decimalComma))

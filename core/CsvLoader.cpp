@@ -214,11 +214,21 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
     const QString &file = o.csvPath; // messages name the file as the user gave it
     auto cancelled = [cancel] { return cancel && cancel->load(std::memory_order_relaxed); };
 
-    // 1. How the file is written: detected, then the user's overrides.
+    // 1. How the file is written: detected around the user's overrides (a delimiter given changes
+    // what the columns look like), and with the target's column names, which a header names.
+    // (The file's errors come before the table's.)
+    TargetTable table;
+    DbError tableError;
+    const bool tableLoaded = TargetTable::load(db, o.table, &table, &tableError);
     CsvSniffer::Hints hints;
     hints.skipLines = o.skipLines;
     if (!o.nullTokens.isEmpty())
         hints.nullTokens = o.nullTokens;
+    hints.delimiter = o.delimiter;
+    hints.encoding = o.encoding;
+    hints.header = o.header;
+    for (const TargetTable::Column &c : std::as_const(table.columns))
+        hints.tableColumns << c.name;
     const CsvSniffer::Result sniffed = CsvSniffer::sniffFile(o.csvPath, hints);
     if (!sniffed.ok)
         return fail(s, Outcome::InputError, sniffed.error);
@@ -237,9 +247,7 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
     }
 
     // 2. The target as the catalog describes it.
-    TargetTable table;
-    DbError tableError;
-    if (!TargetTable::load(db, o.table, &table, &tableError))
+    if (!tableLoaded)
         return fail(s, tableError.kind == DbError::Kind::TableMissing ? Outcome::InputError
                        : tableError.kind == DbError::Kind::Unreachable ? Outcome::ConnectionError : Outcome::ServerError,
                     tableError.message, tableError);

@@ -232,6 +232,8 @@ CsvSniffer::Result CsvSniffer::sniff(const QByteArray &sample, bool completeFile
         return r;
     }
     r.format.encoding = detectEncoding(sample, &r.format.hasBom);
+    if (hints.encoding)
+        r.format.encoding = *hints.encoding;
     QString text;
     {
         QByteArray bytes = sample;
@@ -252,7 +254,7 @@ CsvSniffer::Result CsvSniffer::sniff(const QByteArray &sample, bool completeFile
     // Delimiter: the candidate that splits the most records into the same, largest count.
     const QList<QChar> candidates = {QLatin1Char(','), QLatin1Char(';'), QLatin1Char('\t'), QLatin1Char('|')};
     double bestScore = 0;
-    for (QChar d : candidates) {
+    for (QChar d : hints.delimiter ? QList<QChar>{} : candidates) {
         CsvFormat f = r.format;
         f.delimiter = d;
         const QList<QStringList> rows = parseSample(text, f, 200, !completeFile);
@@ -276,6 +278,9 @@ CsvSniffer::Result CsvSniffer::sniff(const QByteArray &sample, bool completeFile
             r.format.delimiter = d;
         }
     }
+
+    if (hints.delimiter)
+        r.format.delimiter = *hints.delimiter;
 
     // Every row of the sample (date formats look at all of them), the first 200 for the rest.
     const QList<QStringList> allRows = parseSample(text, r.format, INT_MAX, !completeFile);
@@ -338,6 +343,15 @@ CsvSniffer::Result CsvSniffer::sniff(const QByteArray &sample, bool completeFile
         firstAllText = firstAllText && !looksNumeric(v, r.format.decimalComma) && !looksDate(v);
     }
     r.format.header = firstAllText && named > 0 && named * 2 >= width;
+    for (qsizetype i = 0; i < first.size() && !r.format.header && !hints.tableColumns.isEmpty(); ++i) {
+        const QString v = first.at(i).trimmed();
+        const bool names = !v.isEmpty() && std::any_of(hints.tableColumns.cbegin(), hints.tableColumns.cend(), [&](const QString &c) {
+            return c.compare(v, Qt::CaseInsensitive) == 0;
+        });
+        r.format.header = names && std::none_of(rows.cbegin() + 1, rows.cend(), [&](const QStringList &row) { return row.value(i).trimmed() == v; });
+    }
+    if (hints.header)
+        r.format.header = *hints.header;
 
     const int dataStart = r.format.header ? 1 : 0;
     if (r.format.header) {

@@ -3,6 +3,8 @@
 #include "CsvFormat.h"
 #include "backfill_core_export.h"
 
+#include <optional>
+
 #include <QByteArray>
 #include <QList>
 #include <QStringList>
@@ -14,6 +16,13 @@ struct CsvSniffHints
 {
     int skipLines = 0;      // lines before the header, left out of the detection
     QStringList nullTokens; // cells that mean NULL, no evidence of a format (empty: the default tokens)
+    // What the user said (the rest is detected with it: columns, header, date formats).
+    std::optional<QChar> delimiter;
+    std::optional<CsvFormat::Encoding> encoding;
+    std::optional<bool> header;
+    // The target table's column names: a first row that names one of them (a value found
+    // nowhere else in its column) is a header, even when its other names look like numbers.
+    QStringList tableColumns;
 };
 
 // Detects how a CSV file is written from a sample of its first bytes: encoding (BOM,

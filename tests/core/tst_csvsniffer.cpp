@@ -24,6 +24,8 @@ private Q_SLOTS:
     void headerWithTrailingBlankNames();
     void linesBeforeTheHeaderAreSkipped();
     void laterRowsSettleDayOrMonthFirst();
+    void givenDelimiterShapesTheRest();
+    void headerThatNamesTableColumns();
     void decimalSeparator_data();
     void decimalSeparator();
 };
@@ -183,6 +185,38 @@ void TestCsvSniffer::linesBeforeTheHeaderAreSkipped()
     QCOMPARE(r.columns, (QStringList{QStringLiteral("time"), QStringLiteral("device"), QStringLiteral("temp")}));
     QCOMPARE(r.dateFormats.at(0), QStringLiteral("dd.MM.yyyy HH:mm"));
     QVERIFY(r.format.decimalComma);
+}
+
+void TestCsvSniffer::givenDelimiterShapesTheRest()
+{
+    // Commas in the text would win the detection; the user's | decides, and the date format is
+    // found in the columns | makes.
+    const QByteArray sample("id|ts|note,x,x,x,x,x\n1|31.01.2026 10:00|a,b,c,d,e,f\n2|28.02.2026 11:00|g,h,i,j,k,l\n");
+    CsvSniffer::Hints hints;
+    hints.delimiter = QLatin1Char('|');
+    const CsvSniffer::Result r = CsvSniffer::sniff(sample, true, hints);
+    QVERIFY2(r.ok, qPrintable(r.error));
+    QCOMPARE(r.format.delimiter, QLatin1Char('|'));
+    QCOMPARE(r.columns, (QStringList{QStringLiteral("id"), QStringLiteral("ts"), QStringLiteral("note,x,x,x,x,x")}));
+    QCOMPARE(r.dateFormats.value(1), QStringLiteral("dd.MM.yyyy HH:mm"));
+    QCOMPARE(CsvSniffer::sniff(sample, true).format.delimiter, QLatin1Char(','));
+}
+
+void TestCsvSniffer::headerThatNamesTableColumns()
+{
+    // Years as column names look like data; "region" names a column of the table and appears
+    // nowhere else in its column: a header.
+    const QByteArray sample("region,2024,2025\nNorth,10,20\nSouth,30,40\n");
+    QVERIFY(!CsvSniffer::sniff(sample, true).format.header);
+    CsvSniffer::Hints hints;
+    hints.tableColumns = {QStringLiteral("Region"), QStringLiteral("y2024"), QStringLiteral("y2025")};
+    const CsvSniffer::Result r = CsvSniffer::sniff(sample, true, hints);
+    QVERIFY(r.format.header);
+    QCOMPARE(r.columns.value(0), QStringLiteral("region"));
+    // A value of the column that is also its name is data.
+    QVERIFY(!CsvSniffer::sniff("region,1\nregion,2\nNorth,3\n", true, hints).format.header);
+    hints.header = false;
+    QVERIFY(!CsvSniffer::sniff(sample, true, hints).format.header);
 }
 
 void TestCsvSniffer::decimalSeparator_data()
