@@ -411,6 +411,7 @@ int runBackfill(const QStringList &arguments)
             return usage(QStringLiteral("--format needs COLUMN=PATTERN, got \"%1\"").arg(f));
         o.formats.insert(f.left(eq), f.mid(eq + 1));
     }
+    o.formatsMustApply = true; // (a misspelt column would leave its dates to the detection)
     o.timeZone = parser.value(timezone);
     if (parser.isSet(dstOverlap)) {
         const QString v = parser.value(dstOverlap);

@@ -334,6 +334,7 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
     QList<ValueConverter> converters;
     QList<const TargetTable::Column *> mappedColumns;
     bool ambiguousDecimalNoted = false;
+    QStringList formatsUsed; // the names a --format may give: loaded date/time columns, table and CSV
     for (int ci = 0; ci < csvColumns.size(); ++ci) {
         if (csvToTable[ci] < 0)
             continue;
@@ -348,6 +349,8 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
         QString fmt = o.formats.value(c.name, o.formats.value(csvColumns.at(ci)));
         const bool isTime = c.type == ValueConverter::Type::TimestampTz || c.type == ValueConverter::Type::Timestamp
             || c.type == ValueConverter::Type::Date;
+        if (isTime)
+            formatsUsed << c.name << csvColumns.at(ci);
         if (fmt.isEmpty() && ci < sniffed.dateFormats.size()) {
             fmt = sniffed.dateFormats.at(ci);
             if (isTime && sniffed.ambiguousDate.value(ci))
@@ -377,6 +380,14 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
         converters << ValueConverter(c.type, vo);
         mappedColumns << &c;
     }
+    formatsUsed.removeDuplicates();
+    if (o.formatsMustApply)
+        for (auto it = o.formats.cbegin(); it != o.formats.cend(); ++it)
+            if (!formatsUsed.contains(it.key()))
+                return fail(s, Outcome::InputError, QStringLiteral("--format %1=%2: no date/time column loaded from %3 into %4 is called "
+                                                                   "\"%1\" (the date/time columns: %5)")
+                                                        .arg(it.key(), it.value(), file, s.target,
+                                                             formatsUsed.isEmpty() ? QStringLiteral("none") : formatsUsed.join(QStringLiteral(", "))));
     // A table column's N in the staging table's cN (and in the lists above), or -1.
     const auto stageColumnOf = [&mappedColumns](const QString &column) {
         for (int i = 0; i < mappedColumns.size(); ++i)

@@ -44,6 +44,7 @@ public:
         QList<QPair<QString, QString>> mappings; // CSV column (name or 1-based number) → table column
         bool explicitMappingOnly = false;        // true: CSV columns not in `mappings` are skipped
         QHash<QString, QString> formats;         // table or CSV column → date-time format
+        bool formatsMustApply = false;           // a format that names no loaded date/time column is an input error
         QString timeZone;                        // IANA name for naive timestamps; empty = UTC
         DateTimeParser::Overlap overlap = DateTimeParser::Overlap::Reject;
         Conflict conflict = Conflict::Error;

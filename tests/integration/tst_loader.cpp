@@ -41,6 +41,7 @@ private Q_SLOTS:
     void ambiguousDecimalSeparatorIsNotedAndCanBeSet();
     void domainsAndEnumsConvertAsTheirBaseType();
     void dryRunCountsUnderEveryKeyAsTheRunWould();
+    void formatForNoDateColumnIsAnInputError();
 
 private:
     QString writeCsv(const QString &name, const QByteArray &content);
@@ -653,6 +654,29 @@ void TestLoader::dryRunCountsUnderEveryKeyAsTheRunWould()
         QVERIFY2(real.outcome == CsvLoader::Outcome::Completed, qPrintable(real.message));
         QCOMPARE(real.rowsDuplicate, dry.rowsExisting + dry.rowsRepeated);
     }
+}
+
+void TestLoader::formatForNoDateColumnIsAnInputError()
+{
+    // --format tsx=… (a typo) or on a number column: said before anything is written, instead
+    // of leaving the dates to the detection.
+    const ConnectionProfile pg = TestServers::pg15(QStringLiteral("bf_owner"));
+    exec(pg, QStringLiteral("DROP TABLE IF EXISTS r_fmt; CREATE TABLE r_fmt (ts timestamptz, n int)"));
+    CsvLoader::Options o;
+    o.table = QStringLiteral("r_fmt");
+    o.csvPath = writeCsv(QStringLiteral("fmt.csv"), "ts,n\n01.02.2026 10:00,1\n");
+    o.formatsMustApply = true;
+    for (const QString &column : {QStringLiteral("tsx"), QStringLiteral("n")}) {
+        o.formats = {{column, QStringLiteral("dd.MM.yyyy HH:mm")}};
+        const CsvLoader::Summary s = load(pg, o);
+        QVERIFY2(s.outcome == CsvLoader::Outcome::InputError, qPrintable(s.message));
+        QVERIFY2(s.message.contains(QStringLiteral("--format %1=dd.MM.yyyy HH:mm: no date/time column loaded from ").arg(column)), qPrintable(s.message));
+        QVERIFY2(s.message.endsWith(QLatin1String("(the date/time columns: ts)")), qPrintable(s.message));
+    }
+    o.formats = {{QStringLiteral("ts"), QStringLiteral("dd.MM.yyyy HH:mm")}};
+    const CsvLoader::Summary s = load(pg, o);
+    QVERIFY2(s.outcome == CsvLoader::Outcome::Completed, qPrintable(s.message));
+    QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_fmt WHERE ts = '2026-02-01 10:00+00'")), qint64(1));
 }
 
 QTEST_GUILESS_MAIN(TestLoader)
