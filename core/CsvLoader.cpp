@@ -764,9 +764,13 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
                     }
                 }
             }
-            dbError.message = QStringLiteral("%1: a row's key already exists in %2 or on an earlier line of the file%3. Use --on-conflict "
-                                             "skip or update.")
-                                  .arg(where, s.target, detail.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(detail));
+            dbError.message = QStringLiteral("%1: a row's key already exists in %2 or on an earlier line of the file%3. %4")
+                                  .arg(where, s.target, detail.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(detail),
+                                       o.conflict == Conflict::Update
+                                           // ON CONFLICT (…) DO UPDATE matches one key; this row met another one.
+                                           ? QStringLiteral("It is not the key the update matches on (%1): fix the row or load it with "
+                                                            "--on-conflict skip.").arg(conflictKey.join(QStringLiteral(", ")))
+                                           : QStringLiteral("Use --on-conflict skip or update."));
         }
         return serverFailure(dbError);
     }

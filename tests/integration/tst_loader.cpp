@@ -654,6 +654,17 @@ void TestLoader::dryRunCountsUnderEveryKeyAsTheRunWould()
         QVERIFY2(real.outcome == CsvLoader::Outcome::Completed, qPrintable(real.message));
         QCOMPARE(real.rowsDuplicate, dry.rowsExisting + dry.rowsRepeated);
     }
+    // Update through the primary key: a row whose email is another row's stops the load, and the
+    // message says why update cannot take it (it advised update before).
+    CsvLoader::Options o;
+    o.table = QStringLiteral("r_keys");
+    o.csvPath = writeCsv(QStringLiteral("r_keys_update.csv"), "id,email,v\n1,b@x,moved\n");
+    o.conflict = CsvLoader::Conflict::Update;
+    const CsvLoader::Summary update = load(pg, o);
+    QVERIFY2(update.outcome == CsvLoader::Outcome::ServerError, qPrintable(update.message));
+    QVERIFY2(update.message.contains(QLatin1String("It is not the key the update matches on (id): fix the row or load it with "
+                                                   "--on-conflict skip.")),
+             qPrintable(update.message));
 }
 
 void TestLoader::formatForNoDateColumnIsAnInputError()
