@@ -30,7 +30,13 @@ struct BACKFILL_CORE_EXPORT CsvRecord
     bool isQuoted(int field) const { return std::binary_search(quotedFields.cbegin(), quotedFields.cend(), field); } // kept in order
 
     static constexpr int RawLimit = 64 * 1024;
-    bool isBlank() const { return fields.size() == 1 && fields.first().isEmpty() && error.isEmpty() && raw.isEmpty(); }
+    // An empty line, one of spaces, or a spreadsheet's empty row (",,,"): no field holds anything
+    // and none was quoted.
+    bool isBlank() const
+    {
+        return error.isEmpty() && quotedFields.isEmpty()
+            && std::all_of(fields.cbegin(), fields.cend(), [](const QString &f) { return f.trimmed().isEmpty(); });
+    }
 };
 
 // Streams records out of a file or device with constant memory: RFC 4180 plus what real

@@ -25,6 +25,7 @@ private Q_SLOTS:
     void oversizedFieldDoesNotGrowMemory();
     void opensFilesAndReportsMissingOnes();
     void longRecordKeepsItsBeginning();
+    void emptyRowsAreBlankLines();
 };
 
 namespace {
@@ -92,10 +93,11 @@ void TestCsvReader::readsRecords_data()
     QTest::newRow("mixed line ends") << QByteArray("a\r\nb\nc\rd") << comma << Rows{{"a"}, {"b"}, {"c"}, {"d"}} << L{1, 2, 3, 4};
     QTest::newRow("no final newline") << QByteArray("a,b\n1,2") << comma << Rows{{"a", "b"}, {"1", "2"}} << L{1, 2};
     QTest::newRow("blank lines skipped") << QByteArray("a\n\n\nb\n\n") << comma << Rows{{"a"}, {"b"}} << L{1, 4};
-    QTest::newRow("empty fields") << QByteArray("a,,c\n,,\n") << comma << Rows{{"a", "", "c"}, {"", "", ""}} << L{1, 2};
+    QTest::newRow("empty fields") << QByteArray("a,,c\n,,\n") << comma << Rows{{"a", "", "c"}} << L{1}; // (",,": a blank line)
     QTest::newRow("trailing delimiter") << QByteArray("a,b,\n") << comma << Rows{{"a", "b", ""}} << L{1};
     QTest::newRow("leading delimiter") << QByteArray(",a\n") << comma << Rows{{"", "a"}} << L{1};
-    QTest::newRow("only a delimiter") << QByteArray(",\n") << comma << Rows{{"", ""}} << L{1};
+    QTest::newRow("only a delimiter") << QByteArray(",\n") << comma << Rows{} << L{};
+    QTest::newRow("quoted empty fields") << QByteArray("\"\",\n") << comma << Rows{{"", ""}} << L{1};
     QTest::newRow("quoted empty field") << QByteArray("\"\",x\n") << comma << Rows{{"", "x"}} << L{1};
     QTest::newRow("single quoted empty line") << QByteArray("\"\"\n") << comma << Rows{{""}} << L{1};
     QTest::newRow("quote inside unquoted field") << QByteArray("5\" screen,x\n") << comma << Rows{{"5\" screen", "x"}} << L{1};
@@ -352,6 +354,23 @@ void TestCsvReader::longRecordKeepsItsBeginning()
     QVERIFY(reader.next(&rec));
     QCOMPARE(rec.raw, QStringLiteral("2,ok,2"));
     QVERIFY(!rec.rawTruncated);
+}
+
+void TestCsvReader::emptyRowsAreBlankLines()
+{
+    // A spreadsheet's empty rows and a line of spaces are blank lines, counted as such; a row of
+    // quoted empty cells is data (its NULLs were written on purpose).
+    QByteArray bytes = "a,b,c\n1,2,3\n,,\n   \n\"\",,\n4,,\n";
+    QBuffer buffer(&bytes);
+    buffer.open(QIODevice::ReadOnly);
+    CsvReader reader(plain());
+    QVERIFY(reader.open(&buffer));
+    QList<qint64> lines;
+    CsvRecord rec;
+    while (reader.next(&rec))
+        lines << rec.line;
+    QCOMPARE(lines, (QList<qint64>{1, 2, 5, 6}));
+    QCOMPARE(reader.blankLines(), qint64(2));
 }
 
 QTEST_GUILESS_MAIN(TestCsvReader)
