@@ -147,10 +147,7 @@ QString BackfillRun::rangeText(const QString &key) const
 
 QStringList BackfillRun::stagedAsTable() const
 {
-    QStringList aliases;
-    for (int i = 0; i < res.load.mapping.size(); ++i)
-        aliases << QStringLiteral("c%1 AS %2").arg(i).arg(db.quoteIdentifier(res.load.mapping.at(i).tableColumn));
-    return aliases;
+    return CsvLoader::stagedAsTable(db, res.load.mapping);
 }
 
 int BackfillRun::stageColumnOf(const QString &tableColumn) const

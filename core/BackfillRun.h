@@ -124,9 +124,6 @@ private:
     QStringList nullSafeKeyColumns;
     // kind and params: as for boundsWhere() with n = 1.
     bool checkCompletedRange(const QString &range, const QString &kind, const QStringList &params, bool *skip);
-    // The first line (bfs_line) of the range's staged rows for which `condition`, written with
-    // the table's column names, holds; empty when none does or it cannot be evaluated.
-    QString firstLineWhere(const RangeGroup *g, const QString &condition);
     int stageColumnOf(const QString &tableColumn) const; // N of the staging table's cN, or -1
     // The staging table's columns under the table's names ("c0 AS \"time\"", …): a select list
     // over which the table's own expressions (CHECKs, keys) evaluate on the staged rows.

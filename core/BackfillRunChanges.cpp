@@ -274,22 +274,6 @@ bool BackfillRun::failRange(const RangeGroup *g, const QString &failing)
     return false;
 }
 
-QString BackfillRun::firstLineWhere(const RangeGroup *g, const QString &condition)
-{
-    if (!db.isOpen())
-        return QString();
-    const QStringList aliases = QStringList{QStringLiteral("bfs_line")} + stagedAsTable();
-    QStringList params;
-    const QString range = g ? rangeWhere(g->range, &params) : outsideWhere(&params);
-    QueryResult r;
-    DbError ignored;
-    if (!db.exec(QStringLiteral("SELECT bfs_line FROM (SELECT %1 FROM %2 WHERE %3) s WHERE %4 ORDER BY bfs_line LIMIT 1")
-                     .arg(aliases.join(QStringLiteral(", ")), stage, range, condition),
-                 params, &r, &ignored) || r.rowCount() == 0)
-        return QString();
-    return r.value(0, 0);
-}
-
 // A CHECK constraint refused a row: the server names the chunk's copy of it; the message names
 // the file's line, the constraint and what it checks.
 QString BackfillRun::checkViolationMessage(const RangeGroup *g, const QString &failing)
@@ -297,18 +281,12 @@ QString BackfillRun::checkViolationMessage(const RangeGroup *g, const QString &f
     const QString constraint = e.constraint;
     QString where = lo.csvPath;
     QString expr;
-    QueryResult r;
-    DbError ignored;
-    if (!constraint.isEmpty() && db.isOpen()
-        && db.exec(QStringLiteral("SELECT pg_get_expr(conbin, conrelid) FROM pg_constraint WHERE conrelid = $1::regclass AND conname = $2 "
-                                  "AND contype = 'c'"),
-                   {db.qualifiedName(ht.schema, ht.name), constraint}, &r, &ignored)
-        && r.rowCount() == 1) {
-        expr = r.value(0, 0);
-        const QString line = firstLineWhere(g, QStringLiteral("NOT (%1)").arg(expr));
-        if (!line.isEmpty())
-            where += QStringLiteral(", line %1").arg(line);
-    }
+    QStringList params;
+    const QString range = g ? rangeWhere(g->range, &params) : outsideWhere(&params);
+    const QString line = CsvLoader::firstLineBreakingCheck(db, stage, db.qualifiedName(ht.schema, ht.name), res.load.mapping, constraint,
+                                                           range, params, &expr);
+    if (!line.isEmpty())
+        where += QStringLiteral(", line %1").arg(line);
     return QStringLiteral("%1: the row breaks CHECK constraint %2 of %3%4, so %5 rolled back. Fix the row and run the same "
                           "backfill again.")
         .arg(where, constraint.isEmpty() ? QStringLiteral("(unnamed)") : constraint, ht.qualifiedName(),

@@ -138,6 +138,37 @@ QString CsvLoader::existingAndRepeatedSql(const QString &stage, const QString &t
         .arg(stage, exists.join(QStringLiteral(" OR ")), repeats.join(QStringLiteral(" OR ")));
 }
 
+QStringList CsvLoader::stagedAsTable(const Database &db, const QList<ColumnMapping> &mapping)
+{
+    QStringList aliases;
+    for (int i = 0; i < mapping.size(); ++i)
+        aliases << QStringLiteral("c%1 AS %2").arg(i).arg(db.quoteIdentifier(mapping.at(i).tableColumn));
+    return aliases;
+}
+
+QString CsvLoader::firstLineBreakingCheck(Database &db, const QString &stage, const QString &target, const QList<ColumnMapping> &mapping,
+                                          const QString &constraint, const QString &where, const QStringList &params, QString *expression)
+{
+    QueryResult r;
+    DbError ignored;
+    if (constraint.isEmpty() || !db.isOpen()
+        || !db.exec(QStringLiteral("SELECT pg_get_expr(conbin, conrelid) FROM pg_constraint WHERE conrelid = $1::regclass AND conname = $2 "
+                                   "AND contype = 'c'"),
+                    {target, constraint}, &r, &ignored)
+        || r.rowCount() != 1)
+        return QString();
+    *expression = r.value(0, 0);
+    const QStringList aliases = QStringList{QStringLiteral("bfs_line")} + stagedAsTable(db, mapping);
+    // (NOT: a check that comes out NULL passes)
+    if (!db.exec(QStringLiteral("SELECT bfs_line FROM (SELECT %1 FROM %2%3) s WHERE NOT (%4) ORDER BY bfs_line LIMIT 1")
+                     .arg(aliases.join(QStringLiteral(", ")), stage, where.isEmpty() ? QString() : QStringLiteral(" WHERE ") + where,
+                          *expression),
+                 params, &r, &ignored)
+        || r.rowCount() == 0)
+        return QString();
+    return r.value(0, 0);
+}
+
 QString CsvLoader::repeatsEarlierSql(const StagedKey &key)
 {
     return QStringLiteral("(%1 AND row_number() OVER (PARTITION BY %2 ORDER BY bfs_line) > 1)").arg(key.notNull, key.columns);
@@ -747,13 +778,24 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
     }
     const QString sql = insertStatement(spec);
     // A savepoint keeps the staged rows readable after a refused insert: they tell its line.
-    const bool savepoint = o.conflict == Conflict::Error && db.execScript(QStringLiteral("SAVEPOINT bfs_insert"), &dbError);
+    const bool savepoint = db.execScript(QStringLiteral("SAVEPOINT bfs_insert"), &dbError);
     if (!db.exec(sql, &r, &dbError, QStringLiteral("insert the staged rows into %1").arg(s.target))) {
+        DbError ignored;
+        if (dbError.sqlState == QLatin1String("23514") && savepoint
+            && db.execScript(QStringLiteral("ROLLBACK TO SAVEPOINT bfs_insert"), &ignored)) {
+            // A CHECK refused a row: its line, the constraint and what it checks.
+            QString expression;
+            const QString line = firstLineBreakingCheck(db, stage, target, s.mapping, dbError.constraint, QString(), {}, &expression);
+            dbError.message = QStringLiteral("%1%2: the row breaks CHECK constraint %3 of %4%5. Nothing was written to %4.")
+                                  .arg(file, line.isEmpty() ? QString() : QStringLiteral(", line %1").arg(line),
+                                       dbError.constraint.isEmpty() ? QStringLiteral("(unnamed)") : dbError.constraint, s.target,
+                                       expression.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(expression));
+            return fail(s, Outcome::ServerError, dbError.message, dbError);
+        }
         if (dbError.sqlState == QLatin1String("23505")) {
             const QString detail = dbError.server.section(QStringLiteral("Detail: "), 1).section(QLatin1Char('\n'), 0, 0).trimmed();
             QString where = file;
-            DbError ignored;
-            if (savepoint && db.execScript(QStringLiteral("ROLLBACK TO SAVEPOINT bfs_insert"), &ignored)) {
+            if (o.conflict == Conflict::Error && savepoint && db.execScript(QStringLiteral("ROLLBACK TO SAVEPOINT bfs_insert"), &ignored)) {
                 // The first line whose key (the first one the file fills) is in the table or on an earlier line.
                 for (const QStringList &columns : std::as_const(table.uniqueKeys)) {
                     const StagedKey key = stagedKey(db, columns, stageColumnOf);

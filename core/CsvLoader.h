@@ -123,6 +123,15 @@ public:
         QString format; // date-time format used, for time columns
     };
 
+    // The staging table's columns under the table's names ("c0 AS \"time\"", …): a select list.
+    static QStringList stagedAsTable(const Database &db, const QList<ColumnMapping> &mapping);
+    // The first staged line (bfs_line) of the rows `where` picks that breaks CHECK constraint
+    // `constraint` of `target`, evaluated on the staged rows under the table's column names
+    // (empty: none found, or the check uses a column the file does not fill). *expression gets
+    // what the constraint checks.
+    static QString firstLineBreakingCheck(Database &db, const QString &stage, const QString &target, const QList<ColumnMapping> &mapping,
+                                          const QString &constraint, const QString &where, const QStringList &params, QString *expression);
+
     struct Summary
     {
         Outcome outcome = Outcome::Completed;

@@ -42,6 +42,7 @@ private Q_SLOTS:
     void domainsAndEnumsConvertAsTheirBaseType();
     void dryRunCountsUnderEveryKeyAsTheRunWould();
     void formatForNoDateColumnIsAnInputError();
+    void checkRefusalNamesTheLineInEveryMode();
 
 private:
     QString writeCsv(const QString &name, const QByteArray &content);
@@ -688,6 +689,26 @@ void TestLoader::formatForNoDateColumnIsAnInputError()
     const CsvLoader::Summary s = load(pg, o);
     QVERIFY2(s.outcome == CsvLoader::Outcome::Completed, qPrintable(s.message));
     QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_fmt WHERE ts = '2026-02-01 10:00+00'")), qint64(1));
+}
+
+void TestLoader::checkRefusalNamesTheLineInEveryMode()
+{
+    // Through the staging table (skip, update, INSERT batches) the server names no line: the
+    // staged rows are searched for the first that breaks the check.
+    const ConnectionProfile pg = TestServers::pg15(QStringLiteral("bf_owner"));
+    exec(pg, QStringLiteral("DROP TABLE IF EXISTS r_check; CREATE TABLE r_check (id int PRIMARY KEY, n int CONSTRAINT r_check_small CHECK (n < 100))"));
+    CsvLoader::Options o;
+    o.table = QStringLiteral("r_check");
+    o.csvPath = writeCsv(QStringLiteral("check.csv"), "id,n\n1,5\n2,\n3,500\n4,600\n");
+    for (const CsvLoader::Conflict mode : {CsvLoader::Conflict::Skip, CsvLoader::Conflict::Update}) {
+        o.conflict = mode;
+        const CsvLoader::Summary s = load(pg, o);
+        QVERIFY2(s.outcome == CsvLoader::Outcome::ServerError, qPrintable(s.message));
+        QVERIFY2(s.message.endsWith(QLatin1String("check.csv, line 4: the row breaks CHECK constraint r_check_small of public.r_check "
+                                                  "((n < 100)). Nothing was written to public.r_check.")),
+                 qPrintable(s.message));
+        QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_check")), qint64(0));
+    }
 }
 
 QTEST_GUILESS_MAIN(TestLoader)
