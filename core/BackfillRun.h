@@ -81,6 +81,7 @@ private:
     bool summarise();
     void countRowsPerPartition();
     void countRowsBeforeRetention();
+    QString serverTimeZone(); // the TimeZone a background job of this database runs in
     bool makePlan();
     bool exportScript(); // Options::exportSqlPath: the plan as a psql script with the staged rows
     bool startJournal();

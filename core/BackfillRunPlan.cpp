@@ -239,6 +239,35 @@ void BackfillRun::countRowsPerPartition()
     partitionSplitUnknown = !all;
 }
 
+QString BackfillRun::serverTimeZone()
+{
+    // The zone a fresh session (a background job) gets, not this session's, which the client
+    // may have set (PGTZ, options): the database's own setting, else the configuration file's,
+    // else the built-in default. (The file needs pg_read_all_settings: without it, this session's.)
+    QueryResult c;
+    DbError ignored;
+    if (!exec(QStringLiteral("SELECT setting, source FROM pg_settings WHERE name = 'TimeZone'"), {}, &c, &ignored,
+              QStringLiteral("read the session's time zone"))
+        || c.rowCount() != 1)
+        return QString();
+    const QString session = c.value(0, 0), source = c.value(0, 1);
+    if (source != QLatin1String("client") && source != QLatin1String("session"))
+        return session;
+    if (!exec(QStringLiteral("SELECT (SELECT split_part(c, '=', 2) FROM pg_db_role_setting s, unnest(s.setconfig) c "
+                             "  WHERE s.setrole = 0 AND lower(split_part(c, '=', 1)) = 'timezone' "
+                             "  AND s.setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database())), "
+                             "(SELECT boot_val FROM pg_settings WHERE name = 'TimeZone')"),
+              {}, &c, &ignored, QStringLiteral("read the database's time zone")))
+        return session;
+    const QString database = c.value(0, 0), builtIn = c.value(0, 1);
+    if (!database.isEmpty())
+        return database;
+    if (!exec(QStringLiteral("SELECT setting FROM pg_file_settings WHERE lower(name) = 'timezone' AND applied ORDER BY seqno DESC LIMIT 1"),
+              {}, &c, &ignored, QStringLiteral("read the server's time zone")))
+        return session;
+    return c.rowCount() == 1 ? c.value(0, 0) : builtIn;
+}
+
 void BackfillRun::countRowsBeforeRetention()
 {
     // A retention policy drops whole chunks, those that end before its cutoff: the time of its
@@ -251,6 +280,8 @@ void BackfillRun::countRowsBeforeRetention()
     QStringList params{job->dropAfter};
     QueryResult c;
     DbError ignored;
+    // (the next run: NULL when not known, and greatest() takes now)
+    const QString nextRun = job->nextStart.isValid() ? isoUtc(job->nextStart) : QString();
     if (integerTime) {
         QString now;
         if (!integerNowFunction(db, ht.schema, ht.name, &now, &ignored) || now.isEmpty())
@@ -258,40 +289,12 @@ void BackfillRun::countRowsBeforeRetention()
         sql = QStringLiteral("SELECT %1()::bigint - $1::bigint").arg(now);
     } else if (cast == QLatin1String("timestamptz")) {
         sql = QStringLiteral("SELECT (extract(epoch FROM greatest(now(), $2::timestamptz) - $1::interval) * 1000)::bigint");
+        params << nextRun;
     } else {
-        // timestamp and date: the job takes its "now" as the local time of the server's time
-        // zone, not of this session's, which the client may have set (PGTZ, options).
-        QString zone;
-        if (exec(QStringLiteral("SELECT setting, source FROM pg_settings WHERE name = 'TimeZone'"), {}, &c, &ignored,
-                 QStringLiteral("read the session's time zone")) && c.rowCount() == 1) {
-            const QString source = c.value(0, 1);
-            zone = c.value(0, 0);
-            if (source == QLatin1String("client") || source == QLatin1String("session")) {
-                // The database's own setting, else the configuration file's, else the built-in
-                // default (the file needs pg_read_all_settings: without it, this session's zone).
-                if (exec(QStringLiteral("SELECT (SELECT split_part(c, '=', 2) FROM pg_db_role_setting s, unnest(s.setconfig) c "
-                                        "  WHERE s.setrole = 0 AND lower(split_part(c, '=', 1)) = 'timezone' "
-                                        "  AND s.setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database())), "
-                                        "(SELECT boot_val FROM pg_settings WHERE name = 'TimeZone')"),
-                         {}, &c, &ignored, QStringLiteral("read the database's time zone"))) {
-                    const QString database = c.value(0, 0), builtIn = c.value(0, 1);
-                    QueryResult f;
-                    if (!database.isEmpty())
-                        zone = database;
-                    else if (exec(QStringLiteral("SELECT setting FROM pg_file_settings WHERE lower(name) = 'timezone' AND applied "
-                                                 "ORDER BY seqno DESC LIMIT 1"),
-                                  {}, &f, &ignored, QStringLiteral("read the server's time zone")))
-                        zone = f.rowCount() == 1 ? f.value(0, 0) : builtIn;
-                }
-            }
-        }
-        sql = QStringLiteral("SELECT (extract(epoch FROM (greatest(now(), $2::timestamptz) AT TIME ZONE $3) - $1::interval) * 1000)::bigint");
-        params << QString() << zone;
+        // timestamp and date: the job takes its "now" as the local time of the server's zone.
+        sql = QStringLiteral("SELECT (extract(epoch FROM (greatest(now(), $2::timestamptz) AT TIME ZONE coalesce(nullif($3, ''), current_setting('TimeZone'))) - $1::interval) * 1000)::bigint");
+        params << nextRun << serverTimeZone();
     }
-    if (!integerTime && params.size() == 1)
-        params << QString();
-    if (!integerTime)
-        params[1] = job->nextStart.isValid() ? isoUtc(job->nextStart) : QString(); // (NULL: greatest takes now)
     if (!exec(sql, params, &c, &ignored, QStringLiteral("find the retention policy's cutoff")) || c.isNull(0, 0))
         return;
     const qint64 cutoff = c.intValue(0, 0);
