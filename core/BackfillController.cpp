@@ -68,11 +68,14 @@ BackfillController::~BackfillController()
     m_thread.wait();
 }
 
-void BackfillController::start(const ConnectionProfile &profile, const BackfillEngine::Options &options)
+bool BackfillController::start(const ConnectionProfile &profile, const BackfillEngine::Options &options)
 {
+    if (m_running) // one at a time: a second would queue behind the first, unseen
+        return false;
     m_cancel = false;
     m_running = true;
     Q_EMIT requestRun(profile, options);
+    return true;
 }
 
 void BackfillController::cancel()

@@ -47,7 +47,8 @@ public:
     ~BackfillController() override;
 
     bool isRunning() const { return m_running; }
-    void start(const ConnectionProfile &profile, const BackfillEngine::Options &options);
+    // False (and nothing starts) while a run or dry run is under way.
+    bool start(const ConnectionProfile &profile, const BackfillEngine::Options &options);
     void cancel();
 
 Q_SIGNALS:

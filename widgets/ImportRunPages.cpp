@@ -18,9 +18,11 @@
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QSaveFile>
 #include <QStandardPaths>
 #include <QUrl>
 #include <QVBoxLayout>
@@ -63,12 +65,15 @@ ImportPlanPage::ImportPlanPage(ImportSession *session, BackfillController *contr
 {
     setTitle(QStringLiteral("Plan"));
     setSubTitle(QStringLiteral("What will happen to each chunk, and why. Nothing has changed yet."));
+    // Run commits: once the backfill starts, Back cannot lead to this page and a second run.
+    setCommitPage(true);
+    setButtonText(QWizard::CommitButton, QStringLiteral("&Run >"));
     m_conflict = new QComboBox(this);
     m_conflict->setObjectName(QStringLiteral("conflict"));
     m_conflict->addItem(QStringLiteral("Skip rows that already exist"), int(CsvLoader::Conflict::Skip));
     m_conflict->addItem(QStringLiteral("Update rows that already exist"), int(CsvLoader::Conflict::Update));
     m_conflict->addItem(QStringLiteral("Stop at the first existing row"), int(CsvLoader::Conflict::Error));
-    m_recompress = new QCheckBox(QStringLiteral("&Recompress touched chunks during the run (otherwise the policy will)"), this);
+    m_recompress = new QCheckBox(QStringLiteral("Re&compress touched chunks during the run (otherwise the policy will)"), this);
     m_recompress->setObjectName(QStringLiteral("recompress"));
     m_recompress->setChecked(true);
     m_summary = new QLabel(QStringLiteral("Planning…"), this);
@@ -82,7 +87,7 @@ ImportPlanPage::ImportPlanPage(ImportSession *session, BackfillController *contr
     m_export = new QPushButton(QStringLiteral("&Export SQL…"), this);
     m_export->setObjectName(QStringLiteral("exportSql"));
     auto *form = new QFormLayout;
-    form->addRow(QStringLiteral("Existing &rows:"), m_conflict);
+    form->addRow(QStringLiteral("E&xisting rows:"), m_conflict);
     form->addRow(QString(), m_recompress);
     auto *buttons = new QHBoxLayout;
     buttons->addStretch();
@@ -107,6 +112,12 @@ ImportPlanPage::ImportPlanPage(ImportSession *session, BackfillController *contr
         if (!m_planning)
             return;
         m_planning = false;
+        if (m_replan && m_exportPath.isEmpty()) {
+            // Options changed while it ran (Back, a new mapping, Next): its plan is stale.
+            m_replan = false;
+            plan();
+            return;
+        }
         m_session->planResult = r;
         m_session->planned = r.planned;
         if (!r.planned) {
@@ -140,6 +151,8 @@ ImportPlanPage::ImportPlanPage(ImportSession *session, BackfillController *contr
         }
         Q_EMIT completeChanged();
         Q_EMIT planReady();
+        if (std::exchange(m_replan, false)) // (an export pass ended: now the plan of what was chosen since)
+            plan();
     });
 }
 
@@ -157,8 +170,12 @@ void ImportPlanPage::cleanupPage()
 
 void ImportPlanPage::plan()
 {
-    if (m_planning || !m_active)
+    if (!m_active)
         return;
+    if (m_planning) { // (the pass under way plans what was chosen before: plan again when it ends)
+        m_replan = true;
+        return;
+    }
     m_session->options.load.conflict = CsvLoader::Conflict(m_conflict->currentData().toInt());
     m_session->options.overrides.leaveRecompressionToPolicy = !m_recompress->isChecked();
     m_session->planned = false;
@@ -346,9 +363,16 @@ void ImportRunPage::initializePage()
     if (o.load.rejectsPath.isEmpty())
         o.load.rejectsPath = rejectsPathFor(o.load.csvPath);
     m_session->options.load.rejectsPath = o.load.rejectsPath;
+    if (!m_controller->start(m_session->profile, o)) { // (a pass still under way: nothing started)
+        m_running = false;
+        m_done = true;
+        m_cancel->setEnabled(false);
+        m_phase->setText(QStringLiteral("The backfill did not start: a planning pass was still running. Close the wizard and start again."));
+        Q_EMIT completeChanged();
+        return;
+    }
     if (wizard())
         wizard()->button(QWizard::CancelButton)->setEnabled(false); // Cancel the run with the page's button
-    m_controller->start(m_session->profile, o);
 }
 
 bool ImportRunPage::isComplete() const
@@ -387,8 +411,17 @@ ImportSummaryPage::ImportSummaryPage(ImportSession *session, BackfillController 
     connect(m_retry, &QPushButton::clicked, this, &ImportSummaryPage::retryRejected);
     connect(m_save, &QPushButton::clicked, this, [this] {
         const QString f = QFileDialog::getSaveFileName(this, QStringLiteral("Save the report"), QStringLiteral("backfill-report.txt"));
-        if (!f.isEmpty())
-            saveReport(f);
+        if (f.isEmpty())
+            return;
+        // Written off the GUI thread (a network share can stall); a failure is said.
+        auto *watcher = new QFutureWatcher<QString>(this);
+        connect(watcher, &QFutureWatcher<QString>::finished, this, [this, watcher] {
+            const QString error = watcher->result();
+            watcher->deleteLater();
+            if (!error.isEmpty())
+                QMessageBox::warning(this, QStringLiteral("Save the report"), error);
+        });
+        watcher->setFuture(QtConcurrent::run(writeReport, f, report()));
     });
     connect(m_controller, &BackfillController::finished, this, [this](const BackfillEngine::Result &r) {
         if (!m_retrying)
@@ -456,11 +489,15 @@ void ImportSummaryPage::initializePage()
 
 bool ImportSummaryPage::saveReport(const QString &path) const
 {
-    QFile f(path);
-    if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate | QIODevice::Text))
-        return false;
-    f.write(report().toUtf8() + '\n');
-    return true;
+    return writeReport(path, report()).isEmpty();
+}
+
+QString ImportSummaryPage::writeReport(const QString &path, const QString &text)
+{
+    QSaveFile f(path);
+    if (!f.open(QIODevice::WriteOnly | QIODevice::Text) || f.write(text.toUtf8() + '\n') < 0 || !f.commit())
+        return QStringLiteral("Cannot write %1: %2").arg(QDir::toNativeSeparators(path), f.errorString());
+    return QString();
 }
 
 namespace {
@@ -488,10 +525,12 @@ QPair<QString, int> writeRetryFile(const QString &rejects, const QString &origin
     if (!out.open(QIODevice::WriteOnly | QIODevice::Truncate))
         return {QString(), 0};
     const QChar d = format.delimiter;
-    QStringList quoted;
-    for (const QString &h : std::as_const(originalHeader))
-        quoted << (h.contains(d) || h.contains(QLatin1Char('"')) ? RejectsWriter::quote(h) : h);
-    out.write((quoted.join(d) + QLatin1Char('\n')).toUtf8());
+    if (format.header) { // (a file without one gets none: its columns go by position)
+        QStringList quoted;
+        for (const QString &h : std::as_const(originalHeader))
+            quoted << (h.contains(d) || h.contains(QLatin1Char('"')) ? RejectsWriter::quote(h) : h);
+        out.write((quoted.join(d) + QLatin1Char('\n')).toUtf8());
+    }
     CsvRecord rec;
     int n = 0;
     while (reader.next(&rec)) {
@@ -523,10 +562,14 @@ void ImportSummaryPage::retryRejected()
         o.load.csvPath = retryPath;
         o.load.encoding = CsvFormat::Encoding::Utf8;
         o.load.skipLines = 0;
-        o.load.header = true;
+        o.load.header = m_session->runResult.load.format.header;
         o.load.rejectsPath = rejectsPathFor(retryPath);
+        if (!m_controller->start(m_session->profile, o)) {
+            m_retrying = false;
+            initializePage();
+            return;
+        }
         m_text->setText(m_text->text() + QStringLiteral("<br><i>Retrying %1 rejected rows…</i>").arg(n));
-        m_controller->start(m_session->profile, o);
     });
     watcher->setFuture(QtConcurrent::run(writeRetryFile, load.rejectsPath, m_session->options.load.csvPath, load.format));
 }

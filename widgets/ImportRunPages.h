@@ -55,6 +55,7 @@ private:
     ChunkTimeline *m_timeline = nullptr;
     QPushButton *m_export = nullptr;
     bool m_planning = false;
+    bool m_replan = false; // the options changed while a pass ran: plan again when it ends
     bool m_active = false;
     QString m_exportPath; // the script the running planning pass writes
 };
@@ -102,7 +103,8 @@ public:
     ImportSummaryPage(ImportSession *session, BackfillController *controller, QWidget *parent = nullptr);
     void initializePage() override;
     QString report() const;
-    bool saveReport(const QString &path) const;
+    bool saveReport(const QString &path) const; // (blocking: the Save button writes off the GUI thread)
+    static QString writeReport(const QString &path, const QString &text); // empty, or why it failed
     QPushButton *retryButton() const { return m_retry; }
     // Loads the rows of the rejects file again (after the user fixed them there).
     void retryRejected();

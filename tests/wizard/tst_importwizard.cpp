@@ -128,6 +128,8 @@ void TestImportWizard::runToSummary(ImportWizard &w)
     QSignalSpy finished(w.runPage(), &ImportRunPage::runFinished);
     w.next();
     QCOMPARE(w.currentId(), int(ImportWizard::RunPage));
+    // Run committed: no way Back to the plan, whose Next would start a second backfill.
+    QVERIFY(!w.button(QWizard::BackButton)->isEnabled() || !w.button(QWizard::BackButton)->isVisible());
     QVERIFY(finished.wait(60000));
     QVERIFY(w.runPage()->isComplete());
     w.next();
