@@ -188,7 +188,9 @@ void ChunkTimeline::zoom(double factor, double anchorX)
 {
     const double anchor = valueAt(anchorX);
     const double span = (m_viewEnd - m_viewStart) / factor;
-    const double minSpan = m_integer ? 10.0 : 60000.0 * 10; // ten units / ten minutes
+    // Ten units / ten minutes, and never below what a double tells apart at these values
+    // (integer time in nanoseconds is near 2^60, where one step of a double is 256).
+    const double minSpan = qMax(m_integer ? 10.0 : 60000.0 * 10, 1e-12 * qMax(std::abs(m_viewStart), std::abs(m_viewEnd)));
     if (span < minSpan)
         return;
     const double ratio = (anchorX - plotRect().left()) / plotRect().width();
@@ -457,8 +459,14 @@ void ChunkTimeline::paintEvent(QPaintEvent *)
                 tick(v);
         }
     } else {
-        for (double v = std::ceil(m_viewStart / stepValue) * stepValue; v <= m_viewEnd; v += stepValue)
+        // (by index: adding a step smaller than a double's resolution would never end)
+        const double first = std::ceil(m_viewStart / stepValue);
+        for (int i = 0; i < 1000; ++i) {
+            const double v = (first + i) * stepValue;
+            if (v > m_viewEnd)
+                break;
             tick(v);
+        }
     }
     if (m_ht.chunks.isEmpty()) {
         p.setPen(pal.color(QPalette::PlaceholderText));
