@@ -6,7 +6,9 @@
 #include "Database.h"
 #include "ImportSession.h"
 #include "ImportWizard.h"
+#include "ImportRunPages.h"
 #include "Journal.h"
+#include "PasswordStore.h"
 #include "ProfileStore.h"
 #include "ServerBrowser.h"
 
@@ -30,6 +32,7 @@
 MainWindow::MainWindow(QWidget *parent)
     : QMainWindow(parent)
     , m_browser(new bfs::ServerBrowser(this))
+    , m_keychain(new bfs::PasswordStore(this))
 {
     setWindowTitle(QStringLiteral("Backfill Studio"));
     setObjectName(QStringLiteral("mainWindow"));
@@ -109,8 +112,20 @@ MainWindow::MainWindow(QWidget *parent)
         QSettings settings;
         const auto entries = bfs::ProfileStore(&settings).load();
         const int index = m_connections->indexOfTopLevelItem(item);
-        if (index >= 0 && index < entries.size())
-            connectTo(entries.at(index).profile); // password: .pgpass, service file, or the form
+        if (index < 0 || index >= entries.size())
+            return;
+        const bfs::ProfileStore::Entry entry = entries.at(index);
+        if (!entry.passwordInKeychain) {
+            connectTo(entry.profile); // password: .pgpass, service file, or the form
+            return;
+        }
+        m_keychain->read(entry.profile.name, [this, entry](const QString &password, const QString &error) {
+            bfs::ConnectionProfile profile = entry.profile;
+            if (!error.isEmpty())
+                log(QStringLiteral("The system keychain did not return the password of %1 (%2).").arg(profile.name, error));
+            profile.password = password;
+            connectTo(profile);
+        });
     });
     reloadConnections();
     resize(1400, 880);
@@ -245,6 +260,29 @@ void MainWindow::dropEvent(QDropEvent *event)
 
 void MainWindow::closeEvent(QCloseEvent *event)
 {
+    // A backfill still running in a wizard: closing (or quitting) would cancel it unseen.
+    QList<bfs::ImportWizard *> running;
+    for (bfs::ImportWizard *w : findChildren<bfs::ImportWizard *>())
+        if (w->runPage()->isRunning())
+            running << w;
+    if (!running.isEmpty()) {
+        event->ignore();
+        if (m_closeWhenIdle)
+            return; // (asked already: waiting for the cancel to finish)
+        if (QMessageBox::question(this, QStringLiteral("Backfill running"),
+                                  QStringLiteral("A backfill is still running. Cancel it and close? The chunk in progress is rolled "
+                                                 "back and the compression policy restored before the window closes."),
+                                  QMessageBox::Yes | QMessageBox::No, QMessageBox::No)
+            != QMessageBox::Yes)
+            return;
+        m_closeWhenIdle = true;
+        log(QStringLiteral("Cancelling the running backfill; the window closes when its compression policy is restored."));
+        for (bfs::ImportWizard *w : std::as_const(running)) {
+            connect(w->runPage(), &bfs::ImportRunPage::runFinished, this, [this] { close(); });
+            w->runPage()->cancelRun();
+        }
+        return;
+    }
     QSettings settings;
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
     settings.setValue(QStringLiteral("window/state"), saveState());

@@ -6,6 +6,7 @@
 #include <QMainWindow>
 
 namespace bfs {
+class PasswordStore;
 class ServerBrowser;
 }
 
@@ -39,4 +40,6 @@ private:
     QTreeWidget *m_connections = nullptr;
     QLabel *m_chunkDetails = nullptr;
     QPlainTextEdit *m_activity = nullptr;
+    bfs::PasswordStore *m_keychain = nullptr;
+    bool m_closeWhenIdle = false; // the user chose to close while a backfill ran: close when it has stopped
 };

@@ -18,6 +18,8 @@
 #include <QSpinBox>
 #include <QVBoxLayout>
 
+#include <memory>
+
 namespace bfs {
 
 ConnectionManagerDialog::ConnectionManagerDialog(QSettings *settings, QWidget *parent)
@@ -128,8 +130,11 @@ ConnectionManagerDialog::ConnectionManagerDialog(QSettings *settings, QWidget *p
     layout->addWidget(buttons);
 
     m_entries = m_store.load();
-    for (const ProfileStore::Entry &e : std::as_const(m_entries))
+    for (const ProfileStore::Entry &e : std::as_const(m_entries)) {
         m_list->addItem(e.profile.name);
+        if (e.passwordInKeychain)
+            m_keychainNames << e.profile.name;
+    }
 
     connect(m_list, &QListWidget::currentRowChanged, this, [this](int row) {
         storeForm();
@@ -144,9 +149,7 @@ ConnectionManagerDialog::ConnectionManagerDialog(QSettings *settings, QWidget *p
         const int row = m_list->currentRow();
         if (row < 0)
             return;
-        if (m_entries.at(row).passwordInKeychain)
-            m_keychain->remove(m_entries.at(row).profile.name);
-        m_entries.removeAt(row);
+        m_entries.removeAt(row); // (its keychain entry goes when the profiles are saved)
         m_current = -1;
         delete m_list->takeItem(row);
     });
@@ -166,9 +169,20 @@ ConnectionManagerDialog::ConnectionManagerDialog(QSettings *settings, QWidget *p
         m_test->setEnabled(true);
         showResult(in);
     });
-    connect(buttons, &QDialogButtonBox::accepted, this, [this] {
-        save();
-        accept();
+    connect(buttons, &QDialogButtonBox::accepted, this, [this, buttons] {
+        // The profiles are saved at once; the dialog closes when the keychain has taken the
+        // passwords, or stays open to say that it did not.
+        buttons->setEnabled(false);
+        save([this, buttons](const QStringList &failures) {
+            buttons->setEnabled(true);
+            if (failures.isEmpty()) {
+                accept();
+                return;
+            }
+            m_result->setText(QStringLiteral("The system keychain did not store the password of %1. Connect with the password "
+                                             "typed, or keep it in .pgpass; OK saves again, Cancel leaves it.")
+                                  .arg(failures.join(QStringLiteral("; "))));
+        });
     });
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     if (!m_entries.isEmpty())
@@ -337,15 +351,40 @@ void ConnectionManagerDialog::showResult(const ServerInspection &in)
     Q_EMIT tested(in);
 }
 
-void ConnectionManagerDialog::save()
+void ConnectionManagerDialog::save(const std::function<void(const QStringList &failures)> &done)
 {
     storeForm();
     m_store.save(m_entries);
+    // Secrets of profiles that no longer keep one (the box unticked, renamed, removed) go.
+    QStringList keeping;
+    for (const ProfileStore::Entry &e : std::as_const(m_entries))
+        if (e.passwordInKeychain)
+            keeping << e.profile.name;
+    for (const QString &name : std::as_const(m_keychainNames))
+        if (!keeping.contains(name))
+            m_keychain->remove(name);
+    m_keychainNames = keeping;
+    struct Pending
+    {
+        int left = 0;
+        QStringList failures;
+    };
+    auto pending = std::make_shared<Pending>();
     for (const ProfileStore::Entry &e : std::as_const(m_entries)) {
         const QString password = m_passwords.value(e.profile.name);
-        if (e.passwordInKeychain && !password.isEmpty())
-            m_keychain->write(e.profile.name, password);
+        if (!e.passwordInKeychain || password.isEmpty())
+            continue;
+        ++pending->left;
+        const QString name = e.profile.name;
+        m_keychain->write(name, password, [pending, name, done](const QString &, const QString &error) {
+            if (!error.isEmpty())
+                pending->failures << QStringLiteral("%1 (%2)").arg(name, error);
+            if (--pending->left == 0 && done)
+                done(pending->failures);
+        });
     }
+    if (pending->left == 0 && done)
+        done({});
 }
 
 } // namespace bfs

@@ -8,6 +8,8 @@
 #include <QDialog>
 #include <QHash>
 
+#include <functional>
+
 class QCheckBox;
 class QComboBox;
 class QLabel;
@@ -38,12 +40,15 @@ public:
     QString testResult() const;
     QListWidget *profileList() const { return m_list; }
 
+    // Saves the profiles, then the passwords kept in the keychain (asynchronous); done gets the
+    // profiles whose password the keychain did not take, with why.
+    void save(const std::function<void(const QStringList &failures)> &done = {});
+
 public Q_SLOTS:
     void addProfile(const bfs::ConnectionProfile &profile);
     void pasteUri(const QString &uri);
     bool importServiceFile(const QString &path);
     void testConnection();
-    void save();
 
 Q_SIGNALS:
     void tested(const bfs::ServerInspection &result);
@@ -57,6 +62,7 @@ private:
     ProfileStore m_store;
     QList<ProfileStore::Entry> m_entries;
     QHash<QString, QString> m_passwords; // in memory only, by profile name
+    QStringList m_keychainNames;         // profiles whose password the keychain holds (as saved)
     int m_current = -1;
     PasswordStore *m_keychain = nullptr;
     InspectorController *m_inspector = nullptr;

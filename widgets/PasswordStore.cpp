@@ -11,7 +11,9 @@ PasswordStore::PasswordStore(QObject *parent)
 
 void PasswordStore::read(const QString &profileName, const Callback &done)
 {
-    auto *job = new QKeychain::ReadPasswordJob(serviceName(), this);
+    // Jobs have no parent: start() only queues them, and one deleted with a closing dialog before
+    // it ran would never store anything. Each deletes itself when it has finished.
+    auto *job = new QKeychain::ReadPasswordJob(serviceName());
     job->setKey(profileName);
     connect(job, &QKeychain::Job::finished, this, [done](QKeychain::Job *j) {
         auto *read = static_cast<QKeychain::ReadPasswordJob *>(j);
@@ -24,7 +26,7 @@ void PasswordStore::read(const QString &profileName, const Callback &done)
 
 void PasswordStore::write(const QString &profileName, const QString &password, const Callback &done)
 {
-    auto *job = new QKeychain::WritePasswordJob(serviceName(), this);
+    auto *job = new QKeychain::WritePasswordJob(serviceName());
     job->setKey(profileName);
     job->setTextData(password);
     connect(job, &QKeychain::Job::finished, this, [done](QKeychain::Job *j) {
@@ -36,7 +38,7 @@ void PasswordStore::write(const QString &profileName, const QString &password, c
 
 void PasswordStore::remove(const QString &profileName)
 {
-    auto *job = new QKeychain::DeletePasswordJob(serviceName(), this);
+    auto *job = new QKeychain::DeletePasswordJob(serviceName());
     job->setKey(profileName);
     job->start();
 }
