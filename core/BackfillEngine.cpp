@@ -371,7 +371,7 @@ bool BackfillEngine::recover(Database &db, const QString &journalDirectory, QStr
         // Continuous aggregates over the backfilled range (after the policy), when a range may have committed.
         const bool committed = std::any_of(entries.cbegin(), entries.cend(), [](const Journal::Entry &en) { return en.step == QLatin1String("commit"); });
         const QJsonArray window = header.value(QStringLiteral("cagg_window")).toArray();
-        static const QRegularExpression bound(QStringLiteral("^(NULL|'\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3}\\+00')$"));
+        static const QRegularExpression bound(QStringLiteral("^(NULL|-?\\d{1,19}|'\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3}\\+00')$"));
         if (committed && window.size() == 2 && bound.match(window.at(0).toString()).hasMatch() && bound.match(window.at(1).toString()).hasMatch()) {
             for (const QJsonValue &v : header.value(QStringLiteral("caggs")).toArray()) {
                 const QString cagg = v.toString();

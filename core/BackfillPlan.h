@@ -9,6 +9,8 @@
 #include <QList>
 #include <QStringList>
 
+#include <optional>
+
 namespace bfs {
 
 // What the staged rows look like, measured on the server before anything changes.
@@ -38,6 +40,9 @@ struct BACKFILL_CORE_EXPORT StageSummary
     // chunk that holds the policy's cutoff begins (-1: no such policy, or its cutoff is unknown).
     qint64 rowsBeforeRetention = -1;
     QString retentionBoundary;
+    // Integer time: the integer_now function's value when the rows were staged ("now", the upper
+    // end of a continuous aggregate's refresh window).
+    std::optional<qint64> integerNow;
 };
 
 // A backfill explained before it runs: one action per touched chunk, and every other
@@ -114,7 +119,8 @@ struct BACKFILL_CORE_EXPORT BackfillPlan
     // backfill. A refresh recomputes only the buckets that lie wholly inside the window, and of
     // those only the ones whose rows changed (TimescaleDB's invalidation log): the staged range
     // widened by a year, but not past now, covers the buckets of any width up to a year. Integer
-    // time: the whole range (NULL, NULL), still limited to what changed.
+    // time: from the start to the integer_now function's value (NULL, NULL fails there: "timestamp
+    // out of range"), still limited to what changed.
     static QStringList caggRefreshWindow(const StageSummary &s);
     int count(Action a) const;
     static QString actionName(Action a);

@@ -343,7 +343,9 @@ BackfillPlan BackfillPlanner::plan(const Input &in)
 
 QStringList BackfillPlan::caggRefreshWindow(const StageSummary &s)
 {
-    if (s.integerTime || !s.minTime.isValid())
+    if (s.integerTime)
+        return {QStringLiteral("NULL"), s.integerNow ? QString::number(*s.integerNow) : QStringLiteral("NULL")};
+    if (!s.minTime.isValid())
         return {QStringLiteral("NULL"), QStringLiteral("NULL")};
     // Untyped literals: TimescaleDB reads them as the aggregate's own time type (timestamptz,
     // timestamp or date); a timestamptz argument is refused for a timestamp aggregate.

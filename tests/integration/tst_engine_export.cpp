@@ -17,6 +17,7 @@ private Q_SLOTS:
     void exportedScriptLoadsWhatTheRunLoads();
     void exportedScriptResumesThePolicyWhenAStepFails();
     void exportedScriptKeepsHostileNamesInert();
+    void integerTimeAggregatesAreRefreshedUpToIntegerNow();
 };
 
 void TestEngineExport::initTestCase()
@@ -158,6 +159,47 @@ void TestEngineExport::exportedScriptKeepsHostileNamesInert()
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM timescaledb_information.chunks WHERE hypertable_name = $1 AND NOT is_compressed"),
                     {name}),
              qint64(0));
+}
+
+void TestEngineExport::integerTimeAggregatesAreRefreshedUpToIntegerNow()
+{
+    // Integer time with a continuous aggregate ("now" is 100000 by its integer_now function):
+    // the run and the script refresh it up to now (a window of NULL to NULL fails on the server:
+    // "timestamp out of range", and every run ended in error with the aggregate stale).
+    const QString error = TestServers::sandboxScript(QStringLiteral(
+        "DROP TABLE IF EXISTS et_icagg CASCADE; "
+        "CREATE TABLE et_icagg (time bigint NOT NULL, device_id int NOT NULL, temperature double precision, humidity double precision, "
+        "  status text, UNIQUE (time, device_id)); "
+        "SELECT create_hypertable('et_icagg', 'time', chunk_time_interval => 1000); "
+        "CREATE OR REPLACE FUNCTION et_icagg_now() RETURNS bigint LANGUAGE sql STABLE AS 'SELECT 100000::bigint'; "
+        "SELECT set_integer_now_func('et_icagg', 'et_icagg_now'); "
+        "INSERT INTO et_icagg SELECT t, 1, 20, 50, 'seed' FROM generate_series(0, 2990, 10) t; "
+        "CREATE MATERIALIZED VIEW et_icagg_b WITH (timescaledb.continuous, timescaledb.materialized_only = true) AS "
+        "  SELECT time_bucket(100::bigint, time) AS b, device_id, count(*) AS n FROM et_icagg GROUP BY 1, 2 WITH NO DATA;"));
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    QVERIFY(TestServers::sandboxScript(QStringLiteral("CALL refresh_continuous_aggregate('et_icagg_b', NULL, 50000)")).isEmpty());
+    QVERIFY(TestServers::sandboxScript(QStringLiteral(
+        "ALTER TABLE et_icagg SET (timescaledb.compress, timescaledb.compress_segmentby = 'device_id'); "
+        "SELECT compress_chunk(c, true) FROM show_chunks('et_icagg') c; "
+        "SELECT add_compression_policy('et_icagg', compress_after => 5000::bigint);")).isEmpty());
+    QCOMPARE(scalar(QStringLiteral("SELECT sum(n) FROM et_icagg_b")), qint64(300));
+    BackfillEngine::Options o;
+    o.load.csvPath = csv(QStringLiteral("icagg.csv"), {"5,3,21,50,ok", "1005,3,21,50,ok", "9000,3,21,50,ok"});
+    o.load.table = QStringLiteral("et_icagg");
+    const BackfillEngine::Result r = run(o);
+    QVERIFY2(r.outcome == CsvLoader::Outcome::Completed, qPrintable(r.message));
+    QCOMPARE(r.aggregatesRefreshed, QStringList{QStringLiteral("public.et_icagg_b")});
+    QCOMPARE(scalar(QStringLiteral("SELECT sum(n) FROM et_icagg_b WHERE device_id = 3")), qint64(3));
+
+    // The script of a second file does the same.
+    const QString file = csv(QStringLiteral("icagg2.csv"), {"15,4,21,50,ok", "9010,4,21,50,ok"});
+    const QString script = m_dir.filePath(QStringLiteral("icagg.sql"));
+    const auto exported = TestServers::runCli(cliBase(QStringLiteral("et_icagg"), file) << QStringLiteral("--export-sql") << script,
+                                              QStringLiteral("sandbox"));
+    QVERIFY2(exported.exitCode == 0, exported.err.constData());
+    const auto psql = TestServers::runPsqlOnSandbox(script);
+    QVERIFY2(psql.exitCode == 0, psql.err.constData());
+    QCOMPARE(scalar(QStringLiteral("SELECT sum(n) FROM et_icagg_b WHERE device_id = 4")), qint64(2));
 }
 
 QTEST_GUILESS_MAIN(TestEngineExport)
