@@ -59,6 +59,13 @@ QString serverKey(const Database &db)
     return db.serverIdentity().isEmpty() ? serverId(db) : db.serverIdentity();
 }
 
+bool sameTarget(const QJsonObject &header, const QString &schema, const QString &name)
+{
+    if (header.contains(QStringLiteral("target_schema")))
+        return header.value(QStringLiteral("target_schema")).toString() == schema && header.value(QStringLiteral("target_name")).toString() == name;
+    return header.value(QStringLiteral("target")).toString() == schema + QLatin1Char('.') + name;
+}
+
 bool sameServer(const QJsonObject &header, const Database &db)
 {
     const QString system = header.value(QStringLiteral("system")).toString();
@@ -213,7 +220,8 @@ QStringList BackfillEngine::afterRunLines(const Result &r)
     return lines;
 }
 
-QStringList BackfillEngine::runningBackfills(Database &db, const QString &journalDirectory, const QString &target, const QString &exceptJournal)
+QStringList BackfillEngine::runningBackfills(Database &db, const QString &journalDirectory, const QString &schema, const QString &name,
+                                             const QString &exceptJournal)
 {
     QStringList running;
     for (const QString &path : Journal::unfinished(journalDirectory.isEmpty() ? Journal::defaultDirectory() : journalDirectory)) {
@@ -223,7 +231,7 @@ QStringList BackfillEngine::runningBackfills(Database &db, const QString &journa
         QList<Journal::Entry> entries;
         QString err;
         if (!Journal::read(path, &header, &entries, &err) || !sameServer(header, db)
-            || header.value(QStringLiteral("target")).toString() != target)
+            || !sameTarget(header, schema, name))
             continue;
         std::unique_ptr<QLockFile> claimed; // (released at once when it could be taken)
         QString holder;

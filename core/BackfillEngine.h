@@ -101,9 +101,9 @@ public:
     static bool recover(Database &db, const QString &journalDirectory, QStringList *actions, DbError *error,
                         QStringList *leftAlone = nullptr);
 
-    // Backfills into `target` (schema.name) on this server that are still running: their
+    // Backfills into table `schema`.`name` on this server that are still running: their
     // journals' locks are held. One "process N on HOST" each.
-    static QStringList runningBackfills(Database &db, const QString &journalDirectory, const QString &target,
+    static QStringList runningBackfills(Database &db, const QString &journalDirectory, const QString &schema, const QString &name,
                                         const QString &exceptJournal = QString());
 
     // The plan as a commented psql script doing the same, in two parts: the staged rows go in

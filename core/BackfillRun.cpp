@@ -380,7 +380,7 @@ bool BackfillRun::inspect()
     }
     // Another backfill into this table, still running (its journal's lock is held): this one
     // would take its paused policy for the user's and meet its rows half-loaded.
-    const QStringList running = BackfillEngine::runningBackfills(db, journalDirectory, ht.qualifiedName());
+    const QStringList running = BackfillEngine::runningBackfills(db, journalDirectory, ht.schema, ht.name);
     if (!running.isEmpty()) {
         const QString sentence = QStringLiteral("another backfill into %1 is running (%2)").arg(ht.qualifiedName(), running.join(QStringLiteral("; ")));
         if (!options.planOnly)
@@ -446,7 +446,7 @@ bool BackfillRun::readLedgers()
         QString err;
         if (!Journal::read(dir.filePath(n), &header, &entries, &err)) {
             const bool otherBackfill = !header.isEmpty()
-                && (!sameServer(header, db) || header.value(QStringLiteral("target")).toString() != ht.qualifiedName()
+                && (!sameServer(header, db) || !sameTarget(header, ht.schema, ht.name)
                     || header.value(QStringLiteral("csv")).toString() != QFileInfo(lo.csvPath).absoluteFilePath());
             if (otherBackfill)
                 continue;
@@ -457,7 +457,7 @@ bool BackfillRun::readLedgers()
                                        "Repair it, or delete it to load the whole file again.")
                             .arg(err));
         }
-        const bool sameBackfill = sameServer(header, db) && header.value(QStringLiteral("target")).toString() == ht.qualifiedName()
+        const bool sameBackfill = sameServer(header, db) && sameTarget(header, ht.schema, ht.name)
             && header.value(QStringLiteral("csv")).toString() == QFileInfo(lo.csvPath).absoluteFilePath();
         const QString oid = header.value(QStringLiteral("table_oid")).toString();
         if (sameBackfill && !oid.isEmpty() && !tableOid().isEmpty() && oid != tableOid()) {
@@ -497,6 +497,8 @@ bool BackfillRun::readLedgers()
             staleLedgers << dir.filePath(n);
             continue;
         }
+        if (!sameTarget(header, ht.schema, ht.name))
+            continue; // (the run key has the printed name, which two tables may share)
         if (header.value(QStringLiteral("run_key")).toString() != key) {
             if (!sameBackfill)
                 continue;
@@ -704,7 +706,9 @@ bool BackfillRun::startJournal()
         h[QStringLiteral("run_key")] = key;
         h[QStringLiteral("server")] = serverId(db);
         h[QStringLiteral("system")] = db.serverIdentity();
-        h[QStringLiteral("target")] = ht.qualifiedName();
+        h[QStringLiteral("target")] = ht.qualifiedName(); // (for people; matched by the two below)
+        h[QStringLiteral("target_schema")] = ht.schema;
+        h[QStringLiteral("target_name")] = ht.name;
         h[QStringLiteral("csv")] = QFileInfo(lo.csvPath).absoluteFilePath();
         h[QStringLiteral("timescaledb")] = in.timescaleVersion.text;
         h[QStringLiteral("conflict")] = CsvLoader::conflictName(lo.conflict); // (a re-run in update mode needs it)
@@ -746,7 +750,7 @@ bool BackfillRun::startJournal()
         }
         // Once more, now that this run's own lock is there: another backfill into the table that
         // started while this one read the file.
-        const QStringList running = BackfillEngine::runningBackfills(db, journalDirectory, ht.qualifiedName(), journal.path());
+        const QStringList running = BackfillEngine::runningBackfills(db, journalDirectory, ht.schema, ht.name, journal.path());
         if (!running.isEmpty()) {
             journal.finish();
             dropStage();

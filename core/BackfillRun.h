@@ -28,6 +28,9 @@ QString serverId(const Database &db);
 QString serverKey(const Database &db);
 // Whether a journal (its header) was written on the server db is connected to.
 bool sameServer(const QJsonObject &header, const Database &db);
+// Whether a journal (its header) is of table `schema`.`name`: by schema and name apart ("s.x"."t"
+// and "s"."x.t" both print as s.x.t); journals before they were written apart, by that text.
+bool sameTarget(const QJsonObject &header, const QString &schema, const QString &name);
 // The hypertable's integer_now function as regproc text (empty: none, or its name is not unique).
 bool integerNowFunction(Database &db, const QString &schema, const QString &name, QString *function, DbError *error);
 // Compresses the chunks of [from, to] that the run created (not in chunksBefore), that are not

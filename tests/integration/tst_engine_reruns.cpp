@@ -22,6 +22,7 @@ private Q_SLOTS:
     void rangesARunLoadedAreLookedUpBeforeTheyAreSkipped();
     void completedRangesThatDoNotMatchTheTableAreRefused();
     void aFailedRunAccountsForTheRowsOfItsCommittedRanges();
+    void ledgersBelongToTheirTableNotToItsPrintedName();
 };
 
 void TestEngineReruns::initTestCase()
@@ -290,6 +291,35 @@ void TestEngineReruns::aFailedRunAccountsForTheRowsOfItsCommittedRanges()
     QCOMPARE(a.value(QStringLiteral("rows_loaded")).toInt(), 2);
     QCOMPARE(a.value(QStringLiteral("rows_duplicate")).toInt(), 1);
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_failcount WHERE device_id = 3")), qint64(2));
+}
+
+void TestEngineReruns::ledgersBelongToTheirTableNotToItsPrintedName()
+{
+    // "s.x".t and s."x.t" both print as s.x.t. An interrupted run into the first leaves a ledger;
+    // a run of the same file into the second must neither use nor drop it, and the first's re-run
+    // then loads each row once (it loaded one twice).
+    QVERIFY(TestServers::sandboxScript(QStringLiteral("CREATE SCHEMA IF NOT EXISTS \"s.x\"; CREATE SCHEMA IF NOT EXISTS s;")).isEmpty());
+    const QString first = QStringLiteral("\"s.x\".t"), second = QStringLiteral("s.\"x.t\"");
+    for (const QString &t : {first, second})
+        createHypertable(t, QStringLiteral("timestamptz"), QString(), QStringLiteral("2026-09-01"), QStringLiteral("2026-09-03 23:00"),
+                         QStringLiteral("1 hour"), QStringLiteral("1 day"));
+    const QString file = csv(QStringLiteral("printed.csv"), {row("2026-09-01 05:30:00+00", 3), row("2026-09-02 05:30:00+00", 3),
+                                                             row("2026-09-03 05:30:00+00", 3)});
+    const auto crashed = TestServers::runCli(cliBase(first, file), QStringLiteral("sandbox"), {QStringLiteral("BFS_CRASH_AT=chunk_begin#3")});
+    QCOMPARE(crashed.exitCode, 137);
+    const auto recovered = TestServers::runCli({QStringLiteral("recover"), QStringLiteral("--db"), TestServers::sandbox().toConnInfo(),
+                                                QStringLiteral("--journal-dir"), m_dir.filePath(QStringLiteral("my.journals"))},
+                                               QStringLiteral("sandbox"));
+    QVERIFY2(recovered.exitCode == 0, recovered.err.constData());
+    const auto other = TestServers::runCli(cliBase(second, file), QStringLiteral("sandbox"));
+    QVERIFY2(other.exitCode == 0, other.err.constData());
+    QVERIFY2(!other.out.contains("made anew"), other.out.constData());
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM s.\"x.t\" WHERE device_id = 3")), qint64(3));
+    const auto again = TestServers::runCli(cliBase(first, file), QStringLiteral("sandbox"));
+    QVERIFY2(again.exitCode == 0, again.err.constData());
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM \"s.x\".t WHERE device_id = 3")), qint64(3));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM (SELECT time FROM \"s.x\".t WHERE device_id = 3 GROUP BY 1 HAVING count(*) > 1) d")),
+             qint64(0));
 }
 
 QTEST_GUILESS_MAIN(TestEngineReruns)
