@@ -506,7 +506,9 @@ int runBackfill(const QStringList &arguments)
                 Terminal::out(QStringLiteral("Rejected rows: %1").arg(s.rejectsPath));
         }
         // A dry run whose load would stop at an existing key: the exit code says so, as the load's would.
-        if (s.dryRun && o.conflict == CsvLoader::Conflict::Error && qMax<qint64>(0, s.rowsExisting) + qMax<qint64>(0, s.rowsRepeated) > 0)
+        if (s.dryRun
+            && ((o.conflict == CsvLoader::Conflict::Error && qMax<qint64>(0, s.rowsExisting) + qMax<qint64>(0, s.rowsRepeated) > 0)
+                || s.rowsMeetingOtherKey > 0))
             return ExitCode::Server;
         return s.rowsRejected > 0 ? ExitCode::Rejected : ExitCode::Ok;
     case CsvLoader::Outcome::InputError:

@@ -35,6 +35,7 @@ struct BACKFILL_CORE_EXPORT StageSummary
     qint64 rowsOutsideChunks = 0; // rows that will create new chunks
     qint64 existingRows = -1;     // dry-run count under the unique key (-1: no unique key)
     qint64 repeatedRows = -1;     // dry run: new rows repeating the key of an earlier line of the file
+    qint64 rowsMeetingOtherKey = 0; // dry run, update mode: rows meeting another row through another unique key
     // A scheduled retention policy drops the chunks that end before now - drop_after: staged rows
     // that go into such chunks, and the time (UTC, or integer time) they lie before, where the
     // chunk that holds the policy's cutoff begins (-1: no such policy, or its cutoff is unknown).

@@ -139,6 +139,11 @@ BackfillPlan BackfillPlanner::plan(const Input &in)
     // Blockers: checked before anything changes.
     // (A dry run counts the rows whose key exists; a run does not, and meets them.)
     const qint64 clashing = qMax<qint64>(0, in.summary.existingRows) + qMax<qint64>(0, in.summary.repeatedRows);
+    if (in.conflict == CsvLoader::Conflict::Update && in.summary.rowsMeetingOtherKey > 0)
+        p.blockers << QStringLiteral("%1 staged rows meet a row of %2 through another unique key than the one the update matches on: "
+                                     "ON CONFLICT updates through one key only, so the run would stop at the chunk of the first (fix "
+                                     "those rows, or use skip)")
+                          .arg(in.summary.rowsMeetingOtherKey).arg(p.target);
     if (in.conflict == CsvLoader::Conflict::Error && clashing > 0)
         p.blockers << QStringLiteral("%1 staged rows have a key that is already in %2 or on an earlier line of the file: with "
                                      "conflicts as errors the run would stop at the chunk of the first (use skip or update)")

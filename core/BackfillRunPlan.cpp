@@ -160,12 +160,19 @@ bool BackfillRun::summarise()
         // key whose columns the file does not all fill, or a partial one (its condition is not
         // read), cannot be checked here. Rows that are new but repeat the key of an earlier line
         // of the file are skipped too.
-        QList<CsvLoader::StagedKey> keys;
+        QList<CsvLoader::StagedKey> keys, others;
+        CsvLoader::StagedKey updateKey;
         for (const auto &uk : std::as_const(ht.uniqueKeys))
             if (const CsvLoader::StagedKey key = CsvLoader::stagedKey(db, uk.columns, [this](const QString &c) { return stageColumnOf(c); },
                                                                      uk.nullsNotDistinct);
-                !key.isEmpty() && !uk.partial)
+                !key.isEmpty() && !uk.partial) {
                 keys << key;
+                (uk.columns == res.load.conflictKey ? updateKey : others.emplace_back()) = key;
+            }
+        if (lo.conflict == CsvLoader::Conflict::Update && !updateKey.isEmpty() && !others.isEmpty()
+            && exec(CsvLoader::otherKeyClashSql(stage, db.qualifiedName(ht.schema, ht.name), updateKey, others), {}, &r, &e,
+                    QStringLiteral("count rows that meet another unique key")))
+            sum.rowsMeetingOtherKey = r.intValue(0, 0);
         if (!keys.isEmpty()
             && exec(CsvLoader::existingAndRepeatedSql(stage, db.qualifiedName(ht.schema, ht.name), keys), {}, &r, &e,
                     QStringLiteral("count rows that already exist"))) {

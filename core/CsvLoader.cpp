@@ -630,15 +630,23 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
     if (o.dryRun) {
         // Every unique key counts (a row that meets any of them is skipped, or stops the load);
         // rows new to the table that repeat the key of an earlier line are skipped as well.
-        QList<StagedKey> keys;
+        QList<StagedKey> keys, others;
+        StagedKey updateKey;
         for (int u = 0; u < table.uniqueKeys.size(); ++u)
-            if (const StagedKey key = stagedKey(db, table.uniqueKeys.at(u), stageColumnOf, table.nullsNotDistinct.value(u)); !key.isEmpty())
+            if (const StagedKey key = stagedKey(db, table.uniqueKeys.at(u), stageColumnOf, table.nullsNotDistinct.value(u)); !key.isEmpty()) {
                 keys << key;
+                (table.uniqueKeys.at(u) == conflictKey ? updateKey : others.emplace_back()) = key;
+            }
         if (!keys.isEmpty()) {
             if (!db.exec(existingAndRepeatedSql(stage, target, keys), &r, &dbError, QStringLiteral("count rows that already exist")))
                 return serverFailure(dbError);
             s.rowsExisting = r.intValue(0, 0);
             s.rowsRepeated = r.intValue(0, 1);
+        }
+        if (o.conflict == Conflict::Update && !updateKey.isEmpty() && !others.isEmpty()) {
+            if (!db.exec(otherKeyClashSql(stage, target, updateKey, others), &r, &dbError, QStringLiteral("count rows that meet another key")))
+                return serverFailure(dbError);
+            s.rowsMeetingOtherKey = r.intValue(0, 0);
         }
         db.execScript(QStringLiteral("ROLLBACK"), &dbError);
         s.secondsInsert = timer.elapsed() / 1000.0;
@@ -649,6 +657,11 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
                                        "with --on-conflict error the load would stop at the first and write nothing (use skip or "
                                        "update). Nothing was written.")
                             .arg(s.rowsExisting + qMax<qint64>(0, s.rowsRepeated)).arg(staged).arg(s.target);
+        if (s.rowsMeetingOtherKey > 0)
+            s.message = QStringLiteral("Dry run: %1 of the %2 rows meet a row of %3 through another unique key than the one the update "
+                                       "matches on: ON CONFLICT updates through one key only, so the load would stop at the first and "
+                                       "write nothing (fix those rows, or use skip). Nothing was written.")
+                            .arg(s.rowsMeetingOtherKey).arg(staged).arg(s.target);
         return s;
     }
 

@@ -94,6 +94,10 @@ public:
     // whose key is in the target, and of the others, rows that repeat the key of an earlier line
     // (a row skipped as existing makes no later row a repeat).
     static QString existingAndRepeatedSql(const QString &stage, const QString &target, const QList<StagedKey> &keys);
+    // Update mode, a dry run: staged rows that meet a row of the target through one of `others`,
+    // a row that is not the one their update key matches (ON CONFLICT updates through one key:
+    // such a row stops the load).
+    static QString otherKeyClashSql(const QString &stage, const QString &target, const StagedKey &updateKey, const QList<StagedKey> &others);
     // nullsNotDistinct: the key is UNIQUE NULLS NOT DISTINCT, so NULLs meet as equals.
     static StagedKey stagedKey(const Database &db, const QStringList &keyColumns, const std::function<int(const QString &)> &stageColumn,
                                bool nullsNotDistinct = false);
@@ -146,6 +150,7 @@ public:
         qint64 rowsNotWritten = 0;
         qint64 rowsExisting = -1; // dry run: staged rows whose unique key already exists
         qint64 rowsRepeated = -1; // dry run: other staged rows repeating the key of an earlier line
+        qint64 rowsMeetingOtherKey = 0; // dry run, update mode: rows meeting another row through another key (the load would stop)
         qint64 blankLines = 0;
         double secondsRead = 0;   // read, convert and upload to staging (streamed together)
         double secondsInsert = 0; // staging → target

@@ -78,6 +78,16 @@ QString CsvLoader::firstLineBreakingCheck(Database &db, const QString &stage, co
     return r.value(0, 0);
 }
 
+QString CsvLoader::otherKeyClashSql(const QString &stage, const QString &target, const StagedKey &updateKey, const QList<StagedKey> &others)
+{
+    // A row of the target that has the staged row's value of another key but is not the row the
+    // update matches (inserting it, or updating the one it matches, would break that key).
+    QStringList other;
+    for (const StagedKey &k : others)
+        other << QStringLiteral("EXISTS (SELECT 1 FROM %1 t WHERE %2 AND NOT coalesce(%3, false))").arg(target, k.inTable, updateKey.inTable);
+    return QStringLiteral("SELECT count(*) FROM %1 s WHERE %2").arg(stage, other.join(QStringLiteral(" OR ")));
+}
+
 QString CsvLoader::repeatsEarlierSql(const StagedKey &key)
 {
     return QStringLiteral("(%1 AND row_number() OVER (PARTITION BY %2 ORDER BY bfs_line) > 1)").arg(key.notNull, key.columns);

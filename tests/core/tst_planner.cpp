@@ -347,6 +347,12 @@ void TestPlanner::rowsARetentionPolicyDropsAreAWarning()
         "policy job 1001 drops those chunks at its next run (due 2026-11-25 12:00 UTC), and the rows with them. Pause it first "
         "(SELECT alter_job(1001, scheduled => false)) or leave those rows out")});
     QVERIFY(p.toText().contains(QStringLiteral("WARNING: 40 of the staged rows")));
+    // Update mode, a dry run that found rows meeting another key: the run would stop there.
+    in.conflict = Conflict::Update;
+    in.summary.rowsMeetingOtherKey = 2;
+    QVERIFY2(BackfillPlanner::plan(in).blockers.join(QLatin1Char('|')).contains(QLatin1String(
+                 "2 staged rows meet a row of public.conditions through another unique key than the one the update matches on")),
+             qPrintable(BackfillPlanner::plan(in).blockers.join(QLatin1Char('|'))));
     // The exported script carries it as a comment.
     CsvLoader::Summary load;
     load.mapping << CsvLoader::ColumnMapping{QStringLiteral("time"), 0, QStringLiteral("time"), QStringLiteral("timestamp with time zone"), QString()};

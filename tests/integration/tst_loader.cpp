@@ -666,6 +666,12 @@ void TestLoader::dryRunCountsUnderEveryKeyAsTheRunWould()
     QVERIFY2(update.message.contains(QLatin1String("It is not the key the update matches on (id): fix the row or load it with "
                                                    "--on-conflict skip.")),
              qPrintable(update.message));
+    // A dry run says so first.
+    o.dryRun = true;
+    const CsvLoader::Summary dry = load(pg, o);
+    QVERIFY2(dry.outcome == CsvLoader::Outcome::Completed, qPrintable(dry.message));
+    QCOMPARE(dry.rowsMeetingOtherKey, qint64(1));
+    QVERIFY2(dry.message.contains(QLatin1String("meet a row of public.r_keys through another unique key than the one the update matches on")), qPrintable(dry.message));
 }
 
 void TestLoader::formatForNoDateColumnIsAnInputError()
