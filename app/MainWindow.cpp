@@ -235,6 +235,13 @@ void MainWindow::startImport(const QString &csvPath)
     }
     auto *wizard = new bfs::ImportWizard(m_browser->profile(), ht, this);
     wizard->setAttribute(Qt::WA_DeleteOnClose);
+    // The saved connection's upload method (a proxy that cannot take COPY: insert).
+    QSettings settings;
+    for (const bfs::ProfileStore::Entry &e : bfs::ProfileStore(&settings).load())
+        if (e.profile.name == m_browser->profile().name && !e.profile.name.isEmpty())
+            wizard->session()->options.load.upload = e.uploadMethod == QLatin1String("insert") ? bfs::CsvLoader::Upload::Insert
+                                                     : e.uploadMethod == QLatin1String("copy") ? bfs::CsvLoader::Upload::Copy
+                                                                                                : bfs::CsvLoader::Upload::Auto;
     if (!csvPath.isEmpty())
         wizard->setFile(csvPath);
     connect(wizard, &QDialog::finished, this, [this, wizard] {

@@ -7,6 +7,7 @@
 #include <QBuffer>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QCoreApplication>
 #include <QDragEnterEvent>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -139,6 +140,18 @@ bool ImportSourcePage::validatePage()
     recent.removeAll(file());
     recent.prepend(file());
     settings.setValue(QLatin1String(kRecentFiles), recent.mid(0, 10));
+    if (m_session->options.load.csvPath != file()) {
+        // Another file: what was detected in, or set for, the last one does not hold for it.
+        CsvLoader::Options &o = m_session->options.load;
+        o.delimiter.reset();
+        o.encoding.reset();
+        o.quote.reset();
+        o.header.reset();
+        o.decimalComma.reset();
+        o.skipLines = 0;
+        m_session->sniffed = CsvSniffer::Result();
+        m_session->sample.clear();
+    }
     m_session->options.load.csvPath = file();
     m_session->options.load.table = m_session->tableName();
     m_session->recall();
@@ -423,6 +436,10 @@ void ImportColumnsPage::initializePage()
                 chosen = t.columns.at(ti).name;
         }
         combo->setCurrentIndex(qMax(0, combo->findData(chosen)));
+        // Scrolling the table over a mapping must not change it: the wheel turns a combo only
+        // once it has been clicked or tabbed to.
+        combo->setFocusPolicy(Qt::StrongFocus);
+        combo->installEventFilter(this);
         m_table->setCellWidget(c, 1, combo);
         auto *format = new QTableWidgetItem(m_session->options.load.formats.value(
             chosen, m_session->sniffed.dateFormats.value(c)));
@@ -432,6 +449,18 @@ void ImportColumnsPage::initializePage()
     }
     populating.unblock();
     check();
+}
+
+bool ImportColumnsPage::eventFilter(QObject *watched, QEvent *event)
+{
+    if (event->type() == QEvent::Wheel) {
+        auto *combo = qobject_cast<QComboBox *>(watched);
+        if (combo && !combo->hasFocus()) {
+            QCoreApplication::sendEvent(m_table->viewport(), event); // (the table scrolls instead)
+            return true;
+        }
+    }
+    return QWizardPage::eventFilter(watched, event);
 }
 
 void ImportColumnsPage::check()

@@ -83,6 +83,9 @@ public:
     QTableWidget *columns() const { return m_table; }
     QComboBox *timeZone() const { return m_zone; }
 
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override;
+
 private:
     void check();
 

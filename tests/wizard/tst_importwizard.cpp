@@ -37,6 +37,7 @@ private Q_SLOTS:
     void europeanFileIsDetectedWithoutManualSettings();
     void exportedSqlMatchesThePlan();
     void loggerPreambleIsSkippedAndRetriedRowsKeepTheHeader();
+    void anotherFileIsDetectedAfreshAndTheWheelScrollsPastMappings();
 
 private:
     HypertableInfo createTable(const QString &name);
@@ -423,6 +424,35 @@ void TestImportWizard::loggerPreambleIsSkippedAndRetriedRowsKeepTheHeader()
     QVERIFY2(retry.outcome == CsvLoader::Outcome::Completed, qPrintable(retry.message));
     QCOMPARE(retry.load.rowsLoaded, qint64(1));
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM wz_preamble WHERE device_id = 7 AND temperature IN (21.5, 24.5, -3.75)")), qint64(3));
+}
+
+void TestImportWizard::anotherFileIsDetectedAfreshAndTheWheelScrollsPastMappings()
+{
+    const HypertableInfo ht = createTable(QStringLiteral("wz_again"));
+    const QString first = csv(QStringLiteral("again.csv"), "time,device_id,temperature,status\n2026-08-21 10:30:00+00,7,1,ok\n");
+    ImportWizard w(TestServers::sandbox(), ht);
+    walkToPlan(w, first);
+    // Scrolling over a mapping that has not been clicked leaves it as it is.
+    w.back();
+    QCOMPARE(w.currentId(), int(ImportWizard::ColumnsPage));
+    auto *combo = qobject_cast<QComboBox *>(w.columnsPage()->columns()->cellWidget(1, 1));
+    const QString mapped = combo->currentData().toString();
+    QWheelEvent wheel(QPointF(5, 5), combo->mapToGlobal(QPointF(5, 5)), QPoint(), QPoint(0, -120), Qt::NoButton, Qt::NoModifier,
+                      Qt::NoScrollPhase, false);
+    QApplication::sendEvent(combo, &wheel);
+    QCOMPARE(combo->currentData().toString(), mapped);
+    // Back to the source, another file written otherwise: its format is detected, not the last one's.
+    w.back();
+    w.back();
+    QCOMPARE(w.currentId(), int(ImportWizard::SourcePage));
+    const QString second = csv(QStringLiteral("again-euro.csv"), "Time;Device ID;Temperature;Status\r\n20.08.2026 12:30;6;21,5;ok\r\n"
+                                                                 "21.08.2026 12:30;6;1.021,25;ok\r\n");
+    w.setFile(second);
+    w.next();
+    QCOMPARE(w.currentId(), int(ImportWizard::FormatPage));
+    QTRY_VERIFY_WITH_TIMEOUT(w.formatPage()->isComplete(), 30000);
+    QCOMPARE(w.formatPage()->findChild<QComboBox *>(QStringLiteral("delimiter"))->currentData().toString(), QStringLiteral(";"));
+    QVERIFY(w.formatPage()->findChild<QCheckBox *>(QStringLiteral("decimalComma"))->isChecked());
 }
 
 QTEST_MAIN(TestImportWizard)
