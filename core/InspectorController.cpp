@@ -13,13 +13,14 @@ void InspectorWorker::inspect(quint64 requestId, const ConnectionProfile &profil
 
 InspectorController::InspectorController(QObject *parent)
     : QObject(parent)
+    , m_thread(new QThread)
 {
     qRegisterMetaType<bfs::ConnectionProfile>();
     qRegisterMetaType<bfs::ServerInspection>();
-    m_thread.setObjectName(QStringLiteral("bfs-inspector"));
+    m_thread->setObjectName(QStringLiteral("bfs-inspector"));
     auto *worker = new InspectorWorker;
-    worker->moveToThread(&m_thread);
-    connect(&m_thread, &QThread::finished, worker, &QObject::deleteLater);
+    worker->moveToThread(m_thread);
+    connect(m_thread, &QThread::finished, worker, &QObject::deleteLater);
     connect(this, &InspectorController::requestInspect, worker, &InspectorWorker::inspect, Qt::QueuedConnection);
     connect(worker, &InspectorWorker::finished, this,
             [this](quint64 id, const ServerInspection &result) {
@@ -27,13 +28,22 @@ InspectorController::InspectorController(QObject *parent)
                 Q_EMIT finished(id, result);
             },
             Qt::QueuedConnection);
-    m_thread.start();
+    m_thread->start();
 }
 
 InspectorController::~InspectorController()
 {
-    m_thread.quit();
-    m_thread.wait();
+    if (m_pending > 0) {
+        // An inspection may be waiting on a server that does not answer (up to the connection
+        // timeout): the GUI does not wait for it. The thread ends when it returns; its answer
+        // goes nowhere (this object is gone, and with it the connection to its signal).
+        connect(m_thread, &QThread::finished, m_thread, &QObject::deleteLater);
+        m_thread->quit();
+        return;
+    }
+    m_thread->quit();
+    m_thread->wait();
+    delete m_thread;
 }
 
 quint64 InspectorController::inspect(const ConnectionProfile &profile, const QString &table, bool withChunks)

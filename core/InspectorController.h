@@ -42,7 +42,7 @@ Q_SIGNALS:
                         bool withChunks);
 
 private:
-    QThread m_thread;
+    QThread *m_thread; // (left to finish alone when this goes with an inspection still connecting)
     quint64 m_nextId = 1;
     int m_pending = 0;
 };

@@ -1,9 +1,12 @@
 // The inspector against a real PostgreSQL 15 without TimescaleDB: versions, the typed
 // "not installed" result, and one plain-language error per way a connection fails.
 #include "Database.h"
+#include "InspectorController.h"
 #include "ServerInspector.h"
 #include "TestServers.h"
 
+#include <QTcpServer>
+#include <QTcpSocket>
 #include <QtTest>
 
 using namespace bfs;
@@ -21,6 +24,7 @@ private Q_SLOTS:
     void closedPortIsUnreachable();
     void missingDatabaseIsNamed();
     void queryErrorsKeepSqlState();
+    void controllerGoneWhileConnectingDoesNotWait();
 };
 
 void TestInspectorPg15::reportsServerVersionAndIdentity()
@@ -114,6 +118,31 @@ void TestInspectorPg15::queryErrorsKeepSqlState()
     QVERIFY(db.exec(QStringLiteral("SELECT $1::text AS n, ''::text AS e"), {QString()}, &r, &error));
     QVERIFY(r.isNull(0, QStringLiteral("n")));
     QVERIFY(!r.isNull(0, QStringLiteral("e")));
+}
+
+void TestInspectorPg15::controllerGoneWhileConnectingDoesNotWait()
+{
+    // "Test connection" to a server that accepts and never answers, then the dialog closes: the
+    // controller goes without waiting for the connection timeout (the GUI froze until it expired).
+    QTcpServer silent;
+    QVERIFY(silent.listen(QHostAddress::LocalHost));
+    ConnectionProfile p;
+    p.host = QStringLiteral("127.0.0.1");
+    p.port = silent.serverPort();
+    p.database = QStringLiteral("x");
+    p.user = QStringLiteral("x");
+    p.sslMode = QStringLiteral("disable");
+    p.connectTimeoutSeconds = 20;
+    auto *controller = new InspectorController;
+    controller->inspect(p);
+    QVERIFY(silent.waitForNewConnection(10000));
+    QTcpSocket *socket = silent.nextPendingConnection();
+    QVERIFY(socket);
+    delete controller;
+    // Still connecting: had the destructor waited, libpq would have given up and hung up by now.
+    QVERIFY(!socket->waitForDisconnected(300));
+    QCOMPARE(socket->state(), QAbstractSocket::ConnectedState);
+    socket->abort(); // (the inspection ends: the server went away)
 }
 
 QTEST_GUILESS_MAIN(TestInspectorPg15)
