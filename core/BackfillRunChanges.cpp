@@ -149,18 +149,29 @@ bool BackfillRun::runRange(const RangeGroup *g)
     const QString insertTarget = g ? g->steps.value(0).chunk.qualifiedName() : label;
     const int insertAt = int(batch.size());
     batch << Database::Statement{sql, params, g ? movePlan : QString(), QStringLiteral("insert into %1").arg(insertTarget)};
-    batch << Database::Statement{QStringLiteral("SELECT txid_current() AS xid"), {}, QString(), QStringLiteral("transaction id")};
-    chunkOf << insertTarget << insertTarget;
+    chunkOf << insertTarget;
+    // The transaction id comes with the first compress_chunk after the rows (one statement less
+    // per range), or on its own.
+    int xidAt = -1;
     if (g) {
         // Compressed again in the same transaction: the chunk is never left decompressed.
         for (const auto &s : g->steps) {
             if (res.plan.recompressInTransaction(s)) {
+                const bool withXid = xidAt < 0 && !s.directCompress; // (compressIfPartialSql may answer no row)
+                if (withXid)
+                    xidAt = int(batch.size());
                 batch << Database::Statement{s.directCompress ? BackfillPlan::ChunkStep::compressIfPartialSql()
+                                             : withXid        ? QStringLiteral("SELECT compress_chunk($1::regclass, true), txid_current() AS xid")
                                                               : QStringLiteral("SELECT compress_chunk($1::regclass, true)"),
                                              {s.chunk.qualifiedName()}, QString(), QStringLiteral("compress %1").arg(s.chunk.qualifiedName())};
                 chunkOf << s.chunk.qualifiedName();
             }
         }
+    }
+    if (xidAt < 0) {
+        xidAt = int(batch.size());
+        batch << Database::Statement{QStringLiteral("SELECT txid_current() AS xid"), {}, QString(), QStringLiteral("transaction id")};
+        chunkOf << insertTarget;
     }
     QList<QueryResult> answers;
     int failedAt = -1;
@@ -182,7 +193,7 @@ bool BackfillRun::runRange(const RangeGroup *g)
     }
     if (!ok)
         return failRange(g, chunkOf.value(failedAt, insertTarget));
-    o[QStringLiteral("xid")] = answers.value(insertAt + 1).value(0, QStringLiteral("xid"));
+    o[QStringLiteral("xid")] = answers.value(xidAt).value(0, QStringLiteral("xid"));
     o[QStringLiteral("inserted")] = double(answers.value(insertAt).rowsAffected()); // what a re-run counts as loaded before
     if (!journal.write(QStringLiteral("commit"), o)) {
         // Without the transaction id on disk a lost COMMIT answer could load the range twice.
