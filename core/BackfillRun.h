@@ -85,6 +85,7 @@ private:
     void countRowsPerPartition();
     void countRowsBeforeRetention();
     QString serverTimeZone(); // the TimeZone a background job of this database runs in
+    std::optional<qint64> integerNow(); // the hypertable's integer_now function's value (none: no single function)
     bool makePlan();
     bool exportScript(); // Options::exportSqlPath: the plan as a psql script with the staged rows
     bool startJournal();

@@ -548,6 +548,9 @@ void BackfillRun::putBack()
     // Also after an error or a cancel when ranges were committed: those rows stay, and the
     // aggregates must show them (the staged window covers them; refreshing more is harmless).
     if (cleanupOk && (!failed || completedRanges > 0 || commitUnknown) && !res.plan.continuousAggregates.isEmpty() && sum.stagedRows > 0) {
+        if (integerTime) // "now" again: an integer_now function such as max(time) has moved with the rows
+            if (const std::optional<qint64> now = integerNow())
+                sum.integerNow = qMax(sum.integerNow.value_or(*now), *now);
         const QStringList window = BackfillPlan::caggRefreshWindow(sum);
         const DbError stopped = e; // after a failure, the error that stopped the run stays the one reported
         for (const QString &cagg : std::as_const(res.plan.continuousAggregates)) {

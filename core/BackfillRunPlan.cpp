@@ -139,15 +139,8 @@ bool BackfillRun::summarise()
     }
     countRowsPerPartition();
     countRowsBeforeRetention();
-    if (integerTime && !ht.continuousAggregates.isEmpty()) {
-        // (the refresh window's upper end: see caggRefreshWindow)
-        QString now;
-        QueryResult n;
-        DbError ignored;
-        if (integerNowFunction(db, ht.schema, ht.name, &now, &ignored) && !now.isEmpty()
-            && exec(QStringLiteral("SELECT %1()::bigint").arg(now), {}, &n, &ignored, QStringLiteral("read integer now")) && !n.isNull(0, 0))
-            sum.integerNow = n.intValue(0, 0);
-    }
+    if (integerTime && !ht.continuousAggregates.isEmpty())
+        sum.integerNow = integerNow(); // (the refresh window's upper end: see caggRefreshWindow)
     if (partitionSplitUnknown)
         res.load.notes << QStringLiteral("%1 has space partitions, and the rows of each partition could not be counted (is its "
                                          "partitioning column in the file?): a chunk's rows are its time range's, and the rows "
@@ -253,6 +246,17 @@ void BackfillRun::countRowsPerPartition()
                 all = false;
         }
     partitionSplitUnknown = !all;
+}
+
+std::optional<qint64> BackfillRun::integerNow()
+{
+    QString function;
+    QueryResult n;
+    DbError ignored;
+    if (!integerNowFunction(db, ht.schema, ht.name, &function, &ignored) || function.isEmpty()
+        || !exec(QStringLiteral("SELECT %1()::bigint").arg(function), {}, &n, &ignored, QStringLiteral("read integer now")) || n.isNull(0, 0))
+        return std::nullopt;
+    return n.intValue(0, 0);
 }
 
 QString BackfillRun::serverTimeZone()

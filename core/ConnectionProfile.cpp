@@ -65,8 +65,15 @@ bool ConnectionProfile::fromConnInfo(const QString &conninfo, ConnectionProfile 
             p.connectTimeoutSeconds = val.toInt();
         else if (key == QLatin1String("application_name"))
             p.applicationName = val;
-        else // (libpq marks secret keywords with '*', debug ones with 'D')
+        else if (val.contains(QLatin1Char(';'))) {
+            // Qt's PostgreSQL driver turns every ';' of its connect options into a space.
+            if (error)
+                *error = QStringLiteral("the value of %1 contains ';', which Qt's PostgreSQL driver cannot pass on").arg(key);
+            PQconninfoFree(opts);
+            return false;
+        } else { // (libpq marks secret keywords with '*', debug ones with 'D')
             (QByteArray(o->dispchar).contains('*') ? p.secretOptions : p.otherOptions) << key + QLatin1Char('=') + quoteConnValue(val);
+        }
     }
     PQconninfoFree(opts);
     if (p.port <= 0)

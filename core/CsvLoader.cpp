@@ -692,6 +692,7 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
                                   .arg(file, line.isEmpty() ? QString() : QStringLiteral(", line %1").arg(line),
                                        dbError.constraint.isEmpty() ? QStringLiteral("(unnamed)") : dbError.constraint, s.target,
                                        expression.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(expression));
+            db.execScript(QStringLiteral("ROLLBACK"), &ignored); // (the staging table goes with it)
             return fail(s, Outcome::ServerError, dbError.message, dbError);
         }
         if (dbError.sqlState == QLatin1String("23505")) {

@@ -10,13 +10,16 @@ CsvLoader::StagedKey CsvLoader::stagedKey(const Database &db, const QStringList 
                                           const std::function<int(const QString &)> &stageColumn, bool nullsNotDistinct)
 {
     QStringList inTable, earlier, notNull, columns;
-    const QString equals = nullsNotDistinct ? QStringLiteral("IS NOT DISTINCT FROM") : QStringLiteral("=");
     for (const QString &k : keyColumns) {
         const int pos = stageColumn(k);
         if (pos < 0)
             return {};
-        inTable << QStringLiteral("t.%1 %3 s.c%2").arg(db.quoteIdentifier(k)).arg(pos).arg(equals);
-        earlier << QStringLiteral("s2.c%1 %2 s.c%1").arg(pos).arg(equals);
+        // (NULLS NOT DISTINCT: written so that an index on the key still serves the lookup, which
+        // IS NOT DISTINCT FROM would not)
+        const QString column = QStringLiteral("t.%1").arg(db.quoteIdentifier(k));
+        inTable << (nullsNotDistinct ? QStringLiteral("(%1 = s.c%2 OR (%1 IS NULL AND s.c%2 IS NULL))").arg(column).arg(pos)
+                                     : QStringLiteral("%1 = s.c%2").arg(column).arg(pos));
+        earlier << (nullsNotDistinct ? QStringLiteral("s2.c%1 IS NOT DISTINCT FROM s.c%1").arg(pos) : QStringLiteral("s2.c%1 = s.c%1").arg(pos));
         notNull << (nullsNotDistinct ? QStringLiteral("true") : QStringLiteral("c%1 IS NOT NULL").arg(pos));
         columns << QStringLiteral("c%1").arg(pos);
     }

@@ -22,6 +22,7 @@ constexpr auto Service = "service";
 constexpr auto Timeout = "connect_timeout";
 constexpr auto Upload = "upload";
 constexpr auto Keychain = "password_in_keychain";
+constexpr auto Options = "libpq_options"; // other libpq keywords, key=value (never secret ones)
 } // namespace Keys
 
 ProfileStore::ProfileStore(QSettings *settings)
@@ -48,6 +49,7 @@ QList<ProfileStore::Entry> ProfileStore::load() const
         p.sslKey = m_settings->value(QLatin1String(Keys::SslKey)).toString();
         p.service = m_settings->value(QLatin1String(Keys::Service)).toString();
         p.connectTimeoutSeconds = m_settings->value(QLatin1String(Keys::Timeout), 10).toInt();
+        p.otherOptions = m_settings->value(QLatin1String(Keys::Options)).toStringList();
         e.uploadMethod = m_settings->value(QLatin1String(Keys::Upload), QStringLiteral("auto")).toString();
         e.passwordInKeychain = m_settings->value(QLatin1String(Keys::Keychain), false).toBool();
         out << e;
@@ -75,6 +77,7 @@ void ProfileStore::save(const QList<Entry> &entries)
         m_settings->setValue(QLatin1String(Keys::SslKey), p.sslKey);
         m_settings->setValue(QLatin1String(Keys::Service), p.service);
         m_settings->setValue(QLatin1String(Keys::Timeout), p.connectTimeoutSeconds);
+        m_settings->setValue(QLatin1String(Keys::Options), p.otherOptions); // (secretOptions stay in memory)
         m_settings->setValue(QLatin1String(Keys::Upload), e.uploadMethod);
         m_settings->setValue(QLatin1String(Keys::Keychain), e.passwordInKeychain);
         // Deliberately no password key: see the class comment.

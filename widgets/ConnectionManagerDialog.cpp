@@ -231,6 +231,9 @@ void ConnectionManagerDialog::pasteUri(const QString &uri)
     m_key->setText(p.sslKey);
     m_uri->clear();
     storeForm();
+    // (keywords the form has no field for stay with the profile; a secret one is not saved)
+    if (m_current >= 0 && m_current < m_entries.size())
+        m_entries[m_current].profile.otherOptions = p.otherOptions;
 }
 
 bool ConnectionManagerDialog::importServiceFile(const QString &path)

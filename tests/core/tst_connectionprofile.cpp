@@ -97,6 +97,9 @@ void TestConnectionProfile::otherKeywordsArePassedOn()
     ConnectionProfile back;
     QVERIFY2(ConnectionProfile::fromConnInfo(p.toConnInfo(), &back, &error), qPrintable(error));
     QCOMPARE(back.otherOptions, p.otherOptions);
+    // Qt's driver would turn a ';' into a space: said, not passed on changed.
+    QVERIFY(!ConnectionProfile::fromConnInfo(QStringLiteral("host=h options='-c search_path=a;b'"), &back, &error));
+    QVERIFY2(error.contains(QLatin1String("options")) && error.contains(QLatin1String("';'")), qPrintable(error));
 }
 
 void TestConnectionProfile::classifiesConnectFailures_data()

@@ -92,6 +92,14 @@ void TestConnectionManager::profilesRoundTripWithoutThePassword()
     QCOMPARE(back.user, QStringLiteral("analyst"));
     QCOMPARE(back.sslMode, QStringLiteral("verify-full"));
     QCOMPARE(back.sslRootCert, QStringLiteral("/etc/ssl/root.crt"));
+    // Keywords the form has no field for, from a pasted connection string, are kept too.
+    {
+        ProfileStore store(&settings);
+        QList<ProfileStore::Entry> entries = store.load();
+        entries[0].profile.otherOptions = {QStringLiteral("target_session_attrs=read-write")};
+        store.save(entries);
+        QCOMPARE(store.load().value(0).profile.otherOptions, QStringList{QStringLiteral("target_session_attrs=read-write")});
+    }
     QCOMPARE(again.selectedUploadMethod(), QStringLiteral("insert"));
     QVERIFY(back.password.isEmpty());
 }
