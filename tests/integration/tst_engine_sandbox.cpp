@@ -42,8 +42,6 @@ private Q_SLOTS:
     void journalThatCannotBeWrittenChangesNothing();
     void connectionDroppedIsRetried_data();
     void connectionDroppedIsRetried();
-    void dryRunPrintsThePlanAndChangesNothing();
-    void exportedSqlFollowsThePlan();
     void jsonSummaryReportsChunksAndPolicy();
     void continuousAggregatesAreRefreshedOverTheBackfilledRange();
     void serverLostForGoodIsReportedAndRecoveredUnderAnotherAddress();
@@ -468,69 +466,6 @@ void TestEngineSandbox::connectionDroppedIsRetried()
     QVERIFY(policyScheduled(table));
     QCOMPARE(notFullyCompressed(table), qint64(0));
     QVERIFY(QDir(m_dir.filePath(QStringLiteral("my.journals"))).entryList(QDir::Files).isEmpty());
-}
-
-void TestEngineSandbox::dryRunPrintsThePlanAndChangesNothing()
-{
-    createTable(QStringLiteral("et_dry"));
-    const QString file = csv(QStringLiteral("dry.csv"), {row("2026-08-20 00:00:00+00", 1), row("2026-08-21 10:15:00+00", 3)});
-    // Conflicts as errors (the default): the existing row would stop the run, and the dry run
-    // says so and exits as the run would.
-    const auto stop = TestServers::runCli(cliBase(QStringLiteral("et_dry"), file) << QStringLiteral("--dry-run"), QStringLiteral("sandbox"));
-    QCOMPARE(stop.exitCode, 4);
-    QVERIFY2(stop.out.contains("BLOCKED: 1 staged rows have a key that is already in public.et_dry or on an earlier line of the file: "
-                               "with conflicts as errors the run would stop at the chunk of the first (use skip or update)"),
-             stop.out.constData());
-    const auto r = TestServers::runCli(cliBase(QStringLiteral("et_dry"), file) << QStringLiteral("--dry-run") << QStringLiteral("--on-conflict")
-                                                                               << QStringLiteral("skip"),
-                                       QStringLiteral("sandbox"));
-    QVERIFY2(r.exitCode == 0, r.err.constData());
-    QVERIFY2(r.out.contains("Plan for public.et_dry (TimescaleDB 2.23.0-dev)"), r.out.constData());
-    QVERIFY(r.out.contains("1 staged rows already exist under the unique key"));
-    QVERIFY(!r.out.contains("BLOCKED"));
-    QVERIFY(r.out.contains("direct insert"));
-    QVERIFY(r.out.contains("compression policy job"));
-    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_dry")), qint64(288));
-    QVERIFY(policyScheduled(QStringLiteral("et_dry")));
-    QCOMPARE(notFullyCompressed(QStringLiteral("et_dry")), qint64(0));
-}
-
-void TestEngineSandbox::exportedSqlFollowsThePlan()
-{
-    createTable(QStringLiteral("et_sql"));
-    const QString file = csv(QStringLiteral("sql.csv"), {row("2026-08-17 00:00:00+00", 1), row("2026-08-21 10:15:00+00", 3)});
-    const QString script = m_dir.filePath(QStringLiteral("plan.sql"));
-    const auto r = TestServers::runCli(cliBase(QStringLiteral("et_sql"), file)
-                                           << QStringLiteral("--decompress") << QStringLiteral("--export-sql") << script
-                                           << QStringLiteral("--json"),
-                                       QStringLiteral("sandbox"));
-    QVERIFY2(r.exitCode == 0, r.err.constData());
-    QFile f(script);
-    QVERIFY(f.open(QIODevice::ReadOnly));
-    const QString sql = QString::fromUtf8(f.readAll());
-    const QJsonObject o = QJsonDocument::fromJson(r.out).object();
-    const QJsonArray chunks = o.value(QStringLiteral("chunks")).toArray();
-    QCOMPARE(chunks.size(), 1);
-    const QString chunk = chunks.first().toObject().value(QStringLiteral("name")).toString();
-    QCOMPARE(chunks.first().toObject().value(QStringLiteral("action")).toString(), QStringLiteral("decompress, insert, recompress"));
-    // One step per chunk range, its statements sent together (psql's \\;).
-    QVERIFY2(sql.contains(QStringLiteral("BEGIN \\;\nSELECT decompress_chunk('%1', true) \\;").arg(chunk)), qPrintable(sql));
-    QVERIFY(sql.contains(QStringLiteral("SELECT compress_chunk('%1', true) \\;\nCOMMIT;").arg(chunk)));
-    // A dry run pauses nothing; the job it names is the one the script (and a run) pauses.
-    const QJsonObject policy = o.value(QStringLiteral("policy")).toObject();
-    const int jobId = policy.value(QStringLiteral("job_id")).toInt();
-    QVERIFY(jobId >= 1000);
-    QCOMPARE(policy.value(QStringLiteral("paused")).toBool(), false);
-    QVERIFY2(sql.contains(QStringLiteral("SELECT alter_job(%1, scheduled => false)").arg(jobId)), qPrintable(sql));
-    QVERIFY(sql.indexOf(QLatin1String("scheduled => false")) < sql.indexOf(QLatin1String("decompress_chunk")));
-    QVERIFY(sql.lastIndexOf(QLatin1String("scheduled => true")) > sql.lastIndexOf(QLatin1String("compress_chunk")));
-    QVERIFY(sql.contains(QLatin1String("ON CONFLICT")) == false); // conflict mode error: plain INSERT
-    QVERIFY(sql.contains(QLatin1String("SET lock_timeout = '5000ms';")));
-    // The staged rows, as the run converted them, in the file's order.
-    QVERIFY2(sql.contains(QLatin1String("(2, '2026-08-17 00:00:00+00', '1', '21.5', '50', 'ok'),\n(3, '2026-08-21 10:15:00+00', '3', ")),
-             qPrintable(sql));
-    QVERIFY(sql.contains(QLatin1String("-- ") + QStringLiteral("4. 1 rows fall outside every existing chunk")));
-    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_sql")), qint64(288)); // … and changes nothing
 }
 
 void TestEngineSandbox::jsonSummaryReportsChunksAndPolicy()
