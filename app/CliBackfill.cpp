@@ -426,15 +426,8 @@ int runBackfill(const QStringList &arguments)
     }
     if (parser.isSet(onConflict) && !CsvLoader::conflictFromName(parser.value(onConflict), &o.conflict))
         return usage(QStringLiteral("--on-conflict must be error, skip or update"));
-    if (parser.isSet(upload)) {
-        const QString u = parser.value(upload);
-        if (u == QLatin1String("copy"))
-            o.upload = CsvLoader::Upload::Copy;
-        else if (u == QLatin1String("insert"))
-            o.upload = CsvLoader::Upload::Insert;
-        else
-            return usage(QStringLiteral("--upload must be copy or insert"));
-    }
+    if (parser.isSet(upload) && (parser.value(upload) == QLatin1String("auto") || !CsvLoader::uploadFromName(parser.value(upload), &o.upload)))
+        return usage(QStringLiteral("--upload must be copy or insert"));
     o.rejectsPath = parser.value(rejectsFile);
     // A number ≥ 0 given to `option` (left as is when the option is absent).
     auto nonNegative = [&parser](const QCommandLineOption &option, qint64 *value) {

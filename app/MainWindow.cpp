@@ -239,9 +239,7 @@ void MainWindow::startImport(const QString &csvPath)
     QSettings settings;
     for (const bfs::ProfileStore::Entry &e : bfs::ProfileStore(&settings).load())
         if (e.profile.name == m_browser->profile().name && !e.profile.name.isEmpty())
-            wizard->session()->options.load.upload = e.uploadMethod == QLatin1String("insert") ? bfs::CsvLoader::Upload::Insert
-                                                     : e.uploadMethod == QLatin1String("copy") ? bfs::CsvLoader::Upload::Copy
-                                                                                                : bfs::CsvLoader::Upload::Auto;
+            bfs::CsvLoader::uploadFromName(e.uploadMethod, &wizard->session()->options.load.upload);
     if (!csvPath.isEmpty())
         wizard->setFile(csvPath);
     connect(wizard, &QDialog::finished, this, [this, wizard] {

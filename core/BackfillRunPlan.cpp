@@ -138,9 +138,10 @@ bool BackfillRun::summarise()
                 sum.chunks << StageSummary::ChunkRows{c.schema, c.name, g.rows, -1};
     }
     countRowsPerPartition();
+    // (the refresh window's upper end, see caggRefreshWindow; and a retention policy's "now")
+    if (integerTime && (!ht.continuousAggregates.isEmpty() || ht.retentionPolicy()))
+        sum.integerNow = integerNow();
     countRowsBeforeRetention();
-    if (integerTime && !ht.continuousAggregates.isEmpty())
-        sum.integerNow = integerNow(); // (the refresh window's upper end: see caggRefreshWindow)
     if (partitionSplitUnknown)
         res.load.notes << QStringLiteral("%1 has space partitions, and the rows of each partition could not be counted (is its "
                                          "partitioning column in the file?): a chunk's rows are its time range's, and the rows "
@@ -296,28 +297,30 @@ void BackfillRun::countRowsBeforeRetention()
     const PolicyJob *job = ht.retentionPolicy();
     if (!job || !job->scheduled || job->dropAfter.isEmpty() || staged - resumedRows <= 0)
         return;
-    QString sql;
-    QStringList params{job->dropAfter};
     QueryResult c;
     DbError ignored;
-    // (the next run: NULL when not known, and greatest() takes now)
-    const QString nextRun = job->nextStart.isValid() ? isoUtc(job->nextStart) : QString();
+    qint64 cutoff = 0;
     if (integerTime) {
-        QString now;
-        if (!integerNowFunction(db, ht.schema, ht.name, &now, &ignored) || now.isEmpty())
+        bool number = false;
+        const qint64 dropAfter = job->dropAfter.toLongLong(&number);
+        if (!number || !sum.integerNow)
             return;
-        sql = QStringLiteral("SELECT %1()::bigint - $1::bigint").arg(now);
-    } else if (cast == QLatin1String("timestamptz")) {
-        sql = QStringLiteral("SELECT (extract(epoch FROM greatest(now(), $2::timestamptz) - $1::interval) * 1000)::bigint");
-        params << nextRun;
+        cutoff = *sum.integerNow - dropAfter;
     } else {
-        // timestamp and date: the job takes its "now" as the local time of the server's zone.
-        sql = QStringLiteral("SELECT (extract(epoch FROM (greatest(now(), $2::timestamptz) AT TIME ZONE coalesce(nullif($3, ''), current_setting('TimeZone'))) - $1::interval) * 1000)::bigint");
-        params << nextRun << serverTimeZone();
+        // (the next run: NULL when not known, and greatest() takes now; timestamp and date: the
+        // job takes its "now" as the local time of the server's zone)
+        const QString at = cast == QLatin1String("timestamptz")
+            ? QStringLiteral("greatest(now(), $2::timestamptz)")
+            : QStringLiteral("(greatest(now(), $2::timestamptz) AT TIME ZONE coalesce(nullif($3, ''), current_setting('TimeZone')))");
+        QStringList params{job->dropAfter, job->nextStart.isValid() ? isoUtc(job->nextStart) : QString()};
+        if (cast != QLatin1String("timestamptz"))
+            params << serverTimeZone();
+        if (!exec(QStringLiteral("SELECT (extract(epoch FROM %1 - $1::interval) * 1000)::bigint").arg(at), params, &c, &ignored,
+                  QStringLiteral("find the retention policy's cutoff"))
+            || c.isNull(0, 0))
+            return;
+        cutoff = c.intValue(0, 0);
     }
-    if (!exec(sql, params, &c, &ignored, QStringLiteral("find the retention policy's cutoff")) || c.isNull(0, 0))
-        return;
-    const qint64 cutoff = c.intValue(0, 0);
     // Every staged row before the boundary goes into a chunk that ends by the cutoff; none after it.
     // The boundary is the start of the chunk that holds the cutoff. Where no chunk does, a new one
     // would: from where a chunk of the hypertable's interval begins (aligned on the epoch), or from

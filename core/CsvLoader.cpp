@@ -125,6 +125,19 @@ bool CsvLoader::conflictFromName(const QString &name, Conflict *out)
     return true;
 }
 
+bool CsvLoader::uploadFromName(const QString &name, Upload *out)
+{
+    if (name == QLatin1String("auto"))
+        *out = Upload::Auto;
+    else if (name == QLatin1String("copy"))
+        *out = Upload::Copy;
+    else if (name == QLatin1String("insert"))
+        *out = Upload::Insert;
+    else
+        return false;
+    return true;
+}
+
 CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel, const ProgressFn &progress)
 {
     const Options &o = m_options;

@@ -179,6 +179,7 @@ public:
 
     static QString conflictName(Conflict c);
     static bool conflictFromName(const QString &name, Conflict *out);
+    static bool uploadFromName(const QString &name, Upload *out); // auto, copy, insert
 
 private:
     Options m_options;
