@@ -3,6 +3,7 @@
 #include "TextDecoder.h"
 
 #include <QFile>
+#include <QRegularExpression>
 
 namespace bfs {
 
@@ -51,6 +52,7 @@ bool CsvReader::start()
         m_device->read(bom);
         m_bytesRead += bom;
     }
+    skipSeparatorLine();
 
     for (int i = 0; i < m_format.skipLines; ++i) {
         char16_t ch = 0;
@@ -81,6 +83,23 @@ bool CsvReader::start()
         return false;
     }
     return true;
+}
+
+void CsvReader::skipSeparatorLine()
+{
+    // Excel writes (and reads) "sep=;" as the first line to say which delimiter follows; other
+    // tools quote it or pad it with the delimiter ("sep=;;;"). It is never a record.
+    if (m_pos >= m_buffer.size() && !fill())
+        return;
+    static const QRegularExpression sepLine(QStringLiteral(R"re(^"?sep=([^\r\n"])"?\1*[ \t]*(?:\r|\n|$))re"),
+                                            QRegularExpression::CaseInsensitiveOption);
+    const QRegularExpressionMatch m = sepLine.match(QStringView(m_buffer).mid(m_pos));
+    if (!m.hasMatch())
+        return;
+    m_declaredDelimiter = m.captured(1).at(0);
+    char16_t ch = 0;
+    while (getChar(&ch) && ch != u'\n') {
+    }
 }
 
 void CsvReader::flushRaw()

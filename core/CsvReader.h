@@ -67,10 +67,14 @@ public:
     qint64 bytesRead() const { return m_bytesRead; }
     qint64 totalBytes() const { return m_totalBytes; }
     qint64 blankLines() const { return m_blankLines; }
+    // The delimiter named by a spreadsheet's "sep=;" first line (null without one). The line
+    // itself is not data: open() skips it, before any --skip-lines.
+    QChar declaredDelimiter() const { return m_declaredDelimiter; }
     const CsvFormat &format() const { return m_format; }
 
 private:
     bool start();
+    void skipSeparatorLine();
     bool fill();
     bool readRecord(CsvRecord *record);
     // Next character with line ends folded to '\n'; false at the end of input.
@@ -94,6 +98,7 @@ private:
     qint64 m_blankLines = 0;
     qint64 m_headerLine = 0;
     QStringList m_header;
+    QChar m_declaredDelimiter;
     QString m_error;
 };
 

@@ -235,6 +235,7 @@ CsvSniffer::Result CsvSniffer::sniff(const QByteArray &sample, bool completeFile
     if (hints.encoding)
         r.format.encoding = *hints.encoding;
     QString text;
+    QChar declared; // a "sep=;" first line
     {
         QByteArray bytes = sample;
         QBuffer buffer(&bytes);
@@ -249,12 +250,18 @@ CsvSniffer::Result CsvSniffer::sniff(const QByteArray &sample, bool completeFile
         CsvRecord rec;
         while (lines.next(&rec))
             text += rec.fields.join(QString()) + QLatin1Char('\n');
+        declared = lines.declaredDelimiter();
+    }
+    // A delimiter the file declares wins over the detection (a tab or a punctuation mark).
+    if (!hints.delimiter && (declared == QLatin1Char('\t') || declared.isPunct() || declared.isSymbol())) {
+        r.format.delimiter = declared;
+        r.delimiterDeclared = true;
     }
 
     // Delimiter: the candidate that splits the most records into the same, largest count.
     const QList<QChar> candidates = {QLatin1Char(','), QLatin1Char(';'), QLatin1Char('\t'), QLatin1Char('|')};
     double bestScore = 0;
-    for (QChar d : hints.delimiter ? QList<QChar>{} : candidates) {
+    for (QChar d : hints.delimiter || r.delimiterDeclared ? QList<QChar>{} : candidates) {
         CsvFormat f = r.format;
         f.delimiter = d;
         const QList<QStringList> rows = parseSample(text, f, 200, !completeFile);

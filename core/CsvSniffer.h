@@ -44,6 +44,7 @@ public:
         // The decimal separator was chosen from numbers that fit both readings (1,234 and 1.234:
         // a decimal separator, or a thousands separator), none deciding.
         bool ambiguousDecimal = false;
+        bool delimiterDeclared = false; // taken from a spreadsheet's "sep=;" first line
     };
 
     using Hints = CsvSniffHints;

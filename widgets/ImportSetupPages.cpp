@@ -279,6 +279,8 @@ void ImportFormatPage::applyDetected()
     const CsvFormat f = currentFormat(m_session);
     {
         const QSignalBlocker b1(m_delimiter), b2(m_encoding), b3(m_quote), b4(m_header), b5(m_decimalComma), b6(m_skip);
+        if (m_delimiter->findData(QString(f.delimiter)) < 0) // another one, declared by a "sep=" line
+            m_delimiter->addItem(QStringLiteral("Declared %1").arg(CsvFormat::delimiterName(f.delimiter)), QString(f.delimiter));
         m_delimiter->setCurrentIndex(qMax(0, m_delimiter->findData(QString(f.delimiter))));
         m_encoding->setCurrentIndex(qMax(0, m_encoding->findData(int(f.encoding))));
         m_quote->setCurrentIndex(qMax(0, m_quote->findData(f.quote.isNull() ? QString() : QString(f.quote))));
@@ -334,8 +336,10 @@ void ImportFormatPage::refreshPreview()
         }
     }
     m_preview->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    const bool declared = m_session->sniffed.delimiterDeclared && f.delimiter == m_session->sniffed.format.delimiter;
     m_status->setText(QStringLiteral("%1, delimiter %2%3%4 — %5 columns. %6")
-                          .arg(CsvFormat::encodingName(f.encoding), CsvFormat::delimiterName(f.delimiter),
+                          .arg(CsvFormat::encodingName(f.encoding),
+                               CsvFormat::delimiterName(f.delimiter) + (declared ? QStringLiteral(" (from the file's sep= line)") : QString()),
                                f.decimalComma ? QStringLiteral(", decimal comma") : QString(),
                                f.header ? QStringLiteral(", header row") : QString())
                           .arg(header.size())

@@ -26,6 +26,8 @@ private Q_SLOTS:
     void opensFilesAndReportsMissingOnes();
     void longRecordKeepsItsBeginning();
     void emptyRowsAreBlankLines();
+    void spreadsheetSeparatorLine_data();
+    void spreadsheetSeparatorLine();
 };
 
 namespace {
@@ -371,6 +373,60 @@ void TestCsvReader::emptyRowsAreBlankLines()
         lines << rec.line;
     QCOMPARE(lines, (QList<qint64>{1, 2, 5, 6}));
     QCOMPARE(reader.blankLines(), qint64(2));
+}
+
+void TestCsvReader::spreadsheetSeparatorLine_data()
+{
+    QTest::addColumn<QByteArray>("bytes");
+    QTest::addColumn<QString>("declared"); // empty: no separator line
+    QTest::addColumn<qint64>("headerLine");
+    QTest::addColumn<QStringList>("header");
+    // Excel's first line, with a BOM and CRLF; quoted; padded; in capitals; then lines that are not one.
+    QTest::newRow("excel") << QByteArray("\xEF\xBB\xBFsep=;\r\ntime;value\r\n2024-01-01;1,5\r\n") << QStringLiteral(";") << qint64(2)
+                           << QStringList{QStringLiteral("time"), QStringLiteral("value")};
+    QTest::newRow("quoted") << QByteArray("\"sep=;\"\ntime;value\n2024-01-01;1\n") << QStringLiteral(";") << qint64(2)
+                            << QStringList{QStringLiteral("time"), QStringLiteral("value")};
+    QTest::newRow("padded") << QByteArray("sep=;;;\ntime;value\n2024-01-01;1\n") << QStringLiteral(";") << qint64(2)
+                            << QStringList{QStringLiteral("time"), QStringLiteral("value")};
+    QTest::newRow("tab") << QByteArray("SEP=\t\ntime\tvalue\n2024-01-01\t1\n") << QStringLiteral("\t") << qint64(2)
+                         << QStringList{QStringLiteral("time"), QStringLiteral("value")};
+    QTest::newRow("a column named sep=x") << QByteArray("sep=x;value\n1;2\n") << QString() << qint64(1)
+                                          << QStringList{QStringLiteral("sep=x"), QStringLiteral("value")};
+    QTest::newRow("not first") << QByteArray("time;value\nsep=;\n") << QString() << qint64(1)
+                               << QStringList{QStringLiteral("time"), QStringLiteral("value")};
+}
+
+void TestCsvReader::spreadsheetSeparatorLine()
+{
+    // The line names the delimiter and is not data: the header follows it, line numbers stay
+    // those of the file, and --skip-lines counts from the line after it.
+    QFETCH(QByteArray, bytes);
+    QFETCH(QString, declared);
+    QFETCH(qint64, headerLine);
+    QFETCH(QStringList, header);
+    QBuffer buffer(&bytes);
+    buffer.open(QIODevice::ReadOnly);
+    CsvFormat f = plain(declared.isEmpty() ? QLatin1Char(';') : declared.at(0));
+    f.header = true;
+    CsvReader reader(f);
+    QVERIFY(reader.open(&buffer));
+    QCOMPARE(reader.declaredDelimiter(), declared.isEmpty() ? QChar() : declared.at(0));
+    QCOMPARE(reader.headerLine(), headerLine);
+    QCOMPARE(reader.header(), header);
+    CsvRecord rec;
+    QVERIFY(reader.next(&rec));
+    QCOMPARE(rec.line, headerLine + 1);
+
+    QByteArray skipping("sep=,\nexported by tool X\ntime,value\n2024-01-01,1\n");
+    QBuffer second(&skipping);
+    second.open(QIODevice::ReadOnly);
+    f = plain();
+    f.header = true;
+    f.skipLines = 1;
+    CsvReader afterBanner(f);
+    QVERIFY(afterBanner.open(&second));
+    QCOMPARE(afterBanner.headerLine(), qint64(3));
+    QCOMPARE(afterBanner.header(), (QStringList{QStringLiteral("time"), QStringLiteral("value")}));
 }
 
 QTEST_GUILESS_MAIN(TestCsvReader)

@@ -12,6 +12,7 @@ private Q_SLOTS:
     void detectsDelimiter_data();
     void detectsDelimiter();
     void europeanExcelExport();
+    void excelSeparatorLineDecides();
     void utf16UnicodeTextExport();
     void windows1252WhenNotUtf8();
     void utf8WithBom();
@@ -64,6 +65,28 @@ void TestCsvSniffer::europeanExcelExport()
     QCOMPARE(r.dateFormats.at(0), QStringLiteral("dd.MM.yyyy HH:mm"));
     QVERIFY(r.numericColumn.at(2));
     QCOMPARE(r.sampleRows.size(), 2);
+}
+
+void TestCsvSniffer::excelSeparatorLineDecides()
+{
+    // Excel's "sep=;" first line: the delimiter it names is used even where commas would win the
+    // detection, and the line is neither the header nor a row.
+    const QByteArray sample("sep=;\r\nZeit;Notiz\r\n31.01.2026 14:30;a,b,c\r\n31.01.2026 15:00;d,e,f\r\n");
+    const CsvSniffer::Result r = CsvSniffer::sniff(sample, true);
+    QVERIFY2(r.ok, qPrintable(r.error));
+    QCOMPARE(r.format.delimiter, QLatin1Char(';'));
+    QVERIFY(r.delimiterDeclared);
+    QVERIFY(r.format.header);
+    QCOMPARE(r.columns, (QStringList{QStringLiteral("Zeit"), QStringLiteral("Notiz")}));
+    QCOMPARE(r.dateFormats.value(0), QStringLiteral("dd.MM.yyyy HH:mm"));
+    QCOMPARE(r.sampleRows.size(), 2);
+    // A delimiter the user gives still wins; the line is still not data.
+    CsvSniffer::Hints hints;
+    hints.delimiter = QLatin1Char(',');
+    const CsvSniffer::Result given = CsvSniffer::sniff(sample, true, hints);
+    QCOMPARE(given.format.delimiter, QLatin1Char(','));
+    QVERIFY(!given.delimiterDeclared);
+    QCOMPARE(given.columns.value(0), QStringLiteral("Zeit;Notiz"));
 }
 
 void TestCsvSniffer::utf16UnicodeTextExport()

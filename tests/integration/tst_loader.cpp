@@ -20,6 +20,7 @@ private Q_SLOTS:
     void initTestCase();
     void copyIntoPlainTableOnPg15();
     void europeanFileIsDetectedAndConverted();
+    void excelSeparatorLineNamesTheDelimiter();
     void naiveTimesAreReadInTheSourceZone();
     void rejectsFileKeepsLineColumnReasonAndText();
     void stopAtFirstErrorWritesNothing();
@@ -158,6 +159,33 @@ void TestLoader::europeanFileIsDetectedAndConverted()
                                       "AND humidity = 1013.25")),
              qint64(1));
     QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_euro WHERE status = 'Müde' AND temperature = -3.75")), qint64(1));
+}
+
+void TestLoader::excelSeparatorLineNamesTheDelimiter()
+{
+    // An Excel export with its "sep=;" first line and text full of commas: read with ';', the
+    // line is not a row, and a rejected row is named by its line in the file.
+    const ConnectionProfile pg = TestServers::pg15(QStringLiteral("bf_owner"));
+    exec(pg, QString::fromLatin1(kReadings).arg(QStringLiteral("r_sep")));
+    CsvLoader::Options o;
+    o.csvPath = writeCsv(QStringLiteral("sep.csv"),
+                         "sep=;\r\n"
+                         "time;device_id;temperature;humidity;status\r\n"
+                         "2026-01-31 14:30;1;21,5;10;a,b,c,d,e,f\r\n"
+                         "2026-01-31 15:00;seven;1;2;g,h,i,j,k,l\r\n");
+    o.table = QStringLiteral("r_sep");
+    o.rejectsPath = m_dir.filePath(QStringLiteral("sep.rejects.csv"));
+    const CsvLoader::Summary s = load(pg, o);
+    QVERIFY2(s.outcome == CsvLoader::Outcome::Completed, qPrintable(s.message));
+    QCOMPARE(s.format.delimiter, QLatin1Char(';'));
+    QCOMPARE(s.rowsRead, qint64(2));
+    QCOMPARE(s.rowsLoaded, qint64(1));
+    QCOMPARE(s.rowsRejected, qint64(1));
+    QVERIFY(s.accountedFor());
+    QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_sep WHERE status = 'a,b,c,d,e,f' AND temperature = 21.5")), qint64(1));
+    QFile f(o.rejectsPath);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QVERIFY2(f.readAll().split('\n').value(1).startsWith("4,device_id,"), "the rejected row is on line 4 of the file");
 }
 
 void TestLoader::naiveTimesAreReadInTheSourceZone()
