@@ -484,7 +484,9 @@ void ImportSummaryPage::initializePage()
                      QStringLiteral("Rejects file: <a href=\"%1\">%2</a>").arg(QUrl::fromLocalFile(r.load.rejectsPath).toString(), path));
     }
     m_text->setText(html);
-    m_retry->setEnabled(r.load.rowsRejected > 0 && QFileInfo::exists(r.load.rejectsPath) && !m_retrying);
+    // (The run wrote the rejects file or stopped; whether it is still there is asked off the GUI
+    // thread, when the retry reads it.)
+    m_retry->setEnabled(r.load.rowsRejected > 0 && !r.load.rejectsPath.isEmpty() && !m_retrying && !m_retryUnavailable);
 }
 
 bool ImportSummaryPage::saveReport(const QString &path) const
@@ -553,7 +555,10 @@ void ImportSummaryPage::retryRejected()
         watcher->deleteLater();
         if (retryPath.isEmpty() || n == 0) {
             m_retrying = false;
+            m_retryUnavailable = true;
             initializePage();
+            m_text->setText(m_text->text() + QStringLiteral("<br><i>The rejected rows cannot be retried: the rejects file holds none, "
+                                                            "or it or the folder next to it cannot be read or written.</i>"));
             return;
         }
         BackfillEngine::Options o = m_session->options;
@@ -562,7 +567,12 @@ void ImportSummaryPage::retryRejected()
         o.load.csvPath = retryPath;
         o.load.encoding = CsvFormat::Encoding::Utf8;
         o.load.skipLines = 0;
-        o.load.header = m_session->runResult.load.format.header;
+        // Written as the original was read: nothing is detected again from the few rows.
+        const CsvFormat &read = m_session->runResult.load.format;
+        o.load.header = read.header;
+        o.load.delimiter = read.delimiter;
+        o.load.quote = read.quote;
+        o.load.decimalComma = read.decimalComma;
         o.load.rejectsPath = rejectsPathFor(retryPath);
         if (!m_controller->start(m_session->profile, o)) {
             m_retrying = false;

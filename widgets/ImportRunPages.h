@@ -119,6 +119,7 @@ private:
     QPushButton *m_retry = nullptr;
     QPushButton *m_save = nullptr;
     bool m_retrying = false;
+    bool m_retryUnavailable = false; // the last retry found no rejects file to read
 };
 
 } // namespace bfs

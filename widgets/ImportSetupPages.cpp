@@ -12,6 +12,7 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
+#include <QFutureWatcher>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -23,6 +24,8 @@
 #include <QSpinBox>
 #include <QTableWidget>
 #include <QTimeZone>
+#include <QTimer>
+#include <QtConcurrent/QtConcurrentRun>
 #include <QVBoxLayout>
 
 namespace bfs {
@@ -97,14 +100,26 @@ ImportSourcePage::ImportSourcePage(ImportSession *session, QWidget *parent)
     m_recent->addItems(QSettings().value(QLatin1String(kRecentFiles)).toStringList());
     m_target = new QLabel(this);
     m_target->setObjectName(QStringLiteral("target"));
+    m_fileNote = new QLabel(this);
+    m_fileNote->setObjectName(QStringLiteral("fileNote"));
     auto *row = new QHBoxLayout;
     row->addWidget(m_file, 1);
     row->addWidget(browse);
     auto *form = new QFormLayout(this);
     form->addRow(QStringLiteral("&File:"), row);
+    form->addRow(QString(), m_fileNote);
     form->addRow(QStringLiteral("&Recent:"), m_recent);
     form->addRow(QStringLiteral("Target:"), m_target);
-    connect(m_file, &QLineEdit::textChanged, this, &QWizardPage::completeChanged);
+    m_checkTimer = new QTimer(this);
+    m_checkTimer->setSingleShot(true);
+    m_checkTimer->setInterval(150);
+    connect(m_checkTimer, &QTimer::timeout, this, &ImportSourcePage::checkFile);
+    connect(m_file, &QLineEdit::textChanged, this, [this] {
+        ++m_checkRequest; // an answer for an earlier text no longer counts
+        m_fileNote->clear();
+        m_checkTimer->start();
+        Q_EMIT completeChanged();
+    });
     connect(browse, &QPushButton::clicked, this, [this] {
         const QString f = QFileDialog::getOpenFileName(this, QStringLiteral("Choose a CSV file"), m_file->text(),
                                                        QStringLiteral("CSV and text files (*.csv *.txt *.tsv);;All files (*)"));
@@ -130,7 +145,26 @@ QString ImportSourcePage::file() const
 
 bool ImportSourcePage::isComplete() const
 {
-    return QFileInfo(file()).isFile();
+    return m_checkedIsFile && m_checkedPath == file() && !m_checkTimer->isActive();
+}
+
+void ImportSourcePage::checkFile()
+{
+    const QString path = file();
+    if (path.isEmpty())
+        return;
+    const int request = ++m_checkRequest;
+    auto *watcher = new QFutureWatcher<bool>(this);
+    connect(watcher, &QFutureWatcher<bool>::finished, this, [this, watcher, request, path] {
+        watcher->deleteLater();
+        if (request != m_checkRequest)
+            return;
+        m_checkedPath = path;
+        m_checkedIsFile = watcher->result();
+        m_fileNote->setText(m_checkedIsFile ? QString() : QStringLiteral("There is no file at this path."));
+        Q_EMIT completeChanged();
+    });
+    watcher->setFuture(QtConcurrent::run([path] { return QFileInfo(path).isFile(); }));
 }
 
 bool ImportSourcePage::validatePage()

@@ -10,6 +10,7 @@ class QLabel;
 class QLineEdit;
 class QSpinBox;
 class QTableWidget;
+class QTimer;
 
 namespace bfs {
 
@@ -31,10 +32,19 @@ protected:
     void dropEvent(QDropEvent *event) override;
 
 private:
+    // Whether the path names a file, asked off the GUI thread (a path on a network share that
+    // does not answer must not freeze the window), shortly after the typing stops.
+    void checkFile();
+
     ImportSession *m_session;
     QLineEdit *m_file = nullptr;
     QComboBox *m_recent = nullptr;
     QLabel *m_target = nullptr;
+    QLabel *m_fileNote = nullptr;
+    QTimer *m_checkTimer = nullptr;
+    int m_checkRequest = 0;
+    QString m_checkedPath; // the last path checked, and whether it is a file
+    bool m_checkedIsFile = false;
 };
 
 // Page 2: how the file is written, detected with overrides, and a live preview where

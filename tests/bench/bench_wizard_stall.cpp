@@ -99,7 +99,7 @@ int main(int argc, char *argv[])
     meter.start();
     QElapsedTimer total;
     total.start();
-    while (!w.session()->targetLoaded)
+    while (!w.session()->targetLoaded || !w.sourcePage()->isComplete())
         QTest::qWait(20);
     w.next();
     while (!w.formatPage()->isComplete())

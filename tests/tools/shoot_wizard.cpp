@@ -69,7 +69,7 @@ int main(int argc, char *argv[])
     w.resize(1000, 720);
     w.show();
     w.setFile(QString::fromLocal8Bit(argv[2]));
-    waitFor([&] { return w.session()->targetLoaded; });
+    waitFor([&] { return w.session()->targetLoaded && w.sourcePage()->isComplete(); });
     QTest::qWait(200);
     w.grab().save(out + QStringLiteral("/wizard-1-source.png"));
     w.next();

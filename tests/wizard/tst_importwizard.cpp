@@ -106,9 +106,15 @@ void TestImportWizard::walkToPlan(ImportWizard &w, const QString &file, const st
 {
     w.setJournalDirectory(m_dir.filePath(QStringLiteral("journals")));
     w.show();
+    // A path that names no file: Next stays disabled and the page says so (checked off the GUI thread).
+    w.setFile(file + QStringLiteral(".missing"));
+    QTRY_VERIFY_WITH_TIMEOUT(!w.sourcePage()->findChild<QLabel *>(QStringLiteral("fileNote"))->text().isEmpty(), 10000);
+    QVERIFY(!w.sourcePage()->isComplete());
     w.setFile(file);
+    QVERIFY(!w.sourcePage()->isComplete()); // until the check answers
     QTRY_VERIFY_WITH_TIMEOUT(w.session()->targetLoaded, 30000);
-    QVERIFY(w.sourcePage()->isComplete());
+    QTRY_VERIFY_WITH_TIMEOUT(w.sourcePage()->isComplete(), 10000);
+    QVERIFY(w.sourcePage()->findChild<QLabel *>(QStringLiteral("fileNote"))->text().isEmpty());
     w.next();
     QCOMPARE(w.currentId(), int(ImportWizard::FormatPage));
     QTRY_VERIFY_WITH_TIMEOUT(w.formatPage()->isComplete(), 30000);
@@ -445,14 +451,20 @@ void TestImportWizard::anotherFileIsDetectedAfreshAndTheWheelScrollsPastMappings
     w.back();
     w.back();
     QCOMPARE(w.currentId(), int(ImportWizard::SourcePage));
-    const QString second = csv(QStringLiteral("again-euro.csv"), "Time;Device ID;Temperature;Status\r\n20.08.2026 12:30;6;21,5;ok\r\n"
+    // (An Excel export that names its delimiter in a "sep=;" first line.)
+    const QString second = csv(QStringLiteral("again-euro.csv"), "sep=;\r\nTime;Device ID;Temperature;Status\r\n20.08.2026 12:30;6;21,5;ok\r\n"
                                                                  "21.08.2026 12:30;6;1.021,25;ok\r\n");
     w.setFile(second);
+    QTRY_VERIFY_WITH_TIMEOUT(w.sourcePage()->isComplete(), 10000);
     w.next();
     QCOMPARE(w.currentId(), int(ImportWizard::FormatPage));
     QTRY_VERIFY_WITH_TIMEOUT(w.formatPage()->isComplete(), 30000);
     QCOMPARE(w.formatPage()->findChild<QComboBox *>(QStringLiteral("delimiter"))->currentData().toString(), QStringLiteral(";"));
     QVERIFY(w.formatPage()->findChild<QCheckBox *>(QStringLiteral("decimalComma"))->isChecked());
+    const QString status = w.formatPage()->findChild<QLabel *>(QStringLiteral("status"))->text();
+    QVERIFY2(status.contains(QLatin1String("delimiter ; (from the file's sep= line)")), qPrintable(status));
+    QCOMPARE(w.formatPage()->preview()->rowCount(), 2);
+    QCOMPARE(w.formatPage()->preview()->horizontalHeaderItem(0)->text(), QStringLiteral("Time"));
 }
 
 QTEST_MAIN(TestImportWizard)
