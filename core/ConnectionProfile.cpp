@@ -2,6 +2,7 @@
 
 #include <libpq-fe.h>
 
+#include <QRegularExpression>
 #include <QStringList>
 
 namespace bfs {
@@ -124,7 +125,15 @@ QString ConnectionProfile::displayTarget() const
     QString t;
     if (!user.isEmpty())
         t += user + QLatin1Char('@');
-    t += host.isEmpty() ? QStringLiteral("localhost") : host;
+    // A URI or key=value string left in the host field (one that did not parse) may carry a
+    // password: it is never shown.
+    QString h = host;
+    static const QRegularExpression uriPassword(QStringLiteral("(://[^:/@?]*:)[^/?]*@"));
+    static const QRegularExpression keywordPassword(QStringLiteral("(password\\s*=\\s*)('(?:[^'\\\\]|\\\\.)*'|\\S*)"),
+                                                    QRegularExpression::CaseInsensitiveOption);
+    h.replace(uriPassword, QStringLiteral("\\1***@"));
+    h.replace(keywordPassword, QStringLiteral("\\1***"));
+    t += h.isEmpty() ? QStringLiteral("localhost") : h;
     t += QLatin1Char(':') + QString::number(port);
     if (!database.isEmpty())
         t += QLatin1Char('/') + database;

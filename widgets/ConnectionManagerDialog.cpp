@@ -8,6 +8,7 @@
 #include <QDialogButtonBox>
 #include <QFileDialog>
 #include <QFormLayout>
+#include <QFutureWatcher>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
@@ -17,6 +18,7 @@
 #include <QSignalBlocker>
 #include <QSpinBox>
 #include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
 
 #include <memory>
 
@@ -236,18 +238,29 @@ void ConnectionManagerDialog::pasteUri(const QString &uri)
         m_entries[m_current].profile.otherOptions = p.otherOptions;
 }
 
-bool ConnectionManagerDialog::importServiceFile(const QString &path)
+void ConnectionManagerDialog::importServiceFile(const QString &path)
 {
-    QString error;
-    const QList<ProfileStore::Entry> entries = ProfileStore::importServiceFile(path, &error);
-    if (!error.isEmpty()) {
-        m_result->setText(error);
-        return false;
-    }
-    for (const ProfileStore::Entry &e : entries)
-        addProfile(e.profile);
-    m_result->setText(QStringLiteral("Imported %1 connection(s) from %2.").arg(entries.size()).arg(path));
-    return true;
+    using Read = std::pair<QList<ProfileStore::Entry>, QString>;
+    auto *watcher = new QFutureWatcher<Read>(this);
+    connect(watcher, &QFutureWatcher<Read>::finished, this, [this, watcher, path] {
+        const auto [entries, error] = watcher->result();
+        watcher->deleteLater();
+        if (!error.isEmpty()) {
+            m_result->setText(error);
+            Q_EMIT serviceFileImported(false);
+            return;
+        }
+        for (const ProfileStore::Entry &e : entries)
+            addProfile(e.profile);
+        m_result->setText(QStringLiteral("Imported %1 connection(s) from %2.").arg(entries.size()).arg(path));
+        Q_EMIT serviceFileImported(true);
+    });
+    m_result->setText(QStringLiteral("Reading %1…").arg(path));
+    watcher->setFuture(QtConcurrent::run([path] {
+        QString error;
+        QList<ProfileStore::Entry> entries = ProfileStore::importServiceFile(path, &error);
+        return Read(std::move(entries), error);
+    }));
 }
 
 void ConnectionManagerDialog::loadEntry(int row)

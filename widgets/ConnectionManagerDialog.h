@@ -47,11 +47,13 @@ public:
 public Q_SLOTS:
     void addProfile(const bfs::ConnectionProfile &profile);
     void pasteUri(const QString &uri);
-    bool importServiceFile(const QString &path);
+    // Reads the file off the GUI thread, then adds its services; serviceFileImported tells how it went.
+    void importServiceFile(const QString &path);
     void testConnection();
 
 Q_SIGNALS:
     void tested(const bfs::ServerInspection &result);
+    void serviceFileImported(bool ok);
 
 private:
     void loadEntry(int row);

@@ -66,6 +66,17 @@ void TestConnectionProfile::connInfoNeverContainsThePassword()
     QVERIFY(!p.toConnInfo().contains(QLatin1String("Sup3rSecret")));
     QVERIFY(!p.displayTarget().contains(QLatin1String("Sup3rSecret")));
     QVERIFY(!p.qpsqlConnectOptions().contains(QLatin1String("Sup3rSecret")));
+    // A connection string typed into the host field that did not parse stays there: shown
+    // (in the activity log, say) without its password.
+    ConnectionProfile typed;
+    typed.host = QStringLiteral("postgresql://u:Sup3rSecret@h:1/d?sslmode=bogus");
+    QCOMPARE(typed.displayTarget(), QStringLiteral("postgresql://u:***@h:1/d?sslmode=bogus:5432"));
+    typed.host = QStringLiteral("host=h password='Sup3r Secret' port=x");
+    QCOMPARE(typed.displayTarget(), QStringLiteral("host=h password=*** port=x:5432"));
+    typed.host = QStringLiteral("postgres://u:Sup3r@Secret@h/d?x");
+    QCOMPARE(typed.displayTarget(), QStringLiteral("postgres://u:***@h/d?x:5432"));
+    typed.host = QStringLiteral("host=h PASSWORD = Sup3rSecret");
+    QVERIFY2(!typed.displayTarget().contains(QLatin1String("Sup3rSecret")), qPrintable(typed.displayTarget()));
 }
 
 void TestConnectionProfile::connInfoQuotesValuesWithSpaces()

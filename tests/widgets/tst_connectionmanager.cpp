@@ -170,7 +170,10 @@ void TestConnectionManager::serviceFileEntriesAreImported()
     f.close();
     QSettings settings(m_dir.filePath(QStringLiteral("service.ini")), QSettings::IniFormat);
     ConnectionManagerDialog d(&settings);
-    QVERIFY(d.importServiceFile(path));
+    QSignalSpy imported(&d, &ConnectionManagerDialog::serviceFileImported);
+    d.importServiceFile(path); // read off the GUI thread
+    QVERIFY(imported.wait(10000));
+    QCOMPARE(imported.first().first().toBool(), true);
     QCOMPARE(d.profileList()->count(), 2);
     QVERIFY(d.testResult().contains(QLatin1String("Imported 2 connection(s)")));
     d.profileList()->setCurrentRow(0);
@@ -192,7 +195,10 @@ void TestConnectionManager::malformedServiceFileIsReportedWithItsLine()
     f.close();
     QSettings settings(m_dir.filePath(QStringLiteral("broken.ini")), QSettings::IniFormat);
     ConnectionManagerDialog d(&settings);
-    QVERIFY(!d.importServiceFile(path));
+    QSignalSpy imported(&d, &ConnectionManagerDialog::serviceFileImported);
+    d.importServiceFile(path);
+    QVERIFY(imported.wait(10000));
+    QCOMPARE(imported.first().first().toBool(), false);
     QVERIFY2(d.testResult().contains(QStringLiteral("%1, line 1").arg(path)), qPrintable(d.testResult()));
     QCOMPARE(d.profileList()->count(), 0);
 }
