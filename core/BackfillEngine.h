@@ -114,8 +114,10 @@ public:
         QString beforeRows;
         QString afterRows;
     };
+    // searchPath: the schemas the exporting session searched (current_schemas(false), quoted),
+    // set by the script so that its names mean what they meant there (null: not set).
     static Script exportSql(const BackfillPlan &plan, const CsvLoader::Summary &load, const QString &csvPath,
-                            const QString &integerNow = QString());
+                            const QString &integerNow = QString(), const QString &searchPath = QString());
     // One INSERT of staged rows for the script: each row is bfs_line and the mapped columns' values
     // as PostgreSQL prints them (a null QString: NULL).
     static QString stageRowsSql(const QList<QStringList> &rows, int columns);

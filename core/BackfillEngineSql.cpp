@@ -60,7 +60,7 @@ QString BackfillEngine::stageRowsSql(const QList<QStringList> &rows, int columns
 }
 
 BackfillEngine::Script BackfillEngine::exportSql(const BackfillPlan &plan, const CsvLoader::Summary &load, const QString &csvPath,
-                                                 const QString &integerNow)
+                                                 const QString &integerNow, const QString &searchPath)
 {
     auto quoteIdent = [](const QString &s) {
         QString q = s;
@@ -119,6 +119,10 @@ BackfillEngine::Script BackfillEngine::exportSql(const BackfillPlan &plan, const
     out << QStringLiteral("SET client_encoding = 'UTF8';");
     out << QStringLiteral("SET standard_conforming_strings = on;");
     out << QStringLiteral("SET DateStyle = 'ISO, YMD';");
+    // Names as the exporting session resolved them (types of the staged columns, TimescaleDB's
+    // functions, the integer_now function), whoever runs the script.
+    if (!searchPath.isNull())
+        out << QStringLiteral("SET search_path = %1;").arg(searchPath.isEmpty() ? QStringLiteral("''") : searchPath);
     out << QString();
     out << comment(QStringLiteral("1. Stage the rows: the %1 rows Backfill Studio read from %2, converted as the run converts them "
                                   "(formats, time zone, NULL tokens).")
@@ -282,7 +286,14 @@ BackfillEngine::Script BackfillEngine::exportSql(const BackfillPlan &plan, const
         out << refreshes;
     }
     out << QStringLiteral("DROP TABLE bfs_stage;");
+    // The session's own settings again (for a script run with \\i inside a longer session).
+    for (const QString &set : plan.sessionSettings)
+        out << QStringLiteral("RESET %1;").arg(set.section(QLatin1Char(' '), 1, 1));
+    if (!searchPath.isNull())
+        out << QStringLiteral("RESET search_path;");
     out << QStringLiteral("RESET DateStyle;");
+    out << QStringLiteral("RESET standard_conforming_strings;");
+    out << QStringLiteral("RESET client_encoding;");
     script.afterRows = out.join(QLatin1Char('\n')) + QLatin1Char('\n');
     return script;
 }

@@ -414,7 +414,13 @@ bool BackfillRun::exportScript()
     QString integerNow;
     if (integerTime && !integerNowFunction(db, ht.schema, ht.name, &integerNow, &e))
         return fail(outcomeOf(e), e.message, e);
-    const BackfillEngine::Script script = BackfillEngine::exportSql(res.plan, res.load, options.load.csvPath, integerNow);
+    QueryResult path;
+    if (!exec(QStringLiteral("SELECT array_to_string(ARRAY(SELECT quote_ident(s) FROM unnest(current_schemas(false)) s), ', ')"), {}, &path,
+              &e, QStringLiteral("read the search path")))
+        return fail(outcomeOf(e), e.message, e);
+    const QString searchPath = path.value(0, 0);
+    const BackfillEngine::Script script = BackfillEngine::exportSql(res.plan, res.load, options.load.csvPath, integerNow,
+                                                                    searchPath.isNull() ? QStringLiteral("") : searchPath);
     QSaveFile f(options.exportSqlPath);
     auto cannotWrite = [&] {
         return fail(CsvLoader::Outcome::InputError,

@@ -142,6 +142,18 @@ void TestEngineExport::exportedScriptLoadsWhatTheRunLoads()
                                               QStringLiteral("sandbox"));
     QVERIFY2(exported.exitCode == 0, exported.err.constData());
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM \"Et Script\"")), qint64(48)); // exporting changes nothing
+    {
+        // Names resolve as in the exporting session, whoever runs the script; what it sets for its
+        // steps is reset at its end (for a script run with \i inside a longer session).
+        QFile sql(script);
+        QVERIFY(sql.open(QIODevice::ReadOnly));
+        const QString text = QString::fromUtf8(sql.readAll());
+        QVERIFY2(text.contains(QLatin1String("\nSET search_path = public;\n")), "the search path of the exporting session");
+        const qsizetype end = text.lastIndexOf(QLatin1String("DROP TABLE bfs_stage;"));
+        QVERIFY(end > 0);
+        for (const char *reset : {"RESET lock_timeout;", "RESET search_path;", "RESET DateStyle;", "RESET client_encoding;"})
+            QVERIFY2(text.indexOf(QLatin1String(reset), end) > end, reset);
+    }
     const auto psql = TestServers::runPsqlOnSandbox(script);
     QVERIFY2(psql.exitCode == 0, psql.err.constData());
     const auto ran = TestServers::runCli(args(QStringLiteral("Et Run")), QStringLiteral("sandbox"));
