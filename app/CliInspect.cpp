@@ -45,6 +45,19 @@ void printText(const ServerInspection &in)
                           .arg(h.qualifiedName(), h.owner)
                           .arg(h.chunks.size())
                           .arg(h.compressedChunkCount()));
+        {
+            // What a backfill will need of the current user (checked again before it changes anything).
+            QStringList missing;
+            if (!h.ownerPrivileges)
+                missing << QStringLiteral("the owner's privileges (%1), which decompress_chunk and compress_chunk need").arg(h.owner);
+            if (!h.canInsert)
+                missing << QStringLiteral("INSERT");
+            for (const PolicyJob &j : h.policies)
+                if (j.scheduled && !j.canAlter)
+                    missing << QStringLiteral("the privileges of %1, which owns job %2 (alter_job pauses it)").arg(j.owner).arg(j.jobId);
+            Terminal::out(missing.isEmpty() ? QStringLiteral("  privileges   %1 has what a backfill needs").arg(in.user)
+                                            : QStringLiteral("  privileges   %1 lacks %2").arg(in.user, missing.join(QStringLiteral("; "))));
+        }
         for (const DimensionInfo &d : h.dimensions) {
             if (d.isTime)
                 Terminal::out(QStringLiteral("  time column  %1 %2, interval %3")

@@ -38,6 +38,10 @@ QJsonObject InspectionJson::toJson(const HypertableInfo &ht)
     o[QStringLiteral("schema")] = ht.schema;
     o[QStringLiteral("name")] = ht.name;
     o[QStringLiteral("owner")] = ht.owner;
+    QJsonObject privileges; // the current user's
+    privileges[QStringLiteral("owner")] = ht.ownerPrivileges;
+    privileges[QStringLiteral("insert")] = ht.canInsert;
+    o[QStringLiteral("privileges")] = privileges;
     o[QStringLiteral("compression_enabled")] = ht.compressionEnabled;
     o[QStringLiteral("num_chunks")] = ht.numChunks;
     o[QStringLiteral("compressed_chunks")] = ht.compressedChunkCount();
@@ -89,6 +93,7 @@ QJsonObject InspectionJson::toJson(const HypertableInfo &ht)
         j[QStringLiteral("proc")] = p.procName;
         j[QStringLiteral("scheduled")] = p.scheduled;
         j[QStringLiteral("owner")] = p.owner;
+        j[QStringLiteral("can_alter")] = p.canAlter;
         if (!p.compressAfter.isEmpty())
             j[QStringLiteral("compress_after")] = p.compressAfter;
         if (!p.dropAfter.isEmpty())

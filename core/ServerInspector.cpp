@@ -234,7 +234,8 @@ bool loadDetails(Database &db, HypertableInfo &ht, DbError *error)
                      "SELECT job_id, proc_schema, proc_name, scheduled, owner::text AS owner, "
                      "  schedule_interval::text AS schedule_interval, config::text AS config, "
                      "  config->>'compress_after' AS compress_after, config->>'drop_after' AS drop_after, "
-                     "  CASE WHEN isfinite(next_start) THEN (extract(epoch FROM next_start) * 1000)::bigint END AS next_ms "
+                     "  CASE WHEN isfinite(next_start) THEN (extract(epoch FROM next_start) * 1000)::bigint END AS next_ms, "
+                     "  (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) OR pg_has_role(current_user, owner, 'USAGE') AS can_alter "
                      "FROM timescaledb_information.jobs "
                      "WHERE hypertable_schema = $1 AND hypertable_name = $2 ORDER BY job_id"),
                  {ht.schema, ht.name}, &r, error, QStringLiteral("read the policies of %1").arg(ht.qualifiedName())))
@@ -251,6 +252,7 @@ bool loadDetails(Database &db, HypertableInfo &ht, DbError *error)
         j.compressAfter = r.value(i, QStringLiteral("compress_after"));
         j.dropAfter = r.value(i, QStringLiteral("drop_after"));
         j.nextStart = fromMsecs(r.value(i, QStringLiteral("next_ms")));
+        j.canAlter = r.boolValue(i, QStringLiteral("can_alter"));
         ht.policies << j;
     }
 
@@ -343,8 +345,12 @@ ServerInspection ServerInspector::inspect(Database &db, const Options &options)
     }
 
     QueryResult r;
+    // (USAGE, not MEMBER: a NOINHERIT member has the owner's privileges only after SET ROLE)
     QString sql = QStringLiteral("SELECT hypertable_schema, hypertable_name, owner::text AS owner, num_dimensions, "
-                                 "num_chunks, compression_enabled FROM timescaledb_information.hypertables");
+                                 "num_chunks, compression_enabled, "
+                                 "(SELECT rolsuper FROM pg_roles WHERE rolname = current_user) OR pg_has_role(current_user, owner, 'USAGE') AS owner_privileges, "
+                                 "has_table_privilege(format('%I.%I', hypertable_schema, hypertable_name), 'INSERT') AS can_insert "
+                                 "FROM timescaledb_information.hypertables");
     QStringList params;
     if (!name.isEmpty()) {
         sql += QStringLiteral(" WHERE hypertable_name = $1 AND hypertable_schema = coalesce($2, "
@@ -366,6 +372,8 @@ ServerInspection ServerInspector::inspect(Database &db, const Options &options)
         ht.schema = r.value(i, QStringLiteral("hypertable_schema"));
         ht.name = r.value(i, QStringLiteral("hypertable_name"));
         ht.owner = r.value(i, QStringLiteral("owner"));
+        ht.ownerPrivileges = r.boolValue(i, QStringLiteral("owner_privileges"));
+        ht.canInsert = r.boolValue(i, QStringLiteral("can_insert"));
         ht.numDimensions = int(r.intValue(i, QStringLiteral("num_dimensions")));
         ht.numChunks = int(r.intValue(i, QStringLiteral("num_chunks")));
         ht.compressionEnabled = r.boolValue(i, QStringLiteral("compression_enabled"));

@@ -84,6 +84,7 @@ struct BACKFILL_CORE_EXPORT PolicyJob
     QString dropAfter;     // retention policies: from config, as text ("90 days" or an integer)
     QString configJson;
     QDateTime nextStart;
+    bool canAlter = false; // the current user has the owner's privileges (alter_job needs them)
 };
 
 struct BACKFILL_CORE_EXPORT HypertableInfo
@@ -91,6 +92,9 @@ struct BACKFILL_CORE_EXPORT HypertableInfo
     QString schema;
     QString name;
     QString owner;
+    // The current user has the owner's privileges: decompress_chunk and compress_chunk need them.
+    bool ownerPrivileges = false;
+    bool canInsert = false; // INSERT on the hypertable
     int numDimensions = 0;
     int numChunks = 0;
     bool compressionEnabled = false;

@@ -4,6 +4,9 @@
 #include "TestServers.h"
 
 #include <QDir>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QtTest>
 
 using namespace bfs;
@@ -40,6 +43,24 @@ void TestEnginePrivileges::nonOwnerIsToldBeforeAnythingChanges()
     const QString file = csv(QStringLiteral("priv.csv"), {row("2026-08-18 10:15:00+00", 3), row("2026-08-21 10:15:00+00", 3)});
     QStringList args = cliBase(table, file);
     args[2] = analyst.toConnInfo();
+    // inspect says what the role lacks, in text and in JSON; as the owner it lacks nothing.
+    const auto seen = TestServers::runCli({QStringLiteral("inspect"), QStringLiteral("--db"), analyst.toConnInfo(), QStringLiteral("--table"), table},
+                                          QStringLiteral("sandbox"));
+    QCOMPARE(seen.exitCode, 0);
+    QVERIFY2(seen.out.contains("privileges   bfs_analyst lacks the owner's privileges (postgres), which decompress_chunk and "
+                               "compress_chunk need; the privileges of postgres, which owns job "),
+             seen.out.constData());
+    const auto seenJson = TestServers::runCli({QStringLiteral("inspect"), QStringLiteral("--db"), analyst.toConnInfo(), QStringLiteral("--table"),
+                                               table, QStringLiteral("--json")},
+                                              QStringLiteral("sandbox"));
+    const QJsonObject ht = QJsonDocument::fromJson(seenJson.out).object().value(QStringLiteral("hypertables")).toArray().at(0).toObject();
+    QCOMPARE(ht.value(QStringLiteral("privileges")).toObject().value(QStringLiteral("owner")).toBool(true), false);
+    QCOMPARE(ht.value(QStringLiteral("privileges")).toObject().value(QStringLiteral("insert")).toBool(false), true);
+    QCOMPARE(ht.value(QStringLiteral("policies")).toArray().at(0).toObject().value(QStringLiteral("can_alter")).toBool(true), false);
+    const auto asOwner = TestServers::runCli({QStringLiteral("inspect"), QStringLiteral("--db"), TestServers::sandbox().toConnInfo(),
+                                              QStringLiteral("--table"), table},
+                                             QStringLiteral("sandbox"));
+    QVERIFY2(asOwner.out.contains("privileges   postgres has what a backfill needs"), asOwner.out.constData());
     // A dry run shows the plan and what blocks it, and exits as the run would.
     const auto dry = TestServers::runCli(QStringList(args) << QStringLiteral("--dry-run"), QStringLiteral("sandbox"));
     QCOMPARE(dry.exitCode, 4);
