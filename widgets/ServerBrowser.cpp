@@ -74,7 +74,11 @@ ServerBrowser::ServerBrowser(QWidget *parent)
         m_chunkView->selectRow(index);
         m_chunkView->scrollTo(m_chunks->index(index, 0));
     });
-    connect(m_chunkView, &QTableView::clicked, this, [this](const QModelIndex &index) { m_timeline->setSelectedChunk(index.row()); });
+    // A chunk chosen in the table, by mouse or keyboard, is shown on the timeline.
+    connect(m_chunkView->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this](const QModelIndex &current) {
+        if (current.isValid())
+            m_timeline->setSelectedChunk(current.row());
+    });
     connect(m_inspector, &InspectorController::finished, this,
             [this](quint64 id, const ServerInspection &result) {
                 if (id != m_pendingRequest)

@@ -1,5 +1,6 @@
 // The browser widget of the main window, offscreen, against both real servers.
 #include "ChunkTableModel.h"
+#include "ChunkTimeline.h"
 #include "ConnectionForm.h"
 #include "ServerBrowser.h"
 #include "TestServers.h"
@@ -50,6 +51,18 @@ void TestServerBrowser::connectShowsHypertablesAndChunks()
     QCOMPARE(browser.chunkModel()->index(0, ChunkTableModel::RangeStart).data().toString(),
              QStringLiteral("2026-08-03 00:00 UTC"));
     QVERIFY(browser.chunkModel()->index(0, ChunkTableModel::Ratio).data().toString().endsWith(QChar(0x00D7)));
+
+    // Moving through the chunk table with the keyboard selects the same chunk on the timeline.
+    browser.chunkView()->setFocus();
+    browser.chunkView()->setCurrentIndex(browser.chunkModel()->index(3, 0));
+    QCOMPARE(browser.timeline()->selectedChunk(), 3);
+    QSignalSpy selected(browser.timeline(), &ChunkTimeline::chunkSelected);
+    QTest::keyClick(browser.chunkView(), Qt::Key_Down);
+    QCOMPARE(browser.timeline()->selectedChunk(), 4);
+    QTest::keyClick(browser.chunkView(), Qt::Key_End, Qt::ControlModifier);
+    QCOMPARE(browser.timeline()->selectedChunk(), 89);
+    QCOMPARE(selected.size(), 2); // (the main window shows the chunk's details from it)
+    QCOMPARE(selected.last().first().toInt(), 89);
 }
 
 void TestServerBrowser::connectButtonUsesTheForm()
