@@ -10,6 +10,7 @@
 #include "Journal.h"
 #include "PasswordStore.h"
 #include "ProfileStore.h"
+#include "ScreenFit.h"
 #include "ServerBrowser.h"
 
 #include <QApplication>
@@ -128,7 +129,7 @@ MainWindow::MainWindow(QWidget *parent)
         });
     });
     reloadConnections();
-    resize(1400, 880);
+    bfs::resizeToFit(this, QSize(1400, 880));
     resizeDocks({connectionsDock, detailsDock}, {240, 230}, Qt::Horizontal);
     resizeDocks({activityDock}, {110}, Qt::Vertical);
     QSettings settings;

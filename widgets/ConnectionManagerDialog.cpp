@@ -2,6 +2,7 @@
 
 #include "InspectorController.h"
 #include "PasswordStore.h"
+#include "ScreenFit.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -189,7 +190,7 @@ ConnectionManagerDialog::ConnectionManagerDialog(QSettings *settings, QWidget *p
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     if (!m_entries.isEmpty())
         m_list->setCurrentRow(0);
-    resize(760, 560);
+    resizeToFit(this, QSize(760, 560));
 }
 
 ConnectionManagerDialog::~ConnectionManagerDialog() = default;

@@ -4,6 +4,7 @@
 #include "ImportRunPages.h"
 #include "ImportSession.h"
 #include "ImportSetupPages.h"
+#include "ScreenFit.h"
 
 namespace bfs {
 
@@ -29,7 +30,7 @@ ImportWizard::ImportWizard(const ConnectionProfile &profile, const HypertableInf
     setPage(PlanPage, m_plan);
     setPage(RunPage, m_run);
     setPage(SummaryPage, m_summary);
-    resize(900, 680);
+    resizeToFit(this, QSize(900, 680));
     m_session->loadTarget();
 }
 

@@ -1,6 +1,7 @@
 // The connection manager: profiles without passwords on disk, URI and service-file
 // import, and "Test connection" messages against the real servers.
 #include "ConnectionManagerDialog.h"
+#include "ImportWizard.h"
 #include "PasswordStore.h"
 #include "TestServers.h"
 
@@ -12,6 +13,7 @@
 #include <QLineEdit>
 #include <QListWidget>
 #include <QPushButton>
+#include <QScreen>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
@@ -28,6 +30,7 @@ private Q_SLOTS:
     void profilesRoundTripWithoutThePassword();
     void okStoresTheKeychainPasswordOrSaysItDidNot();
     void pastedUriFillsTheForm();
+    void opensWithinASmallScreen();
     void serviceFileEntriesAreImported();
     void malformedServiceFileIsReportedWithItsLine();
     void testConnectionMessages_data();
@@ -158,6 +161,19 @@ void TestConnectionManager::pastedUriFillsTheForm()
     QCOMPARE(p.user, QStringLiteral("ops"));
     QCOMPARE(p.sslMode, QStringLiteral("require"));
     QCOMPARE(p.sslRootCert, QStringLiteral("/certs/ca.pem"));
+}
+
+void TestConnectionManager::opensWithinASmallScreen()
+{
+    // The dialog and the import wizard open no larger than the screen leaves room for (the
+    // offscreen platform's screen is 800×600, smaller than either's preferred size).
+    const QRect room = QGuiApplication::primaryScreen()->availableGeometry();
+    QVERIFY(room.width() < 900 || room.height() < 680);
+    QSettings settings(m_dir.filePath(QStringLiteral("small.ini")), QSettings::IniFormat);
+    ConnectionManagerDialog d(&settings);
+    QVERIFY2(d.width() <= room.width() && d.height() <= room.height(), qPrintable(QStringLiteral("%1x%2").arg(d.width()).arg(d.height())));
+    ImportWizard w(TestServers::sandbox(), HypertableInfo());
+    QVERIFY2(w.width() <= room.width() && w.height() <= room.height(), qPrintable(QStringLiteral("%1x%2").arg(w.width()).arg(w.height())));
 }
 
 void TestConnectionManager::serviceFileEntriesAreImported()
