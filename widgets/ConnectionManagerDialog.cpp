@@ -100,19 +100,19 @@ ConnectionManagerDialog::ConnectionManagerDialog(QSettings *settings, QWidget *p
         return row;
     };
     auto *form = new QFormLayout;
-    form->addRow(QStringLiteral("&Name:"), m_name);
+    form->addRow(QStringLiteral("N&ame:"), m_name);
     form->addRow(QStringLiteral("&URI:"), m_uri);
     form->addRow(QStringLiteral("&Host:"), m_host);
     form->addRow(QStringLiteral("&Port:"), m_port);
-    form->addRow(QStringLiteral("&Database:"), m_database);
+    form->addRow(QStringLiteral("Data&base:"), m_database);
     form->addRow(QStringLiteral("U&ser:"), m_user);
     form->addRow(QStringLiteral("Pass&word:"), m_password);
     form->addRow(QString(), m_remember);
     form->addRow(QStringLiteral("SS&L mode:"), m_sslMode);
-    form->addRow(QStringLiteral("Root certificate:"), browse(m_rootCert));
-    form->addRow(QStringLiteral("Client certificate:"), browse(m_cert));
-    form->addRow(QStringLiteral("Client key:"), browse(m_key));
-    form->addRow(QStringLiteral("Connect &timeout:"), m_timeout);
+    form->addRow(QStringLiteral("&Root certificate:"), browse(m_rootCert));
+    form->addRow(QStringLiteral("Client c&ertificate:"), browse(m_cert));
+    form->addRow(QStringLiteral("Client ke&y:"), browse(m_key));
+    form->addRow(QStringLiteral("Connect time&out:"), m_timeout);
     form->addRow(QStringLiteral("Upload &method:"), m_upload);
     form->addRow(m_test, m_result);
 

@@ -31,6 +31,7 @@ private Q_SLOTS:
     void okStoresTheKeychainPasswordOrSaysItDidNot();
     void pastedUriFillsTheForm();
     void opensWithinASmallScreen();
+    void everyMnemonicIsUnique();
     void serviceFileEntriesAreImported();
     void malformedServiceFileIsReportedWithItsLine();
     void testConnectionMessages_data();
@@ -174,6 +175,26 @@ void TestConnectionManager::opensWithinASmallScreen()
     QVERIFY2(d.width() <= room.width() && d.height() <= room.height(), qPrintable(QStringLiteral("%1x%2").arg(d.width()).arg(d.height())));
     ImportWizard w(TestServers::sandbox(), HypertableInfo());
     QVERIFY2(w.width() <= room.width() && w.height() <= room.height(), qPrintable(QStringLiteral("%1x%2").arg(w.width()).arg(w.height())));
+}
+
+void TestConnectionManager::everyMnemonicIsUnique()
+{
+    // Alt+letter reaches one field or button each.
+    QSettings settings(m_dir.filePath(QStringLiteral("keys.ini")), QSettings::IniFormat);
+    ConnectionManagerDialog d(&settings);
+    QMap<QChar, QStringList> seen;
+    auto note = [&](const QString &text) {
+        for (qsizetype i = text.indexOf(QLatin1Char('&')); i >= 0 && i + 1 < text.size(); i = text.indexOf(QLatin1Char('&'), i + 2))
+            if (text.at(i + 1) != QLatin1Char('&'))
+                seen[text.at(i + 1).toLower()] << text;
+    };
+    for (const QLabel *l : d.findChildren<QLabel *>())
+        note(l->text());
+    for (const QAbstractButton *b : d.findChildren<QAbstractButton *>())
+        note(b->text());
+    QVERIFY(seen.size() >= 15);
+    for (auto it = seen.cbegin(); it != seen.cend(); ++it)
+        QVERIFY2(it.value().size() == 1, qPrintable(it.value().join(QStringLiteral(" / "))));
 }
 
 void TestConnectionManager::serviceFileEntriesAreImported()
