@@ -460,6 +460,7 @@ void ImportColumnsPage::initializePage()
         name->setFlags(name->flags() & ~Qt::ItemIsEditable);
         m_table->setItem(c, 0, name);
         auto *combo = new QComboBox(m_table);
+        combo->setAccessibleName(QStringLiteral("Table column for CSV column %1").arg(header.at(c)));
         combo->addItem(QStringLiteral("(skip this column)"), QString());
         for (const TargetTable::Column &col : t.columns)
             if (!col.generated)

@@ -331,6 +331,8 @@ void TestImportWizard::europeanFileIsDetectedWithoutManualSettings()
     // Columns mapped by name, "Device ID" to device_id, with the detected date format.
     QTableWidget *columns = w.columnsPage()->columns();
     QCOMPARE(qobject_cast<QComboBox *>(columns->cellWidget(1, 1))->currentData().toString(), QStringLiteral("device_id"));
+    // (a screen reader names each mapping by its CSV column)
+    QCOMPARE(columns->cellWidget(1, 1)->accessibleName(), QStringLiteral("Table column for CSV column Device ID"));
     QCOMPARE(columns->item(0, 2)->text(), QStringLiteral("dd.MM.yyyy HH:mm"));
     // Editing a format re-checks the sample at once.
     auto *status = w.columnsPage()->findChild<QLabel *>(QStringLiteral("status"));
