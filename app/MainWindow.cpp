@@ -185,9 +185,8 @@ void MainWindow::showInspection(const bfs::ServerInspection &in)
 
 void MainWindow::recoverInterruptedBackfills(const bfs::ConnectionProfile &profile)
 {
-    // A backfill that died (crash, power loss) left its journal: finish it in the background.
-    if (bfs::Journal::unfinished(bfs::Journal::defaultDirectory()).isEmpty())
-        return;
+    // A backfill that died (crash, power loss) left its journal: finish it in the background
+    // (the journal folder too is read there: it may be on a network share).
     struct Outcome
     {
         QStringList actions; // what was finished
@@ -211,6 +210,8 @@ void MainWindow::recoverInterruptedBackfills(const bfs::ConnectionProfile &profi
     });
     watcher->setFuture(QtConcurrent::run([profile] {
         Outcome o;
+        if (bfs::Journal::unfinished(bfs::Journal::defaultDirectory()).isEmpty())
+            return o;
         bfs::Database db(profile);
         bfs::DbError e;
         if (!db.open(&e))
@@ -266,26 +267,33 @@ void MainWindow::dropEvent(QDropEvent *event)
 
 void MainWindow::closeEvent(QCloseEvent *event)
 {
-    // A backfill still running in a wizard: closing (or quitting) would cancel it unseen.
-    QList<bfs::ImportWizard *> running;
+    // A wizard still at work (a backfill, a plan, an export, a retry): closing (or quitting)
+    // would cancel it unseen, and its worker thread must not be waited for here.
+    QList<bfs::ImportWizard *> busy;
+    bool backfilling = false;
     for (bfs::ImportWizard *w : findChildren<bfs::ImportWizard *>())
-        if (w->runPage()->isRunning())
-            running << w;
-    if (!running.isEmpty()) {
+        if (w->isBusy()) {
+            busy << w;
+            backfilling = backfilling || w->runPage()->isRunning();
+        }
+    if (!busy.isEmpty()) {
         event->ignore();
         if (m_closeWhenIdle)
             return; // (asked already: waiting for the cancel to finish)
-        if (QMessageBox::question(this, QStringLiteral("Backfill running"),
-                                  QStringLiteral("A backfill is still running. Cancel it and close? The chunk in progress is rolled "
-                                                 "back and the compression policy restored before the window closes."),
-                                  QMessageBox::Yes | QMessageBox::No, QMessageBox::No)
-            != QMessageBox::Yes)
+        if (backfilling
+            && QMessageBox::question(this, QStringLiteral("Backfill running"),
+                                     QStringLiteral("A backfill is still running. Cancel it and close? The chunk in progress is rolled "
+                                                    "back and the compression policy restored before the window closes."),
+                                     QMessageBox::Yes | QMessageBox::No, QMessageBox::No)
+                != QMessageBox::Yes)
             return;
         m_closeWhenIdle = true;
-        log(QStringLiteral("Cancelling the running backfill; the window closes when its compression policy is restored."));
-        for (bfs::ImportWizard *w : std::as_const(running)) {
-            connect(w->runPage(), &bfs::ImportRunPage::runFinished, this, [this] { close(); });
-            w->runPage()->cancelRun();
+        if (backfilling)
+            log(QStringLiteral("Cancelling the running backfill; the window closes when its compression policy is restored."));
+        for (bfs::ImportWizard *w : std::as_const(busy)) {
+            connect(w, &bfs::ImportWizard::becameIdle, this, &QWidget::close, Qt::QueuedConnection);
+            connect(w, &QObject::destroyed, this, &QWidget::close, Qt::QueuedConnection);
+            w->reject();
         }
         return;
     }

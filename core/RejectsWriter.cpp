@@ -1,5 +1,8 @@
 #include "RejectsWriter.h"
 
+#include <QDir>
+#include <QFileInfo>
+
 namespace bfs {
 
 QString RejectsWriter::quote(const QString &field)
@@ -15,6 +18,7 @@ QString RejectsWriter::quote(const QString &field)
 bool RejectsWriter::open(const QString &path, QString *error)
 {
     m_file.setFileName(path);
+    QDir().mkpath(QFileInfo(path).absolutePath()); // (a folder of its own, as the wizard's: made here, off the GUI thread)
     if (!m_file.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
         *error = QStringLiteral("cannot write the rejects file %1: %2").arg(path, m_file.errorString());
         return false;

@@ -36,8 +36,8 @@ namespace {
 
 QString rejectsPathFor(const QString &csv)
 {
+    // (the folder is made when the file is opened, on the worker thread)
     const QString dir = QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation) + QStringLiteral("/rejects");
-    QDir().mkpath(dir);
     return QDir(dir).filePath(QStringLiteral("%1-%2.rejects.csv")
                                   .arg(QFileInfo(csv).completeBaseName(), QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss"))));
 }

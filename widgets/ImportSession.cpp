@@ -23,9 +23,12 @@ void ImportSession::loadTarget()
         QString error;
     };
     auto *watcher = new QFutureWatcher<Loaded>(this);
-    connect(watcher, &QFutureWatcher<Loaded>::finished, this, [this, watcher] {
+    const int request = ++m_targetRequest;
+    connect(watcher, &QFutureWatcher<Loaded>::finished, this, [this, watcher, request] {
         const Loaded l = watcher->result();
         watcher->deleteLater();
+        if (request != m_targetRequest) // a later request is on its way (a late failure must not undo it)
+            return;
         target = l.table;
         targetError = l.error;
         targetLoaded = l.error.isEmpty();

@@ -50,6 +50,7 @@ Q_SIGNALS:
 
 private:
     int m_sniffRequest = 0;
+    int m_targetRequest = 0;
 };
 
 } // namespace bfs

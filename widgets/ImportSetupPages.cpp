@@ -23,6 +23,7 @@
 #include <QSignalBlocker>
 #include <QSpinBox>
 #include <QTableWidget>
+#include <QThreadPool>
 #include <QTimeZone>
 #include <QTimer>
 #include <QtConcurrent/QtConcurrentRun>
@@ -121,7 +122,8 @@ ImportSourcePage::ImportSourcePage(ImportSession *session, QWidget *parent)
         Q_EMIT completeChanged();
     });
     connect(browse, &QPushButton::clicked, this, [this] {
-        const QString f = QFileDialog::getOpenFileName(this, QStringLiteral("Choose a CSV file"), m_file->text(),
+        // (starts where the last check found a file: the dialog would stat a path that does not answer)
+        const QString f = QFileDialog::getOpenFileName(this, QStringLiteral("Choose a CSV file"), isComplete() ? file() : QString(),
                                                        QStringLiteral("CSV and text files (*.csv *.txt *.tsv);;All files (*)"));
         if (!f.isEmpty())
             setFile(f);
@@ -153,18 +155,35 @@ void ImportSourcePage::checkFile()
     const QString path = file();
     if (path.isEmpty())
         return;
+    if (m_checking) { // one at a time: the latest text is checked when this one answers
+        m_checkAgain = true;
+        return;
+    }
+    m_checking = true;
+    m_checkAgain = false;
     const int request = ++m_checkRequest;
+    // Their own thread: a stat that hangs on a dead share holds up no other work (sniffing,
+    // reading the table). Never deleted: quitting must not wait for such a stat either.
+    static QThreadPool *const pool = [] {
+        auto *p = new QThreadPool;
+        p->setMaxThreadCount(1);
+        return p;
+    }();
     auto *watcher = new QFutureWatcher<bool>(this);
     connect(watcher, &QFutureWatcher<bool>::finished, this, [this, watcher, request, path] {
         watcher->deleteLater();
-        if (request != m_checkRequest)
+        m_checking = false;
+        if (request != m_checkRequest || m_checkAgain) {
+            if (!m_checkTimer->isActive())
+                checkFile();
             return;
+        }
         m_checkedPath = path;
         m_checkedIsFile = watcher->result();
         m_fileNote->setText(m_checkedIsFile ? QString() : QStringLiteral("There is no file at this path."));
         Q_EMIT completeChanged();
     });
-    watcher->setFuture(QtConcurrent::run([path] { return QFileInfo(path).isFile(); }));
+    watcher->setFuture(QtConcurrent::run(pool, [path] { return QFileInfo(path).isFile(); }));
 }
 
 bool ImportSourcePage::validatePage()

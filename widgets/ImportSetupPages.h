@@ -43,6 +43,8 @@ private:
     QLabel *m_fileNote = nullptr;
     QTimer *m_checkTimer = nullptr;
     int m_checkRequest = 0;
+    bool m_checking = false;   // a check is under way
+    bool m_checkAgain = false; // the text changed since it started
     QString m_checkedPath; // the last path checked, and whether it is a file
     bool m_checkedIsFile = false;
 };

@@ -31,6 +31,17 @@ ImportWizard::ImportWizard(const ConnectionProfile &profile, const HypertableInf
     setPage(RunPage, m_run);
     setPage(SummaryPage, m_summary);
     resizeToFit(this, QSize(900, 680));
+    // (connected after the pages: they have taken the result, and may have started another pass)
+    connect(m_controller, &BackfillController::finished, this, [this] {
+        if (m_controller->isRunning()) {
+            if (m_closeWhenIdle)
+                m_controller->cancel();
+        } else if (m_closeWhenIdle) {
+            QWizard::reject();
+        } else {
+            Q_EMIT becameIdle();
+        }
+    });
     m_session->loadTarget();
 }
 
@@ -46,11 +57,25 @@ void ImportWizard::setJournalDirectory(const QString &directory)
     m_session->journalDirectory = directory;
 }
 
+bool ImportWizard::isBusy() const
+{
+    return m_controller->isRunning();
+}
+
 void ImportWizard::reject()
 {
     // While the run is going, closing would abandon it: cancel it first (the policy is restored).
     if (m_run->isRunning()) {
         m_run->cancelRun();
+        return;
+    }
+    // A plan, an export or a retry: cancelled, and the wizard closes when it has stopped.
+    if (m_controller->isRunning()) {
+        if (!m_closeWhenIdle) {
+            m_closeWhenIdle = true;
+            m_controller->cancel();
+            hide();
+        }
         return;
     }
     QWizard::reject();

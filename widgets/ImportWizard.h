@@ -38,7 +38,14 @@ public:
     void setFile(const QString &path);
     void setJournalDirectory(const QString &directory);
 
+    // A backfill, plan, script export or retry is under way on the worker thread.
+    bool isBusy() const;
+    // Closing while busy cancels the work and closes once it has stopped (the worker thread is
+    // never waited for on the GUI thread; a backfill restores its policy first).
     void reject() override;
+
+Q_SIGNALS:
+    void becameIdle();
 
 private:
     ImportSession *m_session;
@@ -49,6 +56,7 @@ private:
     ImportPlanPage *m_plan;
     ImportRunPage *m_run;
     ImportSummaryPage *m_summary;
+    bool m_closeWhenIdle = false;
 };
 
 } // namespace bfs

@@ -238,7 +238,7 @@ void TestLoader::rejectsFileKeepsLineColumnReasonAndText()
     CsvLoader::Options o;
     o.csvPath = QStringLiteral(BFS_SOURCE_DIR "/resources/samples/conditions_bad_rows.csv");
     o.table = QStringLiteral("r_bad");
-    o.rejectsPath = m_dir.filePath(QStringLiteral("bad.rejects.csv"));
+    o.rejectsPath = m_dir.filePath(QStringLiteral("rejects/bad.rejects.csv")); // (a folder not made yet)
     const CsvLoader::Summary s = load(pg, o);
     QVERIFY2(s.outcome == CsvLoader::Outcome::Completed, qPrintable(s.message));
     QCOMPARE(s.rowsRead, qint64(48));

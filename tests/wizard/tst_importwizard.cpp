@@ -38,6 +38,7 @@ private Q_SLOTS:
     void exportedSqlMatchesThePlan();
     void loggerPreambleIsSkippedAndRetriedRowsKeepTheHeader();
     void anotherFileIsDetectedAfreshAndTheWheelScrollsPastMappings();
+    void closingWhileAPassRunsClosesWhenItHasStopped();
 
 private:
     HypertableInfo createTable(const QString &name);
@@ -467,6 +468,30 @@ void TestImportWizard::anotherFileIsDetectedAfreshAndTheWheelScrollsPastMappings
     QVERIFY2(status.contains(QLatin1String("delimiter ; (from the file's sep= line)")), qPrintable(status));
     QCOMPARE(w.formatPage()->preview()->rowCount(), 2);
     QCOMPARE(w.formatPage()->preview()->horizontalHeaderItem(0)->text(), QStringLiteral("Time"));
+}
+
+void TestImportWizard::closingWhileAPassRunsClosesWhenItHasStopped()
+{
+    // Cancel while the plan page writes a script (a pass over the file on the worker thread): the
+    // wizard disappears at once, the pass is cancelled, and the wizard closes when it has stopped
+    // (its worker thread is never waited for on the GUI thread). The table is left as it was.
+    const HypertableInfo ht = createTable(QStringLiteral("wz_closing"));
+    const QString file = csv(QStringLiteral("closing.csv"), "time,device_id,temperature,status\n"
+                                                            "2026-08-20 12:30:00+00,6,21.5,ok\n2026-08-21 12:30:00+00,6,22.5,ok\n");
+    ImportWizard w(TestServers::sandbox(), ht);
+    walkToPlan(w, file);
+    QSignalSpy closed(&w, &QDialog::finished);
+    QVERIFY(w.planPage()->exportSql(m_dir.filePath(QStringLiteral("closing.sql"))));
+    QVERIFY(w.isBusy());
+    w.reject();
+    QVERIFY(!w.isVisible());
+    QVERIFY(w.isBusy());
+    QCOMPARE(closed.size(), 0); // not closed while the pass runs
+    QTRY_VERIFY_WITH_TIMEOUT(closed.size() == 1, 60000);
+    QCOMPARE(closed.first().first().toInt(), int(QDialog::Rejected));
+    QVERIFY(!w.isBusy());
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM wz_closing WHERE device_id = 6")), qint64(0));
+    QCOMPARE(scalar(QStringLiteral("SELECT bool_and(scheduled) FROM timescaledb_information.jobs WHERE hypertable_name = 'wz_closing'")), qint64(1));
 }
 
 QTEST_MAIN(TestImportWizard)
