@@ -145,15 +145,24 @@ bool DateTimeParser::parseIso(QStringView s, Result *r)
             micro = frac % 1000;
         }
     }
+    r->writtenDate = r->date;
     if (h == 24 && mi == 0 && sec == 0 && ms == 0 && micro == 0) {
         r->date = r->date.addDays(1);
         h = 0;
     }
-    r->time = QTime(h, mi, sec, ms);
+    // A leap second, as PostgreSQL reads it: the first second of the next minute.
+    const bool leap = sec == 60;
+    r->time = QTime(h, mi, leap ? 59 : sec, ms);
     r->microsecond = micro;
     if (!r->time.isValid()) {
         r->error = QStringLiteral("%1:%2:%3 is not a time of day").arg(h).arg(mi).arg(sec);
         return false;
+    }
+    if (leap) {
+        const QTime next = r->time.addSecs(1);
+        if (next < r->time)
+            r->date = r->date.addDays(1);
+        r->time = next;
     }
     while (pos < s.size() && s[pos] == QLatin1Char(' '))
         ++pos;

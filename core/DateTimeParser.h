@@ -21,6 +21,9 @@ public:
         bool ok = false;
         QDate date;
         QTime time;          // invalid for date-only input
+        // The date as written, for a date column (as PostgreSQL reads it): 24:00 and a leap
+        // second (23:59:60) move date and time above into the next minute or day, not this one.
+        QDate writtenDate;
         qint64 microsecond = 0; // sub-millisecond part of the fraction (0–999)
         bool hasOffset = false; // the text carried Z or ±hh:mm
         int offsetSeconds = 0;

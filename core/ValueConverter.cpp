@@ -388,8 +388,9 @@ ValueConverter::Value ValueConverter::convertTime(QStringView cell) const
         return v;
     };
     if (m_type == Type::Date) {
-        v.text = r.date.toString(Qt::ISODate);
-        if (v.text.isEmpty() || r.date.year() < 0 || r.date.year() > 9999)
+        const QDate d = r.writtenDate.isValid() ? r.writtenDate : r.date;
+        v.text = d.toString(Qt::ISODate);
+        if (v.text.isEmpty() || d.year() < 0 || d.year() > 9999)
             return outOfRange();
         return v;
     }

@@ -106,6 +106,13 @@ void TestValueConverter::converts_data()
     row("epoch milliseconds", Type::TimestampTz, QStringLiteral("epoch_ms"), utc, false, "1700000000123", "2023-11-14 22:13:20.123000+00");
     row("epoch not a number", Type::TimestampTz, QStringLiteral("epoch"), utc, false, "soon", "!not a number of seconds");
     row("24:00 is next midnight", Type::TimestampTz, iso, utc, false, "2024-12-31 24:00:00", "2025-01-01 00:00:00+00");
+    // As PostgreSQL reads them: a leap second is the next minute's first; a date column keeps
+    // the day written before 24:00 or a leap second.
+    row("leap second", Type::TimestampTz, iso, utc, false, "2016-12-31 23:59:60Z", "2017-01-01 00:00:00+00");
+    row("second 60 with a fraction", Type::Timestamp, iso, utc, false, "2024-01-01 12:34:60.5", "2024-01-01 12:35:00.500000");
+    row("24:00 in a date column", Type::Date, iso, utc, false, "2024-12-31 24:00", "2024-12-31");
+    row("leap second in a date column", Type::Date, iso, utc, false, "2016-12-31 23:59:60", "2016-12-31");
+    row("second 61", Type::TimestampTz, iso, utc, false, "2016-12-31 23:59:61Z", "!is not a time of day");
     // Years that ISO text cannot write reject the row (they once failed the whole load).
     row("date after 9999", Type::Date, QStringLiteral("epoch"), utc, false, "300000000000", "!outside the years 0–9999");
     row("timestamp after 9999", Type::Timestamp, QStringLiteral("epoch"), utc, false, "300000000000", "!outside the years 0–9999");
