@@ -53,8 +53,10 @@ bool CsvReader::start()
         m_bytesRead += bom;
     }
     skipSeparatorLine();
-
-    for (int i = 0; i < m_format.skipLines; ++i) {
+    // Lines to skip are counted in the file: a separator line is the first of them (users who
+    // skipped it by hand with --skip-lines 1 keep their header).
+    const int skip = m_declaredDelimiter.isNull() ? m_format.skipLines : qMax(0, m_format.skipLines - 1);
+    for (int i = 0; i < skip; ++i) {
         char16_t ch = 0;
         bool any = false;
         while (getChar(&ch)) {

@@ -68,7 +68,7 @@ public:
     qint64 totalBytes() const { return m_totalBytes; }
     qint64 blankLines() const { return m_blankLines; }
     // The delimiter named by a spreadsheet's "sep=;" first line (null without one). The line
-    // itself is not data: open() skips it, before any --skip-lines.
+    // itself is not data: open() skips it, as the first of the lines --skip-lines counts.
     QChar declaredDelimiter() const { return m_declaredDelimiter; }
     const CsvFormat &format() const { return m_format; }
 

@@ -130,6 +130,9 @@ QString CsvSniffer::detectDateFormat(const QStringList &values, bool preferDayFi
         QStringLiteral("d.M.yyyy H:mm"), QStringLiteral("d.M.yyyy"),
         QStringLiteral("dd/MM/yyyy HH:mm:ss"), QStringLiteral("dd/MM/yyyy HH:mm"), QStringLiteral("dd/MM/yyyy"),
         QStringLiteral("d/M/yyyy H:mm"), QStringLiteral("d/M/yyyy"),
+        // 12-hour clocks of day-first locales (en-AU, en-IN, en-IE)
+        QStringLiteral("dd/MM/yyyy h:mm:ss AP"), QStringLiteral("dd/MM/yyyy h:mm AP"), QStringLiteral("d/M/yyyy h:mm AP"),
+        QStringLiteral("d/M/yyyy h:mm:ss AP"),
     };
     static const QStringList monthFirst = {
         QStringLiteral("MM/dd/yyyy h:mm:ss AP"), QStringLiteral("MM/dd/yyyy h:mm AP"), QStringLiteral("M/d/yyyy h:mm AP"),
@@ -258,9 +261,23 @@ CsvSniffer::Result CsvSniffer::sniff(const QByteArray &sample, bool completeFile
         r.delimiterDeclared = true;
     }
 
-    // Delimiter: the candidate that splits the most records into the same, largest count.
+    // Delimiter: the candidate that splits the most records into the same, largest count. On a
+    // tie, the one whose fields hold the fewest other candidates outside numbers: "sensor A;12,5"
+    // splits into two fields at the comma and at the semicolon, but only the semicolon leaves
+    // clean fields ("12,5" is a number with a decimal comma; "sensor A;12" is no value).
     const QList<QChar> candidates = {QLatin1Char(','), QLatin1Char(';'), QLatin1Char('\t'), QLatin1Char('|')};
+    static const QRegularExpression numberLike(QStringLiteral(R"(^\s*[-+]?\d+([.,]\d+)*\s*$)"));
+    auto strayDelimiters = [&candidates](const QList<QStringList> &rows, QChar used) {
+        int n = 0;
+        for (const QStringList &row : rows)
+            for (const QString &field : row)
+                if (std::any_of(candidates.cbegin(), candidates.cend(), [&](QChar c) { return c != used && field.contains(c); })
+                    && !numberLike.match(field).hasMatch())
+                    ++n;
+        return n;
+    };
     double bestScore = 0;
+    int bestStray = 0;
     for (QChar d : hints.delimiter || r.delimiterDeclared ? QList<QChar>{} : candidates) {
         CsvFormat f = r.format;
         f.delimiter = d;
@@ -280,8 +297,10 @@ CsvSniffer::Result CsvSniffer::sniff(const QByteArray &sample, bool completeFile
         if (mode < 2)
             continue;
         const double score = double(modeCount) / rows.size() * 100 + qMin<qsizetype>(mode, 50) * 0.01;
-        if (score > bestScore) {
+        const int stray = strayDelimiters(rows, d);
+        if (score > bestScore + 1e-9 || (score > bestScore - 1e-9 && stray < bestStray)) {
             bestScore = score;
+            bestStray = stray;
             r.format.delimiter = d;
         }
     }
@@ -302,16 +321,32 @@ CsvSniffer::Result CsvSniffer::sniff(const QByteArray &sample, bool completeFile
     // when only one reading fits it (12,5 or 1.234,5 or 1.000.000: comma; 999.5 or 2,000,000:
     // point); 1,234 and 1.234 fit both (a decimal separator, or a thousands separator before
     // three digits). Only when no value decides do those count, and the result says so.
-    if (r.format.delimiter != QLatin1Char(',')) {
+    // With a comma delimiter, a number with a comma is quoted ("1,5" from a spreadsheet in a
+    // decimal-comma locale): the same evidence counts, but when none decides the point wins (the
+    // comma separates fields). Every row of the sample counts, not only the first 200.
+    {
+        const bool commaDelimited = r.format.delimiter == QLatin1Char(',');
         static const QRegularExpression number(QStringLiteral(R"(^\s*[-+]?(\d+)(?:([.,])(\d+))?(?:([.,])(\d+))*\s*$)"));
+        // Groups of three set apart by a space, a no-break space or a narrow no-break space
+        // (fr-FR, pl, sv, cs …), then the decimal separator.
+        static const QRegularExpression spacedComma(QStringLiteral("^\\s*[-+]?\\d{1,3}([ \\x{00A0}\\x{202F}]\\d{3})+,\\d+\\s*$"));
+        static const QRegularExpression spacedPoint(QStringLiteral("^\\s*[-+]?\\d{1,3}([ \\x{00A0}\\x{202F}]\\d{3})+\\.\\d+\\s*$"));
         static const QRegularExpression commaLast(QStringLiteral(R"(^\s*[-+]?\d{1,3}(\.\d{3})+,\d+\s*$)"));
         static const QRegularExpression pointLast(QStringLiteral(R"(^\s*[-+]?\d{1,3}(,\d{3})+\.\d+\s*$)"));
         static const QRegularExpression commaGroups(QStringLiteral(R"(^\s*[-+]?\d{1,3}(,\d{3}){2,}\s*$)"));
         static const QRegularExpression pointGroups(QStringLiteral(R"(^\s*[-+]?\d{1,3}(\.\d{3}){2,}\s*$)"));
         static const QRegularExpression single(QStringLiteral(R"(^\s*[-+]?(\d+)([.,])(\d+)\s*$)"));
         int comma = 0, point = 0, maybeComma = 0, maybePoint = 0;
-        for (int i = 1; i < rows.size(); ++i)
-            for (const QString &v : rows.at(i)) {
+        for (int i = 1; i < allRows.size(); ++i)
+            for (const QString &v : allRows.at(i)) {
+                if (spacedComma.match(v).hasMatch()) {
+                    ++comma;
+                    continue;
+                }
+                if (spacedPoint.match(v).hasMatch()) {
+                    ++point;
+                    continue;
+                }
                 if (looksDate(v) || !number.match(v).hasMatch())
                     continue;
                 if (commaLast.match(v).hasMatch() || pointGroups.match(v).hasMatch()) {
@@ -328,7 +363,7 @@ CsvSniffer::Result CsvSniffer::sniff(const QByteArray &sample, bool completeFile
         if (comma + point > 0) {
             r.format.decimalComma = comma > point;
         } else {
-            r.format.decimalComma = maybeComma > maybePoint;
+            r.format.decimalComma = !commaDelimited && maybeComma > maybePoint;
             r.ambiguousDecimal = maybeComma + maybePoint > 0;
         }
     }

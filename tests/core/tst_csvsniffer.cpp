@@ -29,6 +29,9 @@ private Q_SLOTS:
     void headerThatNamesTableColumns();
     void decimalSeparator_data();
     void decimalSeparator();
+    void decimalSeparatorOfCommaFiles();
+    void decimalSeparatorFromTheWholeSample();
+    void headerlessSemicolonFileWithDecimalCommas();
 };
 
 void TestCsvSniffer::detectsDelimiter_data()
@@ -142,6 +145,7 @@ void TestCsvSniffer::dateFormats_data()
     QTest::newRow("month names") << QStringList{"Jan-1-1995", "Dec-31-1995"} << "MMM-d-yyyy";
     QTest::newRow("empty cells ignored") << QStringList{"", "31.03.2024", ""} << "dd.MM.yyyy";
     QTest::newRow("not dates") << QStringList{"abc", "def"} << "";
+    QTest::newRow("day-first 12-hour clock") << QStringList{"25/03/2024 2:30 PM", "01/04/2024 9:05 AM"} << "dd/MM/yyyy h:mm AP";
     QTest::newRow("NULL tokens ignored") << QStringList{"01.03.2024 10:00", "NA", "null", "N/A", "01.03.2024 12:00"} << "dd.MM.yyyy HH:mm";
     // One stray value among US dates: the format that fits most wins (the stray row is rejected
     // later with its line), not ISO for the whole column.
@@ -164,6 +168,10 @@ void TestCsvSniffer::ambiguousDayMonthIsFlagged()
     QVERIFY(ambiguous);
     QCOMPARE(CsvSniffer::detectDateFormat({QStringLiteral("13/02/2024")}, false, &ambiguous), QStringLiteral("dd/MM/yyyy"));
     QVERIFY(!ambiguous);
+    // With a 12-hour clock too: a guess, said so (day first where the file prefers it).
+    const QStringList clock{QStringLiteral("01/02/2024 2:30 PM"), QStringLiteral("03/04/2024 9:15 AM")};
+    QCOMPARE(CsvSniffer::detectDateFormat(clock, true, &ambiguous), QStringLiteral("dd/MM/yyyy h:mm AP"));
+    QVERIFY(ambiguous);
     // Values that contradict each other (12/31 is month first, 13/01 day first) are no guess.
     CsvSniffer::detectDateFormat({QStringLiteral("03/10/2024"), QStringLiteral("12/31/2024"), QStringLiteral("13/01/2024")}, false, &ambiguous);
     QVERIFY(!ambiguous);
@@ -258,6 +266,49 @@ void TestCsvSniffer::decimalSeparator_data()
     QTest::newRow("only 1,234 and 12,500") << QByteArray("1,234\n12,500") << true << true;
     QTest::newRow("only 1.234") << QByteArray("1.234\n7") << false << true;
     QTest::newRow("whole numbers") << QByteArray("1234\n7") << false << false;
+    // Groups set apart by spaces (fr-FR writes a no-break space, or a narrow one).
+    QTest::newRow("1 234,56 with no-break spaces: comma") << QByteArray("1\xc2\xa0" "234,56\n12\xe2\x80\xaf" "345,10\n1.234") << true << false;
+    QTest::newRow("1 234.5 with a space: point") << QByteArray("1 234.5\n1,234") << false << false;
+}
+
+void TestCsvSniffer::decimalSeparatorOfCommaFiles()
+{
+    // A comma file from a decimal-comma locale quotes its numbers: "1,5" decides, and "1,250"
+    // beside it is 1.25 (not 1250). Quoted thousands alone ("1,250") are no evidence of a
+    // decimal comma in a comma file: the point stays, flagged.
+    const CsvSniffer::Result de = CsvSniffer::sniff("id,n,f\n1,\"1,250\",\"3\"\n2,\"1,5\",\"3\"\n", true);
+    QVERIFY2(de.ok, qPrintable(de.error));
+    QCOMPARE(de.format.delimiter, QLatin1Char(','));
+    QVERIFY(de.format.decimalComma);
+    const CsvSniffer::Result us = CsvSniffer::sniff("id,n\n1,\"1,250\"\n2,\"12,500\"\n", true);
+    QVERIFY(!us.format.decimalComma);
+    QVERIFY(us.ambiguousDecimal);
+    QVERIFY(!CsvSniffer::sniff("id,n\n1,\"1,234.50\"\n2,\"1,250\"\n", true).format.decimalComma);
+}
+
+void TestCsvSniffer::decimalSeparatorFromTheWholeSample()
+{
+    // 200 whole numbers, then 1.250 and 12,5: the 12,5 on row 202 decides (the whole sample
+    // counts, not its first 200 rows), so 1.250 is 1250.
+    QByteArray sample("id;n\r\n");
+    for (int i = 1; i <= 200; ++i)
+        sample += QByteArray::number(i) + ';' + QByteArray::number(i * 10) + "\r\n";
+    sample += "201;1.250\r\n202;12,5\r\n";
+    const CsvSniffer::Result r = CsvSniffer::sniff(sample, true);
+    QCOMPARE(r.format.delimiter, QLatin1Char(';'));
+    QVERIFY(r.format.decimalComma);
+}
+
+void TestCsvSniffer::headerlessSemicolonFileWithDecimalCommas()
+{
+    // Without a header every row splits in two at the comma and at the semicolon alike: the
+    // semicolon leaves clean fields, the comma cuts numbers ("sensor A;12" | "5").
+    const CsvSniffer::Result r = CsvSniffer::sniff("sensor A;12,5\r\nsensor B;3,75\r\nsensor C;7,0\r\n", true);
+    QVERIFY2(r.ok, qPrintable(r.error));
+    QCOMPARE(r.format.delimiter, QLatin1Char(';'));
+    QVERIFY(r.format.decimalComma);
+    // … and a comma file whose text holds one semicolon per row stays a comma file.
+    QCOMPARE(CsvSniffer::sniff("a;b,1.5\nc;d,2.5\ne;f,3\n", true).format.delimiter, QLatin1Char(','));
 }
 
 void TestCsvSniffer::decimalSeparator()
