@@ -23,6 +23,20 @@ namespace bfs {
 
 namespace {
 
+// dd/MM/yyyy HH:mm ↔ MM/dd/yyyy HH:mm (the date's day and month fields trade places).
+QString swapDayAndMonth(const QString &format)
+{
+    QString out = format;
+    const qsizetype end = out.indexOf(QLatin1Char(' ')) < 0 ? out.size() : out.indexOf(QLatin1Char(' '));
+    for (qsizetype i = 0; i < end; ++i) {
+        if (out.at(i) == QLatin1Char('d'))
+            out[i] = QLatin1Char('M');
+        else if (out.at(i) == QLatin1Char('M'))
+            out[i] = QLatin1Char('d');
+    }
+    return out;
+}
+
 QAtomicInteger<quint32> s_stageCounter;
 
 // Appends one value in COPY text format (UTF-8, backslash escapes, \N for NULL)
@@ -265,6 +279,15 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
     s.timeZone = o.timeZone.isEmpty() ? QStringLiteral("UTC") : o.timeZone;
     QList<int> mappedCsv;
     QList<ValueConverter> converters;
+    // Date columns whose order was a guess (every sampled date fit both): the other order, to
+    // recognise a later row that proves the guess wrong.
+    struct GuessedOrder
+    {
+        QString read;  // the format the column is read with
+        QString other; // the other order's, and its converter
+        ValueConverter otherConverter;
+    };
+    QHash<int, GuessedOrder> guessedOrder; // by mapped index
     QList<const TargetTable::Column *> mappedColumns;
     bool ambiguousDecimalNoted = false;
     QStringList formatsUsed; // the names a --format may give: loaded date/time columns, table and CSV
@@ -287,8 +310,10 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
         if (fmt.isEmpty() && ci < sniffed.dateFormats.size()) {
             fmt = sniffed.dateFormats.at(ci);
             if (isTime && sniffed.ambiguousDate.value(ci))
-                s.notes << QStringLiteral("%1: every date in column \"%2\" fits both day-first and month-first order; they are read "
-                                          "as %3. If that is wrong, set the column's format (on the command line: --format %2=PATTERN).")
+                s.notes << QStringLiteral("%1: every date of the first 256 KiB in column \"%2\" fits both day-first and month-first "
+                                          "order; they are read as %3 (a later date that fits the other order only stops the load, "
+                                          "with nothing written). If that is wrong, set the column's format (on the command line: "
+                                          "--format %2=PATTERN).")
                                .arg(file, csvColumns.at(ci), fmt);
         }
         if (fmt.isEmpty())
@@ -308,6 +333,11 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
                                       "line: --decimal-%3).")
                            .arg(file, format.decimalComma ? QStringLiteral("comma") : QStringLiteral("point"),
                                 format.decimalComma ? QStringLiteral("point") : QStringLiteral("comma"));
+        }
+        if (isTime && sniffed.ambiguousDate.value(ci) && o.formats.value(c.name, o.formats.value(csvColumns.at(ci))).isEmpty()) {
+            ValueConverter::Options other = vo;
+            other.dateTimeFormat = swapDayAndMonth(fmt);
+            guessedOrder.insert(int(mappedCsv.size()), GuessedOrder{fmt, other.dateTimeFormat, ValueConverter(c.type, other)});
         }
         mappedCsv << ci;
         converters << ValueConverter(c.type, vo);
@@ -521,6 +551,15 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
                 if (!values[i].ok) {
                     reason = values[i].error;
                     column = csvColumns.at(mappedCsv.at(i));
+                    const auto guess = guessedOrder.constFind(i);
+                    if (guess != guessedOrder.cend() && guess->otherConverter.convert(rec.fields.at(mappedCsv.at(i))).ok) {
+                        // The order was a guess and this date proves it wrong: the rows read so
+                        // far would hold other dates than the file's. Nothing is written.
+                        stopReason = QStringLiteral("%1, line %2, column %3: \"%4\" is written %5, but every date of the first "
+                                                    "256 KiB fit both orders and they were read as %6. Set the column's format (on the "
+                                                    "command line: --format %3=%5)")
+                                         .arg(file).arg(rec.line).arg(column, rec.fields.at(mappedCsv.at(i)).trimmed(), guess->other, guess->read);
+                    }
                     break;
                 }
                 if (values[i].isNull && mappedColumns.at(i)->notNull) {
@@ -530,6 +569,8 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
                 }
             }
         }
+        if (!stopReason.isEmpty())
+            break;
         if (!reason.isEmpty()) {
             ++s.rowsRejected;
             // Without the rejects file the rejected rows would be listed nowhere: the load stops.

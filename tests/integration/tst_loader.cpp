@@ -1,6 +1,7 @@
 // Loading CSV files into real tables: COPY into PostgreSQL 15, INSERT batches into the
 // TimescaleDB sandbox, with complete row accounting, rejects, conflicts and cancel.
 #include "CsvLoader.h"
+#include "CsvSniffer.h"
 #include "Database.h"
 #include "TestServers.h"
 
@@ -21,6 +22,7 @@ private Q_SLOTS:
     void copyIntoPlainTableOnPg15();
     void europeanFileIsDetectedAndConverted();
     void excelSeparatorLineNamesTheDelimiter();
+    void guessedDateOrderProvedWrongLaterWritesNothing();
     void naiveTimesAreReadInTheSourceZone();
     void rejectsFileKeepsLineColumnReasonAndText();
     void stopAtFirstErrorWritesNothing();
@@ -186,6 +188,40 @@ void TestLoader::excelSeparatorLineNamesTheDelimiter()
     QFile f(o.rejectsPath);
     QVERIFY(f.open(QIODevice::ReadOnly));
     QVERIFY2(f.readAll().split('\n').value(1).startsWith("4,device_id,"), "the rejected row is on line 4 of the file");
+}
+
+void TestLoader::guessedDateOrderProvedWrongLaterWritesNothing()
+{
+    // A UK logger's minutes from 1 January: every date of the first 256 KiB (the sample) fits both
+    // orders, and a comma file reads them month first. The first date past the 12th proves the
+    // guess wrong: the load stops there, names the line and the format, and writes nothing
+    // (before, 1–12 January had been loaded as the first of each month).
+    const ConnectionProfile pg = TestServers::pg15(QStringLiteral("bf_owner"));
+    exec(pg, QStringLiteral("DROP TABLE IF EXISTS r_uk; CREATE TABLE r_uk (id int PRIMARY KEY, ts timestamp, v float8)"));
+    QByteArray content("id,ts,v\r\n");
+    const QDateTime start(QDate(2024, 1, 1), QTime(0, 0), Qt::UTC);
+    const int rows = 13 * 24 * 60;
+    for (int i = 0; i < rows; ++i)
+        content += QByteArray::number(i) + ',' + start.addSecs(60LL * i).toString(QStringLiteral("dd/MM/yyyy HH:mm")).toLatin1() + ','
+            + QByteArray::number(i) + "\r\n";
+    QVERIFY(content.size() > CsvSniffer::SampleBytes);
+    CsvLoader::Options o;
+    o.table = QStringLiteral("r_uk");
+    o.csvPath = writeCsv(QStringLiteral("uk.csv"), content);
+    const CsvLoader::Summary s = load(pg, o);
+    QCOMPARE(s.outcome, CsvLoader::Outcome::InputError);
+    const qint64 line = 2 + 12 * 24 * 60; // 13/01/2024 00:00
+    QVERIFY2(s.message.contains(QStringLiteral("line %1, column ts: \"13/01/2024 00:00\" is written dd/MM/yyyy HH:mm").arg(line)),
+             qPrintable(s.message));
+    QVERIFY2(s.message.contains(QLatin1String("--format ts=dd/MM/yyyy HH:mm")), qPrintable(s.message));
+    QVERIFY2(s.message.endsWith(QLatin1String("Nothing was written to public.r_uk.")), qPrintable(s.message));
+    QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_uk")), qint64(0));
+    // With the format given, every row loads with its own day.
+    o.formats.insert(QStringLiteral("ts"), QStringLiteral("dd/MM/yyyy HH:mm"));
+    const CsvLoader::Summary fixed = load(pg, o);
+    QVERIFY2(fixed.outcome == CsvLoader::Outcome::Completed, qPrintable(fixed.message));
+    QCOMPARE(fixed.rowsLoaded, qint64(rows));
+    QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_uk WHERE ts = '2024-01-13 00:00' AND id = 17280")), qint64(1));
 }
 
 void TestLoader::naiveTimesAreReadInTheSourceZone()
