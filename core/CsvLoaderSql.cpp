@@ -30,11 +30,20 @@ CsvLoader::StagedKey CsvLoader::stagedKey(const Database &db, const QStringList 
 QString CsvLoader::firstRepeatSql(const QString &stage, const QString &target, const StagedKey &key, const QString &where,
                                   const StagedKey &except)
 {
-    const QString inTable = except.isEmpty() ? key.inTable : QStringLiteral("%1 AND NOT coalesce(%2, false)").arg(key.inTable, except.inTable);
-    const QString earlier = except.isEmpty() ? key.earlier : QStringLiteral("%1 AND NOT coalesce(%2, false)").arg(key.earlier, except.earlier);
+    const QString restrict = where.isEmpty() ? QString() : where + QStringLiteral(" AND ");
+    if (except.isEmpty()) {
+        // Repeats by a window over the key (sorted once), not by a join of the unindexed staged
+        // rows with themselves, which grows with the square of their number.
+        return QStringLiteral("SELECT min(bfs_line) FROM (SELECT *, %3 AS bfs_repeat FROM %1 s) s "
+                              "WHERE %4(bfs_repeat OR EXISTS (SELECT 1 FROM %2 t WHERE %5))")
+            .arg(stage, target, repeatsEarlierSql(key), restrict, key.inTable);
+    }
+    // A repeat that is not also a repeat of the other key: pairs of rows, within a range.
+    const QString inTable = QStringLiteral("%1 AND NOT coalesce(%2, false)").arg(key.inTable, except.inTable);
+    const QString earlier = QStringLiteral("%1 AND NOT coalesce(%2, false)").arg(key.earlier, except.earlier);
     return QStringLiteral("SELECT min(bfs_line) FROM %1 s WHERE %5(EXISTS (SELECT 1 FROM %2 t WHERE %3) "
                           "OR EXISTS (SELECT 1 FROM %1 s2 WHERE %4 AND s2.bfs_line < s.bfs_line))")
-        .arg(stage, target, inTable, earlier, where.isEmpty() ? QString() : where + QStringLiteral(" AND "));
+        .arg(stage, target, inTable, earlier, restrict);
 }
 
 QString CsvLoader::existingAndRepeatedSql(const QString &stage, const QString &target, const QList<StagedKey> &keys)
