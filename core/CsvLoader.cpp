@@ -705,7 +705,23 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
         db.execScript(QStringLiteral("ROLLBACK"), &dbError);
         s.secondsInsert = timer.elapsed() / 1000.0;
         s.rowsLoaded = 0;
-        s.message = QStringLiteral("Dry run: %1 rows would be loaded into %2; nothing was written.").arg(staged).arg(s.target);
+        // What the run would do with every row read: loaded, skipped as a duplicate, rejected.
+        const qint64 duplicates = s.rowsExisting + qMax<qint64>(0, s.rowsRepeated);
+        QString what;
+        if (o.conflict == Conflict::Skip && duplicates > 0)
+            what = QStringLiteral("%1 rows would be loaded into %2 and %3 skipped as duplicates (%4 already there, %5 repeating an "
+                                  "earlier line)")
+                       .arg(staged - duplicates).arg(s.target).arg(duplicates).arg(s.rowsExisting).arg(qMax<qint64>(0, s.rowsRepeated));
+        else if (o.conflict == Conflict::Update && s.rowsExisting > 0)
+            what = QStringLiteral("%1 rows would be loaded into %2, %3 of them updating rows already there")
+                       .arg(staged).arg(s.target).arg(s.rowsExisting);
+        else
+            what = QStringLiteral("%1 rows would be loaded into %2").arg(staged).arg(s.target);
+        if (s.rowsRejected > 0)
+            what += QStringLiteral("; %1 rows are rejected%2").arg(s.rowsRejected)
+                        .arg(o.rejectsPath.isEmpty() ? QStringLiteral(" (--rejects FILE lists them with line, column and reason)")
+                                                     : QStringLiteral(" (listed in %1)").arg(o.rejectsPath));
+        s.message = QStringLiteral("Dry run: %1; nothing was written.").arg(what);
         if (o.conflict == Conflict::Error && s.rowsExisting + qMax<qint64>(0, s.rowsRepeated) > 0)
             s.message = QStringLiteral("Dry run: %1 of the %2 rows have a key that is already in %3 or on an earlier line of the file: "
                                        "with --on-conflict error the load would stop at the first and write nothing (use skip or "

@@ -454,8 +454,15 @@ void TestLoader::dryRunCountsExistingRowsAndWritesNothing()
     const CsvLoader::Summary twice = load(pg, o);
     QCOMPARE(twice.rowsExisting, qint64(1));
     QCOMPARE(twice.rowsRepeated, qint64(1));
-    o.dryRun = false;
+    // The dry run's sentence accounts for every row as the run would: loaded, skipped, rejected.
     o.conflict = CsvLoader::Conflict::Skip;
+    QCOMPARE(load(pg, o).message, QStringLiteral("Dry run: 2 rows would be loaded into public.r_dry and 2 skipped as duplicates (1 already "
+                                                 "there, 1 repeating an earlier line); nothing was written."));
+    CsvLoader::Options bad = o;
+    bad.csvPath = writeCsv(QStringLiteral("dry-rejected.csv"), "time,device_id,temperature\n2026-08-22 00:00+00,1,1\n2026-08-22 01:00+00,x,2\n");
+    QCOMPARE(load(pg, bad).message, QStringLiteral("Dry run: 1 rows would be loaded into public.r_dry; 1 rows are rejected (--rejects FILE "
+                                                   "lists them with line, column and reason); nothing was written."));
+    o.dryRun = false;
     const CsvLoader::Summary real = load(pg, o);
     QCOMPARE(real.rowsDuplicate, twice.rowsExisting + twice.rowsRepeated);
     QCOMPARE(real.rowsLoaded, qint64(2));
