@@ -246,6 +246,14 @@ void TestValueConverter::userDefinedNullTokens()
     QVERIFY(c.convert(QStringLiteral("#N/A")).isNull);
     QVERIFY(!c.convert(QStringLiteral("NULL")).ok); // not a token any more, and not a number
     QCOMPARE(c.convert(QStringLiteral("-1")).toString(), QStringLiteral("-1"));
+    // An empty cell stays NULL outside text (it could be nothing else); a text column, whose
+    // list leaves it out, keeps an empty string.
+    QVERIFY(c.convert(QString()).isNull);
+    QVERIFY(c.convert(QStringLiteral("  ")).isNull);
+    QVERIFY(c.convert(QString(), true).isNull);
+    const ValueConverter text(Type::Text, o);
+    const ValueConverter::Value empty = text.convert(QString());
+    QVERIFY(empty.ok && !empty.isNull);
 }
 
 
