@@ -140,6 +140,23 @@ struct EngineOptions
     const QCommandLineOption &exportSql, &decompress, &direct, &leaveToPolicy, &journalDir, &json, &verbose;
 };
 
+// Where the rejected rows are; without a rejects file, the first ones with line, column and reason.
+void printRejections(const CsvLoader::Summary &s, const QString &csvPath)
+{
+    if (s.rowsRejected <= 0)
+        return;
+    if (!s.rejectsPath.isEmpty()) {
+        Terminal::out(QStringLiteral("Rejected rows: %1").arg(s.rejectsPath));
+        return;
+    }
+    for (const CsvLoader::Summary::Rejection &r : s.firstRejections)
+        Terminal::err(QStringLiteral("Rejected: %1, line %2%3: %4")
+                          .arg(csvPath).arg(r.line).arg(r.column.isEmpty() ? QString() : QStringLiteral(", column %1").arg(r.column), r.reason));
+    if (s.rowsRejected > s.firstRejections.size())
+        Terminal::err(QStringLiteral("… and %1 more rejected rows: --rejects FILE lists every one with line, column and reason.")
+                          .arg(s.rowsRejected - s.firstRejections.size()));
+}
+
 int exitCodeFor(CsvLoader::Outcome outcome, qint64 rejected)
 {
     switch (outcome) {
@@ -261,8 +278,7 @@ int runEngine(Database &db, const CsvLoader::Options &load, const QCommandLinePa
             Terminal::out(r.message);
         else
             Terminal::err(r.message + (r.error.server.isEmpty() ? QString() : QStringLiteral("\nServer: ") + r.error.server));
-        if (r.load.rowsRejected > 0 && !r.load.rejectsPath.isEmpty())
-            Terminal::out(QStringLiteral("Rejected rows: %1").arg(r.load.rejectsPath));
+        printRejections(r.load, options.load.csvPath);
     }
     // A dry run or an export whose plan a run would refuse: the exit code says so, as the run's would.
     if (options.planOnly && r.outcome == CsvLoader::Outcome::Completed && !r.plan.blockers.isEmpty())
@@ -495,8 +511,7 @@ int runBackfill(const QStringList &arguments)
                 Terminal::out(QStringLiteral("%1 of them already exist under the unique key%2.").arg(s.rowsExisting)
                                   .arg(s.rowsRepeated > 0 ? QStringLiteral("; %1 more repeat the key of an earlier line").arg(s.rowsRepeated)
                                                           : QString()));
-            if (s.rowsRejected > 0 && !s.rejectsPath.isEmpty())
-                Terminal::out(QStringLiteral("Rejected rows: %1").arg(s.rejectsPath));
+            printRejections(s, o.csvPath);
         }
         // A dry run whose load would stop at an existing key: the exit code says so, as the load's would.
         if (s.dryRun

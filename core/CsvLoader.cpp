@@ -573,6 +573,8 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
             break;
         if (!reason.isEmpty()) {
             ++s.rowsRejected;
+            if (s.firstRejections.size() < Summary::KeptRejections)
+                s.firstRejections << Summary::Rejection{rec.line, column, reason};
             // Without the rejects file the rejected rows would be listed nowhere: the load stops.
             if (QString rejectsError; !rejects.write(rec.line, column, reason, rec.raw, rec.rawTruncated, &rejectsError)) {
                 stopReason = rejectsError;

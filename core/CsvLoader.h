@@ -162,6 +162,14 @@ public:
         QStringList ignoredColumns;
         QStringList notes; // what the user should know before trusting the result (a guessed date order, unloaded columns)
         QString rejectsPath;
+        struct Rejection
+        {
+            qint64 line = 0;
+            QString column; // empty: the record as a whole (malformed, wrong number of fields)
+            QString reason;
+        };
+        QList<Rejection> firstRejections; // the first few, for a report without a rejects file
+        static constexpr int KeptRejections = 10;
         bool dryRun = false;
         QString stageTable; // stageOnly: where the rows are
         QStringList conflictKey; // the unique key used for Update (table column names)

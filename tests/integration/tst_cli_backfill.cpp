@@ -91,6 +91,16 @@ void TestCliBackfill::rejectedRowsExitWithOne()
     QCOMPARE(r.exitCode, 1);
     QVERIFY2(r.out.contains("48 rows read: 44 loaded, 0 skipped as duplicates, 4 rejected."), r.out.constData());
     QVERIFY(QFile::exists(rejects));
+    QVERIFY2(r.out.contains(QStringLiteral("Rejected rows: %1").arg(rejects).toUtf8()), r.out.constData());
+    // Without a rejects file, each rejected row is still named by its line, column and reason.
+    const QString again = freshTable(QStringLiteral("cli_rejects_named"));
+    const auto named = TestServers::runCli({QStringLiteral("backfill"), QStringLiteral("--db"), conninfo(), QStringLiteral("--table"),
+                                            again, QStringLiteral("--csv"), sample("conditions_bad_rows.csv")});
+    QCOMPARE(named.exitCode, 1);
+    const QByteArray file = sample("conditions_bad_rows.csv").toUtf8();
+    QVERIFY2(named.err.contains("Rejected: " + file + ", line 7, column time: 2026-13-45 is not a calendar date"), named.err.constData());
+    QVERIFY2(named.err.contains("Rejected: " + file + ", line 31: expected 5 fields, found 3"), named.err.constData());
+    QCOMPARE(named.err.count("Rejected: "), 4);
 }
 
 void TestCliBackfill::duplicatesFailWithFourUnlessSkipped()
