@@ -16,23 +16,33 @@ namespace bfs {
 
 namespace {
 
-bool validUtf8(const QByteArray &s, bool allowTruncatedTail)
+// Counts the well-formed multi-byte UTF-8 sequences of a sample and the bytes that fit none
+// (a sequence cut at the sample's end counts as neither).
+void countUtf8(const QByteArray &s, int *sequences, int *invalid)
 {
+    *sequences = *invalid = 0;
     const auto *p = reinterpret_cast<const uchar *>(s.constData());
     const auto *end = p + s.size();
     while (p < end) {
         const uchar b = *p;
-        int len = b < 0x80 ? 1 : (b & 0xE0) == 0xC0 ? 2 : (b & 0xF0) == 0xE0 ? 3 : (b & 0xF8) == 0xF0 ? 4 : 0;
-        if (len == 0 || (len == 2 && b < 0xC2))
-            return false;
-        if (end - p < len)
-            return allowTruncatedTail;
-        for (int i = 1; i < len; ++i)
-            if ((p[i] & 0xC0) != 0x80)
-                return false;
-        p += len;
+        const int len = b < 0x80 ? 1 : (b & 0xE0) == 0xC0 ? 2 : (b & 0xF0) == 0xE0 ? 3 : (b & 0xF8) == 0xF0 ? 4 : 0;
+        if (len == 1) {
+            ++p;
+            continue;
+        }
+        bool ok = len > 0 && !(len == 2 && b < 0xC2);
+        if (ok && end - p < len)
+            return; // cut by the sample's end
+        for (int i = 1; ok && i < len; ++i)
+            ok = (p[i] & 0xC0) == 0x80;
+        if (ok) {
+            ++*sequences;
+            p += len;
+        } else {
+            ++*invalid;
+            ++p;
+        }
     }
-    return true;
 }
 
 QList<QStringList> parseSample(const QString &text, const CsvFormat &format, int maxRecords, bool dropLast)
@@ -98,7 +108,13 @@ CsvFormat::Encoding CsvSniffer::detectEncoding(const QByteArray &s, bool *bom)
         if (evenZero > n / 2 * 0.7 && oddZero < n / 2 * 0.1)
             return CsvFormat::Encoding::Utf16BE;
     }
-    return validUtf8(s, true) ? CsvFormat::Encoding::Utf8 : CsvFormat::Encoding::Windows1252;
+    // Windows-1252 text (é alone as 0xE9) is almost never valid UTF-8. A UTF-8 file with a stray
+    // byte or two (pasted from elsewhere) stays UTF-8: read as Windows-1252, every one of its
+    // accented letters would turn into two wrong ones (é → Ã©) without a word; as UTF-8, the rows
+    // with a stray byte are rejected with their lines.
+    int sequences = 0, invalid = 0;
+    countUtf8(s, &sequences, &invalid);
+    return invalid == 0 || sequences > 4 * invalid ? CsvFormat::Encoding::Utf8 : CsvFormat::Encoding::Windows1252;
 }
 
 QString CsvSniffer::detectDateFormat(const QStringList &values, bool preferDayFirst, bool *ambiguous, const QStringList &nullTokens)

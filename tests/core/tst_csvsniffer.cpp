@@ -15,6 +15,7 @@ private Q_SLOTS:
     void excelSeparatorLineDecides();
     void utf16UnicodeTextExport();
     void windows1252WhenNotUtf8();
+    void utf8WithAStrayByteStaysUtf8();
     void utf8WithBom();
     void headerlessFile();
     void dateFormats_data();
@@ -115,6 +116,20 @@ void TestCsvSniffer::windows1252WhenNotUtf8()
     QVERIFY2(r.ok, qPrintable(r.error));
     QCOMPARE(r.format.encoding, CsvFormat::Encoding::Windows1252);
     QCOMPARE(r.sampleRows.first().first(), QStringLiteral("München"));
+}
+
+void TestCsvSniffer::utf8WithAStrayByteStaysUtf8()
+{
+    // Many accented letters in UTF-8 and one stray Windows-1252 byte: UTF-8 (the row with the
+    // stray byte is rejected later), not Windows-1252 for the whole file (é → Ã© everywhere).
+    QByteArray sample("Stadt;Preis\n");
+    for (int i = 0; i < 20; ++i)
+        sample += "M\xC3\xBCnchen;" + QByteArray::number(i) + "\n";
+    sample += "K\xF6ln;5\n";
+    QCOMPARE(CsvSniffer::sniff(sample, true).format.encoding, CsvFormat::Encoding::Utf8);
+    // Mostly Windows-1252 with one pair that happens to be valid UTF-8: Windows-1252.
+    QCOMPARE(CsvSniffer::sniff(QByteArray("a;b\nM\xFCnchen;1\nK\xF6ln;2\n\xC3\xA9;3\n"), true).format.encoding,
+             CsvFormat::Encoding::Windows1252);
 }
 
 void TestCsvSniffer::utf8WithBom()
