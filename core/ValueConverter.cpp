@@ -202,6 +202,26 @@ ValueConverter::IntegerText ValueConverter::exactInteger(QStringView n, qint64 *
     return IntegerText::Ok;
 }
 
+// Scientific notation for a long integer (1.23457E+15, as spreadsheets display 12 digits and
+// more) writes fewer digits than the integer has: how many are missing (0 when every one is
+// written, or the number is short enough to be written so on purpose).
+int ValueConverter::digitsNotWritten(QStringView normalized, qint64 value)
+{
+    const qsizetype e = normalized.indexOf(QLatin1Char('e'), 0, Qt::CaseInsensitive);
+    if (e < 0)
+        return 0;
+    int significant = 0;
+    bool leading = true;
+    for (QChar c : normalized.left(e)) {
+        if (!c.isDigit() || (leading && c == QLatin1Char('0')))
+            continue;
+        leading = false;
+        ++significant;
+    }
+    const int width = int(QString::number(value).remove(QLatin1Char('-')).size());
+    return width >= 12 && significant < width ? width - significant : 0;
+}
+
 bool ValueConverter::isPlainNumber(QStringView s, bool decimalComma)
 {
     // -12.5, 3, 0.25: digits with at most one decimal point, nothing to rewrite.
@@ -501,6 +521,13 @@ ValueConverter::Value ValueConverter::convert(const QString &rawCell, bool quote
         } else if (kind == IntegerText::OutOfRange || !inIntegerRange(m_type, value)) {
             v.ok = false;
             v.error = QStringLiteral("%1 is out of range for %2").arg(cell.toString(), typeName(m_type));
+        } else if (const int lost = digitsNotWritten(n, value); lost > 0) {
+            v.ok = false;
+            v.error = QStringLiteral("%1 gives only the first %2 of the %3 digits of an integer (a spreadsheet shows long numbers "
+                                     "so): format the column as a number without decimals before exporting")
+                          .arg(cell.toString())
+                          .arg(QString::number(value).remove(QLatin1Char('-')).size() - lost)
+                          .arg(QString::number(value).remove(QLatin1Char('-')).size());
         } else {
             v.text = QString::number(value);
         }

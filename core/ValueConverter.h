@@ -69,6 +69,7 @@ public:
     static bool isPlainNumber(QStringView text, bool decimalComma);
     enum class IntegerText { Ok, NotInteger, OutOfRange };
     static IntegerText exactInteger(QStringView normalized, qint64 *value);
+    static int digitsNotWritten(QStringView normalized, qint64 value);
 
 private:
     Value convertTime(QStringView cell) const;

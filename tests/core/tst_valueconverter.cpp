@@ -133,6 +133,9 @@ void TestValueConverter::converts_data()
     row("bigint written .0 beyond 2^53", Type::BigInt, iso, utc, false, "123456789012345678.0", "123456789012345678");
     row("bigint 2^53 + 1 written .0", Type::BigInt, iso, utc, false, "9007199254740993.0", "9007199254740993");
     row("bigint with exponent", Type::BigInt, iso, utc, false, "1.2345678901234567e16", "12345678901234567");
+    // A spreadsheet's display of a long number (an ID, a meter reading): digits were lost.
+    row("bigint as Excel shows it", Type::BigInt, iso, utc, false, "1.23457E+15", "!gives only the first 6 of the 16 digits");
+    row("short integer with exponent", Type::Integer, iso, utc, false, "1.2e3", "1200");
     row("bigint max written .0", Type::BigInt, iso, utc, false, "9223372036854775807.0", "9223372036854775807");
     row("bigint min written .0", Type::BigInt, iso, utc, false, "-9223372036854775808.00", "-9223372036854775808");
     row("bigint of 20 digits", Type::BigInt, iso, utc, false, "12345678901234567890", "!out of range for bigint");
