@@ -480,6 +480,7 @@ void TestImportWizard::closingWhileAPassRunsClosesWhenItHasStopped()
                                                             "2026-08-20 12:30:00+00,6,21.5,ok\n2026-08-21 12:30:00+00,6,22.5,ok\n");
     ImportWizard w(TestServers::sandbox(), ht);
     walkToPlan(w, file);
+    QTRY_VERIFY_WITH_TIMEOUT(!w.isBusy(), 60000); // (a pass planning again after a late change, if any, has ended)
     QSignalSpy closed(&w, &QDialog::finished);
     QVERIFY(w.planPage()->exportSql(m_dir.filePath(QStringLiteral("closing.sql"))));
     QVERIFY(w.isBusy());
