@@ -435,8 +435,14 @@ ImportColumnsPage::ImportColumnsPage(ImportSession *session, QWidget *parent)
     m_zone->setObjectName(QStringLiteral("timezone"));
     m_zone->setEditable(true);
     m_zone->setAccessibleName(QStringLiteral("Time zone of timestamps without one"));
-    for (const QByteArray &id : QTimeZone::availableTimeZoneIds())
-        m_zone->addItem(QString::fromUtf8(id));
+    // (the zone database is read once per process, not on every wizard)
+    static const QStringList zones = [] {
+        QStringList ids;
+        for (const QByteArray &id : QTimeZone::availableTimeZoneIds())
+            ids << QString::fromUtf8(id);
+        return ids;
+    }();
+    m_zone->addItems(zones);
     m_zone->setCurrentText(QStringLiteral("UTC"));
     m_status = new QLabel(this);
     m_status->setObjectName(QStringLiteral("status"));
