@@ -249,10 +249,15 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
         }
     }
     QStringList unloaded;
+    QList<int> unnamedUnloaded; // columns without a name: mentioned only if a row holds a value there
     for (int ci = 0; ci < csvColumns.size(); ++ci) {
         if (csvToTable[ci] < 0) {
             s.ignoredColumns << csvColumns.at(ci);
-            if (!csvColumns.at(ci).trimmed().isEmpty()) // a spreadsheet's empty trailing columns go unmentioned
+            if (csvColumns.at(ci).trimmed().isEmpty()) // a spreadsheet's empty trailing columns
+                unnamedUnloaded << ci;
+            else if (csvColumns.indexOf(csvColumns.at(ci)) < ci)
+                unloaded << QStringLiteral("\"%1\" (column %2, a second column of that name)").arg(csvColumns.at(ci)).arg(ci + 1);
+            else
                 unloaded << QLatin1Char('"') + csvColumns.at(ci) + QLatin1Char('"');
         }
     }
@@ -571,6 +576,15 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
         }
         if (!stopReason.isEmpty())
             break;
+        for (qsizetype u = 0; u < unnamedUnloaded.size(); ++u) {
+            const int ci = unnamedUnloaded.at(u);
+            if (ci < rec.fields.size() && !rec.fields.at(ci).trimmed().isEmpty()) {
+                s.notes << QStringLiteral("%1: column %2 has no name in the header but holds values (the first on line %3); they were "
+                                          "not loaded (name the column in the header, or map it by number: --map %2=COLUMN)")
+                               .arg(file).arg(ci + 1).arg(rec.line);
+                unnamedUnloaded.removeAt(u--);
+            }
+        }
         if (!reason.isEmpty()) {
             ++s.rowsRejected;
             if (s.firstRejections.size() < Summary::KeptRejections)

@@ -23,6 +23,7 @@ private Q_SLOTS:
     void europeanFileIsDetectedAndConverted();
     void excelSeparatorLineNamesTheDelimiter();
     void guessedDateOrderProvedWrongLaterWritesNothing();
+    void unnamedAndRepeatedHeaderColumnsAreNoted();
     void naiveTimesAreReadInTheSourceZone();
     void rejectsFileKeepsLineColumnReasonAndText();
     void stopAtFirstErrorWritesNothing();
@@ -222,6 +223,25 @@ void TestLoader::guessedDateOrderProvedWrongLaterWritesNothing()
     QVERIFY2(fixed.outcome == CsvLoader::Outcome::Completed, qPrintable(fixed.message));
     QCOMPARE(fixed.rowsLoaded, qint64(rows));
     QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_uk WHERE ts = '2024-01-13 00:00' AND id = 17280")), qint64(1));
+}
+
+void TestLoader::unnamedAndRepeatedHeaderColumnsAreNoted()
+{
+    // Values under a header cell left empty, and a second column of a name already taken, are not
+    // loaded: the notes say so, with the column's number (an empty trailing column stays unmentioned).
+    const ConnectionProfile pg = TestServers::pg15(QStringLiteral("bf_owner"));
+    exec(pg, QString::fromLatin1(kReadings).arg(QStringLiteral("r_unnamed")));
+    CsvLoader::Options o;
+    o.table = QStringLiteral("r_unnamed");
+    o.csvPath = writeCsv(QStringLiteral("unnamed.csv"), "time,device_id,temperature,temperature,,\n"
+                                                         "2026-08-20 00:00+00,1,20,21,,\n2026-08-20 01:00+00,1,20,21,55,\n");
+    const CsvLoader::Summary s = load(pg, o);
+    QVERIFY2(s.outcome == CsvLoader::Outcome::Completed, qPrintable(s.message));
+    QCOMPARE(s.rowsLoaded, qint64(2));
+    const QString notes = s.notes.join(QLatin1Char('\n'));
+    QVERIFY2(notes.contains(QLatin1String("\"temperature\" (column 4, a second column of that name)")), qPrintable(notes));
+    QVERIFY2(notes.contains(QLatin1String("column 5 has no name in the header but holds values (the first on line 3)")), qPrintable(notes));
+    QVERIFY2(!notes.contains(QLatin1String("column 6")), qPrintable(notes));
 }
 
 void TestLoader::naiveTimesAreReadInTheSourceZone()
