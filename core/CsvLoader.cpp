@@ -23,20 +23,6 @@ namespace bfs {
 
 namespace {
 
-// dd/MM/yyyy HH:mm ↔ MM/dd/yyyy HH:mm (the date's day and month fields trade places).
-QString swapDayAndMonth(const QString &format)
-{
-    QString out = format;
-    const qsizetype end = out.indexOf(QLatin1Char(' ')) < 0 ? out.size() : out.indexOf(QLatin1Char(' '));
-    for (qsizetype i = 0; i < end; ++i) {
-        if (out.at(i) == QLatin1Char('d'))
-            out[i] = QLatin1Char('M');
-        else if (out.at(i) == QLatin1Char('M'))
-            out[i] = QLatin1Char('d');
-    }
-    return out;
-}
-
 QAtomicInteger<quint32> s_stageCounter;
 
 // Appends one value in COPY text format (UTF-8, backslash escapes, \N for NULL)
@@ -92,65 +78,6 @@ CsvLoader::Summary fail(CsvLoader::Summary s, CsvLoader::Outcome outcome, const 
 }
 
 } // namespace
-
-CsvFormat CsvLoader::effectiveFormat(const CsvFormat &detected, const Options &o)
-{
-    CsvFormat format = detected;
-    if (o.delimiter)
-        format.delimiter = *o.delimiter;
-    if (o.encoding)
-        format.encoding = *o.encoding;
-    if (o.quote)
-        format.quote = *o.quote;
-    if (o.header)
-        format.header = *o.header;
-    if (o.decimalComma)
-        format.decimalComma = *o.decimalComma;
-    format.skipLines = o.skipLines;
-    format.maxFieldChars = o.maxFieldChars;
-    return format;
-}
-
-CsvLoader::CsvLoader(Options options)
-    : m_options(std::move(options))
-{
-}
-
-QString CsvLoader::conflictName(Conflict c)
-{
-    switch (c) {
-    case Conflict::Error: return QStringLiteral("error");
-    case Conflict::Skip: return QStringLiteral("skip");
-    case Conflict::Update: return QStringLiteral("update");
-    }
-    return QString();
-}
-
-bool CsvLoader::conflictFromName(const QString &name, Conflict *out)
-{
-    if (name == QLatin1String("error"))
-        *out = Conflict::Error;
-    else if (name == QLatin1String("skip"))
-        *out = Conflict::Skip;
-    else if (name == QLatin1String("update"))
-        *out = Conflict::Update;
-    else
-        return false;
-    return true;
-}
-
-bool CsvLoader::uploadFromName(const QString &name, Upload *out)
-{
-    if (name == QLatin1String("auto"))
-        *out = Upload::Auto;
-    else if (name == QLatin1String("copy"))
-        *out = Upload::Copy;
-    else if (name == QLatin1String("insert"))
-        *out = Upload::Insert;
-    else
-        return false;
-    return true;
-}
 
 CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel, const ProgressFn &progress)
 {
@@ -341,7 +268,7 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
         }
         if (isTime && sniffed.ambiguousDate.value(ci) && o.formats.value(c.name, o.formats.value(csvColumns.at(ci))).isEmpty()) {
             ValueConverter::Options other = vo;
-            other.dateTimeFormat = swapDayAndMonth(fmt);
+            other.dateTimeFormat = DateTimeParser::swapDayAndMonth(fmt);
             guessedOrder.insert(int(mappedCsv.size()), GuessedOrder{fmt, other.dateTimeFormat, ValueConverter(c.type, other)});
         }
         mappedCsv << ci;
@@ -816,14 +743,6 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
     s.message = QStringLiteral("%1 rows read: %2 loaded, %3 skipped as duplicates, %4 rejected.%5")
                     .arg(s.rowsRead).arg(s.rowsLoaded).arg(s.rowsDuplicate).arg(s.rowsRejected).arg(s.notWrittenText());
     return s;
-}
-
-QString CsvLoader::Summary::notWrittenText() const
-{
-    return rowsNotWritten > 0 ? QStringLiteral(" %1 were not written: the server dropped them without an error (a trigger of the "
-                                               "table that returns NULL, or a rule).")
-                                    .arg(rowsNotWritten)
-                              : QString();
 }
 
 } // namespace bfs

@@ -67,6 +67,19 @@ DateTimeParser::DateTimeParser(const QString &format)
     }
 }
 
+QString DateTimeParser::swapDayAndMonth(const QString &pattern)
+{
+    QString out = pattern;
+    const qsizetype end = out.indexOf(QLatin1Char(' ')) < 0 ? out.size() : out.indexOf(QLatin1Char(' '));
+    for (qsizetype i = 0; i < end; ++i) {
+        if (out.at(i) == QLatin1Char('d'))
+            out[i] = QLatin1Char('M');
+        else if (out.at(i) == QLatin1Char('M'))
+            out[i] = QLatin1Char('d');
+    }
+    return out;
+}
+
 bool DateTimeParser::isValidFormat(QString *error) const
 {
     if (m_kind != Kind::Pattern)

@@ -34,6 +34,9 @@ public:
     // "epoch" (seconds, may have a fraction), "epoch_ms", or a Qt date-time pattern
     // ("dd.MM.yyyy HH:mm", "MM/dd/yyyy h:mm AP", "yyyyMMdd", "MMM-d-yyyy" …).
     explicit DateTimeParser(const QString &format = QStringLiteral("iso"));
+    // dd/MM/yyyy HH:mm ↔ MM/dd/yyyy HH:mm: the pattern of the other order (the date's day and
+    // month fields trade places).
+    static QString swapDayAndMonth(const QString &pattern);
 
     QString format() const { return m_format; }
     bool isValidFormat(QString *error) const;

@@ -1,8 +1,6 @@
 // Loading CSV files into real tables: COPY into PostgreSQL 15, INSERT batches into the
 // TimescaleDB sandbox, with complete row accounting, rejects, conflicts and cancel.
-#include "CsvLoader.h"
-#include "CsvSniffer.h"
-#include "Database.h"
+#include "LoaderCase.h"
 #include "TestServers.h"
 
 #include <QFile>
@@ -14,16 +12,12 @@
 
 using namespace bfs;
 
-class TestLoader : public QObject
+class TestLoader : public LoaderCase
 {
     Q_OBJECT
 private Q_SLOTS:
     void initTestCase();
     void copyIntoPlainTableOnPg15();
-    void europeanFileIsDetectedAndConverted();
-    void excelSeparatorLineNamesTheDelimiter();
-    void guessedDateOrderProvedWrongLaterWritesNothing();
-    void unnamedAndRepeatedHeaderColumnsAreNoted();
     void naiveTimesAreReadInTheSourceZone();
     void rejectsFileKeepsLineColumnReasonAndText();
     void stopAtFirstErrorWritesNothing();
@@ -42,21 +36,11 @@ private Q_SLOTS:
     void quotedTextKeepsItsSpaces();
     void nullTokensMatchExactlyAndNeverQuotedText();
     void rowsATriggerDropsAreReportedAsNotWritten();
-    void ambiguousDecimalSeparatorIsNotedAndCanBeSet();
     void domainsAndEnumsConvertAsTheirBaseType();
     void dryRunCountsUnderEveryKeyAsTheRunWould();
     void formatForNoDateColumnIsAnInputError();
     void checkRefusalNamesTheLineInEveryMode();
 
-private:
-    QString writeCsv(const QString &name, const QByteArray &content);
-    void exec(const ConnectionProfile &p, const QString &sql);
-    qint64 count(const ConnectionProfile &p, const QString &sql);
-    CsvLoader::Summary load(const ConnectionProfile &p, CsvLoader::Options o, const std::atomic<bool> *cancel = nullptr,
-                            const CsvLoader::ProgressFn &progress = CsvLoader::ProgressFn());
-    // On PostgreSQL 15: runs `ddl`, then loads `content` (file `table`.csv) into `table` with the defaults.
-    CsvLoader::Summary loadIntoPg15(const QString &table, const QString &ddl, const QByteArray &content);
-    QTemporaryDir m_dir;
 };
 
 void TestLoader::initTestCase()
@@ -64,62 +48,6 @@ void TestLoader::initTestCase()
     QVERIFY(m_dir.isValid());
 }
 
-QString TestLoader::writeCsv(const QString &name, const QByteArray &content)
-{
-    const QString path = m_dir.filePath(name);
-    QFile f(path);
-    if (!f.open(QIODevice::WriteOnly))
-        qFatal("cannot write %s", qPrintable(path));
-    f.write(content);
-    return path;
-}
-
-void TestLoader::exec(const ConnectionProfile &p, const QString &sql)
-{
-    Database db(p);
-    DbError e;
-    QVERIFY2(db.open(&e), qPrintable(e.toString()));
-    QVERIFY2(db.execScript(sql, &e), qPrintable(e.toString()));
-}
-
-qint64 TestLoader::count(const ConnectionProfile &p, const QString &sql)
-{
-    Database db(p);
-    DbError e;
-    QueryResult r;
-    if (!db.open(&e) || !db.exec(sql, &r, &e)) {
-        qWarning("%s", qPrintable(e.toString()));
-        return -1;
-    }
-    return r.intValue(0, 0);
-}
-
-CsvLoader::Summary TestLoader::load(const ConnectionProfile &p, CsvLoader::Options o, const std::atomic<bool> *cancel,
-                                    const CsvLoader::ProgressFn &progress)
-{
-    Database db(p);
-    DbError e;
-    if (!db.open(&e)) {
-        CsvLoader::Summary s;
-        s.outcome = CsvLoader::Outcome::ConnectionError;
-        s.message = e.toString();
-        return s;
-    }
-    return CsvLoader(o).run(db, cancel, progress);
-}
-
-CsvLoader::Summary TestLoader::loadIntoPg15(const QString &table, const QString &ddl, const QByteArray &content)
-{
-    const ConnectionProfile pg = TestServers::pg15(QStringLiteral("bf_owner"));
-    exec(pg, ddl);
-    CsvLoader::Options o;
-    o.table = table;
-    o.csvPath = writeCsv(table + QStringLiteral(".csv"), content);
-    return load(pg, o);
-}
-
-static const char *kReadings = "DROP TABLE IF EXISTS %1; CREATE TABLE %1 (time timestamptz NOT NULL, device_id int NOT NULL, "
-                               "temperature double precision, humidity double precision, status text, UNIQUE (time, device_id));";
 
 void TestLoader::copyIntoPlainTableOnPg15()
 {
@@ -138,110 +66,6 @@ void TestLoader::copyIntoPlainTableOnPg15()
     QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_copy WHERE time = '2026-07-27 05:00:00+00' AND device_id = 2 "
                                       "AND status = 'ok' AND temperature = 26.83 AND humidity = 46.07")),
              qint64(1));
-}
-
-void TestLoader::europeanFileIsDetectedAndConverted()
-{
-    const ConnectionProfile pg = TestServers::pg15(QStringLiteral("bf_owner"));
-    exec(pg, QString::fromLatin1(kReadings).arg(QStringLiteral("r_euro")));
-    const QString path = writeCsv(QStringLiteral("euro.csv"),
-                                  "time;device_id;temperature;humidity;status\r\n"
-                                  "31.01.2026 14:30;1;21,5;1.013,25;ok\r\n"
-                                  "31.01.2026 15:00;2;-3,75;998,5;M\xFC" "de\r\n"); // Windows-1252 ü
-    CsvLoader::Options o;
-    o.csvPath = path;
-    o.table = QStringLiteral("r_euro");
-    o.timeZone = QStringLiteral("Europe/Berlin");
-    const CsvLoader::Summary s = load(pg, o);
-    QVERIFY2(s.outcome == CsvLoader::Outcome::Completed, qPrintable(s.message));
-    QCOMPARE(s.format.delimiter, QLatin1Char(';'));
-    QVERIFY(s.format.decimalComma);
-    QCOMPARE(s.format.encoding, CsvFormat::Encoding::Windows1252);
-    QCOMPARE(s.rowsLoaded, qint64(2));
-    QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_euro WHERE time = '2026-01-31 13:30:00+00' AND temperature = 21.5 "
-                                      "AND humidity = 1013.25")),
-             qint64(1));
-    QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_euro WHERE status = 'Müde' AND temperature = -3.75")), qint64(1));
-}
-
-void TestLoader::excelSeparatorLineNamesTheDelimiter()
-{
-    // An Excel export with its "sep=;" first line and text full of commas: read with ';', the
-    // line is not a row, and a rejected row is named by its line in the file.
-    const ConnectionProfile pg = TestServers::pg15(QStringLiteral("bf_owner"));
-    exec(pg, QString::fromLatin1(kReadings).arg(QStringLiteral("r_sep")));
-    CsvLoader::Options o;
-    o.csvPath = writeCsv(QStringLiteral("sep.csv"),
-                         "sep=;\r\n"
-                         "time;device_id;temperature;humidity;status\r\n"
-                         "2026-01-31 14:30;1;21,5;10;a,b,c,d,e,f\r\n"
-                         "2026-01-31 15:00;seven;1;2;g,h,i,j,k,l\r\n");
-    o.table = QStringLiteral("r_sep");
-    o.rejectsPath = m_dir.filePath(QStringLiteral("sep.rejects.csv"));
-    const CsvLoader::Summary s = load(pg, o);
-    QVERIFY2(s.outcome == CsvLoader::Outcome::Completed, qPrintable(s.message));
-    QCOMPARE(s.format.delimiter, QLatin1Char(';'));
-    QCOMPARE(s.rowsRead, qint64(2));
-    QCOMPARE(s.rowsLoaded, qint64(1));
-    QCOMPARE(s.rowsRejected, qint64(1));
-    QVERIFY(s.accountedFor());
-    QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_sep WHERE status = 'a,b,c,d,e,f' AND temperature = 21.5")), qint64(1));
-    QFile f(o.rejectsPath);
-    QVERIFY(f.open(QIODevice::ReadOnly));
-    QVERIFY2(f.readAll().split('\n').value(1).startsWith("4,device_id,"), "the rejected row is on line 4 of the file");
-}
-
-void TestLoader::guessedDateOrderProvedWrongLaterWritesNothing()
-{
-    // A UK logger's minutes from 1 January: every date of the first 256 KiB (the sample) fits both
-    // orders, and a comma file reads them month first. The first date past the 12th proves the
-    // guess wrong: the load stops there, names the line and the format, and writes nothing
-    // (before, 1–12 January had been loaded as the first of each month).
-    const ConnectionProfile pg = TestServers::pg15(QStringLiteral("bf_owner"));
-    exec(pg, QStringLiteral("DROP TABLE IF EXISTS r_uk; CREATE TABLE r_uk (id int PRIMARY KEY, ts timestamp, v float8)"));
-    QByteArray content("id,ts,v\r\n");
-    const QDateTime start(QDate(2024, 1, 1), QTime(0, 0), Qt::UTC);
-    const int rows = 13 * 24 * 60;
-    for (int i = 0; i < rows; ++i)
-        content += QByteArray::number(i) + ',' + start.addSecs(60LL * i).toString(QStringLiteral("dd/MM/yyyy HH:mm")).toLatin1() + ','
-            + QByteArray::number(i) + "\r\n";
-    QVERIFY(content.size() > CsvSniffer::SampleBytes);
-    CsvLoader::Options o;
-    o.table = QStringLiteral("r_uk");
-    o.csvPath = writeCsv(QStringLiteral("uk.csv"), content);
-    const CsvLoader::Summary s = load(pg, o);
-    QCOMPARE(s.outcome, CsvLoader::Outcome::InputError);
-    const qint64 line = 2 + 12 * 24 * 60; // 13/01/2024 00:00
-    QVERIFY2(s.message.contains(QStringLiteral("line %1, column ts: \"13/01/2024 00:00\" is written dd/MM/yyyy HH:mm").arg(line)),
-             qPrintable(s.message));
-    QVERIFY2(s.message.contains(QLatin1String("--format ts=dd/MM/yyyy HH:mm")), qPrintable(s.message));
-    QVERIFY2(s.message.endsWith(QLatin1String("Nothing was written to public.r_uk.")), qPrintable(s.message));
-    QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_uk")), qint64(0));
-    // With the format given, every row loads with its own day.
-    o.formats.insert(QStringLiteral("ts"), QStringLiteral("dd/MM/yyyy HH:mm"));
-    const CsvLoader::Summary fixed = load(pg, o);
-    QVERIFY2(fixed.outcome == CsvLoader::Outcome::Completed, qPrintable(fixed.message));
-    QCOMPARE(fixed.rowsLoaded, qint64(rows));
-    QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_uk WHERE ts = '2024-01-13 00:00' AND id = 17280")), qint64(1));
-}
-
-void TestLoader::unnamedAndRepeatedHeaderColumnsAreNoted()
-{
-    // Values under a header cell left empty, and a second column of a name already taken, are not
-    // loaded: the notes say so, with the column's number (an empty trailing column stays unmentioned).
-    const ConnectionProfile pg = TestServers::pg15(QStringLiteral("bf_owner"));
-    exec(pg, QString::fromLatin1(kReadings).arg(QStringLiteral("r_unnamed")));
-    CsvLoader::Options o;
-    o.table = QStringLiteral("r_unnamed");
-    o.csvPath = writeCsv(QStringLiteral("unnamed.csv"), "time,device_id,temperature,temperature,,\n"
-                                                         "2026-08-20 00:00+00,1,20,21,,\n2026-08-20 01:00+00,1,20,21,55,\n");
-    const CsvLoader::Summary s = load(pg, o);
-    QVERIFY2(s.outcome == CsvLoader::Outcome::Completed, qPrintable(s.message));
-    QCOMPARE(s.rowsLoaded, qint64(2));
-    const QString notes = s.notes.join(QLatin1Char('\n'));
-    QVERIFY2(notes.contains(QLatin1String("\"temperature\" (column 4, a second column of that name)")), qPrintable(notes));
-    QVERIFY2(notes.contains(QLatin1String("column 5 has no name in the header but holds values (the first on line 3)")), qPrintable(notes));
-    QVERIFY2(!notes.contains(QLatin1String("column 6")), qPrintable(notes));
 }
 
 void TestLoader::naiveTimesAreReadInTheSourceZone()
@@ -670,31 +494,6 @@ void TestLoader::rowsATriggerDropsAreReportedAsNotWritten()
     QVERIFY(s.accountedFor());
     QVERIFY2(s.message.contains(QLatin1String("1 were not written")), qPrintable(s.message));
     QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_trigger")), qint64(2));
-}
-
-void TestLoader::ambiguousDecimalSeparatorIsNotedAndCanBeSet()
-{
-    // 1,234 and 12,500 fit a decimal comma and a thousands separator alike: read as decimals
-    // (a semicolon file), with a note that says so and how to say otherwise.
-    const ConnectionProfile pg = TestServers::pg15(QStringLiteral("bf_owner"));
-    exec(pg, QStringLiteral("DROP TABLE IF EXISTS r_decimal; CREATE TABLE r_decimal (id int PRIMARY KEY, amount numeric)"));
-    CsvLoader::Options o;
-    o.table = QStringLiteral("r_decimal");
-    o.csvPath = writeCsv(QStringLiteral("decimal.csv"), "id;amount\n1;1,234\n2;12,500\n");
-    const CsvLoader::Summary guessed = load(pg, o);
-    QVERIFY2(guessed.outcome == CsvLoader::Outcome::Completed, qPrintable(guessed.message));
-    QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_decimal WHERE (id, amount) IN ((1, 1.234), (2, 12.5))")), qint64(2));
-    QVERIFY2(guessed.notes.join(QLatin1Char('\n')).contains(QLatin1String("fits both a decimal comma and a thousands separator (such as "
-                                                                           "1,234 or 1.234); they are read with a decimal comma. If that "
-                                                                           "is wrong, say which (on the command line: --decimal-point)")),
-             qPrintable(guessed.notes.join(QLatin1Char('\n'))));
-    // Said: a thousands separator, and no note.
-    exec(pg, QStringLiteral("TRUNCATE r_decimal"));
-    o.decimalComma = false;
-    const CsvLoader::Summary said = load(pg, o);
-    QVERIFY2(said.outcome == CsvLoader::Outcome::Completed, qPrintable(said.message));
-    QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_decimal WHERE (id, amount) IN ((1, 1234), (2, 12500))")), qint64(2));
-    QVERIFY(said.notes.isEmpty());
 }
 
 void TestLoader::domainsAndEnumsConvertAsTheirBaseType()

@@ -1,0 +1,74 @@
+// The loader's options and names: the format a file is read with, and the words of the
+// command line and the settings for conflict handling and the upload method.
+#include "CsvLoader.h"
+
+namespace bfs {
+
+CsvFormat CsvLoader::effectiveFormat(const CsvFormat &detected, const Options &o)
+{
+    CsvFormat format = detected;
+    if (o.delimiter)
+        format.delimiter = *o.delimiter;
+    if (o.encoding)
+        format.encoding = *o.encoding;
+    if (o.quote)
+        format.quote = *o.quote;
+    if (o.header)
+        format.header = *o.header;
+    if (o.decimalComma)
+        format.decimalComma = *o.decimalComma;
+    format.skipLines = o.skipLines;
+    format.maxFieldChars = o.maxFieldChars;
+    return format;
+}
+
+CsvLoader::CsvLoader(Options options)
+    : m_options(std::move(options))
+{
+}
+
+QString CsvLoader::conflictName(Conflict c)
+{
+    switch (c) {
+    case Conflict::Error: return QStringLiteral("error");
+    case Conflict::Skip: return QStringLiteral("skip");
+    case Conflict::Update: return QStringLiteral("update");
+    }
+    return QString();
+}
+
+bool CsvLoader::conflictFromName(const QString &name, Conflict *out)
+{
+    if (name == QLatin1String("error"))
+        *out = Conflict::Error;
+    else if (name == QLatin1String("skip"))
+        *out = Conflict::Skip;
+    else if (name == QLatin1String("update"))
+        *out = Conflict::Update;
+    else
+        return false;
+    return true;
+}
+
+bool CsvLoader::uploadFromName(const QString &name, Upload *out)
+{
+    if (name == QLatin1String("auto"))
+        *out = Upload::Auto;
+    else if (name == QLatin1String("copy"))
+        *out = Upload::Copy;
+    else if (name == QLatin1String("insert"))
+        *out = Upload::Insert;
+    else
+        return false;
+    return true;
+}
+
+QString CsvLoader::Summary::notWrittenText() const
+{
+    return rowsNotWritten > 0 ? QStringLiteral(" %1 were not written: the server dropped them without an error (a trigger of the "
+                                               "table that returns NULL, or a rule).")
+                                    .arg(rowsNotWritten)
+                              : QString();
+}
+
+} // namespace bfs

@@ -1,0 +1,159 @@
+// Loading the files spreadsheets write: Excel's sep= line, decimal commas, guessed date orders,
+// header cells left empty, against PostgreSQL 15.
+#include "CsvSniffer.h"
+#include "LoaderCase.h"
+#include "TestServers.h"
+
+#include <QFile>
+#include <QtTest>
+
+using namespace bfs;
+
+class TestLoaderSpreadsheets : public LoaderCase
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void europeanFileIsDetectedAndConverted();
+    void excelSeparatorLineNamesTheDelimiter();
+    void guessedDateOrderProvedWrongLaterWritesNothing();
+    void unnamedAndRepeatedHeaderColumnsAreNoted();
+    void ambiguousDecimalSeparatorIsNotedAndCanBeSet();
+};
+
+void TestLoaderSpreadsheets::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+}
+
+void TestLoaderSpreadsheets::europeanFileIsDetectedAndConverted()
+{
+    const ConnectionProfile pg = TestServers::pg15(QStringLiteral("bf_owner"));
+    exec(pg, QString::fromLatin1(kReadings).arg(QStringLiteral("r_euro")));
+    const QString path = writeCsv(QStringLiteral("euro.csv"),
+                                  "time;device_id;temperature;humidity;status\r\n"
+                                  "31.01.2026 14:30;1;21,5;1.013,25;ok\r\n"
+                                  "31.01.2026 15:00;2;-3,75;998,5;M\xFC" "de\r\n"); // Windows-1252 ü
+    CsvLoader::Options o;
+    o.csvPath = path;
+    o.table = QStringLiteral("r_euro");
+    o.timeZone = QStringLiteral("Europe/Berlin");
+    const CsvLoader::Summary s = load(pg, o);
+    QVERIFY2(s.outcome == CsvLoader::Outcome::Completed, qPrintable(s.message));
+    QCOMPARE(s.format.delimiter, QLatin1Char(';'));
+    QVERIFY(s.format.decimalComma);
+    QCOMPARE(s.format.encoding, CsvFormat::Encoding::Windows1252);
+    QCOMPARE(s.rowsLoaded, qint64(2));
+    QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_euro WHERE time = '2026-01-31 13:30:00+00' AND temperature = 21.5 "
+                                      "AND humidity = 1013.25")),
+             qint64(1));
+    QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_euro WHERE status = 'Müde' AND temperature = -3.75")), qint64(1));
+}
+
+void TestLoaderSpreadsheets::excelSeparatorLineNamesTheDelimiter()
+{
+    // An Excel export with its "sep=;" first line and text full of commas: read with ';', the
+    // line is not a row, and a rejected row is named by its line in the file.
+    const ConnectionProfile pg = TestServers::pg15(QStringLiteral("bf_owner"));
+    exec(pg, QString::fromLatin1(kReadings).arg(QStringLiteral("r_sep")));
+    CsvLoader::Options o;
+    o.csvPath = writeCsv(QStringLiteral("sep.csv"),
+                         "sep=;\r\n"
+                         "time;device_id;temperature;humidity;status\r\n"
+                         "2026-01-31 14:30;1;21,5;10;a,b,c,d,e,f\r\n"
+                         "2026-01-31 15:00;seven;1;2;g,h,i,j,k,l\r\n");
+    o.table = QStringLiteral("r_sep");
+    o.rejectsPath = m_dir.filePath(QStringLiteral("sep.rejects.csv"));
+    const CsvLoader::Summary s = load(pg, o);
+    QVERIFY2(s.outcome == CsvLoader::Outcome::Completed, qPrintable(s.message));
+    QCOMPARE(s.format.delimiter, QLatin1Char(';'));
+    QCOMPARE(s.rowsRead, qint64(2));
+    QCOMPARE(s.rowsLoaded, qint64(1));
+    QCOMPARE(s.rowsRejected, qint64(1));
+    QVERIFY(s.accountedFor());
+    QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_sep WHERE status = 'a,b,c,d,e,f' AND temperature = 21.5")), qint64(1));
+    QFile f(o.rejectsPath);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QVERIFY2(f.readAll().split('\n').value(1).startsWith("4,device_id,"), "the rejected row is on line 4 of the file");
+}
+
+void TestLoaderSpreadsheets::guessedDateOrderProvedWrongLaterWritesNothing()
+{
+    // A UK logger's minutes from 1 January: every date of the first 256 KiB (the sample) fits both
+    // orders, and a comma file reads them month first. The first date past the 12th proves the
+    // guess wrong: the load stops there, names the line and the format, and writes nothing
+    // (before, 1–12 January had been loaded as the first of each month).
+    const ConnectionProfile pg = TestServers::pg15(QStringLiteral("bf_owner"));
+    exec(pg, QStringLiteral("DROP TABLE IF EXISTS r_uk; CREATE TABLE r_uk (id int PRIMARY KEY, ts timestamp, v float8)"));
+    QByteArray content("id,ts,v\r\n");
+    const QDateTime start(QDate(2024, 1, 1), QTime(0, 0), Qt::UTC);
+    const int rows = 13 * 24 * 60;
+    for (int i = 0; i < rows; ++i)
+        content += QByteArray::number(i) + ',' + start.addSecs(60LL * i).toString(QStringLiteral("dd/MM/yyyy HH:mm")).toLatin1() + ','
+            + QByteArray::number(i) + "\r\n";
+    QVERIFY(content.size() > CsvSniffer::SampleBytes);
+    CsvLoader::Options o;
+    o.table = QStringLiteral("r_uk");
+    o.csvPath = writeCsv(QStringLiteral("uk.csv"), content);
+    const CsvLoader::Summary s = load(pg, o);
+    QCOMPARE(s.outcome, CsvLoader::Outcome::InputError);
+    const qint64 line = 2 + 12 * 24 * 60; // 13/01/2024 00:00
+    QVERIFY2(s.message.contains(QStringLiteral("line %1, column ts: \"13/01/2024 00:00\" is written dd/MM/yyyy HH:mm").arg(line)),
+             qPrintable(s.message));
+    QVERIFY2(s.message.contains(QLatin1String("--format ts=dd/MM/yyyy HH:mm")), qPrintable(s.message));
+    QVERIFY2(s.message.endsWith(QLatin1String("Nothing was written to public.r_uk.")), qPrintable(s.message));
+    QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_uk")), qint64(0));
+    // With the format given, every row loads with its own day.
+    o.formats.insert(QStringLiteral("ts"), QStringLiteral("dd/MM/yyyy HH:mm"));
+    const CsvLoader::Summary fixed = load(pg, o);
+    QVERIFY2(fixed.outcome == CsvLoader::Outcome::Completed, qPrintable(fixed.message));
+    QCOMPARE(fixed.rowsLoaded, qint64(rows));
+    QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_uk WHERE ts = '2024-01-13 00:00' AND id = 17280")), qint64(1));
+}
+
+void TestLoaderSpreadsheets::unnamedAndRepeatedHeaderColumnsAreNoted()
+{
+    // Values under a header cell left empty, and a second column of a name already taken, are not
+    // loaded: the notes say so, with the column's number (an empty trailing column stays unmentioned).
+    const ConnectionProfile pg = TestServers::pg15(QStringLiteral("bf_owner"));
+    exec(pg, QString::fromLatin1(kReadings).arg(QStringLiteral("r_unnamed")));
+    CsvLoader::Options o;
+    o.table = QStringLiteral("r_unnamed");
+    o.csvPath = writeCsv(QStringLiteral("unnamed.csv"), "time,device_id,temperature,temperature,,\n"
+                                                         "2026-08-20 00:00+00,1,20,21,,\n2026-08-20 01:00+00,1,20,21,55,\n");
+    const CsvLoader::Summary s = load(pg, o);
+    QVERIFY2(s.outcome == CsvLoader::Outcome::Completed, qPrintable(s.message));
+    QCOMPARE(s.rowsLoaded, qint64(2));
+    const QString notes = s.notes.join(QLatin1Char('\n'));
+    QVERIFY2(notes.contains(QLatin1String("\"temperature\" (column 4, a second column of that name)")), qPrintable(notes));
+    QVERIFY2(notes.contains(QLatin1String("column 5 has no name in the header but holds values (the first on line 3)")), qPrintable(notes));
+    QVERIFY2(!notes.contains(QLatin1String("column 6")), qPrintable(notes));
+}
+
+void TestLoaderSpreadsheets::ambiguousDecimalSeparatorIsNotedAndCanBeSet()
+{
+    // 1,234 and 12,500 fit a decimal comma and a thousands separator alike: read as decimals
+    // (a semicolon file), with a note that says so and how to say otherwise.
+    const ConnectionProfile pg = TestServers::pg15(QStringLiteral("bf_owner"));
+    exec(pg, QStringLiteral("DROP TABLE IF EXISTS r_decimal; CREATE TABLE r_decimal (id int PRIMARY KEY, amount numeric)"));
+    CsvLoader::Options o;
+    o.table = QStringLiteral("r_decimal");
+    o.csvPath = writeCsv(QStringLiteral("decimal.csv"), "id;amount\n1;1,234\n2;12,500\n");
+    const CsvLoader::Summary guessed = load(pg, o);
+    QVERIFY2(guessed.outcome == CsvLoader::Outcome::Completed, qPrintable(guessed.message));
+    QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_decimal WHERE (id, amount) IN ((1, 1.234), (2, 12.5))")), qint64(2));
+    QVERIFY2(guessed.notes.join(QLatin1Char('\n')).contains(QLatin1String("fits both a decimal comma and a thousands separator (such as "
+                                                                           "1,234 or 1.234); they are read with a decimal comma. If that "
+                                                                           "is wrong, say which (on the command line: --decimal-point)")),
+             qPrintable(guessed.notes.join(QLatin1Char('\n'))));
+    // Said: a thousands separator, and no note.
+    exec(pg, QStringLiteral("TRUNCATE r_decimal"));
+    o.decimalComma = false;
+    const CsvLoader::Summary said = load(pg, o);
+    QVERIFY2(said.outcome == CsvLoader::Outcome::Completed, qPrintable(said.message));
+    QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_decimal WHERE (id, amount) IN ((1, 1234), (2, 12500))")), qint64(2));
+    QVERIFY(said.notes.isEmpty());
+}
+
+QTEST_GUILESS_MAIN(TestLoaderSpreadsheets)
+#include "tst_loader_spreadsheets.moc"
