@@ -40,14 +40,12 @@ private Q_SLOTS:
     void dryRunCountsUnderEveryKeyAsTheRunWould();
     void formatForNoDateColumnIsAnInputError();
     void checkRefusalNamesTheLineInEveryMode();
-
 };
 
 void TestLoader::initTestCase()
 {
     QVERIFY(m_dir.isValid());
 }
-
 
 void TestLoader::copyIntoPlainTableOnPg15()
 {
