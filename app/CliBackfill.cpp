@@ -140,13 +140,15 @@ struct EngineOptions
     const QCommandLineOption &exportSql, &decompress, &direct, &leaveToPolicy, &journalDir, &json, &verbose;
 };
 
-// Where the rejected rows are; without a rejects file, the first ones with line, column and reason.
-void printRejections(const CsvLoader::Summary &s, const QString &csvPath)
+// Where the rejected rows are; without a rejects file, the first ones with line, column and
+// reason, on standard error (also under --json, whose standard output is the JSON alone).
+void printRejections(const CsvLoader::Summary &s, const QString &csvPath, bool json)
 {
     if (s.rowsRejected <= 0)
         return;
     if (!s.rejectsPath.isEmpty()) {
-        Terminal::out(QStringLiteral("Rejected rows: %1").arg(s.rejectsPath));
+        if (!json)
+            Terminal::out(QStringLiteral("Rejected rows: %1").arg(s.rejectsPath));
         return;
     }
     for (const CsvLoader::Summary::Rejection &r : s.firstRejections)
@@ -264,6 +266,7 @@ int runEngine(Database &db, const CsvLoader::Options &load, const QCommandLinePa
         if (r.error.isError())
             o[QStringLiteral("error")] = InspectionJson::toJson(r.error);
         Terminal::out(QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Indented)));
+        printRejections(r.load, options.load.csvPath, true);
     } else {
         if (!options.planOnly) // (a dry run prints them with its plan)
             for (const QString &warning : r.plan.warnings)
@@ -278,7 +281,7 @@ int runEngine(Database &db, const CsvLoader::Options &load, const QCommandLinePa
             Terminal::out(r.message);
         else
             Terminal::err(r.message + (r.error.server.isEmpty() ? QString() : QStringLiteral("\nServer: ") + r.error.server));
-        printRejections(r.load, options.load.csvPath);
+        printRejections(r.load, options.load.csvPath, false);
     }
     // A dry run or an export whose plan a run would refuse: the exit code says so, as the run's would.
     if (options.planOnly && r.outcome == CsvLoader::Outcome::Completed && !r.plan.blockers.isEmpty())
@@ -498,9 +501,10 @@ int runBackfill(const QStringList &arguments)
         return loader.run(*database, &g_cancel);
     }();
 
-    if (parser.isSet(json))
+    if (parser.isSet(json)) {
         Terminal::out(QString::fromUtf8(QJsonDocument(summaryJson(s)).toJson(QJsonDocument::Indented)));
-    else
+        printRejections(s, o.csvPath, true);
+    } else
         for (const QString &note : s.notes)
             Terminal::out(QStringLiteral("Note: ") + note);
     switch (s.outcome) {
@@ -511,7 +515,7 @@ int runBackfill(const QStringList &arguments)
                 Terminal::out(QStringLiteral("%1 of them already exist under the unique key%2.").arg(s.rowsExisting)
                                   .arg(s.rowsRepeated > 0 ? QStringLiteral("; %1 more repeat the key of an earlier line").arg(s.rowsRepeated)
                                                           : QString()));
-            printRejections(s, o.csvPath);
+            printRejections(s, o.csvPath, false);
         }
         // A dry run whose load would stop at an existing key: the exit code says so, as the load's would.
         if (s.dryRun

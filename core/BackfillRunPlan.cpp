@@ -371,10 +371,13 @@ bool BackfillRun::makePlan()
         dropStage();
         res.load.rowsExisting = sum.existingRows;
         res.load.rowsRepeated = sum.repeatedRows;
+        QString account = CsvLoader::dryRunAccount(res.load, staged - resumedRows, options.load.conflict, options.load.rejectsPath);
+        if (resumedRows > 0)
+            account += QStringLiteral("; %1 rows are in ranges an interrupted earlier run loaded").arg(resumedRows);
         res.message = recovered.isEmpty()
-            ? QStringLiteral("Dry run: %1 rows staged, nothing was changed.").arg(staged)
-            : QStringLiteral("Dry run: %1 rows staged, nothing of this backfill was changed. An interrupted earlier backfill on this "
-                             "server was finished first: %2.").arg(staged).arg(recovered.join(QStringLiteral("; ")));
+            ? QStringLiteral("Dry run: %1; nothing was changed.").arg(account)
+            : QStringLiteral("Dry run: %1; nothing of this backfill was changed. An interrupted earlier backfill on this "
+                             "server was finished first: %2.").arg(account, recovered.join(QStringLiteral("; ")));
         if (!planNote.isEmpty())
             res.load.notes << planNote; // (shown as a "Note:" line by the CLI and the wizard)
         if (!res.exportedSqlPath.isEmpty())

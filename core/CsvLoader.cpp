@@ -101,8 +101,11 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
     hints.delimiter = o.delimiter;
     hints.encoding = o.encoding;
     hints.header = o.header;
-    for (const TargetTable::Column &c : std::as_const(table.columns))
+    for (const TargetTable::Column &c : std::as_const(table.columns)) {
         hints.tableColumns << c.name;
+        if (ValueConverter::isNumericType(c.type))
+            hints.numericTableColumns << c.name;
+    }
     const CsvSniffer::Result sniffed = CsvSniffer::sniffFile(o.csvPath, hints);
     if (!sniffed.ok)
         return fail(s, Outcome::InputError, sniffed.error);
@@ -255,10 +258,7 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
         if (!DateTimeParser(fmt).isValidFormat(&formatError))
             return fail(s, Outcome::InputError, QStringLiteral("--format %1: %2").arg(c.name, formatError));
         s.mapping << ColumnMapping{csvColumns.at(ci), ci, c.name, c.sqlType, isTime ? fmt : QString()};
-        const bool numeric = c.type == ValueConverter::Type::SmallInt || c.type == ValueConverter::Type::Integer
-            || c.type == ValueConverter::Type::BigInt || c.type == ValueConverter::Type::Numeric || c.type == ValueConverter::Type::Real
-            || c.type == ValueConverter::Type::Double;
-        if (numeric && !o.decimalComma && sniffed.ambiguousDecimal && !ambiguousDecimalNoted) {
+        if (ValueConverter::isNumericType(c.type) && !o.decimalComma && sniffed.ambiguousDecimal && !ambiguousDecimalNoted) {
             ambiguousDecimalNoted = true;
             s.notes << QStringLiteral("%1: every number with a separator fits both a decimal %2 and a thousands separator (such as "
                                       "1,234 or 1.234); they are read with a decimal %2. If that is wrong, say which (on the command "
@@ -648,22 +648,7 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
         db.execScript(QStringLiteral("ROLLBACK"), &dbError);
         s.secondsInsert = timer.elapsed() / 1000.0;
         s.rowsLoaded = 0;
-        // What the run would do with every row read: loaded, skipped as a duplicate, rejected.
-        const qint64 duplicates = s.rowsExisting + qMax<qint64>(0, s.rowsRepeated);
-        QString what;
-        if (o.conflict == Conflict::Skip && duplicates > 0)
-            what = QStringLiteral("%1 rows would be loaded into %2 and %3 skipped as duplicates (%4 already there, %5 repeating an "
-                                  "earlier line)")
-                       .arg(staged - duplicates).arg(s.target).arg(duplicates).arg(s.rowsExisting).arg(qMax<qint64>(0, s.rowsRepeated));
-        else if (o.conflict == Conflict::Update && s.rowsExisting > 0)
-            what = QStringLiteral("%1 rows would be loaded into %2, %3 of them updating rows already there")
-                       .arg(staged).arg(s.target).arg(s.rowsExisting);
-        else
-            what = QStringLiteral("%1 rows would be loaded into %2").arg(staged).arg(s.target);
-        if (s.rowsRejected > 0)
-            what += QStringLiteral("; %1 rows are rejected%2").arg(s.rowsRejected)
-                        .arg(o.rejectsPath.isEmpty() ? QStringLiteral(" (--rejects FILE lists them with line, column and reason)")
-                                                     : QStringLiteral(" (listed in %1)").arg(o.rejectsPath));
+        const QString what = dryRunAccount(s, staged, o.conflict, o.rejectsPath);
         s.message = QStringLiteral("Dry run: %1; nothing was written.").arg(what);
         if (o.conflict == Conflict::Error && s.rowsExisting + qMax<qint64>(0, s.rowsRepeated) > 0)
             s.message = QStringLiteral("Dry run: %1 of the %2 rows have a key that is already in %3 or on an earlier line of the file: "

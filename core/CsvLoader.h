@@ -179,6 +179,9 @@ public:
         // " N were not written: …" when a trigger or a rule dropped rows; else empty.
         QString notWrittenText() const;
     };
+    // A dry run's account of the rows read, as the run would treat them: "N rows would be loaded
+    // into T and D skipped as duplicates (…); R rows are rejected (…)".
+    static QString dryRunAccount(const Summary &s, qint64 staged, Conflict conflict, const QString &rejectsPath);
 
     using ProgressFn = std::function<void(const Progress &)>;
 

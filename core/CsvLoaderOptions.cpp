@@ -63,6 +63,27 @@ bool CsvLoader::uploadFromName(const QString &name, Upload *out)
     return true;
 }
 
+QString CsvLoader::dryRunAccount(const Summary &s, qint64 staged, Conflict conflict, const QString &rejectsPath)
+{
+    const qint64 existing = qMax<qint64>(0, s.rowsExisting), repeated = qMax<qint64>(0, s.rowsRepeated);
+    QString what;
+    if (conflict == Conflict::Skip && existing + repeated > 0)
+        what = QStringLiteral("%1 rows would be loaded into %2 and %3 skipped as duplicates (%4 already there, %5 repeating an "
+                              "earlier line)")
+                   .arg(staged - existing - repeated).arg(s.target).arg(existing + repeated).arg(existing).arg(repeated);
+    else if (conflict == Conflict::Update && existing + repeated > 0)
+        what = QStringLiteral("%1 rows would be loaded into %2, %3 of them updating rows already there%4")
+                   .arg(staged - repeated).arg(s.target).arg(existing)
+                   .arg(repeated > 0 ? QStringLiteral(", and %1 skipped as repeating an earlier line").arg(repeated) : QString());
+    else
+        what = QStringLiteral("%1 rows would be loaded into %2").arg(staged).arg(s.target);
+    if (s.rowsRejected > 0)
+        what += QStringLiteral("; %1 rows are rejected%2").arg(s.rowsRejected)
+                    .arg(rejectsPath.isEmpty() ? QStringLiteral(" (--rejects FILE lists them with line, column and reason)")
+                                               : QStringLiteral(" (listed in %1)").arg(rejectsPath));
+    return what;
+}
+
 QString CsvLoader::Summary::notWrittenText() const
 {
     return rowsNotWritten > 0 ? QStringLiteral(" %1 were not written: the server dropped them without an error (a trigger of the "

@@ -260,6 +260,8 @@ bool CsvReader::readRecord(CsvRecord *rec)
             }
             if (state == State::Quoted)
                 fail(QStringLiteral("unterminated quoted field: the quote opened on line %1 is never closed").arg(quoteLine));
+            else if (field.endsWith(QChar(0x1A))) // a DOS end-of-file mark (Ctrl-Z) right after the last value
+                field.chop(1);
             return finish(m_line);
         }
         const char16_t next = m_buffer.at(m_pos).unicode();

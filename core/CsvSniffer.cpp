@@ -114,7 +114,7 @@ CsvFormat::Encoding CsvSniffer::detectEncoding(const QByteArray &s, bool *bom)
     // with a stray byte are rejected with their lines.
     int sequences = 0, invalid = 0;
     countUtf8(s, &sequences, &invalid);
-    return invalid == 0 || sequences > 4 * invalid ? CsvFormat::Encoding::Utf8 : CsvFormat::Encoding::Windows1252;
+    return invalid == 0 || sequences >= invalid ? CsvFormat::Encoding::Utf8 : CsvFormat::Encoding::Windows1252;
 }
 
 QString CsvSniffer::detectDateFormat(const QStringList &values, bool preferDayFirst, bool *ambiguous, const QStringList &nullTokens)
@@ -352,9 +352,21 @@ CsvSniffer::Result CsvSniffer::sniff(const QByteArray &sample, bool completeFile
         static const QRegularExpression commaGroups(QStringLiteral(R"(^\s*[-+]?\d{1,3}(,\d{3}){2,}\s*$)"));
         static const QRegularExpression pointGroups(QStringLiteral(R"(^\s*[-+]?\d{1,3}(\.\d{3}){2,}\s*$)"));
         static const QRegularExpression single(QStringLiteral(R"(^\s*[-+]?(\d+)([.,])(\d+)\s*$)"));
+        // The columns that count: those of a numeric table column when the first row names any.
+        QList<bool> counts;
+        if (!hints.numericTableColumns.isEmpty() && !allRows.isEmpty())
+            for (const QString &name : allRows.first())
+                counts << std::any_of(hints.numericTableColumns.cbegin(), hints.numericTableColumns.cend(),
+                                      [&name](const QString &c) { return c.compare(name.trimmed(), Qt::CaseInsensitive) == 0; });
+        if (!counts.contains(true))
+            counts.clear(); // (no header naming them: every column counts)
         int comma = 0, point = 0, maybeComma = 0, maybePoint = 0;
-        for (int i = 1; i < allRows.size(); ++i)
-            for (const QString &v : allRows.at(i)) {
+        // (The first row too: a header's names are no numbers, and a file without one starts with data.)
+        for (int i = 0; i < allRows.size(); ++i)
+            for (qsizetype col = 0; col < allRows.at(i).size(); ++col) {
+                if (!counts.isEmpty() && !counts.value(col))
+                    continue;
+                const QString &v = allRows.at(i).at(col);
                 if (spacedComma.match(v).hasMatch()) {
                     ++comma;
                     continue;

@@ -23,6 +23,9 @@ struct CsvSniffHints
     // The target table's column names: a first row that names one of them (a value found
     // nowhere else in its column) is a header, even when its other names look like numbers.
     QStringList tableColumns;
+    // Of them, the numeric ones: where a header names columns, only theirs decide the decimal
+    // separator (a text column's "1.2" firmware or "12,5" label is no number).
+    QStringList numericTableColumns;
 };
 
 // Detects how a CSV file is written from a sample of its first bytes: encoding (BOM,

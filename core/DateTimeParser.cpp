@@ -168,7 +168,7 @@ bool DateTimeParser::parseIso(QStringView s, Result *r)
     r->time = QTime(h, mi, leap ? 59 : sec, ms);
     r->microsecond = micro;
     if (!r->time.isValid()) {
-        r->error = QStringLiteral("%1:%2:%3 is not a time of day").arg(h).arg(mi).arg(sec);
+        r->error = QStringLiteral("%1:%2:%3 is not a time of day").arg(h, 2, 10, QLatin1Char('0')).arg(mi, 2, 10, QLatin1Char('0')).arg(sec, 2, 10, QLatin1Char('0'));
         return false;
     }
     if (leap) {

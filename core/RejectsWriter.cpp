@@ -35,6 +35,9 @@ bool RejectsWriter::write(qint64 line, const QString &column, const QString &rea
     if (!m_file.isOpen())
         return true;
     QString r = record;
+    // Bytes that did not decode: the replacement character, which editors show (the reader's
+    // own marker, U+FFFF, is a noncharacter).
+    r.replace(QChar(0xFFFF), QChar(QChar::ReplacementCharacter));
     if (truncated)
         r += QStringLiteral("…[truncated]");
     const QByteArray row = (QString::number(line) + QLatin1Char(',') + quote(column) + QLatin1Char(',') + quote(reason)

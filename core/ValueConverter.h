@@ -70,6 +70,10 @@ public:
     enum class IntegerText { Ok, NotInteger, OutOfRange };
     static IntegerText exactInteger(QStringView normalized, qint64 *value);
     static int digitsNotWritten(QStringView normalized, qint64 value);
+    static bool isNumericType(Type t)
+    {
+        return t == Type::SmallInt || t == Type::Integer || t == Type::BigInt || t == Type::Numeric || t == Type::Real || t == Type::Double;
+    }
 
 private:
     Value convertTime(QStringView cell) const;

@@ -373,6 +373,9 @@ void TestCsvReader::emptyRowsAreBlankLines()
         lines << rec.line;
     QCOMPARE(lines, (QList<qint64>{1, 2, 5, 6}));
     QCOMPARE(reader.blankLines(), qint64(3)); // (the last: a DOS end-of-file mark, Ctrl-Z)
+    // The mark right after the last value, without a line break: not part of the value.
+    const Rows glued = readAll(QByteArray("name,val\na,1\nb,2\x1a"), plain());
+    QCOMPARE(glued.last(), (QStringList{QStringLiteral("b"), QStringLiteral("2")}));
 }
 
 void TestCsvReader::spreadsheetSeparatorLine_data()

@@ -31,6 +31,7 @@ private Q_SLOTS:
     void decimalSeparator_data();
     void decimalSeparator();
     void decimalSeparatorOfCommaFiles();
+    void onlyNumericColumnsDecideTheDecimalSeparator();
     void decimalSeparatorFromTheWholeSample();
     void headerlessSemicolonFileWithDecimalCommas();
 };
@@ -127,6 +128,9 @@ void TestCsvSniffer::utf8WithAStrayByteStaysUtf8()
         sample += "M\xC3\xBCnchen;" + QByteArray::number(i) + "\n";
     sample += "K\xF6ln;5\n";
     QCOMPARE(CsvSniffer::sniff(sample, true).format.encoding, CsvFormat::Encoding::Utf8);
+    // A short file: three good sequences and one stray byte.
+    QCOMPARE(CsvSniffer::sniff(QByteArray("name,val\nd\xc3\xa9j\xc3\xa0 vu,1\ncaf\xe9,2\nna\xc3\xafve,3\n"), true).format.encoding,
+             CsvFormat::Encoding::Utf8);
     // Mostly Windows-1252 with one pair that happens to be valid UTF-8: Windows-1252.
     QCOMPARE(CsvSniffer::sniff(QByteArray("a;b\nM\xFCnchen;1\nK\xF6ln;2\n\xC3\xA9;3\n"), true).format.encoding,
              CsvFormat::Encoding::Windows1252);
@@ -301,6 +305,21 @@ void TestCsvSniffer::decimalSeparatorOfCommaFiles()
     QVERIFY(!CsvSniffer::sniff("id,n\n1,\"1,234.50\"\n2,\"1,250\"\n", true).format.decimalComma);
 }
 
+void TestCsvSniffer::onlyNumericColumnsDecideTheDecimalSeparator()
+{
+    // Labels ("12,5") and firmware versions ("1.2") are text: where the header names the table's
+    // numeric columns, only those decide.
+    CsvSniffer::Hints hints;
+    hints.numericTableColumns = {QStringLiteral("a"), QStringLiteral("b")};
+    const CsvSniffer::Result labels = CsvSniffer::sniff("name,a,b\n\"12,5\",\"1,234\",1\n\"7,25\",\"2,500\",2\n", true, hints);
+    QVERIFY(!labels.format.decimalComma);
+    QVERIFY(labels.ambiguousDecimal);
+    hints.numericTableColumns = {QStringLiteral("VAL")};
+    const CsvSniffer::Result firmware = CsvSniffer::sniff("sensor;firmware;val\nA;1.2;12,5\nB;1.3;13,5\nC;2.0.1;14\n", true, hints);
+    QCOMPARE(firmware.format.delimiter, QLatin1Char(';'));
+    QVERIFY(firmware.format.decimalComma);
+}
+
 void TestCsvSniffer::decimalSeparatorFromTheWholeSample()
 {
     // 200 whole numbers, then 1.250 and 12,5: the 12,5 on row 202 decides (the whole sample
@@ -322,6 +341,10 @@ void TestCsvSniffer::headerlessSemicolonFileWithDecimalCommas()
     QVERIFY2(r.ok, qPrintable(r.error));
     QCOMPARE(r.format.delimiter, QLatin1Char(';'));
     QVERIFY(r.format.decimalComma);
+    // The first row counts too (a file without a header starts with data): it is no header.
+    const CsvSniffer::Result first = CsvSniffer::sniff("sensor A;12,5\nsensor B;13\nsensor C;14\nsensor D;15\n", true);
+    QVERIFY(first.format.decimalComma);
+    QVERIFY(!first.format.header);
     // … and a comma file whose text holds one semicolon per row stays a comma file.
     QCOMPARE(CsvSniffer::sniff("a;b,1.5\nc;d,2.5\ne;f,3\n", true).format.delimiter, QLatin1Char(','));
 }

@@ -101,6 +101,13 @@ void TestCliBackfill::rejectedRowsExitWithOne()
     QVERIFY2(named.err.contains("Rejected: " + file + ", line 7, column time: 2026-13-45 is not a calendar date"), named.err.constData());
     QVERIFY2(named.err.contains("Rejected: " + file + ", line 31: expected 5 fields, found 3"), named.err.constData());
     QCOMPARE(named.err.count("Rejected: "), 4);
+    // … under --json too, on standard error (standard output is the JSON alone).
+    const QString third = freshTable(QStringLiteral("cli_rejects_json"));
+    const auto json = TestServers::runCli({QStringLiteral("backfill"), QStringLiteral("--db"), conninfo(), QStringLiteral("--table"),
+                                           third, QStringLiteral("--csv"), sample("conditions_bad_rows.csv"), QStringLiteral("--json")});
+    QCOMPARE(json.exitCode, 1);
+    QCOMPARE(QJsonDocument::fromJson(json.out).object().value(QStringLiteral("rows_rejected")).toInt(), 4);
+    QCOMPARE(json.err.count("Rejected: "), 4);
 }
 
 void TestCliBackfill::duplicatesFailWithFourUnlessSkipped()

@@ -304,10 +304,20 @@ void TestLoader::dryRunCountsExistingRowsAndWritesNothing()
     bad.csvPath = writeCsv(QStringLiteral("dry-rejected.csv"), "time,device_id,temperature\n2026-08-22 00:00+00,1,1\n2026-08-22 01:00+00,x,2\n");
     QCOMPARE(load(pg, bad).message, QStringLiteral("Dry run: 1 rows would be loaded into public.r_dry; 1 rows are rejected (--rejects FILE "
                                                    "lists them with line, column and reason); nothing was written."));
+    // Update: the existing row is updated (loaded), the repeat of an earlier line skipped, as the run does.
+    CsvLoader::Options update = o;
+    update.conflict = CsvLoader::Conflict::Update;
+    QCOMPARE(load(pg, update).message, QStringLiteral("Dry run: 3 rows would be loaded into public.r_dry, 1 of them updating rows already "
+                                                      "there, and 1 skipped as repeating an earlier line; nothing was written."));
     o.dryRun = false;
     const CsvLoader::Summary real = load(pg, o);
     QCOMPARE(real.rowsDuplicate, twice.rowsExisting + twice.rowsRepeated);
     QCOMPARE(real.rowsLoaded, qint64(2));
+    exec(pg, QStringLiteral("DELETE FROM r_dry WHERE time >= '2026-08-21'"));
+    update.dryRun = false;
+    const CsvLoader::Summary updated = load(pg, update);
+    QCOMPARE(updated.rowsLoaded, qint64(3));
+    QCOMPARE(updated.rowsDuplicate, qint64(1));
 }
 
 void TestLoader::cancelMidStreamWritesNothing()

@@ -19,6 +19,7 @@ private Q_SLOTS:
     void guessedDateOrderProvedWrongLaterWritesNothing();
     void unnamedAndRepeatedHeaderColumnsAreNoted();
     void ambiguousDecimalSeparatorIsNotedAndCanBeSet();
+    void utf8FileWithAStrayByte();
 };
 
 void TestLoaderSpreadsheets::initTestCase()
@@ -153,6 +154,30 @@ void TestLoaderSpreadsheets::ambiguousDecimalSeparatorIsNotedAndCanBeSet()
     QVERIFY2(said.outcome == CsvLoader::Outcome::Completed, qPrintable(said.message));
     QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_decimal WHERE (id, amount) IN ((1, 1234), (2, 12500))")), qint64(2));
     QVERIFY(said.notes.isEmpty());
+}
+
+void TestLoaderSpreadsheets::utf8FileWithAStrayByte()
+{
+    // A UTF-8 file with one Windows-1252 byte pasted in: read as UTF-8 (the accents of the other
+    // rows intact), the row with the stray byte rejected with its line, its text in the rejects
+    // file with a replacement character where the byte was.
+    const ConnectionProfile pg = TestServers::pg15(QStringLiteral("bf_owner"));
+    exec(pg, QStringLiteral("DROP TABLE IF EXISTS r_stray; CREATE TABLE r_stray (city text, n int)"));
+    CsvLoader::Options o;
+    o.table = QStringLiteral("r_stray");
+    o.csvPath = writeCsv(QStringLiteral("stray.csv"), "city,n\nd\xc3\xa9j\xc3\xa0 vu,1\nK\xf6ln,2\nna\xc3\xafve,3\n");
+    o.rejectsPath = m_dir.filePath(QStringLiteral("stray.rejects.csv"));
+    const CsvLoader::Summary s = load(pg, o);
+    QVERIFY2(s.outcome == CsvLoader::Outcome::Completed, qPrintable(s.message));
+    QCOMPARE(s.format.encoding, CsvFormat::Encoding::Utf8);
+    QCOMPARE(s.rowsLoaded, qint64(2));
+    QCOMPARE(s.rowsRejected, qint64(1));
+    QCOMPARE(count(pg, QString::fromUtf8("SELECT count(*) FROM r_stray WHERE city IN ('d\u00e9j\u00e0 vu', 'na\u00efve')")), qint64(2));
+    QFile f(o.rejectsPath);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QString rejected = QString::fromUtf8(f.readAll()).split(QLatin1Char('\n')).value(1);
+    QVERIFY2(rejected.startsWith(QLatin1String("3,city,bytes that are not valid UTF-8")), qPrintable(rejected));
+    QVERIFY2(rejected.endsWith(QStringLiteral("\"K\uFFFDln,2\"")), qPrintable(rejected));
 }
 
 QTEST_GUILESS_MAIN(TestLoaderSpreadsheets)
