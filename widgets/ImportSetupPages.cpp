@@ -103,12 +103,17 @@ ImportSourcePage::ImportSourcePage(ImportSession *session, QWidget *parent)
     m_target->setObjectName(QStringLiteral("target"));
     m_fileNote = new QLabel(this);
     m_fileNote->setObjectName(QStringLiteral("fileNote"));
+    m_fileNote->hide(); // (shown with something to say)
     auto *row = new QHBoxLayout;
     row->addWidget(m_file, 1);
     row->addWidget(browse);
+    auto *fileColumn = new QVBoxLayout;
+    fileColumn->addLayout(row);
+    fileColumn->addWidget(m_fileNote);
+    auto *fileLabel = new QLabel(QStringLiteral("&File:"), this); // (a row of a layout takes no buddy by itself)
+    fileLabel->setBuddy(m_file);
     auto *form = new QFormLayout(this);
-    form->addRow(QStringLiteral("&File:"), row);
-    form->addRow(QString(), m_fileNote);
+    form->addRow(fileLabel, fileColumn);
     form->addRow(QStringLiteral("&Recent:"), m_recent);
     form->addRow(QStringLiteral("Target:"), m_target);
     m_checkTimer = new QTimer(this);
@@ -118,6 +123,7 @@ ImportSourcePage::ImportSourcePage(ImportSession *session, QWidget *parent)
     connect(m_file, &QLineEdit::textChanged, this, [this] {
         ++m_checkRequest; // an answer for an earlier text no longer counts
         m_fileNote->clear();
+        m_fileNote->hide();
         m_checkTimer->start();
         Q_EMIT completeChanged();
     });
@@ -181,6 +187,7 @@ void ImportSourcePage::checkFile()
         m_checkedPath = path;
         m_checkedIsFile = watcher->result();
         m_fileNote->setText(m_checkedIsFile ? QString() : QStringLiteral("There is no file at this path."));
+        m_fileNote->setVisible(!m_checkedIsFile);
         Q_EMIT completeChanged();
     });
     watcher->setFuture(QtConcurrent::run(pool, [path] { return QFileInfo(path).isFile(); }));

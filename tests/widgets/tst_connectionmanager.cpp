@@ -1,6 +1,7 @@
 // The connection manager: profiles without passwords on disk, URI and service-file
 // import, and "Test connection" messages against the real servers.
 #include "ConnectionManagerDialog.h"
+#include "ImportSetupPages.h"
 #include "ImportWizard.h"
 #include "PasswordStore.h"
 #include "TestServers.h"
@@ -188,13 +189,21 @@ void TestConnectionManager::everyMnemonicIsUnique()
             if (text.at(i + 1) != QLatin1Char('&'))
                 seen[text.at(i + 1).toLower()] << text;
     };
-    for (const QLabel *l : d.findChildren<QLabel *>())
+    for (const QLabel *l : d.findChildren<QLabel *>()) {
         note(l->text());
+        if (l->text().contains(QLatin1Char('&'))) // (without a buddy the label shows the "&" itself)
+            QVERIFY2(l->buddy(), qPrintable(l->text()));
+    }
     for (const QAbstractButton *b : d.findChildren<QAbstractButton *>())
         note(b->text());
     QVERIFY(seen.size() >= 15);
     for (auto it = seen.cbegin(); it != seen.cend(); ++it)
         QVERIFY2(it.value().size() == 1, qPrintable(it.value().join(QStringLiteral(" / "))));
+    // The wizard's source page: its file label reaches the file field.
+    ImportWizard w(TestServers::sandbox(), HypertableInfo());
+    for (const QLabel *l : w.sourcePage()->findChildren<QLabel *>())
+        if (l->text().contains(QLatin1Char('&')))
+            QVERIFY2(l->buddy(), qPrintable(l->text()));
 }
 
 void TestConnectionManager::serviceFileEntriesAreImported()
