@@ -27,6 +27,7 @@
 #include <QPlainTextEdit>
 #include <QSettings>
 #include <QStatusBar>
+#include <QThreadPool>
 #include <QTreeWidget>
 #include <QtConcurrent/QtConcurrentRun>
 
@@ -208,7 +209,14 @@ void MainWindow::recoverInterruptedBackfills(const bfs::ConnectionProfile &profi
         if (!o.actions.isEmpty())
             m_browser->refresh();
     });
-    watcher->setFuture(QtConcurrent::run([profile] {
+    // (Its own thread: a journal folder on a share that does not answer holds up no other work.
+    // Never deleted, so that quitting does not wait for it either.)
+    static QThreadPool *const pool = [] {
+        auto *p = new QThreadPool;
+        p->setMaxThreadCount(1);
+        return p;
+    }();
+    watcher->setFuture(QtConcurrent::run(pool, [profile] {
         Outcome o;
         if (bfs::Journal::unfinished(bfs::Journal::defaultDirectory()).isEmpty())
             return o;
@@ -274,7 +282,7 @@ void MainWindow::closeEvent(QCloseEvent *event)
     for (bfs::ImportWizard *w : findChildren<bfs::ImportWizard *>())
         if (w->isBusy()) {
             busy << w;
-            backfilling = backfilling || w->runPage()->isRunning();
+            backfilling = backfilling || w->runPage()->isRunning() || w->summaryPage()->isRetrying();
         }
     if (!busy.isEmpty()) {
         event->ignore();

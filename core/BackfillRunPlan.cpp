@@ -371,7 +371,9 @@ bool BackfillRun::makePlan()
         dropStage();
         res.load.rowsExisting = sum.existingRows;
         res.load.rowsRepeated = sum.repeatedRows;
-        QString account = CsvLoader::dryRunAccount(res.load, staged - resumedRows, options.load.conflict, options.load.rejectsPath);
+        QString account = res.plan.runnable()
+            ? CsvLoader::dryRunAccount(res.load, staged - resumedRows, options.load.conflict, options.load.rejectsPath)
+            : QStringLiteral("%1 rows staged, but the run would be refused (BLOCKED above)").arg(staged - resumedRows);
         if (resumedRows > 0)
             account += QStringLiteral("; %1 rows are in ranges an interrupted earlier run loaded").arg(resumedRows);
         res.message = recovered.isEmpty()

@@ -128,7 +128,7 @@ QString ConnectionProfile::displayTarget() const
     // A URI or key=value string left in the host field (one that did not parse) may carry a
     // password: it is never shown.
     QString h = host;
-    static const QRegularExpression uriPassword(QStringLiteral("(://[^:/@?]*:)[^/?]*@"));
+    static const QRegularExpression uriPassword(QStringLiteral("(://[^:/@?]*:).*@"));
     static const QRegularExpression keywordPassword(QStringLiteral("(password\\s*=\\s*)('(?:[^'\\\\]|\\\\.)*'|\\S*)"),
                                                     QRegularExpression::CaseInsensitiveOption);
     h.replace(uriPassword, QStringLiteral("\\1***@"));

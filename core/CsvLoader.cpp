@@ -219,8 +219,7 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
     struct GuessedOrder
     {
         QString read;  // the format the column is read with
-        QString other; // the other order's, and its converter
-        ValueConverter otherConverter;
+        QString other; // the other order's
     };
     QHash<int, GuessedOrder> guessedOrder; // by mapped index
     QList<const TargetTable::Column *> mappedColumns;
@@ -267,9 +266,7 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
                                 format.decimalComma ? QStringLiteral("point") : QStringLiteral("comma"));
         }
         if (isTime && sniffed.ambiguousDate.value(ci) && o.formats.value(c.name, o.formats.value(csvColumns.at(ci))).isEmpty()) {
-            ValueConverter::Options other = vo;
-            other.dateTimeFormat = DateTimeParser::swapDayAndMonth(fmt);
-            guessedOrder.insert(int(mappedCsv.size()), GuessedOrder{fmt, other.dateTimeFormat, ValueConverter(c.type, other)});
+            guessedOrder.insert(int(mappedCsv.size()), GuessedOrder{fmt, DateTimeParser::swapDayAndMonth(fmt)});
         }
         mappedCsv << ci;
         converters << ValueConverter(c.type, vo);
@@ -484,13 +481,17 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
                     reason = values[i].error;
                     column = csvColumns.at(mappedCsv.at(i));
                     const auto guess = guessedOrder.constFind(i);
-                    if (guess != guessedOrder.cend() && guess->otherConverter.convert(rec.fields.at(mappedCsv.at(i))).ok) {
+                    // (Proof only when the guessed pattern cannot read the date at all and the other
+                    // can: a time in a DST gap fails after it was read.)
+                    const QString cell = rec.fields.at(mappedCsv.at(i)).trimmed();
+                    if (guess != guessedOrder.cend() && !DateTimeParser(guess->read).parse(cell).ok
+                        && DateTimeParser(guess->other).parse(cell).ok) {
                         // The order was a guess and this date proves it wrong: the rows read so
                         // far would hold other dates than the file's. Nothing is written.
                         stopReason = QStringLiteral("%1, line %2, column %3: \"%4\" is written %5, but every date of the first "
                                                     "256 KiB fit both orders and they were read as %6. Set the column's format (on the "
                                                     "command line: --format %3=%5)")
-                                         .arg(file).arg(rec.line).arg(column, rec.fields.at(mappedCsv.at(i)).trimmed(), guess->other, guess->read);
+                                         .arg(file).arg(rec.line).arg(column, cell, guess->other, guess->read);
                     }
                     break;
                 }

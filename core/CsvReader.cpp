@@ -143,6 +143,10 @@ bool CsvReader::fill()
         }
         m_bytesRead += chunk.size();
         m_decoder->decode(chunk.constData(), chunk.size(), &m_buffer);
+        // DOS end-of-file marks (Ctrl-Z) at the very end: not text.
+        if (m_device->atEnd())
+            while (!m_buffer.isEmpty() && m_buffer.back() == QChar(0x1A))
+                m_buffer.chop(1);
     }
     return true;
 }
@@ -260,8 +264,6 @@ bool CsvReader::readRecord(CsvRecord *rec)
             }
             if (state == State::Quoted)
                 fail(QStringLiteral("unterminated quoted field: the quote opened on line %1 is never closed").arg(quoteLine));
-            else if (field.endsWith(QChar(0x1A))) // a DOS end-of-file mark (Ctrl-Z) right after the last value
-                field.chop(1);
             return finish(m_line);
         }
         const char16_t next = m_buffer.at(m_pos).unicode();

@@ -462,9 +462,9 @@ ValueConverter::Value ValueConverter::convert(const QString &rawCell, bool quote
     const bool textual = m_type == Type::Text
         || (m_type == Type::Other && m_options.sqlType.startsWith(QLatin1String("json"), Qt::CaseInsensitive));
     const bool quotedData = quoted && !cell.isEmpty() && textual;
-    // An empty cell can be nothing but NULL outside text, whatever --null lists (a list that
-    // leaves out the empty cell means text columns keep empty strings).
-    if (cell.isEmpty() && !textual) {
+    // An empty cell can be nothing but NULL in a number, date, time or boolean column, whatever
+    // --null lists (a list that leaves out the empty cell means text columns keep empty strings).
+    if (cell.isEmpty() && m_type != Type::Text && m_type != Type::Other) { // (bytea, tsvector … take '')
         v.isNull = true;
         return v;
     }

@@ -536,7 +536,11 @@ QPair<QString, int> writeRetryFile(const QString &rejects, const QString &origin
     CsvRecord rec;
     int n = 0;
     while (reader.next(&rec)) {
-        out.write((rec.fields.value(3) + QLatin1Char('\n')).toUtf8());
+        // (A replacement character stands for bytes that did not decode: back to the reader's
+        // marker, so that the row is rejected again rather than loaded with it, unless fixed.)
+        QString record = rec.fields.value(3);
+        record.replace(QChar(QChar::ReplacementCharacter), QChar(0xFFFF));
+        out.write((record + QLatin1Char('\n')).toUtf8());
         ++n;
     }
     return {retryPath, n};

@@ -106,6 +106,7 @@ public:
     bool saveReport(const QString &path) const; // (blocking: the Save button writes off the GUI thread)
     static QString writeReport(const QString &path, const QString &text); // empty, or why it failed
     QPushButton *retryButton() const { return m_retry; }
+    bool isRetrying() const { return m_retrying; }
     // Loads the rows of the rejects file again (after the user fixed them there).
     void retryRejected();
 

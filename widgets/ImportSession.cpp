@@ -1,6 +1,7 @@
 #include "ImportSession.h"
 
 #include "Database.h"
+#include "ValueConverter.h"
 
 #include <QFile>
 #include <QFutureWatcher>
@@ -33,6 +34,10 @@ void ImportSession::loadTarget()
         targetError = l.error;
         targetLoaded = l.error.isEmpty();
         Q_EMIT targetReady();
+        // A file read before the table was known is read again with its columns (a header that
+        // names them, the numeric ones that decide the decimal separator), as the load reads it.
+        if (targetLoaded && m_sniffedWithoutTable && !options.load.csvPath.isEmpty())
+            sniff(options.load.csvPath);
     });
     const ConnectionProfile p = profile;
     const QString table = tableName();
@@ -64,6 +69,12 @@ void ImportSession::sniff(const QString &csvPath)
     CsvSniffer::Hints hints;
     hints.skipLines = options.load.skipLines;
     hints.nullTokens = options.load.nullTokens;
+    m_sniffedWithoutTable = !targetLoaded;
+    for (const TargetTable::Column &c : std::as_const(target.columns)) {
+        hints.tableColumns << c.name;
+        if (ValueConverter::isNumericType(c.type))
+            hints.numericTableColumns << c.name;
+    }
     watcher->setFuture(QtConcurrent::run([csvPath, hints] {
         QFile f(csvPath);
         QByteArray bytes;

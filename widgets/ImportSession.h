@@ -50,6 +50,7 @@ Q_SIGNALS:
 
 private:
     int m_sniffRequest = 0;
+    bool m_sniffedWithoutTable = false; // the last sniff ran before the table's columns were known
     int m_targetRequest = 0;
 };
 

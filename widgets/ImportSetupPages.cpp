@@ -131,8 +131,15 @@ ImportSourcePage::ImportSourcePage(ImportSession *session, QWidget *parent)
         // (starts where the last check found a file: the dialog would stat a path that does not answer)
         const QString f = QFileDialog::getOpenFileName(this, QStringLiteral("Choose a CSV file"), isComplete() ? file() : QString(),
                                                        QStringLiteral("CSV and text files (*.csv *.txt *.tsv);;All files (*)"));
-        if (!f.isEmpty())
+        if (!f.isEmpty()) {
             setFile(f);
+            // (the dialog returns a file that is there: no need to ask again)
+            m_checkTimer->stop();
+            ++m_checkRequest;
+            m_checkedPath = file();
+            m_checkedIsFile = true;
+            Q_EMIT completeChanged();
+        }
     });
     connect(m_recent, &QComboBox::activated, this, [this](int i) {
         if (i > 0)
@@ -163,6 +170,8 @@ void ImportSourcePage::checkFile()
         return;
     if (m_checking) { // one at a time: the latest text is checked when this one answers
         m_checkAgain = true;
+        m_fileNote->setText(QStringLiteral("Checking the path (the last one asked has not answered yet)…"));
+        m_fileNote->show();
         return;
     }
     m_checking = true;
@@ -614,8 +623,10 @@ bool ImportColumnsPage::validatePage()
         if (column.isEmpty())
             continue;
         o.mappings << qMakePair(csv, column);
+        // Only a format the user set: a detected one stays the load's to detect, so that a date
+        // order it guessed is noted, and a later row that proves it wrong stops the load.
         const QString fmt = m_table->item(c, 2)->text().trimmed();
-        if (!fmt.isEmpty())
+        if (!fmt.isEmpty() && fmt != m_session->sniffed.dateFormats.value(c))
             o.formats.insert(column, fmt);
     }
     o.explicitMappingOnly = true;

@@ -6,6 +6,8 @@
 #include "ImportSetupPages.h"
 #include "ScreenFit.h"
 
+#include <QCloseEvent>
+
 namespace bfs {
 
 ImportWizard::ImportWizard(const ConnectionProfile &profile, const HypertableInfo &hypertable, QWidget *parent)
@@ -57,6 +59,19 @@ void ImportWizard::setJournalDirectory(const QString &directory)
     m_session->journalDirectory = directory;
 }
 
+void ImportWizard::closeEvent(QCloseEvent *event)
+{
+    // The title bar's close button and Alt+F4 come here, not through the Cancel button: while
+    // busy, the wizard must stay (hidden, when a pass is cancelled) until the work has stopped,
+    // or closing would delete it and wait for its worker thread.
+    if (isBusy()) {
+        reject();
+        event->ignore();
+        return;
+    }
+    QWizard::closeEvent(event);
+}
+
 bool ImportWizard::isBusy() const
 {
     return m_controller->isRunning();
@@ -67,6 +82,11 @@ void ImportWizard::reject()
     // While the run is going, closing would abandon it: cancel it first (the policy is restored).
     if (m_run->isRunning()) {
         m_run->cancelRun();
+        return;
+    }
+    // A retry of the rejected rows is a backfill too: cancelled, and the summary says how it ended.
+    if (m_summary->isRetrying() && m_controller->isRunning()) {
+        m_controller->cancel();
         return;
     }
     // A plan, an export or a retry: cancelled, and the wizard closes when it has stopped.

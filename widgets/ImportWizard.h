@@ -44,6 +44,9 @@ public:
     // never waited for on the GUI thread; a backfill restores its policy first).
     void reject() override;
 
+protected:
+    void closeEvent(QCloseEvent *event) override;
+
 Q_SIGNALS:
     void becameIdle();
 

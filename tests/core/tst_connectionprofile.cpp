@@ -75,6 +75,8 @@ void TestConnectionProfile::connInfoNeverContainsThePassword()
     QCOMPARE(typed.displayTarget(), QStringLiteral("host=h password=*** port=x:5432"));
     typed.host = QStringLiteral("postgres://u:Sup3r@Secret@h/d?x");
     QCOMPARE(typed.displayTarget(), QStringLiteral("postgres://u:***@h/d?x:5432"));
+    typed.host = QStringLiteral("postgresql://app:s3cr/t?x@db/prod"); // (an unencoded / is why such a URI does not parse)
+    QCOMPARE(typed.displayTarget(), QStringLiteral("postgresql://app:***@db/prod:5432"));
     typed.host = QStringLiteral("host=h PASSWORD = Sup3rSecret");
     QVERIFY2(!typed.displayTarget().contains(QLatin1String("Sup3rSecret")), qPrintable(typed.displayTarget()));
 }

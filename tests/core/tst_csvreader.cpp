@@ -372,10 +372,14 @@ void TestCsvReader::emptyRowsAreBlankLines()
     while (reader.next(&rec))
         lines << rec.line;
     QCOMPARE(lines, (QList<qint64>{1, 2, 5, 6}));
-    QCOMPARE(reader.blankLines(), qint64(3)); // (the last: a DOS end-of-file mark, Ctrl-Z)
+    QCOMPARE(reader.blankLines(), qint64(2)); // (a DOS end-of-file mark, Ctrl-Z, at the end is no line at all)
     // The mark right after the last value, without a line break: not part of the value.
     const Rows glued = readAll(QByteArray("name,val\na,1\nb,2\x1a"), plain());
     QCOMPARE(glued.last(), (QStringList{QStringLiteral("b"), QStringLiteral("2")}));
+    // … after a quoted value, and several of them (CP/M padded files to whole blocks).
+    const Rows quoted = readAll(QByteArray("name,val\n\"a\",\"1\"\x1a\x1a\x1a"), plain());
+    QCOMPARE(quoted.size(), 2);
+    QCOMPARE(quoted.last(), (QStringList{QStringLiteral("a"), QStringLiteral("1")}));
 }
 
 void TestCsvReader::spreadsheetSeparatorLine_data()

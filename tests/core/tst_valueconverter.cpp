@@ -257,6 +257,10 @@ void TestValueConverter::userDefinedNullTokens()
     const ValueConverter text(Type::Text, o);
     const ValueConverter::Value empty = text.convert(QString());
     QVERIFY(empty.ok && !empty.isNull);
+    ValueConverter::Options bytes = o; // (bytea, tsvector … take an empty value too)
+    bytes.sqlType = QStringLiteral("bytea");
+    const ValueConverter::Value emptyBytes = ValueConverter(Type::Other, bytes).convert(QString());
+    QVERIFY(emptyBytes.ok && !emptyBytes.isNull);
 }
 
 

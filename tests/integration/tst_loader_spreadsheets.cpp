@@ -110,6 +110,19 @@ void TestLoaderSpreadsheets::guessedDateOrderProvedWrongLaterWritesNothing()
     QVERIFY2(fixed.outcome == CsvLoader::Outcome::Completed, qPrintable(fixed.message));
     QCOMPARE(fixed.rowsLoaded, qint64(rows));
     QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_uk WHERE ts = '2024-01-13 00:00' AND id = 17280")), qint64(1));
+
+    // A date the guessed order reads but the time zone refuses (10 March 2024, 02:30 does not
+    // exist in New York) proves nothing: its row is rejected, the load goes on.
+    exec(pg, QStringLiteral("DROP TABLE IF EXISTS r_us; CREATE TABLE r_us (id int PRIMARY KEY, ts timestamptz)"));
+    CsvLoader::Options us;
+    us.table = QStringLiteral("r_us");
+    us.timeZone = QStringLiteral("America/New_York");
+    us.csvPath = writeCsv(QStringLiteral("us.csv"), "id,ts\n1,01/02/2024 10:00\n2,03/10/2024 02:30\n3,04/05/2024 10:00\n");
+    const CsvLoader::Summary gap = load(pg, us);
+    QVERIFY2(gap.outcome == CsvLoader::Outcome::Completed, qPrintable(gap.message));
+    QCOMPARE(gap.rowsLoaded, qint64(2));
+    QCOMPARE(gap.rowsRejected, qint64(1));
+    QCOMPARE(gap.firstRejections.value(0).line, qint64(3));
 }
 
 void TestLoaderSpreadsheets::unnamedAndRepeatedHeaderColumnsAreNoted()

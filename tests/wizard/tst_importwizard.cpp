@@ -478,19 +478,31 @@ void TestImportWizard::closingWhileAPassRunsClosesWhenItHasStopped()
     const HypertableInfo ht = createTable(QStringLiteral("wz_closing"));
     const QString file = csv(QStringLiteral("closing.csv"), "time,device_id,temperature,status\n"
                                                             "2026-08-20 12:30:00+00,6,21.5,ok\n2026-08-21 12:30:00+00,6,22.5,ok\n");
-    ImportWizard w(TestServers::sandbox(), ht);
-    walkToPlan(w, file);
-    QTRY_VERIFY_WITH_TIMEOUT(!w.isBusy(), 60000); // (a pass planning again after a late change, if any, has ended)
-    QSignalSpy closed(&w, &QDialog::finished);
-    QVERIFY(w.planPage()->exportSql(m_dir.filePath(QStringLiteral("closing.sql"))));
-    QVERIFY(w.isBusy());
-    w.reject();
-    QVERIFY(!w.isVisible());
-    QVERIFY(w.isBusy());
-    QCOMPARE(closed.size(), 0); // not closed while the pass runs
-    QTRY_VERIFY_WITH_TIMEOUT(closed.size() == 1, 60000);
-    QCOMPARE(closed.first().first().toInt(), int(QDialog::Rejected));
-    QVERIFY(!w.isBusy());
+    // By Cancel (reject), then by the title bar's close button (a close event).
+    for (const bool byCloseButton : {false, true}) {
+        ImportWizard w(TestServers::sandbox(), ht);
+        walkToPlan(w, file);
+        QTRY_VERIFY_WITH_TIMEOUT(!w.isBusy(), 60000); // (a pass planning again after a late change, if any, has ended)
+        QSignalSpy closed(&w, &QDialog::finished);
+        QSignalSpy exported(w.planPage(), &ImportPlanPage::exported);
+        const QString script = m_dir.filePath(QStringLiteral("closing-%1.sql").arg(byCloseButton));
+        QVERIFY(w.planPage()->exportSql(script));
+        QVERIFY(w.isBusy());
+        if (byCloseButton)
+            QVERIFY(!w.close()); // (the close event is refused: the wizard waits for the pass)
+        else
+            w.reject();
+        QVERIFY(!w.isVisible());
+        QVERIFY(w.isBusy());
+        QCOMPARE(closed.size(), 0); // not closed while the pass runs
+        QTRY_VERIFY_WITH_TIMEOUT(closed.size() == 1, 60000);
+        QCOMPARE(closed.last().first().toInt(), int(QDialog::Rejected));
+        QVERIFY(!w.isBusy());
+        // The pass was cancelled: no script.
+        QCOMPARE(exported.size(), 1);
+        QVERIFY2(exported.last().at(1).toString().startsWith(QLatin1String("Cancelled")), qPrintable(exported.last().at(1).toString()));
+        QVERIFY(!QFile::exists(script));
+    }
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM wz_closing WHERE device_id = 6")), qint64(0));
     QCOMPARE(scalar(QStringLiteral("SELECT bool_and(scheduled) FROM timescaledb_information.jobs WHERE hypertable_name = 'wz_closing'")), qint64(1));
 }
