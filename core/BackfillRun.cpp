@@ -337,26 +337,20 @@ bool BackfillRun::inspect()
     pin.overrides = options.overrides;
     pin.currentUser = in.user;
     const PolicyJob *policy = ht.compressionPolicy();
-    // USAGE, not MEMBER: a NOINHERIT member has the owner's privileges only after SET ROLE.
-    if (!exec(QStringLiteral("SELECT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) "
-                             "  OR pg_has_role(current_user, $1::name, 'USAGE') AS owns, "
-                             "  (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) "
-                             "  OR pg_has_role(current_user, coalesce($2, current_user)::name, 'USAGE') AS job_member, "
-                             "  has_table_privilege($3::regclass, 'INSERT') AS can_insert, "
-                             "  has_table_privilege($3::regclass, 'SELECT') AS can_select, "
-                             "  has_table_privilege($3::regclass, 'UPDATE') AS can_update, "
+    // The owner's and the job owner's privileges, as the inspection just read them; the rest here.
+    if (!exec(QStringLiteral("SELECT has_table_privilege($1::regclass, 'SELECT') AS can_select, "
+                             "  has_table_privilege($1::regclass, 'UPDATE') AS can_update, "
                              "  (SELECT string_agg(a || ' (owner: ' || pg_get_userbyid(k.relowner) || ')', ', ') "
-                             "     FROM unnest($4::text[]) a JOIN pg_class k ON k.oid = a::regclass "
+                             "     FROM unnest($2::text[]) a JOIN pg_class k ON k.oid = a::regclass "
                              "    WHERE NOT pg_has_role(current_user, k.relowner, 'USAGE')) AS caggs_not_owned, "
                              "  coalesce(current_setting('timescaledb.enable_dml_decompression', true), 'on') <> 'off' AS dml"),
-              {ht.owner, policy ? policy->owner : QString(), db.qualifiedName(ht.schema, ht.name),
-               Database::textArray(ht.continuousAggregates)},
-              &r, &e, QStringLiteral("check privileges")))
+              {db.qualifiedName(ht.schema, ht.name), Database::textArray(ht.continuousAggregates)}, &r, &e,
+              QStringLiteral("check privileges")))
         return fail(outcomeOf(e), e.message, e);
-    pin.ownsHypertable = r.boolValue(0, QStringLiteral("owns"));
-    pin.memberOfJobOwner = r.boolValue(0, QStringLiteral("job_member"));
+    pin.ownsHypertable = ht.ownerPrivileges;
+    pin.memberOfJobOwner = !policy || policy->canAlter;
     // (SELECT: the checks read the table; UPDATE: ON CONFLICT … DO UPDATE)
-    if (!r.boolValue(0, QStringLiteral("can_insert")))
+    if (!ht.canInsert)
         pin.missingPrivileges << QStringLiteral("INSERT");
     if (!r.boolValue(0, QStringLiteral("can_select")))
         pin.missingPrivileges << QStringLiteral("SELECT");

@@ -94,19 +94,7 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
     TargetTable table;
     DbError tableError;
     const bool tableLoaded = TargetTable::load(db, o.table, &table, &tableError);
-    CsvSniffer::Hints hints;
-    hints.skipLines = o.skipLines;
-    if (!o.nullTokens.isEmpty())
-        hints.nullTokens = o.nullTokens;
-    hints.delimiter = o.delimiter;
-    hints.encoding = o.encoding;
-    hints.header = o.header;
-    for (const TargetTable::Column &c : std::as_const(table.columns)) {
-        hints.tableColumns << c.name;
-        if (ValueConverter::isNumericType(c.type))
-            hints.numericTableColumns << c.name;
-    }
-    const CsvSniffer::Result sniffed = CsvSniffer::sniffFile(o.csvPath, hints);
+    const CsvSniffer::Result sniffed = CsvSniffer::sniffFile(o.csvPath, sniffHints(o, table));
     if (!sniffed.ok)
         return fail(s, Outcome::InputError, sniffed.error);
     const CsvFormat format = effectiveFormat(sniffed.format, o);
@@ -218,8 +206,9 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
     // recognise a later row that proves the guess wrong.
     struct GuessedOrder
     {
-        QString read;  // the format the column is read with
-        QString other; // the other order's
+        DateTimeParser read;  // the format the column is read with
+        DateTimeParser other; // the other order's
+        QString otherFormat;
     };
     QHash<int, GuessedOrder> guessedOrder; // by mapped index
     QList<const TargetTable::Column *> mappedColumns;
@@ -266,7 +255,8 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
                                 format.decimalComma ? QStringLiteral("point") : QStringLiteral("comma"));
         }
         if (isTime && sniffed.ambiguousDate.value(ci) && o.formats.value(c.name, o.formats.value(csvColumns.at(ci))).isEmpty()) {
-            guessedOrder.insert(int(mappedCsv.size()), GuessedOrder{fmt, DateTimeParser::swapDayAndMonth(fmt)});
+            const QString other = DateTimeParser::swapDayAndMonth(fmt);
+            guessedOrder.insert(int(mappedCsv.size()), GuessedOrder{DateTimeParser(fmt), DateTimeParser(other), other});
         }
         mappedCsv << ci;
         converters << ValueConverter(c.type, vo);
@@ -484,14 +474,13 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
                     // (Proof only when the guessed pattern cannot read the date at all and the other
                     // can: a time in a DST gap fails after it was read.)
                     const QString cell = rec.fields.at(mappedCsv.at(i)).trimmed();
-                    if (guess != guessedOrder.cend() && !DateTimeParser(guess->read).parse(cell).ok
-                        && DateTimeParser(guess->other).parse(cell).ok) {
+                    if (guess != guessedOrder.cend() && !guess->read.parse(cell).ok && guess->other.parse(cell).ok) {
                         // The order was a guess and this date proves it wrong: the rows read so
                         // far would hold other dates than the file's. Nothing is written.
                         stopReason = QStringLiteral("%1, line %2, column %3: \"%4\" is written %5, but every date of the first "
                                                     "256 KiB fit both orders and they were read as %6. Set the column's format (on the "
                                                     "command line: --format %3=%5)")
-                                         .arg(file).arg(rec.line).arg(column, cell, guess->other, guess->read);
+                                         .arg(file).arg(rec.line).arg(column, cell, guess->otherFormat, s.mapping.at(i).format);
                     }
                     break;
                 }

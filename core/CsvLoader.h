@@ -1,6 +1,7 @@
 #pragma once
 
 #include "CsvFormat.h"
+#include "CsvSniffer.h"
 #include "DateTimeParser.h"
 #include "DbError.h"
 #include "backfill_core_export.h"
@@ -17,6 +18,7 @@
 namespace bfs {
 
 class Database;
+struct TargetTable;
 
 // Loads a CSV file into a table (hypertable or plain table): reads and converts on the
 // client, streams the rows into a temporary staging table (COPY or INSERT batches), then
@@ -182,6 +184,9 @@ public:
     // A dry run's account of the rows read, as the run would treat them: "N rows would be loaded
     // into T and D skipped as duplicates (…); R rows are rejected (…)".
     static QString dryRunAccount(const Summary &s, qint64 staged, Conflict conflict, const QString &rejectsPath);
+    // What the file's detection is told: the options the user gave, the table's column names and
+    // its numeric ones (the load and the wizard's preview read a file alike).
+    static CsvSniffer::Hints sniffHints(const Options &o, const TargetTable &table);
 
     using ProgressFn = std::function<void(const Progress &)>;
 

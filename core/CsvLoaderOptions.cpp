@@ -1,6 +1,9 @@
-// The loader's options and names: the format a file is read with, and the words of the
-// command line and the settings for conflict handling and the upload method.
+// The loader's options and what follows from them: the format a file is read with, what its
+// detection is told, the words for conflict handling and the upload method, a dry run's account.
 #include "CsvLoader.h"
+
+#include "TargetTable.h"
+#include "ValueConverter.h"
 
 namespace bfs {
 
@@ -61,6 +64,23 @@ bool CsvLoader::uploadFromName(const QString &name, Upload *out)
     else
         return false;
     return true;
+}
+
+CsvSniffer::Hints CsvLoader::sniffHints(const Options &o, const TargetTable &table)
+{
+    CsvSniffer::Hints hints;
+    hints.skipLines = o.skipLines;
+    if (!o.nullTokens.isEmpty())
+        hints.nullTokens = o.nullTokens;
+    hints.delimiter = o.delimiter;
+    hints.encoding = o.encoding;
+    hints.header = o.header;
+    for (const TargetTable::Column &c : table.columns) {
+        hints.tableColumns << c.name;
+        if (ValueConverter::isNumericType(c.type))
+            hints.numericTableColumns << c.name;
+    }
+    return hints;
 }
 
 QString CsvLoader::dryRunAccount(const Summary &s, qint64 staged, Conflict conflict, const QString &rejectsPath)

@@ -30,13 +30,12 @@ struct BACKFILL_CORE_EXPORT CsvRecord
     bool isQuoted(int field) const { return std::binary_search(quotedFields.cbegin(), quotedFields.cend(), field); } // kept in order
 
     static constexpr int RawLimit = 64 * 1024;
-    // An empty line, one of spaces, a spreadsheet's empty row (",,,"), or the end-of-file mark
-    // (Ctrl-Z) old DOS tools write: no field holds anything and none was quoted.
+    // An empty line, one of spaces, or a spreadsheet's empty row (",,,"): no field holds anything
+    // and none was quoted.
     bool isBlank() const
     {
-        return error.isEmpty() && quotedFields.isEmpty() && std::all_of(fields.cbegin(), fields.cend(), [](const QString &f) {
-                   return f.trimmed().isEmpty() || (f.size() == 1 && f.at(0) == QChar(0x1A));
-               });
+        return error.isEmpty() && quotedFields.isEmpty()
+            && std::all_of(fields.cbegin(), fields.cend(), [](const QString &f) { return f.trimmed().isEmpty(); });
     }
 };
 

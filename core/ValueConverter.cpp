@@ -522,12 +522,13 @@ ValueConverter::Value ValueConverter::convert(const QString &rawCell, bool quote
             v.ok = false;
             v.error = QStringLiteral("%1 is out of range for %2").arg(cell.toString(), typeName(m_type));
         } else if (const int lost = digitsNotWritten(n, value); lost > 0) {
+            const qsizetype width = QString::number(value).remove(QLatin1Char('-')).size();
             v.ok = false;
             v.error = QStringLiteral("%1 gives only the first %2 of the %3 digits of an integer (a spreadsheet shows long numbers "
                                      "so): format the column as a number without decimals before exporting")
                           .arg(cell.toString())
-                          .arg(QString::number(value).remove(QLatin1Char('-')).size() - lost)
-                          .arg(QString::number(value).remove(QLatin1Char('-')).size());
+                          .arg(width - lost)
+                          .arg(width);
         } else {
             v.text = QString::number(value);
         }

@@ -1,7 +1,6 @@
 #include "ImportSession.h"
 
 #include "Database.h"
-#include "ValueConverter.h"
 
 #include <QFile>
 #include <QFutureWatcher>
@@ -66,15 +65,8 @@ void ImportSession::sniff(const QString &csvPath)
         watcher->deleteLater();
         Q_EMIT sniffReady();
     });
-    CsvSniffer::Hints hints;
-    hints.skipLines = options.load.skipLines;
-    hints.nullTokens = options.load.nullTokens;
+    const CsvSniffer::Hints hints = CsvLoader::sniffHints(options.load, target); // (as the load will read the file)
     m_sniffedWithoutTable = !targetLoaded;
-    for (const TargetTable::Column &c : std::as_const(target.columns)) {
-        hints.tableColumns << c.name;
-        if (ValueConverter::isNumericType(c.type))
-            hints.numericTableColumns << c.name;
-    }
     watcher->setFuture(QtConcurrent::run([csvPath, hints] {
         QFile f(csvPath);
         QByteArray bytes;
