@@ -98,6 +98,7 @@ QJsonObject summaryJson(const CsvLoader::Summary &s)
     o[QStringLiteral("rows_duplicate")] = double(s.rowsDuplicate);
     o[QStringLiteral("rows_not_written")] = double(s.rowsNotWritten); // dropped by a trigger or a rule
     o[QStringLiteral("rows_rejected")] = double(s.rowsRejected);
+    o[QStringLiteral("rows_not_loaded")] = double(s.rowsNotLoaded); // the run stopped before them: a re-run loads them
     if (s.rowsExisting >= 0)
         o[QStringLiteral("rows_existing")] = double(s.rowsExisting);
     if (s.rowsRepeated >= 0)

@@ -192,7 +192,10 @@ BackfillEngine::Result BackfillEngine::run(Database &db, const std::atomic<bool>
 BackfillEngine::Result BackfillEngine::runOnce(Database &db, const std::atomic<bool> *cancel, const ProgressFn &progress,
                                                const LogFn &log)
 {
-    return BackfillRun(db, m_options, cancel, progress, log).execute();
+    Result res = BackfillRun(db, m_options, cancel, progress, log).execute();
+    if (res.outcome != CsvLoader::Outcome::Completed && !res.load.dryRun && !m_options.planOnly)
+        res.load.countRowsNotLoaded();
+    return res;
 }
 
 QStringList BackfillEngine::afterRunLines(const Result &r)

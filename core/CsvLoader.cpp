@@ -74,6 +74,9 @@ CsvLoader::Summary fail(CsvLoader::Summary s, CsvLoader::Outcome outcome, const 
     s.error = error;
     s.rowsLoaded = 0;
     s.rowsDuplicate = 0;
+    s.rowsNotWritten = 0;
+    if (!s.dryRun)
+        s.countRowsNotLoaded();
     return s;
 }
 

@@ -150,6 +150,9 @@ public:
         // Rows the server did not write though no unique key could skip them (--on-conflict
         // error): a trigger returned NULL for them, or a rule did instead.
         qint64 rowsNotWritten = 0;
+        // Rows read and valid that a run which stopped (an error, a cancel, a limit) neither
+        // loaded nor skipped: the same backfill run again loads them.
+        qint64 rowsNotLoaded = 0;
         qint64 rowsExisting = -1; // dry run: staged rows whose unique key already exists
         qint64 rowsRepeated = -1; // dry run: other staged rows repeating the key of an earlier line
         qint64 rowsMeetingOtherKey = 0; // dry run, update mode: rows meeting another row through another key (the load would stop)
@@ -177,7 +180,9 @@ public:
         QStringList conflictKey; // the unique key used for Update (table column names)
         bool conflictKeyNullsNotDistinct = false;
 
-        bool accountedFor() const { return rowsLoaded + rowsDuplicate + rowsNotWritten + rowsRejected == rowsRead; }
+        bool accountedFor() const { return rowsLoaded + rowsDuplicate + rowsNotWritten + rowsNotLoaded + rowsRejected == rowsRead; }
+        // After a run that stopped: the rows read that it neither loaded, skipped nor rejected.
+        void countRowsNotLoaded() { rowsNotLoaded = qMax<qint64>(0, rowsRead - rowsRejected - rowsLoaded - rowsDuplicate - rowsNotWritten); }
         // " N were not written: …" when a trigger or a rule dropped rows; else empty.
         QString notWrittenText() const;
     };

@@ -431,6 +431,7 @@ ImportSummaryPage::ImportSummaryPage(ImportSession *session, BackfillController 
         total.load.rowsLoaded += r.load.rowsLoaded;
         total.load.rowsDuplicate += r.load.rowsDuplicate;
         total.load.rowsNotWritten += r.load.rowsNotWritten;
+        total.load.rowsNotLoaded += r.load.rowsNotLoaded;
         total.load.rowsRejected = total.load.rowsRejected - (r.load.rowsRead - r.load.rowsRejected);
         if (!r.load.rejectsPath.isEmpty())
             total.load.rejectsPath = r.load.rejectsPath;
@@ -454,6 +455,8 @@ QString ImportSummaryPage::report() const
     lines << QStringLiteral("Rows skipped as duplicates: %1").arg(r.load.rowsDuplicate);
     if (r.load.rowsNotWritten > 0)
         lines << QStringLiteral("Rows not written (the table's trigger or rule dropped them): %1").arg(r.load.rowsNotWritten);
+    if (r.load.rowsNotLoaded > 0)
+        lines << QStringLiteral("Rows not loaded (the run stopped before them; run it again to load them): %1").arg(r.load.rowsNotLoaded);
     lines << QStringLiteral("Rows rejected: %1").arg(r.load.rowsRejected);
     if (!r.load.rejectsPath.isEmpty() && r.load.rowsRejected > 0)
         lines << QStringLiteral("Rejects file: %1").arg(r.load.rejectsPath);

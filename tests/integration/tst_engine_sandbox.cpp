@@ -277,6 +277,10 @@ void TestEngineSandbox::errorMidwayRestoresPolicyAndReRunCompletes()
     QVERIFY(policyScheduled(QStringLiteral("et_error")));
     QCOMPARE(notFullyCompressed(QStringLiteral("et_error")), qint64(0));
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_error WHERE device_id = 3")), qint64(1)); // day 20 committed
+    // Every row is accounted for: day 20 loaded, the three of days 21 and 22 left for a re-run.
+    QCOMPARE(r.load.rowsLoaded, qint64(1));
+    QCOMPARE(r.load.rowsNotLoaded, qint64(3));
+    QVERIFY(r.load.accountedFor());
 
     // Re-run with duplicates skipped: the completed range is skipped, the rest is loaded, nothing twice.
     o.load.conflict = CsvLoader::Conflict::Skip;
@@ -321,6 +325,8 @@ void TestEngineSandbox::cancelRestoresPolicyAndCompression()
     QVERIFY(policyScheduled(QStringLiteral("et_cancel")));
     QCOMPARE(notFullyCompressed(QStringLiteral("et_cancel")), qint64(0));
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_cancel WHERE device_id = 3")), qint64(1));
+    QCOMPARE(r.load.rowsNotLoaded, qint64(3));
+    QVERIFY(r.load.accountedFor());
     QVERIFY2(!r.load.notes.join(QLatin1Char(' ')).contains(QLatin1String("new chunks")), qPrintable(r.load.notes.join(QLatin1Char(' '))));
 }
 

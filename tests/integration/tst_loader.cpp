@@ -159,6 +159,9 @@ void TestLoader::stopAtFirstErrorWritesNothing()
     QVERIFY2(s.message.contains(QLatin1String("conditions_bad_rows.csv, line 7, column time: 2026-13-45 is not a calendar date")),
              qPrintable(s.message));
     QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_stop")), qint64(0));
+    QCOMPARE(s.rowsRejected, qint64(1));
+    QCOMPARE(s.rowsNotLoaded, s.rowsRead - 1); // the good rows before line 7: a corrected file loads them
+    QVERIFY(s.accountedFor());
 
     o.maxRejects = 3; // four bad rows: over the limit
     QCOMPARE(load(pg, o).outcome, CsvLoader::Outcome::InputError);
@@ -181,6 +184,11 @@ void TestLoader::conflictErrorWritesNothingAndNamesTheKey()
     QVERIFY2(s.message.contains(QLatin1String("device_id)=(2026-08-20 00:30:00+00, 1) already exists")), qPrintable(s.message));
     QVERIFY(s.message.contains(QLatin1String("Nothing was written")));
     QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_err")), qint64(1));
+    // Every row read is accounted for: none loaded, none skipped; all left for a re-run.
+    QCOMPARE(s.rowsLoaded, qint64(0));
+    QCOMPARE(s.rowsNotLoaded, s.rowsRead - s.rowsRejected);
+    QVERIFY(s.rowsNotLoaded > 0);
+    QVERIFY(s.accountedFor());
 }
 
 void TestLoader::conflictSkipCountsDuplicates()
@@ -343,6 +351,8 @@ void TestLoader::cancelMidStreamWritesNothing()
     QVERIFY2(s.rowsRead < 60000, "the reader stopped soon after the cancel");
     QVERIFY(s.message.contains(QLatin1String("nothing was written")));
     QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_cancel")), qint64(0));
+    QCOMPARE(s.rowsNotLoaded, s.rowsRead);
+    QVERIFY(s.accountedFor());
     // The connection is usable again: no transaction left open.
     QCOMPARE(load(pg, o).rowsLoaded, qint64(60000));
 }
