@@ -508,8 +508,7 @@ int runBackfill(const QStringList &arguments)
     } else
         for (const QString &note : s.notes)
             Terminal::out(QStringLiteral("Note: ") + note);
-    switch (s.outcome) {
-    case CsvLoader::Outcome::Completed:
+    if (s.outcome == CsvLoader::Outcome::Completed) {
         if (!parser.isSet(json)) {
             Terminal::out(s.message);
             if (s.rowsExisting >= 0)
@@ -524,18 +523,11 @@ int runBackfill(const QStringList &arguments)
                 || s.rowsMeetingOtherKey > 0))
             return ExitCode::Server;
         return s.rowsRejected > 0 ? ExitCode::Rejected : ExitCode::Ok;
-    case CsvLoader::Outcome::InputError:
-        Terminal::err(s.message);
-        return ExitCode::Usage;
-    case CsvLoader::Outcome::ConnectionError:
-        Terminal::err(s.message + (s.error.server.isEmpty() ? QString() : QStringLiteral("\nServer: ") + s.error.server));
-        return ExitCode::Connection;
-    case CsvLoader::Outcome::ServerError:
-        Terminal::err(s.message + (s.error.server.isEmpty() ? QString() : QStringLiteral("\nServer: ") + s.error.server));
-        return ExitCode::Server;
-    case CsvLoader::Outcome::Cancelled:
-        Terminal::err(s.message);
-        return ExitCode::Cancelled;
     }
-    return ExitCode::Server;
+    // A load that stopped: its message, then the rows it rejected on the way (what to fix first).
+    const bool withServer = s.outcome == CsvLoader::Outcome::ConnectionError || s.outcome == CsvLoader::Outcome::ServerError;
+    Terminal::err(s.message + (withServer && !s.error.server.isEmpty() ? QStringLiteral("\nServer: ") + s.error.server : QString()));
+    if (!parser.isSet(json))
+        printRejections(s, o.csvPath, false);
+    return exitCodeFor(s.outcome, s.rowsRejected);
 }

@@ -108,6 +108,25 @@ void TestCliBackfill::rejectedRowsExitWithOne()
     QCOMPARE(json.exitCode, 1);
     QCOMPARE(QJsonDocument::fromJson(json.out).object().value(QStringLiteral("rows_rejected")).toInt(), 4);
     QCOMPARE(json.err.count("Rejected: "), 4);
+    // A load stopped by --max-rejects names the rows it rejected, too, and writes nothing.
+    const QString fourth = freshTable(QStringLiteral("cli_rejects_limit"));
+    const auto limited = TestServers::runCli({QStringLiteral("backfill"), QStringLiteral("--db"), conninfo(), QStringLiteral("--table"),
+                                              fourth, QStringLiteral("--csv"), sample("conditions_bad_rows.csv"), QStringLiteral("--max-rejects"),
+                                              QStringLiteral("1")});
+    QCOMPARE(limited.exitCode, 2);
+    QVERIFY2(limited.err.contains("more than 1 rows rejected (the first on line 7; the last on line 19, column temperature"), limited.err.constData());
+    QVERIFY2(limited.err.contains("Rejected: " + file + ", line 7, column time"), limited.err.constData());
+    QVERIFY2(limited.err.contains("Rejected: " + file + ", line 19, column temperature"), limited.err.constData());
+    QCOMPARE(count(QStringLiteral("SELECT count(*) FROM ") + fourth), qint64(0));
+    // … and its JSON accounts for every row read: 2 rejected, the rest not loaded.
+    const auto limitedJson = TestServers::runCli({QStringLiteral("backfill"), QStringLiteral("--db"), conninfo(), QStringLiteral("--table"),
+                                                  fourth, QStringLiteral("--csv"), sample("conditions_bad_rows.csv"), QStringLiteral("--max-rejects"),
+                                                  QStringLiteral("1"), QStringLiteral("--json")});
+    const QJsonObject lo = QJsonDocument::fromJson(limitedJson.out).object();
+    QCOMPARE(lo.value(QStringLiteral("rows_read")).toInt(), 18);
+    QCOMPARE(lo.value(QStringLiteral("rows_rejected")).toInt(), 2);
+    QCOMPARE(lo.value(QStringLiteral("rows_not_loaded")).toInt(), 16);
+    QCOMPARE(lo.value(QStringLiteral("rows_loaded")).toInt(), 0);
 }
 
 void TestCliBackfill::duplicatesFailWithFourUnlessSkipped()
