@@ -511,7 +511,7 @@ int runBackfill(const QStringList &arguments)
     if (s.outcome == CsvLoader::Outcome::Completed) {
         if (!parser.isSet(json)) {
             Terminal::out(s.message);
-            if (s.rowsExisting >= 0)
+            if (s.rowsExisting >= 0 && o.conflict != CsvLoader::Conflict::Update) // (update mode: the account above says it)
                 Terminal::out(QStringLiteral("%1 of them already exist under the unique key%2.").arg(s.rowsExisting)
                                   .arg(s.rowsRepeated > 0 ? QStringLiteral("; %1 more repeat the key of an earlier line").arg(s.rowsRepeated)
                                                           : QString()));

@@ -410,7 +410,13 @@ QString BackfillPlan::toText() const
     if (partitionRows > 0)
         lines << QStringLiteral("  %1 rows of those time ranges go to new chunks of space partitions that have no chunk there yet")
                      .arg(partitionRows);
-    if (summary.existingRows >= 0)
+    if (summary.existingRows >= 0 && conflict == CsvLoader::Conflict::Update)
+        // (counted under the update key, where each key is written once: the last line with it wins)
+        lines << QStringLiteral("  %1 staged keys already exist under the unique key (their rows are updated)%2").arg(summary.existingRows)
+                     .arg(summary.repeatedRows > 0
+                              ? QStringLiteral("; %1 staged rows repeat the key of an earlier line of the file (a later line wins)").arg(summary.repeatedRows)
+                              : QString());
+    else if (summary.existingRows >= 0)
         lines << QStringLiteral("  %1 staged rows already exist under the unique key%2").arg(summary.existingRows)
                      .arg(summary.repeatedRows > 0 ? QStringLiteral("; %1 more repeat the key of an earlier line of the file").arg(summary.repeatedRows)
                                                    : QString());

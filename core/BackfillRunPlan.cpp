@@ -167,9 +167,11 @@ bool BackfillRun::summarise()
             && exec(CsvLoader::otherKeyClashSql(stage, db.qualifiedName(ht.schema, ht.name), updateKey, others), {}, &r, &e,
                     QStringLiteral("count rows that meet another unique key")))
             sum.rowsMeetingOtherKey = r.intValue(0, 0);
+        const QString target = db.qualifiedName(ht.schema, ht.name);
+        const bool update = lo.conflict == CsvLoader::Conflict::Update && !updateKey.isEmpty();
         if (!keys.isEmpty()
-            && exec(CsvLoader::existingAndRepeatedSql(stage, db.qualifiedName(ht.schema, ht.name), keys), {}, &r, &e,
-                    QStringLiteral("count rows that already exist"))) {
+            && exec(update ? CsvLoader::updatedAndRepeatedSql(stage, target, updateKey) : CsvLoader::existingAndRepeatedSql(stage, target, keys), {},
+                    &r, &e, QStringLiteral("count rows that already exist"))) {
             sum.existingRows = r.intValue(0, 0);
             sum.repeatedRows = r.intValue(0, 1);
         }

@@ -628,7 +628,9 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
                 (table.uniqueKeys.at(u) == conflictKey ? updateKey : others.emplace_back()) = key;
             }
         if (!keys.isEmpty()) {
-            if (!db.exec(existingAndRepeatedSql(stage, target, keys), &r, &dbError, QStringLiteral("count rows that already exist")))
+            const bool update = o.conflict == Conflict::Update && !updateKey.isEmpty();
+            if (!db.exec(update ? updatedAndRepeatedSql(stage, target, updateKey) : existingAndRepeatedSql(stage, target, keys), &r, &dbError,
+                         QStringLiteral("count rows that already exist")))
                 return serverFailure(dbError);
             s.rowsExisting = r.intValue(0, 0);
             s.rowsRepeated = r.intValue(0, 1);

@@ -96,6 +96,10 @@ public:
     // whose key is in the target, and of the others, rows that repeat the key of an earlier line
     // (a row skipped as existing makes no later row a repeat).
     static QString existingAndRepeatedSql(const QString &stage, const QString &target, const QList<StagedKey> &keys);
+    // Update mode, a dry run: the same two counts as the run makes them under its update key, where
+    // every key is written once (the last line with it wins): keys that already exist (updated),
+    // and rows that repeat the key of an earlier line, existing or not (skipped).
+    static QString updatedAndRepeatedSql(const QString &stage, const QString &target, const StagedKey &updateKey);
     // Update mode, a dry run: staged rows that meet a row of the target through one of `others`,
     // a row that is not the one their update key matches (ON CONFLICT updates through one key:
     // such a row stops the load).

@@ -59,6 +59,13 @@ QString CsvLoader::existingAndRepeatedSql(const QString &stage, const QString &t
         .arg(stage, exists.join(QStringLiteral(" OR ")), repeats.join(QStringLiteral(" OR ")));
 }
 
+QString CsvLoader::updatedAndRepeatedSql(const QString &stage, const QString &target, const StagedKey &updateKey)
+{
+    return QStringLiteral("SELECT count(*) FILTER (WHERE existing AND NOT repeated), count(*) FILTER (WHERE repeated) "
+                          "FROM (SELECT EXISTS (SELECT 1 FROM %2 t WHERE %3) AS existing, %4 AS repeated FROM %1 s) e")
+        .arg(stage, target, updateKey.inTable, repeatsEarlierSql(updateKey));
+}
+
 QStringList CsvLoader::stagedAsTable(const Database &db, const QList<ColumnMapping> &mapping)
 {
     QStringList aliases;

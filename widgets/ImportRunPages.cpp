@@ -126,11 +126,14 @@ ImportPlanPage::ImportPlanPage(ImportSession *session, BackfillController *contr
         } else {
             const BackfillPlan &p = r.plan;
             m_summary->setText(QStringLiteral("%1 rows read, %2 rejected; %3 chunks touched (%4 direct insert, %5 decompress), "
-                                              "%6 rows for new chunks; %7 rows already exist.%8")
+                                              "%6 rows for new chunks; %7.%8")
                                    .arg(r.load.rowsRead).arg(r.load.rowsRejected).arg(p.chunks.size())
                                    .arg(p.count(BackfillPlan::Action::DirectInsert))
                                    .arg(p.count(BackfillPlan::Action::DecompressInsertRecompress))
-                                   .arg(p.newChunkRows).arg(qMax<qint64>(0, p.summary.existingRows))
+                                   .arg(p.newChunkRows)
+                                   .arg((p.conflict == CsvLoader::Conflict::Update ? QStringLiteral("%1 rows already there would be updated")
+                                                                                   : QStringLiteral("%1 rows already exist"))
+                                            .arg(qMax<qint64>(0, p.summary.existingRows)))
                                    .arg(p.blockers.isEmpty() ? QString() : QStringLiteral(" BLOCKED: ") + p.blockers.join(QStringLiteral("; ")))
                                + (p.warnings.isEmpty() ? QString() : QStringLiteral("\nWarning: ") + p.warnings.join(QStringLiteral("\nWarning: ")))
                                + (r.load.notes.isEmpty() ? QString() : QStringLiteral("\nNote: ") + r.load.notes.join(QStringLiteral("\nNote: "))));

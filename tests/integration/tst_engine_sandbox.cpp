@@ -174,12 +174,24 @@ void TestEngineSandbox::duplicatesAreUpdated()
 {
     createTable(QStringLiteral("et_update"));
     BackfillEngine::Options o;
-    o.load.csvPath = csv(QStringLiteral("update.csv"), {row("2026-08-21 06:00:00+00", 1, 77), row("2026-08-21 06:15:00+00", 1, 78)});
+    // (06:00 exists and is repeated: each key is written once, the last line winning)
+    o.load.csvPath = csv(QStringLiteral("update.csv"), {row("2026-08-21 06:00:00+00", 1, 76), row("2026-08-21 06:00:00+00", 1, 77),
+                                                        row("2026-08-21 06:15:00+00", 1, 78)});
     o.load.table = QStringLiteral("et_update");
     o.load.conflict = CsvLoader::Conflict::Update;
+    // A dry run counts as the run does.
+    o.planOnly = true;
+    const BackfillEngine::Result dry = run(o);
+    QVERIFY2(dry.outcome == CsvLoader::Outcome::Completed, qPrintable(dry.message));
+    QVERIFY2(dry.message.contains(QLatin1String("2 rows would be loaded into public.et_update, 1 of them updating rows already there, and "
+                                                "1 skipped as repeating an earlier line")),
+             qPrintable(dry.message));
+    o.planOnly = false;
     const BackfillEngine::Result r = run(o);
     QVERIFY2(r.outcome == CsvLoader::Outcome::Completed, qPrintable(r.message));
     QCOMPARE(r.load.rowsLoaded, qint64(2)); // one update, one insert
+    QCOMPARE(r.load.rowsDuplicate, qint64(1));
+    QVERIFY(r.load.accountedFor());
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_update WHERE time = '2026-08-21 06:00+00' AND device_id = 1 "
                                    "AND temperature = 77")),
              qint64(1));

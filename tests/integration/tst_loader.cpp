@@ -580,6 +580,27 @@ void TestLoader::dryRunCountsUnderEveryKeyAsTheRunWould()
     QVERIFY2(dry.outcome == CsvLoader::Outcome::Completed, qPrintable(dry.message));
     QCOMPARE(dry.rowsMeetingOtherKey, qint64(1));
     QVERIFY2(dry.message.contains(QLatin1String("meet a row of public.r_keys through another unique key than the one the update matches on")), qPrintable(dry.message));
+
+    // Update mode, a key both already in the table and repeated in the file: the dry run counts
+    // as the run does (each key written once, the last line winning; the earlier line skipped).
+    exec(pg, QStringLiteral("DROP TABLE IF EXISTS r_upd; CREATE TABLE r_upd (id int PRIMARY KEY, v text); INSERT INTO r_upd VALUES (3, 'old');"));
+    CsvLoader::Options u;
+    u.table = QStringLiteral("r_upd");
+    u.csvPath = writeCsv(QStringLiteral("r_upd.csv"), "id,v\n3,a\n3,b\n4,c\n4,d\n5,e\n");
+    u.conflict = CsvLoader::Conflict::Update;
+    u.dryRun = true;
+    const CsvLoader::Summary plan = load(pg, u);
+    QVERIFY2(plan.outcome == CsvLoader::Outcome::Completed, qPrintable(plan.message));
+    QVERIFY2(plan.message.contains(QLatin1String("3 rows would be loaded into public.r_upd, 1 of them updating rows already there, and 2 "
+                                                 "skipped as repeating an earlier line")),
+             qPrintable(plan.message));
+    u.dryRun = false;
+    const CsvLoader::Summary ran = load(pg, u);
+    QVERIFY2(ran.outcome == CsvLoader::Outcome::Completed, qPrintable(ran.message));
+    QCOMPARE(ran.rowsLoaded, qint64(3));
+    QCOMPARE(ran.rowsDuplicate, qint64(2));
+    QVERIFY(ran.accountedFor());
+    QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_upd WHERE (id, v) IN ((3, 'b'), (4, 'd'), (5, 'e'))")), qint64(3));
 }
 
 void TestLoader::formatForNoDateColumnIsAnInputError()
