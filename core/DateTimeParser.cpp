@@ -1,5 +1,7 @@
 #include "DateTimeParser.h"
 
+#include <cmath>
+
 #include <QLocale>
 
 #include <algorithm>
@@ -135,31 +137,30 @@ bool DateTimeParser::parseIso(QStringView s, Result *r)
         return false;
     int ms = 0;
     qint64 micro = 0;
+    bool carry = false; // a fraction that rounds up to the next whole second
     if (pos < s.size() && s[pos] == QLatin1Char(':')) {
         ++pos;
         if (!readDigits(s, pos, 2, &sec))
             return false;
         if (pos < s.size() && (s[pos] == QLatin1Char('.') || s[pos] == QLatin1Char(','))) {
             ++pos;
-            int n = 0;
-            qint64 frac = 0;
+            QByteArray fraction("0.");
             while (pos < s.size() && digit(s[pos]) >= 0) {
-                if (n < 6) {
-                    frac = frac * 10 + digit(s[pos]);
-                    ++n;
-                }
+                if (fraction.size() < 32)
+                    fraction += char('0' + digit(s[pos]));
                 ++pos;
             }
-            if (n == 0)
+            if (fraction.size() == 2)
                 return false;
-            for (; n < 6; ++n)
-                frac *= 10;
-            ms = int(frac / 1000);
-            micro = frac % 1000;
+            // Rounded to microseconds as PostgreSQL rounds them (rint of the fraction × 10⁶).
+            const qint64 f = qint64(std::rint(fraction.toDouble() * 1e6));
+            carry = f >= 1000000;
+            ms = carry ? 0 : int(f / 1000);
+            micro = carry ? 0 : f % 1000;
         }
     }
     r->writtenDate = r->date;
-    if (h == 24 && mi == 0 && sec == 0 && ms == 0 && micro == 0) {
+    if (h == 24 && mi == 0 && sec == 0 && ms == 0 && micro == 0 && !carry) {
         r->date = r->date.addDays(1);
         h = 0;
     }
@@ -171,8 +172,8 @@ bool DateTimeParser::parseIso(QStringView s, Result *r)
         r->error = QStringLiteral("%1:%2:%3 is not a time of day").arg(h, 2, 10, QLatin1Char('0')).arg(mi, 2, 10, QLatin1Char('0')).arg(sec, 2, 10, QLatin1Char('0'));
         return false;
     }
-    if (leap) {
-        const QTime next = r->time.addSecs(1);
+    if (const int extra = (leap ? 1 : 0) + (carry ? 1 : 0); extra > 0) {
+        const QTime next = r->time.addSecs(extra);
         if (next < r->time)
             r->date = r->date.addDays(1);
         r->time = next;

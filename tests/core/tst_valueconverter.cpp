@@ -113,6 +113,14 @@ void TestValueConverter::converts_data()
     row("24:00 in a date column", Type::Date, iso, utc, false, "2024-12-31 24:00", "2024-12-31");
     row("leap second in a date column", Type::Date, iso, utc, false, "2016-12-31 23:59:60", "2016-12-31");
     row("second 61", Type::TimestampTz, iso, utc, false, "2016-12-31 23:59:61Z", "!is not a time of day");
+    // Fractions finer than a microsecond are rounded as PostgreSQL rounds them (each checked with psql).
+    row("seventh digit rounds up", Type::TimestampTz, iso, utc, false, "2024-01-01 12:00:00.1234567", "2024-01-01 12:00:00.123457+00");
+    row("half a microsecond", Type::TimestampTz, iso, utc, false, "2024-01-01 12:00:00.0000005", "2024-01-01 12:00:00+00");
+    row("one and a half microseconds", Type::TimestampTz, iso, utc, false, "2024-01-01 12:00:00.0000015", "2024-01-01 12:00:00.000002+00");
+    row("rounds into the next year", Type::TimestampTz, iso, utc, false, "2016-12-31 23:59:59.9999996", "2017-01-01 00:00:00+00");
+    row("rounded up in a date column", Type::Date, iso, utc, false, "2016-12-31 23:59:59.9999996", "2016-12-31");
+    row("24:00 and less than half a microsecond", Type::TimestampTz, iso, utc, false, "2024-12-31 24:00:00.0000001", "2025-01-01 00:00:00+00");
+    row("24:00 and a second's fraction", Type::TimestampTz, iso, utc, false, "2024-12-31 24:00:00.9999999", "!is not a time of day");
     // Years that ISO text cannot write reject the row (they once failed the whole load).
     row("date after 9999", Type::Date, QStringLiteral("epoch"), utc, false, "300000000000", "!outside the years 0–9999");
     row("timestamp after 9999", Type::Timestamp, QStringLiteral("epoch"), utc, false, "300000000000", "!outside the years 0–9999");
