@@ -378,18 +378,24 @@ void ChunkTimeline::paintEvent(QPaintEvent *)
         };
         for (int i = 0; i < m_ht.chunks.size(); ++i) {
             const ChunkInfo &c = m_ht.chunks.at(i);
-            const int col = int((chunkStart(c) - m_viewStart) * pxPerUnit);
-            if (col < 0 || col >= columns)
+            // Every column the chunk covers: after a change of chunk interval, wide chunks sit
+            // among narrow ones (chunks of one lane do not overlap, so a lane costs its columns).
+            const double from = (chunkStart(c) - m_viewStart) * pxPerUnit, to = (chunkEnd(c) - m_viewStart) * pxPerUnit;
+            if (to < 0 || from >= columns)
                 continue;
-            const int slot = m_lane.value(i) * columns + col;
+            const int first = qMax(0, int(from)), last = qBound(first, int(std::ceil(to)) - 1, columns - 1);
             const qint64 bytes = qMax(c.totalBytes, c.bytesBefore);
             const float sh = float(bytes > 0 ? std::sqrt(double(bytes) / double(m_maxBytes)) : 0.5);
-            share[slot] = qMax(share[slot], sh);
-            if (state[slot] < 0 || rank(c.state) > rank(ChunkInfo::State(state[slot])))
-                state[slot] = qint8(c.state);
             BackfillPlan::Action a;
-            if (m_hasPlan && plannedAction(i, &a))
-                action[col] = qint8(a);
+            const bool planned = m_hasPlan && plannedAction(i, &a);
+            for (int col = first; col <= last; ++col) {
+                const int slot = m_lane.value(i) * columns + col;
+                share[slot] = qMax(share[slot], sh);
+                if (state[slot] < 0 || rank(c.state) > rank(ChunkInfo::State(state[slot])))
+                    state[slot] = qint8(c.state);
+                if (planned)
+                    action[col] = qint8(a);
+            }
         }
         for (int lane = 0; lane < m_lanes; ++lane) {
             for (int col = 0; col < columns; ++col) {

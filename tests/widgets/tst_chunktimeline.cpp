@@ -50,6 +50,7 @@ private Q_SLOTS:
     void spacePartitionsGetLanes();
     void paintsInLightAndDarkPalettes();
     void tenThousandChunksStillShowTheirStates();
+    void wideChunksAfterAnIntervalChangeAreDrawnWhole();
     void nanosecondIntegerTimeZoomsInWithoutHanging();
 };
 
@@ -264,6 +265,44 @@ void TestChunkTimeline::tenThousandChunksStillShowTheirStates()
              ChunkTimeline::stateColor(ChunkInfo::State::Compressed, t.palette()));
     QTest::mouseClick(&t, Qt::LeftButton, Qt::NoModifier, middle.center().toPoint());
     QVERIFY(t.selectedChunk() >= 5150 && t.selectedChunk() <= 5250);
+}
+
+void TestChunkTimeline::wideChunksAfterAnIntervalChangeAreDrawnWhole()
+{
+    // chunk_time_interval raised from an hour to 30 days: thousands of sub-pixel chunks, then wide
+    // ones. Each wide chunk fills its whole width (it was drawn as a one-pixel sliver).
+    HypertableInfo h;
+    const QDateTime start(QDate(2024, 1, 1), QTime(0, 0), Qt::UTC);
+    for (int i = 0; i < 5000; ++i) {
+        ChunkInfo c;
+        c.name = QStringLiteral("h%1").arg(i);
+        c.rangeStart = start.addSecs(qint64(i) * 3600);
+        c.rangeEnd = c.rangeStart.addSecs(3600);
+        c.state = ChunkInfo::State::Compressed;
+        c.totalBytes = 1000;
+        h.chunks << c;
+    }
+    const QDateTime wideStart = h.chunks.last().rangeEnd;
+    for (int i = 0; i < 6; ++i) {
+        ChunkInfo c;
+        c.name = QStringLiteral("m%1").arg(i);
+        c.rangeStart = wideStart.addDays(30 * i);
+        c.rangeEnd = c.rangeStart.addDays(30);
+        c.state = ChunkInfo::State::Uncompressed;
+        c.totalBytes = 1000;
+        h.chunks << c;
+    }
+    ChunkTimeline t;
+    t.resize(824, 200);
+    t.setHypertable(h);
+    const QImage img = t.grab().toImage();
+    const QColor uncompressed = ChunkTimeline::stateColor(ChunkInfo::State::Uncompressed, t.palette());
+    for (int i = 5000; i < 5006; ++i) {
+        const QRectF r = t.chunkRect(i);
+        QVERIFY2(r.width() > 20, qPrintable(QString::number(r.width())));
+        for (const double x : {r.left() + 2, r.center().x(), r.right() - 2})
+            QCOMPARE(img.pixelColor(QPoint(int(x), int(r.bottom()) - 2)), uncompressed);
+    }
 }
 
 void TestChunkTimeline::nanosecondIntegerTimeZoomsInWithoutHanging()
