@@ -8,6 +8,7 @@
 #include "ImportSession.h"
 #include "ImportWizard.h"
 #include "Journal.h"
+#include "OwnThread.h"
 #include "PasswordStore.h"
 #include "ProfileStore.h"
 #include "ScreenFit.h"
@@ -27,7 +28,6 @@
 #include <QPlainTextEdit>
 #include <QSettings>
 #include <QStatusBar>
-#include <QThreadPool>
 #include <QTreeWidget>
 #include <QtConcurrent/QtConcurrentRun>
 
@@ -209,13 +209,9 @@ void MainWindow::recoverInterruptedBackfills(const bfs::ConnectionProfile &profi
         if (!o.actions.isEmpty())
             m_browser->refresh();
     });
-    // (Its own thread: a journal folder on a share that does not answer holds up no other work.
-    // Never deleted, so that quitting does not wait for it either.)
-    static QThreadPool *const pool = [] {
-        auto *p = new QThreadPool;
-        p->setMaxThreadCount(1);
-        return p;
-    }();
+    // (Its own thread: a journal folder on a share that does not answer holds up no other work,
+    // nor quitting.)
+    static QThreadPool *const pool = bfs::newOwnThread();
     watcher->setFuture(QtConcurrent::run(pool, [profile] {
         Outcome o;
         if (bfs::Journal::unfinished(bfs::Journal::defaultDirectory()).isEmpty())

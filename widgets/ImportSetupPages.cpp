@@ -2,6 +2,7 @@
 
 #include "CsvReader.h"
 #include "ImportSession.h"
+#include "OwnThread.h"
 #include "ValueConverter.h"
 
 #include <QBuffer>
@@ -23,7 +24,6 @@
 #include <QSignalBlocker>
 #include <QSpinBox>
 #include <QTableWidget>
-#include <QThreadPool>
 #include <QTimeZone>
 #include <QTimer>
 #include <QtConcurrent/QtConcurrentRun>
@@ -178,12 +178,8 @@ void ImportSourcePage::checkFile()
     m_checkAgain = false;
     const int request = ++m_checkRequest;
     // Their own thread: a stat that hangs on a dead share holds up no other work (sniffing,
-    // reading the table). Never deleted: quitting must not wait for such a stat either.
-    static QThreadPool *const pool = [] {
-        auto *p = new QThreadPool;
-        p->setMaxThreadCount(1);
-        return p;
-    }();
+    // reading the table), nor quitting.
+    static QThreadPool *const pool = newOwnThread();
     auto *watcher = new QFutureWatcher<bool>(this);
     connect(watcher, &QFutureWatcher<bool>::finished, this, [this, watcher, request, path] {
         watcher->deleteLater();
