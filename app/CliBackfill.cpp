@@ -342,6 +342,7 @@ int runBackfill(const QStringList &arguments)
     const QCommandLineOption noHeader(QStringLiteral("no-header"), QStringLiteral("The first row is data (columns map by position)."));
     const QCommandLineOption header(QStringLiteral("header"), QStringLiteral("The first row names the columns (detected when omitted)."));
     const QCommandLineOption skipLines(QStringLiteral("skip-lines"), QStringLiteral("Skip N lines before the header."), QStringLiteral("N"));
+    const QCommandLineOption padShortRows(QStringLiteral("pad-short-rows"), QStringLiteral("A row with fewer fields than the header gets empty cells at its end (spreadsheets leave out the delimiters of empty cells there); without it such a row is rejected."));
     const QCommandLineOption nullToken(QStringLiteral("null"), QStringLiteral("A cell that means NULL, case as given (repeatable; default: empty, NULL, null, Null, NA, N/A, n/a; a quoted text cell is data unless empty)."), QStringLiteral("TOKEN"));
     const QCommandLineOption decimalComma(QStringLiteral("decimal-comma"), QStringLiteral("Numbers use a decimal comma, 1.234,5 (detected when omitted)."));
     const QCommandLineOption decimalPoint(QStringLiteral("decimal-point"), QStringLiteral("Numbers use a decimal point, 1,234.5 (detected when omitted)."));
@@ -362,7 +363,7 @@ int runBackfill(const QStringList &arguments)
     const QCommandLineOption journalDir(QStringLiteral("journal-dir"), QStringLiteral("Folder of the backfill journals (default: the application data folder)."), QStringLiteral("DIR"));
     const QCommandLineOption verbose(QStringLiteral("verbose"), QStringLiteral("Hypertables: print every SQL statement to standard error as it runs."));
     const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("Print one JSON object at the end."));
-    parser.addOptions({db, table, csv, delimiter, encoding, noHeader, header, skipLines, nullToken, decimalComma, decimalPoint, map, format,
+    parser.addOptions({db, table, csv, delimiter, encoding, noHeader, header, skipLines, padShortRows, nullToken, decimalComma, decimalPoint, map, format,
                        timezone, dstOverlap, onConflict, upload, rejectsFile, maxRejects, dryRun, exportSql, json,
                        decompress, direct, leaveToPolicy, lockTimeout, journalDir, verbose});
     auto usage = [](const QString &message) {
@@ -417,6 +418,7 @@ int runBackfill(const QStringList &arguments)
         if (!ok || o.skipLines < 0)
             return usage(QStringLiteral("--skip-lines needs a number"));
     }
+    o.padShortRows = parser.isSet(padShortRows);
     if (parser.isSet(nullToken))
         o.nullTokens = parser.values(nullToken);
     for (const QString &m : parser.values(map)) {

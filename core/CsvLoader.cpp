@@ -465,9 +465,16 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
             reason = rec.error;
             column = rec.errorColumn - 1 < csvColumns.size() && rec.errorColumn > 0 ? csvColumns.at(rec.errorColumn - 1)
                                                                                      : QString::number(rec.errorColumn);
-        } else if (rec.fields.size() != width) {
+        } else if (rec.fields.size() != width && !(rec.fields.size() < width && o.padShortRows)) {
             reason = QStringLiteral("expected %1 fields, found %2").arg(width).arg(rec.fields.size());
+            if (rec.fields.size() < width && s.shortRows++ == 0)
+                s.firstShortLine = rec.line;
         } else {
+            if (rec.fields.size() < width) { // (unquoted empty fields: read as an empty cell is)
+                if (s.shortRows++ == 0)
+                    s.firstShortLine = rec.line;
+                rec.fields.resize(width);
+            }
             for (int i = 0; i < nMapped; ++i) {
                 values[i] = converters.at(i).convert(rec.fields.at(mappedCsv.at(i)), rec.isQuoted(mappedCsv.at(i)));
                 if (!values[i].ok) {
@@ -562,6 +569,7 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
         }
     }
     s.blankLines = reader.blankLines();
+    s.noteShortRows(file, o.padShortRows);
     if (QString rejectsError; !rejects.close(&rejectsError) && stopReason.isEmpty())
         stopReason = rejectsError;
 

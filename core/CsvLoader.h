@@ -45,6 +45,9 @@ public:
         QStringList nullTokens; // empty: ValueConverter::Options' defaults (NULL, null, NA, N/A, …)
         QList<QPair<QString, QString>> mappings; // CSV column (name or 1-based number) → table column
         bool explicitMappingOnly = false;        // true: CSV columns not in `mappings` are skipped
+        // A row with fewer fields than the header gets empty ones at its end (Excel leaves out the
+        // delimiters of empty cells at the end of some rows); false: such a row is rejected.
+        bool padShortRows = false;
         QHash<QString, QString> formats;         // table or CSV column → date-time format
         bool formatsMustApply = false;           // a format that names no loaded date/time column is an input error
         QString timeZone;                        // IANA name for naive timestamps; empty = UTC
@@ -189,6 +192,10 @@ public:
         void countRowsNotLoaded() { rowsNotLoaded = qMax<qint64>(0, rowsRead - rowsRejected - rowsLoaded - rowsDuplicate - rowsNotWritten); }
         // " N were not written: …" when a trigger or a rule dropped rows; else empty.
         QString notWrittenText() const;
+        // Rows with fewer fields than the header: padded (Options::padShortRows) or rejected.
+        qint64 shortRows = 0;
+        qint64 firstShortLine = 0;
+        void noteShortRows(const QString &file, bool padded);
     };
     // A dry run's account of the rows read, as the run would treat them: "N rows would be loaded
     // into T and D skipped as duplicates (…); R rows are rejected (…)".

@@ -104,6 +104,18 @@ QString CsvLoader::dryRunAccount(const Summary &s, qint64 staged, Conflict confl
     return what;
 }
 
+void CsvLoader::Summary::noteShortRows(const QString &file, bool padded)
+{
+    if (shortRows == 0)
+        return;
+    notes << (padded ? QStringLiteral("%1: %2 rows have fewer fields than the header (the first on line %3); the cells missing at their end "
+                                      "were read as empty")
+                     : QStringLiteral("%1: %2 rows have fewer fields than the header (the first on line %3) and were rejected; if the "
+                                      "cells missing at their end are empty cells (spreadsheets leave out their delimiters), load them "
+                                      "with --pad-short-rows (in the wizard: \"Read cells missing at the end of a row as empty\")"))
+                 .arg(file).arg(shortRows).arg(firstShortLine);
+}
+
 QString CsvLoader::Summary::notWrittenText() const
 {
     return rowsNotWritten > 0 ? QStringLiteral(" %1 were not written: the server dropped them without an error (a trigger of the "

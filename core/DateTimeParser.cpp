@@ -1,10 +1,9 @@
 #include "DateTimeParser.h"
 
-#include <cmath>
-
 #include <QLocale>
 
 #include <algorithm>
+#include <cmath>
 
 namespace bfs {
 

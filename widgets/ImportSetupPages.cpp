@@ -29,6 +29,8 @@
 #include <QtConcurrent/QtConcurrentRun>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 namespace bfs {
 
 namespace {
@@ -266,6 +268,10 @@ ImportFormatPage::ImportFormatPage(ImportSession *session, QWidget *parent)
     m_header->setObjectName(QStringLiteral("header"));
     m_decimalComma = new QCheckBox(QStringLiteral("&Decimal comma (1.234,5)"), this);
     m_decimalComma->setObjectName(QStringLiteral("decimalComma"));
+    m_padShortRows = new QCheckBox(QStringLiteral("Read cells &missing at the end of a row as empty"), this);
+    m_padShortRows->setObjectName(QStringLiteral("padShortRows"));
+    m_padShortRows->setToolTip(QStringLiteral("Spreadsheets leave out the delimiters of empty cells at the end of some rows. Without this, "
+                                              "rows with fewer fields than the header are rejected."));
     m_skip = new QSpinBox(this);
     m_skip->setObjectName(QStringLiteral("skipLines"));
     m_skip->setRange(0, 1000);
@@ -284,6 +290,7 @@ ImportFormatPage::ImportFormatPage(ImportSession *session, QWidget *parent)
     grid->addRow(QStringLiteral("S&kip lines:"), m_skip);
     grid->addRow(QString(), m_header);
     grid->addRow(QString(), m_decimalComma);
+    grid->addRow(QString(), m_padShortRows);
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(grid);
     layout->addWidget(m_status);
@@ -299,6 +306,7 @@ ImportFormatPage::ImportFormatPage(ImportSession *session, QWidget *parent)
         o.quote = q.isEmpty() ? QChar() : q.at(0);
         o.header = m_header->isChecked();
         o.decimalComma = m_decimalComma->isChecked();
+        o.padShortRows = m_padShortRows->isChecked();
         refreshPreview();
     };
     connect(m_delimiter, &QComboBox::currentIndexChanged, this, changed);
@@ -306,6 +314,7 @@ ImportFormatPage::ImportFormatPage(ImportSession *session, QWidget *parent)
     connect(m_quote, &QComboBox::currentIndexChanged, this, changed);
     connect(m_header, &QCheckBox::toggled, this, changed);
     connect(m_decimalComma, &QCheckBox::toggled, this, changed);
+    connect(m_padShortRows, &QCheckBox::toggled, this, changed);
     // Other lines start the file: detect the header and the formats again (off the GUI thread;
     // the latest request wins). Next waits for the result.
     m_skip->setKeyboardTracking(false);
@@ -343,7 +352,8 @@ void ImportFormatPage::applyDetected()
     }
     const CsvFormat f = currentFormat(m_session);
     {
-        const QSignalBlocker b1(m_delimiter), b2(m_encoding), b3(m_quote), b4(m_header), b5(m_decimalComma), b6(m_skip);
+        const QSignalBlocker b1(m_delimiter), b2(m_encoding), b3(m_quote), b4(m_header), b5(m_decimalComma), b6(m_skip), b7(m_padShortRows);
+        m_padShortRows->setChecked(m_session->options.load.padShortRows);
         if (m_delimiter->findData(QString(f.delimiter)) < 0) // another one, declared by a "sep=" line
             m_delimiter->addItem(QStringLiteral("Declared %1").arg(CsvFormat::delimiterName(f.delimiter)), QString(f.delimiter));
         m_delimiter->setCurrentIndex(qMax(0, m_delimiter->findData(QString(f.delimiter))));
@@ -370,6 +380,7 @@ void ImportFormatPage::refreshPreview()
     m_preview->setRowCount(int(rows.size()));
     m_preview->setHorizontalHeaderLabels(header);
     m_badCells = 0;
+    const qsizetype shortRows = std::count_if(rows.cbegin(), rows.cend(), [&header](const QStringList &row) { return row.size() < header.size(); });
     // Convert each cell with its column's type, where the header names a table column.
     QList<ValueConverter> converters;
     QList<bool> typed;
@@ -409,7 +420,11 @@ void ImportFormatPage::refreshPreview()
                                f.header ? QStringLiteral(", header row") : QString())
                           .arg(header.size())
                           .arg(m_badCells ? QStringLiteral("%1 cells in the preview do not convert (highlighted; hover for the reason).").arg(m_badCells)
-                                          : QStringLiteral("Every previewed cell converts.")));
+                                          : QStringLiteral("Every previewed cell converts."))
+                      + (shortRows > 0 && !m_session->options.load.padShortRows
+                             ? QStringLiteral(" %1 previewed rows have fewer cells than the header: they will be rejected unless the cells "
+                                              "missing at their end are read as empty.").arg(shortRows)
+                             : QString()));
     Q_EMIT previewUpdated();
 }
 

@@ -74,6 +74,7 @@ private:
     QComboBox *m_encoding = nullptr;
     QComboBox *m_quote = nullptr;
     QCheckBox *m_header = nullptr;
+    QCheckBox *m_padShortRows = nullptr;
     QCheckBox *m_decimalComma = nullptr;
     QSpinBox *m_skip = nullptr;
     QLabel *m_status = nullptr;

@@ -20,6 +20,7 @@ private Q_SLOTS:
     void unnamedAndRepeatedHeaderColumnsAreNoted();
     void ambiguousDecimalSeparatorIsNotedAndCanBeSet();
     void utf8FileWithAStrayByte();
+    void rowsMissingTheirLastCells();
 };
 
 void TestLoaderSpreadsheets::initTestCase()
@@ -191,6 +192,44 @@ void TestLoaderSpreadsheets::utf8FileWithAStrayByte()
     const QString rejected = QString::fromUtf8(f.readAll()).split(QLatin1Char('\n')).value(1);
     QVERIFY2(rejected.startsWith(QLatin1String("3,city,bytes that are not valid UTF-8")), qPrintable(rejected));
     QVERIFY2(rejected.endsWith(QStringLiteral("\"K\uFFFDln,2\"")), qPrintable(rejected));
+}
+
+void TestLoaderSpreadsheets::rowsMissingTheirLastCells()
+{
+    // Excel leaves out the delimiters of empty cells at the end of some rows. Such rows are
+    // rejected and noted (with what to do), or with padShortRows read with those cells empty.
+    // A cell that cannot be empty (NOT NULL) still rejects its row.
+    const ConnectionProfile pg = TestServers::pg15(QStringLiteral("bf_owner"));
+    exec(pg, QString::fromLatin1(kReadings).arg(QStringLiteral("r_short")));
+    CsvLoader::Options o;
+    o.table = QStringLiteral("r_short");
+    o.csvPath = writeCsv(QStringLiteral("short.csv"), "time,device_id,temperature,humidity,status\r\n"
+                                                      "2026-08-20 10:00:00+00,1,20.5,40,ok\r\n"
+                                                      "2026-08-20 11:00:00+00,1,21.5\r\n"
+                                                      "2026-08-20 12:00:00+00,1\r\n"
+                                                      "2026-08-20 13:00:00+00\r\n");
+    const CsvLoader::Summary strict = load(pg, o);
+    QCOMPARE(strict.rowsLoaded, qint64(1));
+    QCOMPARE(strict.rowsRejected, qint64(3));
+    QVERIFY(strict.accountedFor());
+    const QString notes = strict.notes.join(QLatin1Char('\n'));
+    QVERIFY2(notes.contains(QLatin1String("short.csv: 3 rows have fewer fields than the header (the first on line 3) and were rejected"))
+                 && notes.contains(QLatin1String("--pad-short-rows")),
+             qPrintable(notes));
+
+    exec(pg, QStringLiteral("TRUNCATE r_short"));
+    o.padShortRows = true;
+    const CsvLoader::Summary padded = load(pg, o);
+    QCOMPARE(padded.rowsLoaded, qint64(3));
+    QCOMPARE(padded.rowsRejected, qint64(1));
+    QCOMPARE(padded.firstRejections.value(0).line, qint64(5));
+    QCOMPARE(padded.firstRejections.value(0).column, QStringLiteral("device_id"));
+    QVERIFY(padded.accountedFor());
+    QVERIFY2(padded.notes.join(QLatin1Char('\n')).contains(QLatin1String("3 rows have fewer fields than the header (the first on line 3); "
+                                                                          "the cells missing at their end were read as empty")),
+             qPrintable(padded.notes.join(QLatin1Char('\n'))));
+    QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_short WHERE temperature = 21.5 AND humidity IS NULL AND status IS NULL")), qint64(1));
+    QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_short WHERE time = '2026-08-20 12:00+00' AND temperature IS NULL")), qint64(1));
 }
 
 QTEST_GUILESS_MAIN(TestLoaderSpreadsheets)
