@@ -127,6 +127,7 @@ bool DateTimeParser::parseIso(QStringView s, Result *r)
     if (s[pos] != QLatin1Char('T') && s[pos] != QLatin1Char('t') && s[pos] != QLatin1Char(' '))
         return false;
     ++pos;
+    const qsizetype timeAt = pos;
     int h, mi, sec = 0;
     if (!readDigits(s, pos, 2, &h))
         return false;
@@ -159,6 +160,11 @@ bool DateTimeParser::parseIso(QStringView s, Result *r)
         }
     }
     r->writtenDate = r->date;
+    // PostgreSQL refuses a time of day past 24:00:00 (23:59:60.5, 24:00:00.5) and takes one up to it.
+    if (((qint64(h) * 60 + mi) * 60 + sec) * 1000000 + (carry ? 1000000 : ms * 1000 + micro) > qint64(86400) * 1000000) {
+        r->error = QStringLiteral("%1 is not a time of day").arg(s.mid(timeAt, pos - timeAt));
+        return false;
+    }
     if (h == 24 && mi == 0 && sec == 0 && ms == 0 && micro == 0 && !carry) {
         r->date = r->date.addDays(1);
         h = 0;

@@ -121,6 +121,8 @@ void TestValueConverter::converts_data()
     row("rounded up in a date column", Type::Date, iso, utc, false, "2016-12-31 23:59:59.9999996", "2016-12-31");
     row("24:00 and less than half a microsecond", Type::TimestampTz, iso, utc, false, "2024-12-31 24:00:00.0000001", "2025-01-01 00:00:00+00");
     row("24:00 and a second's fraction", Type::TimestampTz, iso, utc, false, "2024-12-31 24:00:00.9999999", "!is not a time of day");
+    row("past 24:00 by a leap second's fraction", Type::TimestampTz, iso, utc, false, "2016-12-31 23:59:60.5Z", "!23:59:60.5 is not a time of day");
+    row("a fraction of second 60 before 23:59", Type::TimestampTz, iso, utc, false, "2016-06-30 23:58:60.5Z", "2016-06-30 23:59:00.500000+00");
     // Years that ISO text cannot write reject the row (they once failed the whole load).
     row("date after 9999", Type::Date, QStringLiteral("epoch"), utc, false, "300000000000", "!outside the years 0–9999");
     row("timestamp after 9999", Type::Timestamp, QStringLiteral("epoch"), utc, false, "300000000000", "!outside the years 0–9999");
