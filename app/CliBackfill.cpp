@@ -300,7 +300,11 @@ int runRecover(const QStringList &arguments)
     const QCommandLineOption db(QStringLiteral("db"), QStringLiteral("libpq connection string or postgresql:// URI."), QStringLiteral("CONNINFO"));
     const QCommandLineOption journalDir(QStringLiteral("journal-dir"), QStringLiteral("Folder of the backfill journals."), QStringLiteral("DIR"));
     parser.addOptions({db, journalDir});
-    if (!parser.parse(arguments) || !parser.isSet(db)) {
+    if (parser.parse(arguments) && parser.isSet(QStringLiteral("help"))) {
+        Terminal::out(parser.helpText());
+        return ExitCode::Ok;
+    }
+    if (!parser.isSet(db) || !parser.errorText().isEmpty()) {
         Terminal::err(QStringLiteral("backfill-studio-cli recover: %1").arg(parser.errorText().isEmpty() ? QStringLiteral("--db CONNINFO is required") : parser.errorText()));
         return ExitCode::Usage;
     }

@@ -18,6 +18,7 @@ private Q_SLOTS:
     void wrongPasswordExitsWithConnectionCode();
     void closedPortExitsWithConnectionCode();
     void usageErrorsExitWithTwo();
+    void everyCommandPrintsItsHelpAndDoesNothingElse();
 
 private:
     using Run = TestServers::CliRun;
@@ -115,6 +116,22 @@ void TestCli::usageErrorsExitWithTwo()
     const Run bad = cli({QStringLiteral("inspect"), QStringLiteral("--db"), QStringLiteral("host=x nonsense=1")});
     QCOMPARE(bad.exitCode, 2);
     QVERIFY(bad.err.contains("nonsense"));
+}
+
+void TestCli::everyCommandPrintsItsHelpAndDoesNothingElse()
+{
+    // --help wins over everything else given: a recover with --db and --help recovers nothing
+    // (it resumed a paused policy once). The unreachable server shows that nothing connects.
+    const QString nowhere = QStringLiteral("host=127.0.0.1 port=1 connect_timeout=1");
+    for (const QString &command : {QStringLiteral("inspect"), QStringLiteral("backfill"), QStringLiteral("recover")}) {
+        const Run alone = cli({command, QStringLiteral("--help")});
+        QVERIFY2(alone.exitCode == 0, qPrintable(command + QLatin1Char(' ') + QString::fromUtf8(alone.err)));
+        QVERIFY2(alone.out.contains("--db"), qPrintable(command + QLatin1Char(' ') + QString::fromUtf8(alone.out)));
+        const Run withDb = cli({command, QStringLiteral("--db"), nowhere, QStringLiteral("--help")});
+        QVERIFY2(withDb.exitCode == 0, qPrintable(command + QLatin1Char(' ') + QString::fromUtf8(withDb.err)));
+        QVERIFY(withDb.err.isEmpty());
+    }
+    QCOMPARE(cli({QStringLiteral("recover")}).exitCode, 2); // (still: --db is required)
 }
 
 QTEST_GUILESS_MAIN(TestCli)
