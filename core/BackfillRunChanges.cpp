@@ -193,6 +193,13 @@ bool BackfillRun::runRange(const RangeGroup *g)
     }
     if (!ok)
         return failRange(g, chunkOf.value(failedAt, insertTarget));
+    if (cancelled()) {
+        // The cancel came while the range's statements ran and the server finished them anyway
+        // (it had no time to act on the cancel request): the range in flight is rolled back.
+        e = DbError();
+        e.kind = DbError::Kind::Cancelled;
+        return failRange(g, insertTarget);
+    }
     o[QStringLiteral("xid")] = answers.value(xidAt).value(0, QStringLiteral("xid"));
     o[QStringLiteral("inserted")] = double(answers.value(insertAt).rowsAffected()); // what a re-run counts as loaded before
     if (!journal.write(QStringLiteral("commit"), o)) {

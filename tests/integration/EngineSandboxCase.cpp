@@ -74,7 +74,7 @@ qint64 EngineSandboxCase::notFullyCompressed(const QString &table)
 }
 
 BackfillEngine::Result EngineSandboxCase::run(BackfillEngine::Options o, const std::atomic<bool> *cancel,
-                                              const BackfillEngine::ProgressFn &progress, Database *dbOut)
+                                              const BackfillEngine::ProgressFn &progress, Database *dbOut, const BackfillEngine::LogFn &log)
 {
     if (o.journalDirectory.isEmpty())
         o.journalDirectory = m_dir.filePath(QStringLiteral("journals"));
@@ -87,7 +87,7 @@ BackfillEngine::Result EngineSandboxCase::run(BackfillEngine::Options o, const s
         r.message = e.toString();
         return r;
     }
-    return BackfillEngine(o).run(db, cancel, progress);
+    return BackfillEngine(o).run(db, cancel, progress, log);
 }
 
 QStringList EngineSandboxCase::cliBase(const QString &table, const QString &file) const

@@ -34,7 +34,7 @@ protected:
     // The engine on a connection to the sandbox (dbOut: that connection, kept open), journals in m_dir.
     bfs::BackfillEngine::Result run(bfs::BackfillEngine::Options o, const std::atomic<bool> *cancel = nullptr,
                                     const bfs::BackfillEngine::ProgressFn &progress = bfs::BackfillEngine::ProgressFn(),
-                                    bfs::Database *dbOut = nullptr);
+                                    bfs::Database *dbOut = nullptr, const bfs::BackfillEngine::LogFn &log = bfs::BackfillEngine::LogFn());
     // backfill-studio-cli arguments for the sandbox, journals in m_dir/my.journals.
     QStringList cliBase(const QString &table, const QString &file) const;
     QTemporaryDir m_dir;

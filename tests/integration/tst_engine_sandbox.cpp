@@ -340,6 +340,25 @@ void TestEngineSandbox::cancelRestoresPolicyAndCompression()
     QCOMPARE(r.load.rowsNotLoaded, qint64(3));
     QVERIFY(r.load.accountedFor());
     QVERIFY2(!r.load.notes.join(QLatin1Char(' ')).contains(QLatin1String("new chunks")), qPrintable(r.load.notes.join(QLatin1Char(' '))));
+
+    // A cancel while a range's statements run rolls that range back, though the server finished
+    // them (the sandbox does not act on cancel requests; a server that does aborts the statement).
+    createTable(QStringLiteral("et_cancel_flight"));
+    o.load.table = QStringLiteral("et_cancel_flight");
+    o.overrides.forceDecompress = false;
+    cancel = false;
+    const BackfillEngine::Result inFlight = run(o, &cancel, BackfillEngine::ProgressFn(), nullptr, [&](const QString &sql) {
+        if (sql.startsWith(QLatin1String("EXECUTE")) && sql.contains(QLatin1String("('2026-08-21"))) // (range 1 ends there)
+            cancel = true; // range 2's insert is on its way
+    });
+    QCOMPARE(inFlight.outcome, CsvLoader::Outcome::Cancelled);
+    QVERIFY2(inFlight.message.startsWith(QLatin1String("Cancelled. 1 rows in 1 completed chunk range(s) were committed")),
+             qPrintable(inFlight.message));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_cancel_flight WHERE device_id = 3")), qint64(1));
+    QCOMPARE(inFlight.load.rowsLoaded, qint64(1));
+    QCOMPARE(inFlight.load.rowsNotLoaded, qint64(3));
+    QVERIFY(policyScheduled(QStringLiteral("et_cancel_flight")));
+    QCOMPARE(notFullyCompressed(QStringLiteral("et_cancel_flight")), qint64(0));
 }
 
 void TestEngineSandbox::crashAtEachJournalStepIsRecovered_data()
