@@ -694,8 +694,11 @@ void BackfillRun::finish()
         const QString restored = res.policyPaused ? (res.policyRestored ? QStringLiteral(" The compression policy was resumed.")
                                                                          : QStringLiteral(" The compression policy could NOT be resumed: run backfill-studio-cli recover."))
                                                   : QString();
-        res.message = (res.outcome == CsvLoader::Outcome::Cancelled ? QStringLiteral("Cancelled.") : res.message)
-            + QLatin1Char(' ') + done + restored;
+        // (the server's words may end without a full stop: "server closed the connection unexpectedly")
+        QString said = res.outcome == CsvLoader::Outcome::Cancelled ? QStringLiteral("Cancelled.") : res.message.trimmed();
+        if (!said.isEmpty() && !said.endsWith(QLatin1Char('.')) && !said.endsWith(QLatin1Char('?')) && !said.endsWith(QLatin1Char('!')))
+            said += QLatin1Char('.');
+        res.message = said + QLatin1Char(' ') + done + restored;
     }
     if (cleanupOk) {
         if (failed && (written > 0 || commitUnknown)) {
