@@ -433,6 +433,7 @@ bool BackfillRun::readLedgers()
     key = runKey(ht.qualifiedName(), serverKey(db), lo.csvPath);
     QDir dir(journalDirectory);
     QHash<QString, QList<QJsonObject>> commits; // range -> its "commit" entries (transaction id, bounds), oldest first
+    bool anotherFilesLedger = false;
     const QStringList names = dir.entryList({QStringLiteral("*.recovered")}, QDir::Files, QDir::Name);
     for (const QString &n : std::as_const(names)) {
         QJsonObject header;
@@ -494,8 +495,22 @@ bool BackfillRun::readLedgers()
         if (!sameTarget(header, ht.schema, ht.name))
             continue; // (the run key has the printed name, which two tables may share)
         if (header.value(QStringLiteral("run_key")).toString() != key) {
-            if (!sameBackfill)
+            if (!sameBackfill) {
+                if (sameServer(header, db) && !anotherFilesLedger) {
+                    // A copy of that file under another name would load that run's ranges again.
+                    anotherFilesLedger = true;
+                    res.load.notes << QStringLiteral("An interrupted run of another file into %1 (%2) left a ledger of the chunk ranges it "
+                                                     "completed. If this file is a copy of that one, run that file instead: only its "
+                                                     "re-run skips those ranges; %3")
+                                          .arg(ht.qualifiedName(), QDir::toNativeSeparators(header.value(QStringLiteral("csv")).toString()),
+                                               ht.uniqueKeys.isEmpty()
+                                                   ? QStringLiteral("%1 has no unique key, so this run would load their rows a second time.")
+                                                         .arg(ht.qualifiedName())
+                                                   : QStringLiteral("here their rows meet the unique key (skipped, updated or stopping the "
+                                                                    "run, as --on-conflict says)."));
+                }
                 continue;
+            }
             bool use = true;
             if (!checkEditedLedger(dir.filePath(n), entries, &use))
                 return false;

@@ -281,6 +281,17 @@ void TestEngineReruns::aFailedRunAccountsForTheRowsOfItsCommittedRanges()
     QCOMPARE(o.value(QStringLiteral("rows_rejected")).toInt(), 0);
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_failcount WHERE device_id = 3")), qint64(1));
 
+    // A copy under another name is another file: a dry run of it says that the ledger is not its own.
+    const QString copy = csv(QStringLiteral("failcount-copy.csv"), {row("2026-08-20 10:00:00+00", 1), row("2026-08-20 10:15:00+00", 3),
+                                                                     row("2026-08-22 10:15:00+00", 3)});
+    const auto copied = TestServers::runCli(QStringList(cliBase(table, copy)) << QStringLiteral("--on-conflict") << QStringLiteral("skip")
+                                                                              << QStringLiteral("--dry-run"),
+                                            QStringLiteral("sandbox"));
+    QVERIFY2(copied.exitCode == 0, copied.err.constData());
+    QVERIFY2(copied.out.contains("An interrupted run of another file into public.et_failcount (") && copied.out.contains("failcount.csv)")
+                 && copied.out.contains("here their rows meet the unique key"),
+             copied.out.constData());
+
     // Fixed and run again: the completed range is skipped, its rows counted as before.
     csv(QStringLiteral("failcount.csv"), {row("2026-08-20 10:00:00+00", 1), row("2026-08-20 10:15:00+00", 3), row("2026-08-22 10:15:00+00", 3)});
     const auto again = TestServers::runCli(QStringList(cliBase(table, file)) << QStringLiteral("--on-conflict") << QStringLiteral("skip")
