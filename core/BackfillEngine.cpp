@@ -267,6 +267,17 @@ bool BackfillEngine::recover(Database &db, const QString &journalDirectory, QStr
                                             "recover again.").arg(err);
             continue;
         }
+        if (header.isEmpty() && entries.isEmpty()) {
+            // Empty, or its first line torn: the run stopped while writing its header, before it
+            // changed anything anywhere (unless it is still starting: it holds the lock then).
+            std::unique_ptr<QLockFile> claimed;
+            QString holder;
+            if (Journal::claim(path, &claimed, &holder)) {
+                Journal::remove(path);
+                *actions << QStringLiteral("removed %1: the backfill that began it stopped before it changed anything").arg(path);
+            }
+            continue;
+        }
         if (!sameServer(header, db))
             continue; // another server's journal
         std::unique_ptr<QLockFile> claimed; // held while this journal is worked on

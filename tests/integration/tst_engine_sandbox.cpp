@@ -721,11 +721,25 @@ void TestEngineSandbox::unreadableJournalStopsRecoveryAndBackfills()
     QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
     f.write(lines.join('\n'));
     f.close();
+    // Two journals of runs that died while writing their first line (empty, torn): they changed
+    // nothing, and recovery removes them.
+    const QStringList emptyOnes{QDir(journals).filePath(QStringLiteral("backfill-20260101000000-aaaaaaaa.journal")),
+                                QDir(journals).filePath(QStringLiteral("backfill-20260101000000-bbbbbbbb.journal"))};
+    for (const QString &path : emptyOnes) {
+        QFile e(path);
+        QVERIFY(e.open(QIODevice::WriteOnly));
+        if (path.endsWith(QLatin1String("bbbbbbbb.journal")))
+            e.write("{\"step\": \"sta");
+    }
 
     const auto recovered = TestServers::runCli({QStringLiteral("recover"), QStringLiteral("--db"), TestServers::sandbox().toConnInfo(),
                                                 QStringLiteral("--journal-dir"), journals},
                                                QStringLiteral("sandbox"));
     QCOMPARE(recovered.exitCode, 4);
+    for (const QString &path : emptyOnes) {
+        QVERIFY2(!QFile::exists(path), qPrintable(path));
+        QVERIFY2(recovered.out.contains("removed " + path.toUtf8()), recovered.out.constData());
+    }
     QVERIFY2(recovered.err.contains("Cannot read the backfill journal"), recovered.err.constData());
     QVERIFY2(recovered.err.contains(names.first().toUtf8()), recovered.err.constData());
     QVERIFY(!policyScheduled(table));
