@@ -33,6 +33,22 @@ HypertableInfo ninetyDays(int partitions = 1)
     return h;
 }
 
+// `count` compressed chunks of an hour each from `start`, named c0, c1, …
+QList<ChunkInfo> hourlyChunks(int count, const QDateTime &start)
+{
+    QList<ChunkInfo> chunks;
+    for (int i = 0; i < count; ++i) {
+        ChunkInfo c;
+        c.name = QStringLiteral("c%1").arg(i);
+        c.rangeStart = start.addSecs(qint64(i) * 3600);
+        c.rangeEnd = c.rangeStart.addSecs(3600);
+        c.state = ChunkInfo::State::Compressed;
+        c.totalBytes = 1000;
+        chunks << c;
+    }
+    return chunks;
+}
+
 } // namespace
 
 class TestChunkTimeline : public QObject
@@ -242,16 +258,9 @@ void TestChunkTimeline::paintsInLightAndDarkPalettes()
 void TestChunkTimeline::tenThousandChunksStillShowTheirStates()
 {
     HypertableInfo h;
-    const QDateTime start(QDate(2020, 1, 1), QTime(0, 0), Qt::UTC);
-    for (int i = 0; i < 10000; ++i) {
-        ChunkInfo c;
-        c.name = QStringLiteral("c%1").arg(i);
-        c.rangeStart = start.addSecs(qint64(i) * 3600);
-        c.rangeEnd = c.rangeStart.addSecs(3600);
-        c.state = (i >= 5000 && i < 5400) ? ChunkInfo::State::PartiallyCompressed : ChunkInfo::State::Compressed;
-        c.totalBytes = 1000;
-        h.chunks << c;
-    }
+    h.chunks = hourlyChunks(10000, QDateTime(QDate(2020, 1, 1), QTime(0, 0), Qt::UTC));
+    for (int i = 5000; i < 5400; ++i)
+        h.chunks[i].state = ChunkInfo::State::PartiallyCompressed;
     ChunkTimeline t;
     t.resize(824, 200);
     t.setHypertable(h);
@@ -272,16 +281,7 @@ void TestChunkTimeline::wideChunksAfterAnIntervalChangeAreDrawnWhole()
     // chunk_time_interval raised from an hour to 30 days: thousands of sub-pixel chunks, then wide
     // ones. Each wide chunk fills its whole width (it was drawn as a one-pixel sliver).
     HypertableInfo h;
-    const QDateTime start(QDate(2024, 1, 1), QTime(0, 0), Qt::UTC);
-    for (int i = 0; i < 5000; ++i) {
-        ChunkInfo c;
-        c.name = QStringLiteral("h%1").arg(i);
-        c.rangeStart = start.addSecs(qint64(i) * 3600);
-        c.rangeEnd = c.rangeStart.addSecs(3600);
-        c.state = ChunkInfo::State::Compressed;
-        c.totalBytes = 1000;
-        h.chunks << c;
-    }
+    h.chunks = hourlyChunks(5000, QDateTime(QDate(2024, 1, 1), QTime(0, 0), Qt::UTC));
     const QDateTime wideStart = h.chunks.last().rangeEnd;
     for (int i = 0; i < 6; ++i) {
         ChunkInfo c;
