@@ -98,7 +98,7 @@ QJsonObject summaryJson(const CsvLoader::Summary &s)
     o[QStringLiteral("rows_duplicate")] = double(s.rowsDuplicate);
     o[QStringLiteral("rows_not_written")] = double(s.rowsNotWritten); // dropped by a trigger or a rule
     o[QStringLiteral("rows_rejected")] = double(s.rowsRejected);
-    o[QStringLiteral("rows_not_loaded")] = double(s.rowsNotLoaded); // the run stopped before them: a re-run loads them
+    o[QStringLiteral("rows_not_loaded")] = double(s.rowsNotLoaded); // the run stopped: once fixed, a re-run loads them
     if (s.rowsExisting >= 0)
         o[QStringLiteral("rows_existing")] = double(s.rowsExisting);
     if (s.rowsRepeated >= 0)
@@ -346,7 +346,7 @@ int runBackfill(const QStringList &arguments)
     const QCommandLineOption noHeader(QStringLiteral("no-header"), QStringLiteral("The first row is data (columns map by position)."));
     const QCommandLineOption header(QStringLiteral("header"), QStringLiteral("The first row names the columns (detected when omitted)."));
     const QCommandLineOption skipLines(QStringLiteral("skip-lines"), QStringLiteral("Skip N lines before the header."), QStringLiteral("N"));
-    const QCommandLineOption padShortRows(QStringLiteral("pad-short-rows"), QStringLiteral("A row with fewer fields than the header gets empty cells at its end (spreadsheets leave out the delimiters of empty cells there); without it such a row is rejected."));
+    const QCommandLineOption padShortRows(QStringLiteral("pad-short-rows"), QStringLiteral("A row with fewer fields than the file has columns gets empty cells at its end (spreadsheets leave out the delimiters of empty cells there); without it such a row is rejected."));
     const QCommandLineOption nullToken(QStringLiteral("null"), QStringLiteral("A cell that means NULL, case as given (repeatable; default: empty, NULL, null, Null, NA, N/A, n/a; a quoted text cell is data unless empty)."), QStringLiteral("TOKEN"));
     const QCommandLineOption decimalComma(QStringLiteral("decimal-comma"), QStringLiteral("Numbers use a decimal comma, 1.234,5 (detected when omitted)."));
     const QCommandLineOption decimalPoint(QStringLiteral("decimal-point"), QStringLiteral("Numbers use a decimal point, 1,234.5 (detected when omitted)."));

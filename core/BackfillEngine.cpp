@@ -193,7 +193,10 @@ BackfillEngine::Result BackfillEngine::runOnce(Database &db, const std::atomic<b
                                                const LogFn &log)
 {
     Result res = BackfillRun(db, m_options, cancel, progress, log).execute();
-    if (res.outcome != CsvLoader::Outcome::Completed && !res.load.dryRun && !m_options.planOnly)
+    // (a dry run loads nothing: its counts are what a run would do, stopped or not)
+    if (m_options.planOnly)
+        res.load.rowsNotLoaded = 0;
+    else if (res.outcome != CsvLoader::Outcome::Completed)
         res.load.countRowsNotLoaded();
     return res;
 }
@@ -275,6 +278,8 @@ bool BackfillEngine::recover(Database &db, const QString &journalDirectory, QStr
             if (Journal::claim(path, &claimed, &holder)) {
                 Journal::remove(path);
                 *actions << QStringLiteral("removed %1: the backfill that began it stopped before it changed anything").arg(path);
+            } else {
+                *left << QStringLiteral("left %1: the backfill that writes it is still running (%2)").arg(path, holder);
             }
             continue;
         }

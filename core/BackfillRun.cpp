@@ -496,18 +496,19 @@ bool BackfillRun::readLedgers()
             continue; // (the run key has the printed name, which two tables may share)
         if (header.value(QStringLiteral("run_key")).toString() != key) {
             if (!sameBackfill) {
-                if (sameServer(header, db) && !anotherFilesLedger) {
+                const QString ledgerOid = header.value(QStringLiteral("table_oid")).toString();
+                if (sameServer(header, db) && !anotherFilesLedger && (ledgerOid.isEmpty() || ledgerOid == tableOid())) {
                     // A copy of that file under another name would load that run's ranges again.
                     anotherFilesLedger = true;
                     res.load.notes << QStringLiteral("An interrupted run of another file into %1 (%2) left a ledger of the chunk ranges it "
                                                      "completed. If this file is a copy of that one, run that file instead: only its "
                                                      "re-run skips those ranges; %3")
                                           .arg(ht.qualifiedName(), QDir::toNativeSeparators(header.value(QStringLiteral("csv")).toString()),
-                                               ht.uniqueKeys.isEmpty()
+                                               std::all_of(ht.uniqueKeys.cbegin(), ht.uniqueKeys.cend(), [](const auto &k) { return k.partial; })
                                                    ? QStringLiteral("%1 has no unique key, so this run would load their rows a second time.")
                                                          .arg(ht.qualifiedName())
                                                    : QStringLiteral("here their rows meet the unique key (skipped, updated or stopping the "
-                                                                    "run, as --on-conflict says)."));
+                                                                    "run, as the setting for existing rows says)."));
                 }
                 continue;
             }

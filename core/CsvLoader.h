@@ -45,7 +45,7 @@ public:
         QStringList nullTokens; // empty: ValueConverter::Options' defaults (NULL, null, NA, N/A, …)
         QList<QPair<QString, QString>> mappings; // CSV column (name or 1-based number) → table column
         bool explicitMappingOnly = false;        // true: CSV columns not in `mappings` are skipped
-        // A row with fewer fields than the header gets empty ones at its end (Excel leaves out the
+        // A row with fewer fields than the file has columns gets empty ones at its end (Excel leaves out the
         // delimiters of empty cells at the end of some rows); false: such a row is rejected.
         bool padShortRows = false;
         QHash<QString, QString> formats;         // table or CSV column → date-time format
@@ -157,13 +157,16 @@ public:
         // Rows the server did not write though no unique key could skip them (--on-conflict
         // error): a trigger returned NULL for them, or a rule did instead.
         qint64 rowsNotWritten = 0;
-        // Rows read and valid that a run which stopped (an error, a cancel, a limit) neither
-        // loaded nor skipped: the same backfill run again loads them.
+        // Rows read that a run which stopped (an error, a cancel, a limit) neither loaded, skipped
+        // nor rejected: once what stopped it is fixed, the same backfill run again loads them.
         qint64 rowsNotLoaded = 0;
         qint64 rowsExisting = -1; // dry run: staged rows whose unique key already exists
         qint64 rowsRepeated = -1; // dry run: other staged rows repeating the key of an earlier line
         qint64 rowsMeetingOtherKey = 0; // dry run, update mode: rows meeting another row through another key (the load would stop)
         qint64 blankLines = 0;
+        // Rows with fewer fields than the file has columns: padded (Options::padShortRows) or rejected.
+        qint64 shortRows = 0;
+        qint64 firstShortLine = 0;
         double secondsRead = 0;   // read, convert and upload to staging (streamed together)
         double secondsInsert = 0; // staging → target
         CsvFormat format;
@@ -192,9 +195,7 @@ public:
         void countRowsNotLoaded() { rowsNotLoaded = qMax<qint64>(0, rowsRead - rowsRejected - rowsLoaded - rowsDuplicate - rowsNotWritten); }
         // " N were not written: …" when a trigger or a rule dropped rows; else empty.
         QString notWrittenText() const;
-        // Rows with fewer fields than the header: padded (Options::padShortRows) or rejected.
-        qint64 shortRows = 0;
-        qint64 firstShortLine = 0;
+        // The note on rows with fewer fields than the file has columns (shortRows), if any.
         void noteShortRows(const QString &file, bool padded);
     };
     // A dry run's account of the rows read, as the run would treat them: "N rows would be loaded

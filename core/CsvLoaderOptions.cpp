@@ -108,9 +108,9 @@ void CsvLoader::Summary::noteShortRows(const QString &file, bool padded)
 {
     if (shortRows == 0)
         return;
-    notes << (padded ? QStringLiteral("%1: %2 rows have fewer fields than the header (the first on line %3); the cells missing at their end "
-                                      "were read as empty")
-                     : QStringLiteral("%1: %2 rows have fewer fields than the header (the first on line %3) and were rejected; if the "
+    notes << (padded ? QStringLiteral("%1: %2 rows have fewer fields than the file has columns (the first on line %3); the cells missing at "
+                                      "their end were read as empty")
+                     : QStringLiteral("%1: %2 rows have fewer fields than the file has columns (the first on line %3) and were rejected; if the "
                                       "cells missing at their end are empty cells (spreadsheets leave out their delimiters), load them "
                                       "with --pad-short-rows (in the wizard: \"Read cells missing at the end of a row as empty\")"))
                  .arg(file).arg(shortRows).arg(firstShortLine);

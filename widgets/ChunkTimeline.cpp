@@ -11,6 +11,7 @@
 #include <QToolTip>
 #include <QWheelEvent>
 
+#include <algorithm>
 #include <cmath>
 
 namespace bfs {
@@ -358,8 +359,9 @@ void ChunkTimeline::paintEvent(QPaintEvent *)
     p.save();
     p.setClipRect(plot.adjusted(-1, -12, 1, 1));
     const double pxPerUnit = plot.width() / (m_viewEnd - m_viewStart);
-    const bool dense = !m_ht.chunks.isEmpty()
-        && (chunkEnd(m_ht.chunks.first()) - chunkStart(m_ht.chunks.first())) * pxPerUnit < 2.0;
+    // (the narrowest chunk decides: after a change of chunk interval, narrow ones may come first or last)
+    const bool dense = std::any_of(m_ht.chunks.cbegin(), m_ht.chunks.cend(),
+                                   [&](const ChunkInfo &c) { return (chunkEnd(c) - chunkStart(c)) * pxPerUnit < 2.0; });
     const double laneHeight = plot.height() / m_lanes;
     if (dense) {
         const int columns = int(plot.width()) + 1;
@@ -381,9 +383,10 @@ void ChunkTimeline::paintEvent(QPaintEvent *)
             // Every column the chunk covers: after a change of chunk interval, wide chunks sit
             // among narrow ones (chunks of one lane do not overlap, so a lane costs its columns).
             const double from = (chunkStart(c) - m_viewStart) * pxPerUnit, to = (chunkEnd(c) - m_viewStart) * pxPerUnit;
-            if (to < 0 || from >= columns)
+            if (to <= 0 || from >= columns)
                 continue;
-            const int first = qMax(0, int(from)), last = qBound(first, int(std::ceil(to)) - 1, columns - 1);
+            // (clamped as doubles: far outside the view, a column number would not fit an int)
+            const int first = int(qMax(0.0, from)), last = qBound(first, int(std::ceil(qMin(to, double(columns)))) - 1, columns - 1);
             const qint64 bytes = qMax(c.totalBytes, c.bytesBefore);
             const float sh = float(bytes > 0 ? std::sqrt(double(bytes) / double(m_maxBytes)) : 0.5);
             BackfillPlan::Action a;

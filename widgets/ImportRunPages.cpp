@@ -434,10 +434,15 @@ ImportSummaryPage::ImportSummaryPage(ImportSession *session, BackfillController 
         total.load.rowsLoaded += r.load.rowsLoaded;
         total.load.rowsDuplicate += r.load.rowsDuplicate;
         total.load.rowsNotWritten += r.load.rowsNotWritten;
-        total.load.rowsNotLoaded += r.load.rowsNotLoaded;
-        total.load.rowsRejected = total.load.rowsRejected - (r.load.rowsRead - r.load.rowsRejected);
-        if (!r.load.rejectsPath.isEmpty())
-            total.load.rejectsPath = r.load.rejectsPath;
+        if (r.outcome == CsvLoader::Outcome::Completed) {
+            total.load.rowsRejected -= r.load.rowsRead - r.load.rowsRejected;
+            if (!r.load.rejectsPath.isEmpty())
+                total.load.rejectsPath = r.load.rejectsPath;
+        } else {
+            // A retry that stopped: the rows it did not write are still rejected, in the file it
+            // read (another retry picks them up; the ranges it committed are skipped then).
+            total.load.rowsRejected -= r.load.rowsLoaded + r.load.rowsDuplicate + r.load.rowsNotWritten;
+        }
         initializePage();
         Q_EMIT retryFinished(r);
     });
@@ -459,7 +464,7 @@ QString ImportSummaryPage::report() const
     if (r.load.rowsNotWritten > 0)
         lines << QStringLiteral("Rows not written (the table's trigger or rule dropped them): %1").arg(r.load.rowsNotWritten);
     if (r.load.rowsNotLoaded > 0)
-        lines << QStringLiteral("Rows not loaded (the run stopped before them; run it again to load them): %1").arg(r.load.rowsNotLoaded);
+        lines << QStringLiteral("Rows not loaded (the run stopped; once what stopped it is fixed, running it again loads them): %1").arg(r.load.rowsNotLoaded);
     lines << QStringLiteral("Rows rejected: %1").arg(r.load.rowsRejected);
     if (!r.load.rejectsPath.isEmpty() && r.load.rowsRejected > 0)
         lines << QStringLiteral("Rejects file: %1").arg(r.load.rejectsPath);

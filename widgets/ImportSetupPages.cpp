@@ -216,6 +216,7 @@ bool ImportSourcePage::validatePage()
         o.header.reset();
         o.decimalComma.reset();
         o.skipLines = 0;
+        o.padShortRows = false;
         m_session->sniffed = CsvSniffer::Result();
         m_session->sample.clear();
     }
@@ -271,7 +272,7 @@ ImportFormatPage::ImportFormatPage(ImportSession *session, QWidget *parent)
     m_padShortRows = new QCheckBox(QStringLiteral("Read cells &missing at the end of a row as empty"), this);
     m_padShortRows->setObjectName(QStringLiteral("padShortRows"));
     m_padShortRows->setToolTip(QStringLiteral("Spreadsheets leave out the delimiters of empty cells at the end of some rows. Without this, "
-                                              "rows with fewer fields than the header are rejected."));
+                                              "rows with fewer fields than the file has columns are rejected."));
     m_skip = new QSpinBox(this);
     m_skip->setObjectName(QStringLiteral("skipLines"));
     m_skip->setRange(0, 1000);
@@ -422,7 +423,7 @@ void ImportFormatPage::refreshPreview()
                           .arg(m_badCells ? QStringLiteral("%1 cells in the preview do not convert (highlighted; hover for the reason).").arg(m_badCells)
                                           : QStringLiteral("Every previewed cell converts."))
                       + (shortRows > 0 && !m_session->options.load.padShortRows
-                             ? QStringLiteral(" %1 previewed rows have fewer cells than the header: they will be rejected unless the cells "
+                             ? QStringLiteral(" %1 previewed rows have fewer cells than the file has columns: they will be rejected unless the cells "
                                               "missing at their end are read as empty.").arg(shortRows)
                              : QString()));
     Q_EMIT previewUpdated();

@@ -213,7 +213,7 @@ void TestLoaderSpreadsheets::rowsMissingTheirLastCells()
     QCOMPARE(strict.rowsRejected, qint64(3));
     QVERIFY(strict.accountedFor());
     const QString notes = strict.notes.join(QLatin1Char('\n'));
-    QVERIFY2(notes.contains(QLatin1String("short.csv: 3 rows have fewer fields than the header (the first on line 3) and were rejected"))
+    QVERIFY2(notes.contains(QLatin1String("short.csv: 3 rows have fewer fields than the file has columns (the first on line 3) and were rejected"))
                  && notes.contains(QLatin1String("--pad-short-rows")),
              qPrintable(notes));
 
@@ -225,7 +225,7 @@ void TestLoaderSpreadsheets::rowsMissingTheirLastCells()
     QCOMPARE(padded.firstRejections.value(0).line, qint64(5));
     QCOMPARE(padded.firstRejections.value(0).column, QStringLiteral("device_id"));
     QVERIFY(padded.accountedFor());
-    QVERIFY2(padded.notes.join(QLatin1Char('\n')).contains(QLatin1String("3 rows have fewer fields than the header (the first on line 3); "
+    QVERIFY2(padded.notes.join(QLatin1Char('\n')).contains(QLatin1String("3 rows have fewer fields than the file has columns (the first on line 3); "
                                                                           "the cells missing at their end were read as empty")),
              qPrintable(padded.notes.join(QLatin1Char('\n'))));
     QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_short WHERE temperature = 21.5 AND humidity IS NULL AND status IS NULL")), qint64(1));

@@ -303,6 +303,22 @@ void TestChunkTimeline::wideChunksAfterAnIntervalChangeAreDrawnWhole()
         for (const double x : {r.left() + 2, r.center().x(), r.right() - 2})
             QCOMPARE(img.pixelColor(QPoint(int(x), int(r.bottom()) - 2)), uncompressed);
     }
+
+    // The other way round (lowered from 30 days to an hour): the wide chunks come first, and the
+    // narrow ones after them still show, every pixel column of them.
+    HypertableInfo lowered;
+    lowered.chunks = h.chunks.mid(5000);
+    for (int i = 0; i < 6; ++i)
+        lowered.chunks[i].rangeStart = lowered.chunks[i].rangeStart.addDays(-400), lowered.chunks[i].rangeEnd = lowered.chunks[i].rangeEnd.addDays(-400);
+    lowered.chunks += hourlyChunks(5000, lowered.chunks.last().rangeEnd);
+    t.setHypertable(lowered);
+    const QImage after = t.grab().toImage();
+    const QColor compressed = ChunkTimeline::stateColor(ChunkInfo::State::Compressed, t.palette());
+    QCOMPARE(after.pixelColor(QPoint(int(t.chunkRect(2).center().x()), int(t.chunkRect(2).bottom()) - 2)), uncompressed);
+    const int narrowFrom = int(std::ceil(t.chunkRect(6).left())), narrowTo = int(t.chunkRect(lowered.chunks.size() - 1).right());
+    QVERIFY(narrowTo - narrowFrom > 100);
+    for (int x = narrowFrom + 1; x < narrowTo - 1; ++x)
+        QCOMPARE(after.pixelColor(QPoint(x, int(t.chunkRect(6).bottom()) - 2)), compressed);
 }
 
 void TestChunkTimeline::nanosecondIntegerTimeZoomsInWithoutHanging()
