@@ -549,7 +549,9 @@ QPair<QString, int> writeRetryFile(const QString &rejects, const QString &origin
     while (reader.next(&rec)) {
         // (A replacement character stands for bytes that did not decode: back to the reader's
         // marker, so that the row is rejected again rather than loaded with it, unless fixed.)
-        QString record = rec.fields.value(3);
+        // A record edited by hand without its quotes: its commas are its own, not the rejects
+        // file's (the fields after the third are the record's, as written).
+        QString record = rec.fields.mid(3).join(QLatin1Char(','));
         record.replace(QChar(QChar::ReplacementCharacter), QChar(0xFFFF));
         out.write((record + QLatin1Char('\n')).toUtf8());
         ++n;

@@ -219,11 +219,14 @@ void TestImportWizard::badRowsGoToTheRejectsFileAndRetryLoadsThemWhenFixed()
     rejects.close();
     QVERIFY(text.contains("3,temperature,\"\"\"warm\"\" is not a number\""));
     QVERIFY(text.contains("4,device_id"));
-    // The analyst fixes the records in the rejects file, then retries.
-    const BackfillEngine::Result retry = retryFixed(w, {{"4,warm,ok", "4,24,ok"}, {",four,", ",4,"}});
+    // The analyst fixes the records in the rejects file, then retries. (The second fix also drops
+    // the record's quotes, as a hand edit may: its commas still belong to the record; they once
+    // cut it short, and the row went in with its last cells empty.)
+    const BackfillEngine::Result retry = retryFixed(w, {{"4,warm,ok", "4,24,ok"}, {"\"2026-08-20 12:30:00+00,four,22,ok\"", "2026-08-20 12:30:00+00,4,22,ok"}});
     QVERIFY2(retry.outcome == CsvLoader::Outcome::Completed, qPrintable(retry.message));
     QCOMPARE(retry.load.rowsLoaded, qint64(2));
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM wz_rejects WHERE device_id = 4")), qint64(4));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM wz_rejects WHERE device_id = 4 AND temperature = 22 AND status = 'ok'")), qint64(1));
     QVERIFY(w.summaryPage()->report().contains(QLatin1String("Rows rejected: 0")));
 }
 
