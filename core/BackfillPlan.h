@@ -33,6 +33,8 @@ struct BACKFILL_CORE_EXPORT StageSummary
     bool integerTime = false;
     QList<ChunkRows> chunks;     // existing chunks the rows fall into
     qint64 rowsOutsideChunks = 0; // rows that will create new chunks
+    // Their first and last time, per gap between the existing chunks (ms since the epoch, or integer time).
+    QList<QPair<qint64, qint64>> outsideSpans;
     qint64 existingRows = -1;     // dry-run count under the unique key (-1: no unique key)
     qint64 repeatedRows = -1;     // dry run: new rows repeating the key of an earlier line of the file
     qint64 rowsMeetingOtherKey = 0; // dry run, update mode: rows meeting another row through another unique key

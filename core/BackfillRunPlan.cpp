@@ -42,11 +42,15 @@ bool BackfillRun::summarise()
         QStringList boundText;
         for (qint64 b : std::as_const(bounds))
             boundText << (integerTime ? QString::number(b) : isoUtc(QDateTime::fromMSecsSinceEpoch(b, Qt::UTC)));
+        // (and per interval the rows' first and last time, which shows where new chunks go)
+        const QString extent = integerTime
+            ? QStringLiteral("min(%1)::bigint AS lo, max(%1)::bigint AS hi").arg(timeStage)
+            : QStringLiteral("(extract(epoch FROM min(%1)) * 1000)::bigint AS lo, (extract(epoch FROM max(%1)) * 1000)::bigint AS hi").arg(timeStage);
         const QString countSql = bounds.isEmpty()
-            ? QStringLiteral("SELECT 0 AS i, count(*) AS n FROM %1").arg(stage)
+            ? QStringLiteral("SELECT 0 AS i, count(*) AS n, %2 FROM %1").arg(stage, extent)
             // (The operand cast: before PostgreSQL 13 width_bucket wants both of one type.)
-            : QStringLiteral("SELECT width_bucket(%1::%2, $1::%2[]) AS i, count(*) AS n FROM %3 GROUP BY 1")
-                  .arg(timeStage, cast, stage);
+            : QStringLiteral("SELECT width_bucket(%1::%2, $1::%2[]) AS i, count(*) AS n, %4 FROM %3 GROUP BY 1")
+                  .arg(timeStage, cast, stage, extent);
         const QStringList countParams = bounds.isEmpty() ? QStringList() : QStringList{Database::textArray(boundText)};
         const QString rangeSql = integerTime
             ? QStringLiteral("SELECT min(%1)::bigint AS lo, max(%1)::bigint + 1 AS hi FROM %2").arg(timeStage, stage)
@@ -84,6 +88,8 @@ bool BackfillRun::summarise()
             }
             if (!hit) {
                 sum.rowsOutsideChunks += n;
+                if (n > 0)
+                    sum.outsideSpans << qMakePair(counts.intValue(row, QStringLiteral("lo")), counts.intValue(row, QStringLiteral("hi")));
             } else {
                 RangeGroup probe;
                 probe.range = *hit;

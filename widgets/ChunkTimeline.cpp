@@ -33,17 +33,6 @@ QString actionLabel(BackfillPlan::Action a)
     return QString();
 }
 
-QColor actionColor(BackfillPlan::Action a)
-{
-    switch (a) {
-    case BackfillPlan::Action::DirectInsert: return QColor(0x2c, 0xa0, 0x2c);
-    case BackfillPlan::Action::DecompressInsertRecompress: return QColor(0xd6, 0x27, 0x28);
-    case BackfillPlan::Action::NewChunk: return QColor(0x94, 0x67, 0xbd);
-    case BackfillPlan::Action::Blocked: return QColor(0x7f, 0x7f, 0x7f);
-    }
-    return Qt::black;
-}
-
 } // namespace
 
 ChunkTimeline::ChunkTimeline(QWidget *parent)
@@ -55,6 +44,17 @@ ChunkTimeline::ChunkTimeline(QWidget *parent)
     setMouseTracking(true);
     setAttribute(Qt::WA_OpaquePaintEvent);
     updateAccessibleDescription();
+}
+
+QColor ChunkTimeline::actionColor(BackfillPlan::Action a)
+{
+    switch (a) {
+    case BackfillPlan::Action::DirectInsert: return QColor(0x2c, 0xa0, 0x2c);
+    case BackfillPlan::Action::DecompressInsertRecompress: return QColor(0xd6, 0x27, 0x28);
+    case BackfillPlan::Action::NewChunk: return QColor(0x94, 0x67, 0xbd);
+    case BackfillPlan::Action::Blocked: return QColor(0x7f, 0x7f, 0x7f);
+    }
+    return Qt::black;
 }
 
 QColor ChunkTimeline::stateColor(ChunkInfo::State state, const QPalette &palette)
@@ -109,6 +109,10 @@ void ChunkTimeline::setPlan(const BackfillPlan &plan)
     for (const BackfillPlan::ChunkStep &s : plan.chunks)
         m_actions.insert(s.chunk.qualifiedName(), s.action);
     m_hasPlan = true;
+    m_newSpans = plan.summary.outsideSpans;
+    if (std::any_of(m_newSpans.cbegin(), m_newSpans.cend(),
+                    [this](const auto &s) { return double(s.first) < m_viewStart || double(s.second) > m_viewEnd; }))
+        fitAll(); // (rows before the first chunk, say: in view)
     if (plan.summary.integerTime) {
         m_planStart = double(plan.summary.minInteger);
         m_planEnd = double(plan.summary.maxInteger);
@@ -123,6 +127,7 @@ void ChunkTimeline::setPlan(const BackfillPlan &plan)
 void ChunkTimeline::clearPlan()
 {
     m_actions.clear();
+    m_newSpans.clear();
     m_hasPlan = false;
     update();
 }
@@ -168,7 +173,10 @@ double ChunkTimeline::xFor(double value) const
 
 void ChunkTimeline::fitAll()
 {
-    if (m_ht.chunks.isEmpty()) {
+    if (m_ht.chunks.isEmpty() && !m_newSpans.isEmpty()) {
+        m_viewStart = double(m_newSpans.first().first);
+        m_viewEnd = double(m_newSpans.first().second);
+    } else if (m_ht.chunks.isEmpty()) {
         const double now = double(QDateTime::currentMSecsSinceEpoch());
         m_viewStart = now - 86400000.0 * 30;
         m_viewEnd = now;
@@ -179,6 +187,10 @@ void ChunkTimeline::fitAll()
             m_viewStart = qMin(m_viewStart, chunkStart(c));
             m_viewEnd = qMax(m_viewEnd, chunkEnd(c));
         }
+    }
+    for (const auto &[lo, hi] : std::as_const(m_newSpans)) { // (and where new chunks will go)
+        m_viewStart = qMin(m_viewStart, double(lo));
+        m_viewEnd = qMax(m_viewEnd, double(hi));
     }
     if (m_viewEnd <= m_viewStart)
         m_viewEnd = m_viewStart + 1;
@@ -436,6 +448,21 @@ void ChunkTimeline::paintEvent(QPaintEvent *)
                 p.setPen(QPen(pal.color(QPalette::Highlight), 3));
                 p.drawRect(r.adjusted(-1, -2, 1, 2));
             }
+        }
+    }
+    // Where the plan makes new chunks: the first to the last row outside every chunk, per gap.
+    if (m_hasPlan) {
+        QColor tint = actionColor(BackfillPlan::Action::NewChunk);
+        tint.setAlpha(60);
+        for (const auto &[lo, hi] : std::as_const(m_newSpans)) {
+            if (double(hi) < m_viewStart || double(lo) > m_viewEnd)
+                continue;
+            const double x1 = xFor(double(lo));
+            const QRectF r(x1, plot.top(), qMax(3.0, xFor(double(hi)) - x1), plot.height());
+            p.fillRect(r, tint);
+            p.setPen(QPen(actionColor(BackfillPlan::Action::NewChunk), 1.5, Qt::DashLine));
+            p.drawRect(r.adjusted(1, 1, -1, -1));
+            p.fillRect(QRectF(r.left(), plot.top() - 10, r.width(), 7), actionColor(BackfillPlan::Action::NewChunk));
         }
     }
     p.restore();

@@ -45,6 +45,7 @@ public:
     void zoom(double factor, double anchorX);
 
     static QColor stateColor(ChunkInfo::State state, const QPalette &palette);
+    static QColor actionColor(BackfillPlan::Action action); // the plan's marks
     QSize sizeHint() const override { return QSize(800, 220); }
     QSize minimumSizeHint() const override { return QSize(240, 120); }
 
@@ -76,6 +77,7 @@ private:
     int m_selected = -1;
     bool m_integer = false;
     bool m_hasPlan = false;
+    QList<QPair<qint64, qint64>> m_newSpans; // the plan's rows outside every chunk (first, last time)
     double m_planStart = 0;
     double m_planEnd = 0;
     QHash<QString, BackfillPlan::Action> m_actions;

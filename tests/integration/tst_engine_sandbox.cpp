@@ -231,6 +231,10 @@ void TestEngineSandbox::rowsBeforeTheFirstChunkCreateCompressedChunks()
     const BackfillEngine::Result r = run(o);
     QVERIFY2(r.outcome == CsvLoader::Outcome::Completed, qPrintable(r.message));
     QCOMPARE(r.plan.newChunkRows, qint64(2));
+    // Where the new chunks go, for the timeline: the first and last of those rows.
+    QCOMPARE(r.plan.summary.outsideSpans.size(), 1);
+    QCOMPARE(r.plan.summary.outsideSpans.first().first, QDateTime(QDate(2026, 8, 15), QTime(12, 0), Qt::UTC).toMSecsSinceEpoch());
+    QCOMPARE(r.plan.summary.outsideSpans.first().second, QDateTime(QDate(2026, 8, 16), QTime(12, 0), Qt::UTC).toMSecsSinceEpoch());
     QCOMPARE(r.newChunkRows, qint64(2));
     QCOMPARE(r.load.rowsLoaded, qint64(3));
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM timescaledb_information.chunks WHERE hypertable_name = 'et_before'")), qint64(5));

@@ -62,6 +62,7 @@ private Q_SLOTS:
     void ticksAdaptFromMonthsToMinutes();
     void toolTipNamesRangeStateSizesAndRatio();
     void planOverlayMarksEachTouchedChunk();
+    void newChunksOfThePlanAreShownInView();
     void liveStateUpdateRepaintsTheChunk();
     void spacePartitionsGetLanes();
     void paintsInLightAndDarkPalettes();
@@ -205,6 +206,37 @@ void TestChunkTimeline::planOverlayMarksEachTouchedChunk()
     QVERIFY2(edge.red() > 150 && edge.blue() < 100, qPrintable(edge.name()));
     t.clearPlan();
     QVERIFY(!t.plannedAction(8, &a));
+}
+
+void TestChunkTimeline::newChunksOfThePlanAreShownInView()
+{
+    // Rows two weeks before the first chunk: the plan makes new chunks there. The view widens to
+    // show them, and they are marked in the new-chunk colour (the legend names it).
+    ChunkTimeline t;
+    t.resize(1000, 240);
+    const HypertableInfo h = ninetyDays();
+    t.setHypertable(h);
+    const QDateTime lo = h.chunks.first().rangeStart.addDays(-14), hi = h.chunks.first().rangeStart.addDays(-12);
+    BackfillPlan plan;
+    plan.summary.minTime = lo;
+    plan.summary.maxTime = hi;
+    plan.summary.rowsOutsideChunks = 10;
+    plan.summary.outsideSpans << qMakePair(lo.toMSecsSinceEpoch(), hi.toMSecsSinceEpoch());
+    t.setPlan(plan);
+    const QRectF first = t.chunkRect(0);
+    const double pxPerDay = t.chunkRect(1).left() - first.left();
+    QVERIFY2(first.left() > 13 * pxPerDay, qPrintable(QString::number(first.left())));
+    // (the action strip above the chunks, somewhere in that column)
+    const auto marked = [&](const QImage &img) {
+        const int x = int(first.left() - 13 * pxPerDay);
+        for (int y = 0; y < int(first.bottom()); ++y)
+            if (img.pixelColor(x, y) == ChunkTimeline::actionColor(BackfillPlan::Action::NewChunk))
+                return true;
+        return false;
+    };
+    QVERIFY(marked(t.grab().toImage()));
+    t.clearPlan();
+    QVERIFY(!marked(t.grab().toImage()));
 }
 
 void TestChunkTimeline::liveStateUpdateRepaintsTheChunk()
