@@ -38,6 +38,7 @@ ConnectionManagerDialog::ConnectionManagerDialog(QSettings *settings, QWidget *p
     m_list->setAccessibleName(QStringLiteral("Saved connections"));
     auto *add = new QPushButton(QStringLiteral("&New"), this);
     auto *remove = new QPushButton(QStringLiteral("&Delete"), this);
+    remove->setObjectName(QStringLiteral("delete"));
     auto *import = new QPushButton(QStringLiteral("&Import pg_service.conf…"), this);
 
     auto line = [this](const char *object, const QString &accessible) {
@@ -84,8 +85,10 @@ ConnectionManagerDialog::ConnectionManagerDialog(QSettings *settings, QWidget *p
     m_result->setWordWrap(true);
     m_result->setTextInteractionFlags(Qt::TextSelectableByMouse);
 
-    auto browse = [this](QLineEdit *target) {
+    QList<QWidget *> browseButtons;
+    auto browse = [this, &browseButtons](QLineEdit *target) {
         auto *b = new QPushButton(QStringLiteral("…"), this);
+        browseButtons << b;
         b->setAccessibleName(QStringLiteral("Browse"));
         connect(b, &QPushButton::clicked, this, [this, target] {
             const QString f = QFileDialog::getOpenFileName(this, QStringLiteral("Choose a file"), target->text());
@@ -115,6 +118,14 @@ ConnectionManagerDialog::ConnectionManagerDialog(QSettings *settings, QWidget *p
     form->addRow(QStringLiteral("Connect time&out:"), m_timeout);
     form->addRow(QStringLiteral("Upload &method:"), m_upload);
     form->addRow(m_test, m_result);
+    // Tab goes down the form, each "…" right after its field (they were made after the rest).
+    QWidget *previous = m_name;
+    for (QWidget *w : std::initializer_list<QWidget *>{m_uri, m_host, m_port, m_database, m_user, m_password, m_remember, m_sslMode, m_rootCert,
+                                                        browseButtons.value(0), m_cert, browseButtons.value(1), m_key, browseButtons.value(2),
+                                                        m_timeout, m_upload, m_test}) {
+        QWidget::setTabOrder(previous, w);
+        previous = w;
+    }
 
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
     buttons->button(QDialogButtonBox::Ok)->setText(QStringLiteral("&Connect"));
@@ -143,11 +154,7 @@ ConnectionManagerDialog::ConnectionManagerDialog(QSettings *settings, QWidget *p
         storeForm();
         loadEntry(row);
     });
-    connect(add, &QPushButton::clicked, this, [this] {
-        ConnectionProfile p;
-        p.name = QStringLiteral("New connection %1").arg(m_entries.size() + 1);
-        addProfile(p);
-    });
+    connect(add, &QPushButton::clicked, this, &ConnectionManagerDialog::addBlank);
     connect(remove, &QPushButton::clicked, this, [this] {
         const int row = m_list->currentRow();
         if (row < 0)
@@ -155,6 +162,8 @@ ConnectionManagerDialog::ConnectionManagerDialog(QSettings *settings, QWidget *p
         m_entries.removeAt(row); // (its keychain entry goes when the profiles are saved)
         m_current = -1;
         delete m_list->takeItem(row);
+        if (m_entries.isEmpty()) // (a form that belongs to no entry would take typing and lose it)
+            addBlank();
     });
     connect(import, &QPushButton::clicked, this, [this] {
         const QString f = QFileDialog::getOpenFileName(this, QStringLiteral("Import pg_service.conf"), ProfileStore::defaultServiceFile());
@@ -182,22 +191,67 @@ ConnectionManagerDialog::ConnectionManagerDialog(QSettings *settings, QWidget *p
                 accept();
                 return;
             }
-            m_result->setText(QStringLiteral("The system keychain did not store the password of %1. Connect with the password "
-                                             "typed, or keep it in .pgpass; OK saves again, Cancel leaves it.")
-                                  .arg(failures.join(QStringLiteral("; "))));
+            // Not kept there, so not marked as kept: the box is unticked, and Connect goes on with
+            // the password typed (for this session), or Cancel leaves.
+            for (ProfileStore::Entry &e : m_entries)
+                if (failures.contains(e.profile.name))
+                    e.passwordInKeychain = false;
+            m_keychainNames.removeIf([&failures](const QString &n) { return failures.contains(n); });
+            m_store.save(m_entries);
+            if (m_current >= 0 && m_current < m_entries.size())
+                m_remember->setChecked(m_entries.at(m_current).passwordInKeychain);
+            QStringList details;
+            for (const QString &name : failures)
+                details << QStringLiteral("%1 (%2)").arg(name, m_keychainErrors.value(name));
+            m_result->setText(QStringLiteral("The system keychain did not store the password of %1, so \"Remember in the system keychain\" "
+                                             "was unticked. Connect again to use the password typed for this session only, or keep it "
+                                             "in .pgpass.")
+                                  .arg(details.join(QStringLiteral("; "))));
         });
     });
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     if (!m_entries.isEmpty())
         m_list->setCurrentRow(0);
+    else
+        addBlank(); // the first start: a form ready to fill
     resizeToFit(this, QSize(760, 560));
 }
 
 ConnectionManagerDialog::~ConnectionManagerDialog() = default;
 
+void ConnectionManagerDialog::addBlank()
+{
+    ConnectionProfile p;
+    p.name = QStringLiteral("New connection %1").arg(m_entries.size() + 1);
+    addProfile(p);
+    m_name->setFocus();
+    m_name->selectAll();
+}
+
+namespace {
+
+// An entry made by New (or for the first start) and left as it was: not worth keeping.
+bool untouched(const ProfileStore::Entry &e, const QHash<QString, QString> &passwords)
+{
+    const ConnectionProfile &p = e.profile;
+    const ConnectionProfile defaults;
+    return p.name.startsWith(QLatin1String("New connection ")) && (p.host.isEmpty() || p.host == defaults.host)
+        && p.database.isEmpty() && p.user.isEmpty()
+        && p.service.isEmpty() && p.sslRootCert.isEmpty() && p.sslCert.isEmpty() && p.sslKey.isEmpty() && !passwords.contains(p.name);
+}
+
+} // namespace
+
 void ConnectionManagerDialog::addProfile(const ConnectionProfile &profile)
 {
     storeForm();
+    // (the first start's empty entry gives way to the first real one)
+    if (m_entries.size() == 1 && untouched(m_entries.first(), m_passwords) && !profile.name.startsWith(QLatin1String("New connection "))) {
+        m_entries.clear();
+        m_current = -1;
+        const QSignalBlocker blocker(m_list);
+        m_list->clear();
+    }
     ProfileStore::Entry e;
     e.profile = profile;
     if (e.profile.name.isEmpty())
@@ -371,7 +425,11 @@ void ConnectionManagerDialog::showResult(const ServerInspection &in)
 void ConnectionManagerDialog::save(const std::function<void(const QStringList &failures)> &done)
 {
     storeForm();
-    m_store.save(m_entries);
+    QList<ProfileStore::Entry> kept;
+    for (const ProfileStore::Entry &e : std::as_const(m_entries))
+        if (!untouched(e, m_passwords))
+            kept << e;
+    m_store.save(kept);
     // Secrets of profiles that no longer keep one (the box unticked, renamed, removed) go.
     QStringList keeping;
     for (const ProfileStore::Entry &e : std::as_const(m_entries))
@@ -393,9 +451,11 @@ void ConnectionManagerDialog::save(const std::function<void(const QStringList &f
             continue;
         ++pending->left;
         const QString name = e.profile.name;
-        m_keychain->write(name, password, [pending, name, done](const QString &, const QString &error) {
-            if (!error.isEmpty())
-                pending->failures << QStringLiteral("%1 (%2)").arg(name, error);
+        m_keychain->write(name, password, [this, pending, name, done](const QString &, const QString &error) {
+            if (!error.isEmpty()) {
+                pending->failures << name;
+                m_keychainErrors.insert(name, error);
+            }
             if (--pending->left == 0 && done)
                 done(pending->failures);
         });

@@ -41,11 +41,12 @@ public:
     QListWidget *profileList() const { return m_list; }
 
     // Saves the profiles, then the passwords kept in the keychain (asynchronous); done gets the
-    // profiles whose password the keychain did not take, with why.
+    // names of the profiles whose password the keychain did not take.
     void save(const std::function<void(const QStringList &failures)> &done = {});
 
 public Q_SLOTS:
     void addProfile(const bfs::ConnectionProfile &profile);
+    void addBlank(); // a new entry, its name selected for typing
     void pasteUri(const QString &uri);
     // Reads the file off the GUI thread, then adds its services; serviceFileImported tells how it went.
     void importServiceFile(const QString &path);
@@ -65,6 +66,7 @@ private:
     QList<ProfileStore::Entry> m_entries;
     QHash<QString, QString> m_passwords; // in memory only, by profile name
     QStringList m_keychainNames;         // profiles whose password the keychain holds (as saved)
+    QHash<QString, QString> m_keychainErrors; // profile → why the keychain refused its password
     int m_current = -1;
     PasswordStore *m_keychain = nullptr;
     InspectorController *m_inspector = nullptr;

@@ -29,6 +29,7 @@ class TestConnectionManager : public QObject
 private Q_SLOTS:
     void initTestCase();
     void profilesRoundTripWithoutThePassword();
+    void firstStartTakesWhatIsTypedWithoutNew();
     void okStoresTheKeychainPasswordOrSaysItDidNot();
     void pastedUriFillsTheForm();
     void opensWithinASmallScreen();
@@ -109,6 +110,46 @@ void TestConnectionManager::profilesRoundTripWithoutThePassword()
     QVERIFY(back.password.isEmpty());
 }
 
+void TestConnectionManager::firstStartTakesWhatIsTypedWithoutNew()
+{
+    // No saved connection: the form belongs to a new entry at once (typing there once went
+    // nowhere: Test tried localhost:5432 and Connect saved nothing). Its name is ready for typing.
+    const QString ini = m_dir.filePath(QStringLiteral("first.ini"));
+    {
+        QSettings settings(ini, QSettings::IniFormat);
+        ConnectionManagerDialog d(&settings);
+        d.show();
+        QCOMPARE(d.profileList()->count(), 1);
+        auto *name = d.findChild<QLineEdit *>(QStringLiteral("name"));
+        QTRY_VERIFY(name->hasFocus());
+        QCOMPARE(name->selectedText(), QStringLiteral("New connection 1"));
+        QTest::keyClicks(name, QStringLiteral("Plant floor"));
+        ConnectionProfile form;
+        form.host = QStringLiteral("10.1.2.3");
+        form.port = 6432;
+        form.database = QStringLiteral("plant");
+        form.user = QStringLiteral("ops");
+        fill(d, form);
+        const ConnectionProfile p = d.selectedProfile();
+        QCOMPARE(p.name, QStringLiteral("Plant floor"));
+        QCOMPARE(p.host, QStringLiteral("10.1.2.3"));
+        QCOMPARE(p.port, 6432);
+        // Tab goes down the form: each certificate's "…" right after its field.
+        auto *rootCert = d.findChild<QLineEdit *>(QStringLiteral("sslrootcert"));
+        QCOMPARE(rootCert->nextInFocusChain()->accessibleName(), QStringLiteral("Browse"));
+        QCOMPARE(rootCert->nextInFocusChain()->nextInFocusChain(), d.findChild<QLineEdit *>(QStringLiteral("sslcert")));
+        d.save();
+    }
+    QSettings settings(ini, QSettings::IniFormat);
+    ConnectionManagerDialog again(&settings);
+    QCOMPARE(again.profileList()->count(), 1);
+    QCOMPARE(again.selectedProfile().host, QStringLiteral("10.1.2.3"));
+    // Deleting the last entry leaves a new empty one for the form, not a form of nothing.
+    again.findChild<QPushButton *>(QStringLiteral("delete"))->click();
+    QCOMPARE(again.profileList()->count(), 1);
+    QCOMPARE(again.selectedProfile().host, ConnectionProfile().host);
+}
+
 void TestConnectionManager::okStoresTheKeychainPasswordOrSaysItDidNot()
 {
     // "Remember in the system keychain", then OK: either the keychain holds the password
@@ -145,6 +186,14 @@ void TestConnectionManager::okStoresTheKeychainPasswordOrSaysItDidNot()
     } else {
         QVERIFY(d->isVisible()); // open, saying so: the password can be typed or kept in .pgpass
         QVERIFY2(result->text().contains(name), qPrintable(result->text()));
+        // Not kept, so not marked as kept: the box is unticked (on disk too), and Connect again
+        // goes on with the password typed.
+        QVERIFY2(result->text().contains(QLatin1String("was unticked")), qPrintable(result->text()));
+        QVERIFY(!d->findChild<QCheckBox *>(QStringLiteral("remember"))->isChecked());
+        QVERIFY(!QSettings(ini, QSettings::IniFormat).value(QStringLiteral("connections/1/password_in_keychain")).toBool());
+        d->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok)->click();
+        QTRY_COMPARE(accepted.count(), 1);
+        QCOMPARE(d->selectedProfile().password, QStringLiteral("Kiwi-Secret-7"));
         delete d;
     }
 }
@@ -246,7 +295,8 @@ void TestConnectionManager::malformedServiceFileIsReportedWithItsLine()
     QVERIFY(imported.wait(10000));
     QCOMPARE(imported.first().first().toBool(), false);
     QVERIFY2(d.testResult().contains(QStringLiteral("%1, line 1").arg(path)), qPrintable(d.testResult()));
-    QCOMPARE(d.profileList()->count(), 0);
+    QCOMPARE(d.profileList()->count(), 1); // only the first start's empty entry
+    QCOMPARE(d.profileList()->item(0)->text(), QStringLiteral("New connection 1"));
 }
 
 void TestConnectionManager::testConnectionMessages_data()
