@@ -28,6 +28,7 @@
 #include <QVBoxLayout>
 #include <QWizard>
 
+#include <algorithm>
 #include <utility>
 
 namespace bfs {
@@ -327,7 +328,9 @@ ImportRunPage::ImportRunPage(ImportSession *session, BackfillController *control
         m_phase->setText(r.message);
         const double secs = qMax(0.001, m_clock.elapsed() / 1000.0);
         m_rate->setText(QStringLiteral("%1 rows written in %2 s (%3 rows/s)")
-                            .arg(r.load.rowsLoaded).arg(secs, 0, 'f', 1).arg(qRound64(r.load.rowsRead / secs)));
+                            .arg(r.load.rowsLoaded).arg(secs, 0, 'f', 1).arg(qRound64(r.load.rowsLoaded / secs)));
+        if (r.outcome != CsvLoader::Outcome::Completed && r.load.rowsLoaded == 0)
+            m_progress->setValue(m_progress->minimum()); // (a full bar would say it all went in)
         Q_EMIT completeChanged();
         Q_EMIT runFinished();
         if (wizard())
@@ -434,6 +437,14 @@ ImportSummaryPage::ImportSummaryPage(ImportSession *session, BackfillController 
         total.load.rowsLoaded += r.load.rowsLoaded;
         total.load.rowsDuplicate += r.load.rowsDuplicate;
         total.load.rowsNotWritten += r.load.rowsNotWritten;
+        for (const auto &c : r.chunks) { // (a chunk both touched: its state after the retry)
+            auto same = std::find_if(total.chunks.begin(), total.chunks.end(), [&c](const auto &t) { return t.name == c.name; });
+            if (same == total.chunks.end())
+                total.chunks << c;
+            else
+                same->compressedAfter = c.compressedAfter;
+        }
+        total.message += QStringLiteral("\nRetry of the rejected rows: ") + r.message;
         if (r.outcome == CsvLoader::Outcome::Completed) {
             total.load.rowsRejected -= r.load.rowsRead - r.load.rowsRejected;
             if (!r.load.rejectsPath.isEmpty())
@@ -451,10 +462,11 @@ ImportSummaryPage::ImportSummaryPage(ImportSession *session, BackfillController 
 QString ImportSummaryPage::report() const
 {
     const BackfillEngine::Result &r = m_session->runResult;
-    int decompressed = 0, recompressed = 0;
+    int decompressed = 0, recompressed = 0, leftToPolicy = 0;
     for (const auto &c : r.chunks) {
         decompressed += c.action.startsWith(QLatin1String("decompress")) ? 1 : 0;
         recompressed += (c.compressedBefore && c.compressedAfter) ? 1 : 0;
+        leftToPolicy += (c.compressedBefore && !c.compressedAfter) ? 1 : 0;
     }
     QStringList lines;
     lines << QStringLiteral("Backfill of %1 into %2: %3").arg(m_session->options.load.csvPath, m_session->tableName(), outcomeText(r.outcome));
@@ -468,8 +480,10 @@ QString ImportSummaryPage::report() const
     lines << QStringLiteral("Rows rejected: %1").arg(r.load.rowsRejected);
     if (!r.load.rejectsPath.isEmpty() && r.load.rowsRejected > 0)
         lines << QStringLiteral("Rejects file: %1").arg(r.load.rejectsPath);
-    lines << QStringLiteral("Chunks touched: %1 (%2 decompressed, %3 compressed again); rows into new chunks: %4")
-                 .arg(r.chunks.size()).arg(decompressed).arg(recompressed).arg(r.newChunkRows);
+    lines << QStringLiteral("Chunks touched: %1 (%2 decompressed, %3 compressed again%5); rows into new chunks: %4")
+                 .arg(r.chunks.size()).arg(decompressed).arg(recompressed).arg(r.newChunkRows)
+                 .arg(leftToPolicy > 0 ? QStringLiteral(", %1 left partly uncompressed for the compression policy").arg(leftToPolicy)
+                                       : QString());
     if (r.policyJob)
         lines << QStringLiteral("Compression policy job %1: %2").arg(r.policyJob).arg(
             r.policyPaused ? (r.policyRestored ? QStringLiteral("paused during the run, resumed") : QStringLiteral("NOT resumed — run recover"))

@@ -39,6 +39,7 @@ private Q_SLOTS:
     void loggerPreambleIsSkippedAndRetriedRowsKeepTheHeader();
     void anotherFileIsDetectedAfreshAndTheWheelScrollsPastMappings();
     void closingWhileAPassRunsClosesWhenItHasStopped();
+    void chunksLeftToThePolicyAreNamedInTheSummary();
 
 private:
     HypertableInfo createTable(const QString &name);
@@ -227,7 +228,11 @@ void TestImportWizard::badRowsGoToTheRejectsFileAndRetryLoadsThemWhenFixed()
     QCOMPARE(retry.load.rowsLoaded, qint64(2));
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM wz_rejects WHERE device_id = 4")), qint64(4));
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM wz_rejects WHERE device_id = 4 AND temperature = 22 AND status = 'ok'")), qint64(1));
-    QVERIFY(w.summaryPage()->report().contains(QLatin1String("Rows rejected: 0")));
+    const QString report = w.summaryPage()->report();
+    QVERIFY(report.contains(QLatin1String("Rows rejected: 0")));
+    // The run's closing words stay, and the retry's follow them (they once said nothing of it).
+    QVERIFY2(report.contains(QLatin1String("4 rows read: 2 loaded")) && report.contains(QLatin1String("Retry of the rejected rows: 2 rows read: 2 loaded")),
+             qPrintable(report));
 }
 
 void TestImportWizard::cancelInTheMiddleRestoresThePolicyAndSaysWhatWasCommitted()
@@ -518,6 +523,25 @@ void TestImportWizard::closingWhileAPassRunsClosesWhenItHasStopped()
     }
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM wz_closing WHERE device_id = 6")), qint64(0));
     QCOMPARE(scalar(QStringLiteral("SELECT bool_and(scheduled) FROM timescaledb_information.jobs WHERE hypertable_name = 'wz_closing'")), qint64(1));
+}
+
+void TestImportWizard::chunksLeftToThePolicyAreNamedInTheSummary()
+{
+    // Recompression left to the policy: the summary says which part of the work is the policy's
+    // (it only said how many chunks were compressed again: none).
+    const HypertableInfo ht = createTable(QStringLiteral("wz_policy_left"));
+    const QString file = csv(QStringLiteral("policyleft.csv"), "time,device_id,temperature,status\n2026-08-21 10:30:00+00,8,20.5,ok\n");
+    ImportWizard w(TestServers::sandbox(), ht);
+    walkToPlan(w, file);
+    QSignalSpy planned(w.planPage(), &ImportPlanPage::planReady);
+    w.planPage()->findChild<QCheckBox *>(QStringLiteral("recompress"))->setChecked(false);
+    QVERIFY(planned.wait(60000));
+    QTRY_VERIFY_WITH_TIMEOUT(w.planPage()->isComplete(), 60000);
+    runToSummary(w);
+    const QString summary = w.summaryPage()->report();
+    QVERIFY2(summary.contains(QLatin1String("Chunks touched: 1 (0 decompressed, 0 compressed again, 1 left partly uncompressed for the "
+                                            "compression policy)")),
+             qPrintable(summary));
 }
 
 QTEST_MAIN(TestImportWizard)
