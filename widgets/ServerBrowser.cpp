@@ -188,7 +188,8 @@ void ServerBrowser::showHypertable(int row)
             lines << QStringLiteral("Space partitions on <b>%1</b>: %2").arg(d.column.toHtmlEscaped()).arg(d.numPartitions);
     if (h.compressionEnabled)
         lines << QStringLiteral("Compression: segment by %1; order by %2")
-                     .arg(h.segmentBy().join(QStringLiteral(", ")).toHtmlEscaped(), h.orderBy().toHtmlEscaped());
+                     .arg(h.segmentBy().isEmpty() ? QStringLiteral("(none)") : h.segmentBy().join(QStringLiteral(", ")).toHtmlEscaped(),
+                          h.orderBy().isEmpty() ? QStringLiteral("(not set: TimescaleDB chooses)") : h.orderBy().toHtmlEscaped());
     else
         lines << QStringLiteral("Compression is not enabled.");
     for (const UniqueKey &k : h.uniqueKeys)

@@ -45,6 +45,8 @@ void TestServerBrowser::connectShowsHypertablesAndChunks()
     QVERIFY(item);
     QVERIFY2(item->text().contains(QLatin1String("90 chunks, 60 compressed")), qPrintable(item->text()));
     QCOMPARE(browser.chunkModel()->rowCount(), 90);
+    const QString details = browser.findChild<QLabel *>(QStringLiteral("details"))->text();
+    QVERIFY2(details.contains(QLatin1String("Compression: segment by device_id; order by time DESC")), qPrintable(details));
     const QModelIndex state = browser.chunkModel()->index(0, ChunkTableModel::State);
     QCOMPARE(state.data().toString(), QStringLiteral("compressed"));
     QCOMPARE(browser.chunkModel()->index(89, ChunkTableModel::State).data().toString(), QStringLiteral("uncompressed"));
