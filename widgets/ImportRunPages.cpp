@@ -126,9 +126,10 @@ ImportPlanPage::ImportPlanPage(ImportSession *session, BackfillController *contr
             m_reasons->clear();
         } else {
             const BackfillPlan &p = r.plan;
-            m_summary->setText(QStringLiteral("%1 rows read, %2 rejected; %3 chunks touched (%4 direct insert, %5 decompress), "
+            m_summary->setText(QStringLiteral("%1 rows read, %2 rejected; %3 touched (%4 direct insert, %5 decompress), "
                                               "%6 rows for new chunks; %7.%8")
-                                   .arg(r.load.rowsRead).arg(r.load.rowsRejected).arg(p.chunks.size())
+                                   .arg(r.load.rowsRead).arg(r.load.rowsRejected)
+                                   .arg(p.chunks.size() == 1 ? QStringLiteral("1 chunk") : QStringLiteral("%1 chunks").arg(p.chunks.size()))
                                    .arg(p.count(BackfillPlan::Action::DirectInsert))
                                    .arg(p.count(BackfillPlan::Action::DecompressInsertRecompress))
                                    .arg(p.newChunkRows)

@@ -416,11 +416,14 @@ void ImportFormatPage::refreshPreview()
     const bool declared = m_session->sniffed.delimiterDeclared && f.delimiter == m_session->sniffed.format.delimiter;
     m_status->setText(QStringLiteral("%1, delimiter %2%3%4 — %5 columns. %6")
                           .arg(CsvFormat::encodingName(f.encoding),
-                               CsvFormat::delimiterName(f.delimiter) + (declared ? QStringLiteral(" (from the file's sep= line)") : QString()),
+                               (f.delimiter.isLetterOrNumber() || f.delimiter.isPunct() || f.delimiter.isSymbol()
+                                    ? QStringLiteral("\"%1\"").arg(f.delimiter) // (a bare "," reads as the sentence's comma)
+                                    : CsvFormat::delimiterName(f.delimiter)) + (declared ? QStringLiteral(" (from the file's sep= line)") : QString()),
                                f.decimalComma ? QStringLiteral(", decimal comma") : QString(),
                                f.header ? QStringLiteral(", header row") : QString())
                           .arg(header.size())
-                          .arg(m_badCells ? QStringLiteral("%1 cells in the preview do not convert (highlighted; hover for the reason).").arg(m_badCells)
+                          .arg(m_badCells ? (m_badCells == 1 ? QStringLiteral("1 cell in the preview does not convert (highlighted; hover for the reason).")
+                                                            : QStringLiteral("%1 cells in the preview do not convert (highlighted; hover for the reason).").arg(m_badCells))
                                           : QStringLiteral("Every previewed cell converts."))
                       + (shortRows > 0 && !m_session->options.load.padShortRows
                              ? QStringLiteral(" %1 previewed rows have fewer cells than the file has columns: they will be rejected unless the cells "
@@ -610,8 +613,9 @@ void ImportColumnsPage::check()
         status = QStringLiteral("Unknown time zone \"%1\". ").arg(m_zone->currentText());
     if (!missing.isEmpty())
         status += QStringLiteral("Required columns without a CSV column: %1. ").arg(missing.join(QStringLiteral(", ")));
-    status += totalErrors ? QStringLiteral("%1 sample values do not convert: those rows will be rejected with the reason.").arg(totalErrors)
-                          : QStringLiteral("Every sample value converts.");
+    status += totalErrors == 1 ? QStringLiteral("1 sample value does not convert: its row will be rejected with the reason.")
+        : totalErrors          ? QStringLiteral("%1 sample values do not convert: those rows will be rejected with the reason.").arg(totalErrors)
+                               : QStringLiteral("Every sample value converts.");
     m_status->setText(status);
     setProperty("missing", missing);
     Q_EMIT completeChanged();

@@ -483,7 +483,7 @@ void TestImportWizard::anotherFileIsDetectedAfreshAndTheWheelScrollsPastMappings
     QCOMPARE(w.formatPage()->findChild<QComboBox *>(QStringLiteral("delimiter"))->currentData().toString(), QStringLiteral(";"));
     QVERIFY(w.formatPage()->findChild<QCheckBox *>(QStringLiteral("decimalComma"))->isChecked());
     const QString status = w.formatPage()->findChild<QLabel *>(QStringLiteral("status"))->text();
-    QVERIFY2(status.contains(QLatin1String("delimiter ; (from the file's sep= line)")), qPrintable(status));
+    QVERIFY2(status.contains(QLatin1String("delimiter \";\" (from the file's sep= line)")), qPrintable(status));
     QCOMPARE(w.formatPage()->preview()->rowCount(), 2);
     QCOMPARE(w.formatPage()->preview()->horizontalHeaderItem(0)->text(), QStringLiteral("Time"));
 }
