@@ -401,8 +401,10 @@ QString BackfillPlan::toText() const
     lines << QStringLiteral("Plan for %1 (TimescaleDB %2)").arg(target, version.toString());
     // (a chunk none of whose partition's rows are staged is not touched)
     const auto touched = std::count_if(chunks.cbegin(), chunks.cend(), [](const ChunkStep &s) { return s.rows > 0 || s.rangeRows == 0; });
-    lines << QStringLiteral("  %1 staged rows%4; %2 existing chunks touched; %3 rows for new chunks")
-                 .arg(summary.stagedRows).arg(touched).arg(newChunkRows)
+    lines << QStringLiteral("  %1 staged rows%4; %2 touched; %3 rows for new chunks")
+                 .arg(summary.stagedRows)
+                 .arg(touched == 1 ? QStringLiteral("1 existing chunk") : QStringLiteral("%1 existing chunks").arg(touched))
+                 .arg(newChunkRows)
                  .arg(summary.rowsInCompletedRanges > 0
                           ? QStringLiteral(" (%1 of them in chunk ranges an interrupted run completed: skipped)").arg(summary.rowsInCompletedRanges)
                           : QString());

@@ -108,12 +108,14 @@ void CsvLoader::Summary::noteShortRows(const QString &file, bool padded)
 {
     if (shortRows == 0)
         return;
-    notes << (padded ? QStringLiteral("%1: %2 rows have fewer fields than the file has columns (the first on line %3); the cells missing at "
-                                      "their end were read as empty")
-                     : QStringLiteral("%1: %2 rows have fewer fields than the file has columns (the first on line %3) and were rejected; if the "
-                                      "cells missing at their end are empty cells (spreadsheets leave out their delimiters), load them "
-                                      "with --pad-short-rows (in the wizard: \"Read cells missing at the end of a row as empty\")"))
-                 .arg(file).arg(shortRows).arg(firstShortLine);
+    const QString which = shortRows == 1 ? QStringLiteral("1 row has fewer fields than the file has columns (line %1)").arg(firstShortLine)
+                                         : QStringLiteral("%1 rows have fewer fields than the file has columns (the first on line %2)")
+                                               .arg(shortRows).arg(firstShortLine);
+    notes << (padded ? QStringLiteral("%1: %2; the cells missing at the end were read as empty").arg(file, which)
+                     : QStringLiteral("%1: %2 and %3 rejected; if the cells missing at the end are empty cells (spreadsheets leave out "
+                                      "their delimiters), load with --pad-short-rows (in the wizard: \"Read cells missing at the end of a row "
+                                      "as empty\")")
+                           .arg(file, which, shortRows == 1 ? QStringLiteral("was") : QStringLiteral("were")));
 }
 
 QString CsvLoader::Summary::notWrittenText() const

@@ -426,8 +426,10 @@ void ImportFormatPage::refreshPreview()
                                                             : QStringLiteral("%1 cells in the preview do not convert (highlighted; hover for the reason).").arg(m_badCells))
                                           : QStringLiteral("Every previewed cell converts."))
                       + (shortRows > 0 && !m_session->options.load.padShortRows
-                             ? QStringLiteral(" %1 previewed rows have fewer cells than the file has columns: they will be rejected unless the cells "
-                                              "missing at their end are read as empty.").arg(shortRows)
+                             ? (shortRows == 1 ? QStringLiteral(" 1 previewed row has fewer cells than the file has columns: it will be rejected "
+                                                                "unless the cells missing at its end are read as empty.")
+                                               : QStringLiteral(" %1 previewed rows have fewer cells than the file has columns: they will be "
+                                                                "rejected unless the cells missing at their end are read as empty.").arg(shortRows))
                              : QString()));
     Q_EMIT previewUpdated();
 }
@@ -462,6 +464,9 @@ ImportColumnsPage::ImportColumnsPage(ImportSession *session, QWidget *parent)
     m_table->setHorizontalHeaderLabels({QStringLiteral("CSV column"), QStringLiteral("Table column"),
                                         QStringLiteral("Date/time format"), QStringLiteral("Type check (sample)")});
     m_table->horizontalHeader()->setStretchLastSection(true);
+    // (the mapping combos and formats whole, "time (timestamp with time zone)"; the check takes the rest)
+    for (int c = 0; c < 3; ++c)
+        m_table->horizontalHeader()->setSectionResizeMode(c, QHeaderView::ResizeToContents);
     m_zone = new QComboBox(this);
     m_zone->setObjectName(QStringLiteral("timezone"));
     m_zone->setEditable(true);

@@ -226,7 +226,7 @@ void TestLoaderSpreadsheets::rowsMissingTheirLastCells()
     QCOMPARE(padded.firstRejections.value(0).column, QStringLiteral("device_id"));
     QVERIFY(padded.accountedFor());
     QVERIFY2(padded.notes.join(QLatin1Char('\n')).contains(QLatin1String("3 rows have fewer fields than the file has columns (the first on line 3); "
-                                                                          "the cells missing at their end were read as empty")),
+                                                                          "the cells missing at the end were read as empty")),
              qPrintable(padded.notes.join(QLatin1Char('\n'))));
     QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_short WHERE temperature = 21.5 AND humidity IS NULL AND status IS NULL")), qint64(1));
     QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_short WHERE time = '2026-08-20 12:00+00' AND temperature IS NULL")), qint64(1));

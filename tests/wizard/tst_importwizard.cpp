@@ -336,7 +336,7 @@ void TestImportWizard::europeanFileIsDetectedWithoutManualSettings()
     walkToPlan(w, file, [&w] {
         // The short row is pointed out; read with its missing cell empty, it loads.
         auto *status = w.formatPage()->findChild<QLabel *>(QStringLiteral("status"));
-        QVERIFY2(status->text().contains(QLatin1String("1 previewed rows have fewer cells than the file has columns")), qPrintable(status->text()));
+        QVERIFY2(status->text().contains(QLatin1String("1 previewed row has fewer cells than the file has columns")), qPrintable(status->text()));
         w.formatPage()->findChild<QCheckBox *>(QStringLiteral("padShortRows"))->setChecked(true);
         QVERIFY(w.session()->options.load.padShortRows);
         QVERIFY2(!status->text().contains(QLatin1String("fewer cells")), qPrintable(status->text()));
