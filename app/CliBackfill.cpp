@@ -147,6 +147,9 @@ void printRejections(const CsvLoader::Summary &s, const QString &csvPath, bool j
 {
     if (s.rowsRejected <= 0)
         return;
+    // (--max-rejects 0 stopped at the one row, and the message names it already)
+    if (s.outcome == CsvLoader::Outcome::InputError && s.rowsRejected == 1 && s.message.contains(QLatin1String("(stopping at the first error)")))
+        return;
     if (!s.rejectsPath.isEmpty()) {
         if (!json)
             Terminal::out(QStringLiteral("Rejected rows: %1").arg(s.rejectsPath));
@@ -300,12 +303,16 @@ int runRecover(const QStringList &arguments)
     const QCommandLineOption db(QStringLiteral("db"), QStringLiteral("libpq connection string or postgresql:// URI."), QStringLiteral("CONNINFO"));
     const QCommandLineOption journalDir(QStringLiteral("journal-dir"), QStringLiteral("Folder of the backfill journals."), QStringLiteral("DIR"));
     parser.addOptions({db, journalDir});
-    if (parser.parse(arguments) && parser.isSet(QStringLiteral("help"))) {
+    if (!parser.parse(arguments)) {
+        Terminal::err(QStringLiteral("backfill-studio-cli recover: %1").arg(parser.errorText()));
+        return ExitCode::Usage;
+    }
+    if (parser.isSet(QStringLiteral("help"))) {
         Terminal::out(parser.helpText());
         return ExitCode::Ok;
     }
-    if (!parser.isSet(db) || !parser.errorText().isEmpty()) {
-        Terminal::err(QStringLiteral("backfill-studio-cli recover: %1").arg(parser.errorText().isEmpty() ? QStringLiteral("--db CONNINFO is required") : parser.errorText()));
+    if (!parser.isSet(db)) {
+        Terminal::err(QStringLiteral("backfill-studio-cli recover: --db CONNINFO is required"));
         return ExitCode::Usage;
     }
     ConnectionProfile profile;

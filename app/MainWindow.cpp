@@ -8,11 +8,11 @@
 #include "ImportSession.h"
 #include "ImportWizard.h"
 #include "Journal.h"
-#include "OwnThread.h"
 #include "PasswordStore.h"
 #include "ProfileStore.h"
 #include "ScreenFit.h"
 #include "ServerBrowser.h"
+#include "SingleThreadPool.h"
 
 #include <QApplication>
 #include <QCloseEvent>
@@ -211,7 +211,7 @@ void MainWindow::recoverInterruptedBackfills(const bfs::ConnectionProfile &profi
     });
     // (Its own thread: a journal folder on a share that does not answer holds up no other work,
     // nor quitting.)
-    static QThreadPool *const pool = bfs::newOwnThread();
+    static QThreadPool *const pool = bfs::newSingleThreadPool();
     watcher->setFuture(QtConcurrent::run(pool, [profile] {
         Outcome o;
         if (bfs::Journal::unfinished(bfs::Journal::defaultDirectory()).isEmpty())

@@ -2,7 +2,7 @@
 
 #include "CsvReader.h"
 #include "ImportSession.h"
-#include "OwnThread.h"
+#include "SingleThreadPool.h"
 #include "ValueConverter.h"
 
 #include <QBuffer>
@@ -181,7 +181,7 @@ void ImportSourcePage::checkFile()
     const int request = ++m_checkRequest;
     // Their own thread: a stat that hangs on a dead share holds up no other work (sniffing,
     // reading the table), nor quitting.
-    static QThreadPool *const pool = newOwnThread();
+    static QThreadPool *const pool = newSingleThreadPool();
     auto *watcher = new QFutureWatcher<bool>(this);
     connect(watcher, &QFutureWatcher<bool>::finished, this, [this, watcher, request, path] {
         watcher->deleteLater();

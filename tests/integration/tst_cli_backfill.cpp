@@ -118,6 +118,13 @@ void TestCliBackfill::rejectedRowsExitWithOne()
     QVERIFY2(limited.err.contains("Rejected: " + file + ", line 7, column time"), limited.err.constData());
     QVERIFY2(limited.err.contains("Rejected: " + file + ", line 19, column temperature"), limited.err.constData());
     QCOMPARE(count(QStringLiteral("SELECT count(*) FROM ") + fourth), qint64(0));
+    // (--max-rejects 0: the message names the one row; it is not listed a second time)
+    const auto first = TestServers::runCli({QStringLiteral("backfill"), QStringLiteral("--db"), conninfo(), QStringLiteral("--table"), fourth,
+                                            QStringLiteral("--csv"), sample("conditions_bad_rows.csv"), QStringLiteral("--max-rejects"),
+                                            QStringLiteral("0")});
+    QCOMPARE(first.exitCode, 2);
+    QVERIFY2(first.err.contains("line 7, column time: 2026-13-45 is not a calendar date (stopping at the first error)"), first.err.constData());
+    QCOMPARE(first.err.count("2026-13-45 is not a calendar date"), 1);
     // … and its JSON accounts for every row read: 2 rejected, the rest not loaded.
     const auto limitedJson = TestServers::runCli({QStringLiteral("backfill"), QStringLiteral("--db"), conninfo(), QStringLiteral("--table"),
                                                   fourth, QStringLiteral("--csv"), sample("conditions_bad_rows.csv"), QStringLiteral("--max-rejects"),

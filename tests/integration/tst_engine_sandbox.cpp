@@ -345,8 +345,9 @@ void TestEngineSandbox::cancelRestoresPolicyAndCompression()
     QVERIFY(r.load.accountedFor());
     QVERIFY2(!r.load.notes.join(QLatin1Char(' ')).contains(QLatin1String("new chunks")), qPrintable(r.load.notes.join(QLatin1Char(' '))));
 
-    // A cancel while a range's statements run rolls that range back, though the server finished
-    // them (the sandbox does not act on cancel requests; a server that does aborts the statement).
+    // A cancel asked while a range's statements run rolls that range back, though the server
+    // finished them: here only the flag is set (no cancel request reaches the server), as when a
+    // server finishes the statements before it acts on the request.
     createTable(QStringLiteral("et_cancel_flight"));
     o.load.table = QStringLiteral("et_cancel_flight");
     o.overrides.forceDecompress = false;
