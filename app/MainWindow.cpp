@@ -253,7 +253,7 @@ void MainWindow::startImport(const QString &csvPath)
             log(wizard->session()->runResult.message);
         m_browser->refresh();
     });
-    log(QStringLiteral("Import into %1 started%2.").arg(ht.qualifiedName(), csvPath.isEmpty() ? QString() : QStringLiteral(" from ") + csvPath));
+    log(QStringLiteral("Import wizard opened for %1%2.").arg(ht.qualifiedName(), csvPath.isEmpty() ? QString() : QStringLiteral(" from ") + csvPath));
     wizard->show();
 }
 

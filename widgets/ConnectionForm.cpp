@@ -112,6 +112,13 @@ void ConnectionForm::setProfile(const ConnectionProfile &p)
         m_sslMode->setCurrentText(p.sslMode);
 }
 
+void ConnectionForm::askForPassword()
+{
+    m_password->clear();
+    m_password->setPlaceholderText(QStringLiteral("type the password, then Enter"));
+    m_password->setFocus();
+}
+
 void ConnectionForm::setBusy(bool busy)
 {
     m_connect->setEnabled(!busy);

@@ -23,6 +23,9 @@ public:
     ConnectionProfile profile() const;
     void setProfile(const ConnectionProfile &profile);
     void setBusy(bool busy);
+    // The server wants a password it did not get (or refused it): the password field, emptied,
+    // takes the keyboard; Enter there connects again.
+    void askForPassword();
     QPushButton *connectButton() const { return m_connect; }
 
 Q_SIGNALS:

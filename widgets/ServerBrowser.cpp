@@ -135,6 +135,11 @@ void ServerBrowser::showInspection(const ServerInspection &in)
         QString text = in.error.message;
         if (in.serverVersionNum > 0)
             text = QStringLiteral("Connected to PostgreSQL %1. %2").arg(in.serverVersion, text);
+        if (in.error.kind == DbError::Kind::PasswordRequired || in.error.kind == DbError::Kind::AuthenticationFailed) {
+            // (a saved connection whose password is kept nowhere: asked for here, not a dead end)
+            text += QStringLiteral(" Type the password in the Password field and press Enter.");
+            m_form->askForPassword();
+        }
         m_status->setText(text);
         m_status->setToolTip(in.error.server);
     } else {

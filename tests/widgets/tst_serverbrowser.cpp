@@ -108,6 +108,21 @@ void TestServerBrowser::connectionFailureIsExplained()
     QVERIFY(spy.wait(60000));
     QVERIFY2(browser.statusText().contains(QLatin1String("rejected the user name or password")),
              qPrintable(browser.statusText()));
+
+    // No password anywhere (a saved connection that keeps none): the password field asks for it,
+    // and Enter there connects with it.
+    browser.show();
+    p.password.clear();
+    browser.connectTo(p);
+    QVERIFY(spy.wait(60000));
+    QVERIFY2(browser.statusText().contains(QLatin1String("Type the password in the Password field and press Enter")),
+             qPrintable(browser.statusText()));
+    auto *password = browser.connectionForm()->findChild<QLineEdit *>(QStringLiteral("password"));
+    QTRY_VERIFY(password->hasFocus());
+    QTest::keyClicks(password, TestServers::pg15ScramPassword());
+    QTest::keyClick(password, Qt::Key_Return);
+    QVERIFY(spy.wait(60000));
+    QVERIFY2(browser.statusText().contains(QLatin1String("Connected to PostgreSQL")), qPrintable(browser.statusText()));
 }
 
 void TestServerBrowser::pastingUriFillsTheForm()
