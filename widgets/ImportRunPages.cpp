@@ -165,6 +165,8 @@ void ImportPlanPage::initializePage()
 {
     m_conflict->setCurrentIndex(qMax(0, m_conflict->findData(int(m_session->options.load.conflict))));
     m_active = true;
+    // The chunks as they are while the plan is made (not an empty timeline); its marks follow.
+    m_timeline->setHypertable(m_session->hypertable);
     plan();
 }
 
@@ -184,6 +186,7 @@ void ImportPlanPage::plan()
     m_session->options.load.conflict = CsvLoader::Conflict(m_conflict->currentData().toInt());
     m_session->options.overrides.leaveRecompressionToPolicy = !m_recompress->isChecked();
     m_session->planned = false;
+    m_timeline->clearPlan(); // (the last plan's marks are not this one's)
     startPlanning(QString(), QStringLiteral("Planning: reading the whole file and counting rows per chunk…"));
 }
 

@@ -128,6 +128,10 @@ void TestImportWizard::walkToPlan(ImportWizard &w, const QString &file, const st
     QSignalSpy planned(w.planPage(), &ImportPlanPage::planReady);
     w.next();
     QCOMPARE(w.currentId(), int(ImportWizard::PlanPage));
+    // While the plan is made, the timeline shows the table's chunks, without marks yet.
+    QCOMPARE(w.planPage()->timeline()->hypertable().chunks.size(), w.session()->hypertable.chunks.size());
+    QVERIFY(!w.session()->hypertable.chunks.isEmpty());
+    QVERIFY(!w.planPage()->timeline()->hasPlan());
     QVERIFY(planned.wait(60000));
     QVERIFY2(w.planPage()->isComplete(), qPrintable(w.session()->planResult.message));
 }
