@@ -57,6 +57,8 @@ MainWindow::MainWindow(QWidget *parent)
     m_chunkDetails->setWordWrap(true);
     m_chunkDetails->setAlignment(Qt::AlignTop | Qt::AlignLeft);
     m_chunkDetails->setMargin(6);
+    // (long chunk names wrap nowhere: they must not widen the dock, and the layout with it)
+    m_chunkDetails->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     auto *detailsDock = new QDockWidget(QStringLiteral("Chunk details"), this);
     detailsDock->setObjectName(QStringLiteral("chunkDetailsDock"));
     detailsDock->setWidget(m_chunkDetails);

@@ -66,6 +66,20 @@ QVariant ChunkTableModel::data(const QModelIndex &index, int role) const
 
 QVariant ChunkTableModel::headerData(int section, Qt::Orientation orientation, int role) const
 {
+    if (orientation == Qt::Horizontal && role == Qt::ToolTipRole) {
+        // (Size and After compression differ: Size also counts the chunk's own table and indexes)
+        switch (section) {
+        case TotalSize:
+            return QStringLiteral("The chunk's size on disk now (chunks_detailed_size): its compressed data and its own, "
+                                  "uncompressed table and indexes, which take pages even when empty.");
+        case BeforeSize: return QStringLiteral("The chunk's size before it was compressed (chunk_compression_stats).");
+        case AfterSize:
+            return QStringLiteral("The compressed data's size when it was compressed (chunk_compression_stats): without the "
+                                  "chunk's own table and indexes that Size counts.");
+        case Ratio: return QStringLiteral("Before compression ÷ after compression.");
+        default: return QVariant();
+        }
+    }
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return QAbstractTableModel::headerData(section, orientation, role);
     switch (section) {

@@ -121,6 +121,11 @@ ImportPlanPage::ImportPlanPage(ImportSession *session, BackfillController *contr
         }
         m_session->planResult = r;
         m_session->planned = r.planned;
+        // A plan that cannot run, or no plan: the summary in the error colour (why Run is off).
+        QPalette pal = palette();
+        if (!r.planned || !r.plan.runnable())
+            pal.setColor(QPalette::WindowText, QColor(0xb0, 0x00, 0x20));
+        m_summary->setPalette(pal);
         if (!r.planned) {
             m_summary->setText(r.message);
             m_reasons->clear();

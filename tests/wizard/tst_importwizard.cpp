@@ -183,6 +183,23 @@ void TestImportWizard::sampleFileWithDefaultsEndsInTheHypertable()
     QCOMPARE(w.session()->planResult.plan.chunks.size(), 3);
     QCOMPARE(w.session()->planResult.plan.summary.existingRows, qint64(1));
     QVERIFY(w.planPage()->timeline()->hasPlan());
+    // "Stop at the first existing row" meets the existing row: the plan is blocked, said in the
+    // error colour, and Run is off; back to skipping, it runs.
+    auto *conflict = w.planPage()->findChild<QComboBox *>(QStringLiteral("conflict"));
+    auto *summaryLabel = w.planPage()->findChild<QLabel *>(QStringLiteral("summary"));
+    const auto choose = [&](CsvLoader::Conflict mode) {
+        QSignalSpy planned(w.planPage(), &ImportPlanPage::planReady);
+        conflict->setCurrentIndex(conflict->findData(int(mode)));
+        Q_EMIT conflict->activated(conflict->currentIndex());
+        return planned.wait(60000);
+    };
+    QVERIFY(choose(CsvLoader::Conflict::Error));
+    QVERIFY2(summaryLabel->text().contains(QLatin1String("BLOCKED")), qPrintable(summaryLabel->text()));
+    QCOMPARE(summaryLabel->palette().color(QPalette::WindowText), QColor(0xb0, 0x00, 0x20));
+    QVERIFY(!w.planPage()->isComplete());
+    QVERIFY(choose(CsvLoader::Conflict::Skip));
+    QVERIFY(summaryLabel->palette().color(QPalette::WindowText) != QColor(0xb0, 0x00, 0x20));
+    QVERIFY(w.planPage()->isComplete());
     runToSummary(w);
     const BackfillEngine::Result &r = w.session()->runResult;
     QVERIFY2(r.outcome == CsvLoader::Outcome::Completed, qPrintable(r.message));
