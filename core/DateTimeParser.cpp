@@ -3,6 +3,7 @@
 #include <QLocale>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 
 namespace bfs {
@@ -144,16 +145,26 @@ bool DateTimeParser::parseIso(QStringView s, Result *r)
             return false;
         if (pos < s.size() && (s[pos] == QLatin1Char('.') || s[pos] == QLatin1Char(','))) {
             ++pos;
-            QByteArray fraction("0.");
+            char fraction[34] = {'0', '.'};
+            int n = 0;
+            qint64 f = 0; // the first six digits, in microseconds
             while (pos < s.size() && digit(s[pos]) >= 0) {
-                if (fraction.size() < 32)
-                    fraction += char('0' + digit(s[pos]));
+                if (n < 6)
+                    f = f * 10 + digit(s[pos]);
+                if (n < 32)
+                    fraction[2 + n] = char('0' + digit(s[pos]));
+                ++n;
                 ++pos;
             }
-            if (fraction.size() == 2)
+            if (n == 0)
                 return false;
-            // Rounded to microseconds as PostgreSQL rounds them (rint of the fraction × 10⁶).
-            const qint64 f = qint64(std::rint(fraction.toDouble() * 1e6));
+            for (int k = n; k < 6; ++k)
+                f *= 10;
+            // Finer than a microsecond: rounded as PostgreSQL rounds it (rint of the fraction × 10⁶;
+            // up to six digits that is the digits themselves).
+            // (from_chars: strtod would read the process's locale, where the point may be a comma)
+            if (double value = 0; n > 6 && std::from_chars(fraction, fraction + 2 + qMin(n, 32), value).ec == std::errc())
+                f = qint64(std::rint(value * 1e6));
             carry = f >= 1000000;
             ms = carry ? 0 : int(f / 1000);
             micro = carry ? 0 : f % 1000;
