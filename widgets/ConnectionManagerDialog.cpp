@@ -197,7 +197,7 @@ ConnectionManagerDialog::ConnectionManagerDialog(QSettings *settings, QWidget *p
                 if (failures.contains(e.profile.name))
                     e.passwordInKeychain = false;
             m_keychainNames.removeIf([&failures](const QString &n) { return failures.contains(n); });
-            m_store.save(m_entries);
+            saveProfiles();
             if (m_current >= 0 && m_current < m_entries.size())
                 m_remember->setChecked(m_entries.at(m_current).passwordInKeychain);
             QStringList details;
@@ -422,14 +422,19 @@ void ConnectionManagerDialog::showResult(const ServerInspection &in)
     Q_EMIT tested(in);
 }
 
-void ConnectionManagerDialog::save(const std::function<void(const QStringList &failures)> &done)
+void ConnectionManagerDialog::saveProfiles()
 {
-    storeForm();
     QList<ProfileStore::Entry> kept;
     for (const ProfileStore::Entry &e : std::as_const(m_entries))
         if (!untouched(e, m_passwords))
             kept << e;
     m_store.save(kept);
+}
+
+void ConnectionManagerDialog::save(const std::function<void(const QStringList &failures)> &done)
+{
+    storeForm();
+    saveProfiles();
     // Secrets of profiles that no longer keep one (the box unticked, renamed, removed) go.
     QStringList keeping;
     for (const ProfileStore::Entry &e : std::as_const(m_entries))

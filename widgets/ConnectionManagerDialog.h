@@ -57,6 +57,7 @@ Q_SIGNALS:
     void serviceFileImported(bool ok);
 
 private:
+    void saveProfiles(); // the entries, but those made by New and left untouched
     void loadEntry(int row);
     void storeForm();
     void showResult(const ServerInspection &in);
