@@ -82,6 +82,7 @@ private:
     bool stageFile();
     bool readLedgers();
     bool summarise();
+    void newChunkSpans(); // sum.outsideSpans: the ranges of the chunks the rows outside every chunk make
     void countRowsPerPartition();
     void countRowsBeforeRetention();
     QString serverTimeZone(); // the TimeZone a background job of this database runs in

@@ -13,6 +13,49 @@ namespace bfs {
 
 using namespace detail;
 
+// The chunks TimescaleDB will make for the rows outside every chunk, for the timeline: the
+// intervals (aligned on 0, as TimescaleDB aligns them) that hold such rows, cut where an existing
+// chunk begins or ends, as TimescaleDB cuts a new chunk. Without the interval, the rows' own extent
+// per gap (summarise) stays.
+void BackfillRun::newChunkSpans()
+{
+    const DimensionInfo *time = ht.timeDimension();
+    const qint64 interval = !time ? 0 : integerTime ? time->integerInterval : time->intervalMicroseconds;
+    if (interval <= 0)
+        return;
+    QStringList params;
+    const QString where = outsideWhere(&params);
+    params << QString::number(interval);
+    const QString value = integerTime ? QStringLiteral("%1::numeric").arg(timeStage) : QStringLiteral("extract(epoch FROM %1) * 1000000").arg(timeStage);
+    QueryResult r;
+    DbError ignored;
+    if (!exec(QStringLiteral("SELECT DISTINCT floor(%1 / $3::numeric)::bigint AS k FROM %2 WHERE %3 ORDER BY 1 LIMIT 10000").arg(value, stage, where),
+              params, &r, &ignored, QStringLiteral("find the new chunks' intervals")))
+        return;
+    QList<QPair<qint64, qint64>> spans;
+    for (int i = 0; i < r.rowCount(); ++i) {
+        qint64 from = r.intValue(i, 0) * interval, to = from + interval;
+        if (!integerTime) { // (microseconds → the timeline's milliseconds)
+            from /= 1000;
+            to /= 1000;
+        }
+        for (const ChunkInfo &c : std::as_const(ht.chunks)) {
+            const qint64 start = integerTime ? c.rangeStartInteger : c.rangeStart.toMSecsSinceEpoch();
+            const qint64 end = integerTime ? c.rangeEndInteger : c.rangeEnd.toMSecsSinceEpoch();
+            if (start <= from && end > from)
+                from = end;
+            if (start < to && end >= to)
+                to = start;
+            else if (start > from && start < to)
+                to = start; // (rows on both sides of a chunk inside one interval: the first part)
+        }
+        if (to > from)
+            spans << qMakePair(from, to);
+    }
+    if (!spans.isEmpty())
+        sum.outsideSpans = spans;
+}
+
 bool BackfillRun::summarise()
 {
     // 4. Summarise the staged rows per existing chunk range.
@@ -98,6 +141,8 @@ bool BackfillRun::summarise()
                 grp.rows += n;
             }
         }
+        if (sum.rowsOutsideChunks > 0)
+            newChunkSpans();
         const QueryResult &span = answers.at(2);
         if (!span.isNull(0, QStringLiteral("lo"))) {
             const qint64 lo = span.intValue(0, QStringLiteral("lo")), hi = span.intValue(0, QStringLiteral("hi"));

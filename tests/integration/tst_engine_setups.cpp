@@ -265,17 +265,24 @@ void TestEngineSetups::chunksOfAnEarlierIntervalGetTheirOwnRows()
     const QString error = TestServers::sandboxScript(QStringLiteral("SELECT set_chunk_time_interval('et_reinterval', interval '7 days');"));
     QVERIFY2(error.isEmpty(), qPrintable(error));
     BackfillEngine::Options o;
+    // (and a row after them: its new weekly chunk is cut where the daily ones end, 2026-08-23)
     o.load.csvPath = csv(QStringLiteral("reinterval.csv"), {row("2026-08-20 12:00:00+00", 5), row("2026-08-21 12:00:00+00", 5),
-                                                             row("2026-08-22 12:00:00+00", 5)});
+                                                             row("2026-08-22 12:00:00+00", 5), row("2026-08-24 12:00:00+00", 5)});
     o.load.table = QStringLiteral("et_reinterval");
     const BackfillEngine::Result r = run(o);
     QVERIFY2(r.outcome == CsvLoader::Outcome::Completed, qPrintable(r.message));
-    QCOMPARE(r.load.rowsLoaded, qint64(3));
-    QCOMPARE(r.plan.newChunkRows, qint64(0));
+    QCOMPARE(r.load.rowsLoaded, qint64(4));
+    QCOMPARE(r.plan.newChunkRows, qint64(1));
+    // The timeline's new chunk is the one TimescaleDB made: the week from 2026-08-20, cut at 08-23.
+    const auto day = [](int d) { return QDateTime(QDate(2026, 8, d), QTime(0, 0), Qt::UTC).toMSecsSinceEpoch(); };
+    QCOMPARE(r.plan.summary.outsideSpans, (QList<QPair<qint64, qint64>>{{day(23), day(27)}}));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM timescaledb_information.chunks WHERE hypertable_name = 'et_reinterval' "
+                                   "AND range_start = '2026-08-23+00' AND range_end = '2026-08-27+00'")),
+             qint64(1));
     QCOMPARE(r.plan.chunks.size(), 3);
     for (const BackfillPlan::ChunkStep &s : r.plan.chunks)
         QCOMPARE(s.rows, qint64(1));
-    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_reinterval WHERE device_id = 5")), qint64(3));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_reinterval WHERE device_id = 5")), qint64(4));
 }
 
 void TestEngineSetups::timestampColumnInASessionOutsideUtc()
