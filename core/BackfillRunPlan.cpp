@@ -426,7 +426,7 @@ bool BackfillRun::makePlan()
         res.load.rowsRepeated = sum.repeatedRows;
         QString account = res.plan.runnable()
             ? CsvLoader::dryRunAccount(res.load, staged - resumedRows, options.load.conflict, options.load.rejectsPath)
-            : QStringLiteral("%1 rows staged, but the run would be refused (BLOCKED above)").arg(staged - resumedRows);
+            : QStringLiteral("%1 rows staged, but the run would be refused: %2").arg(staged - resumedRows).arg(res.plan.blockers.join(QStringLiteral("; ")));
         if (resumedRows > 0)
             account += QStringLiteral("; %1 rows are in ranges an interrupted earlier run loaded").arg(resumedRows);
         res.message = recovered.isEmpty()

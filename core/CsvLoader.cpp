@@ -525,8 +525,8 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
                 stopReason = o.maxRejects == 0
                     ? QStringLiteral("%1, line %2%3: %4 (stopping at the first error)")
                           .arg(file).arg(rec.line).arg(column.isEmpty() ? QString() : QStringLiteral(", column %1").arg(column), reason)
-                    : QStringLiteral("%1: more than %2 rows rejected (the first on line %3; the last on line %4%5: %6)")
-                          .arg(file).arg(o.maxRejects).arg(s.firstRejections.value(0).line).arg(rec.line)
+                    : QStringLiteral("%1: more than %2 rejected (the first on line %3; the last on line %4%5: %6)")
+                          .arg(file, o.maxRejects == 1 ? QStringLiteral("1 row") : QStringLiteral("%1 rows").arg(o.maxRejects)).arg(s.firstRejections.value(0).line).arg(rec.line)
                           .arg(column.isEmpty() ? QString() : QStringLiteral(", column %1").arg(column), reason);
                 break;
             }

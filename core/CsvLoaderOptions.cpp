@@ -94,7 +94,8 @@ QString CsvLoader::dryRunAccount(const Summary &s, qint64 staged, Conflict confl
     else if (conflict == Conflict::Update && existing + repeated > 0)
         what = QStringLiteral("%1 rows would be loaded into %2, %3 of them updating rows already there%4")
                    .arg(staged - repeated).arg(s.target).arg(existing)
-                   .arg(repeated > 0 ? QStringLiteral(", and %1 skipped as repeating an earlier line").arg(repeated) : QString());
+                   .arg(repeated > 0 ? QStringLiteral(", and %1 skipped because a later line has the same key (the last line wins)").arg(repeated)
+                                     : QString());
     else
         what = QStringLiteral("%1 rows would be loaded into %2").arg(staged).arg(s.target);
     if (s.rowsRejected > 0)

@@ -56,6 +56,8 @@ bool RejectsWriter::close(QString *error)
     const bool ok = m_file.flush() && !m_failed;
     const QString why = m_file.errorString();
     m_file.close();
+    if (ok && m_count == 0)
+        m_file.remove(); // (nothing rejected: no file of a header alone, nor an earlier run's left behind)
     if (!ok && error)
         *error = QStringLiteral("cannot write the rejects file %1: %2").arg(m_file.fileName(), why);
     return ok;

@@ -175,6 +175,10 @@ ConnectionManagerDialog::ConnectionManagerDialog(QSettings *settings, QWidget *p
             pasteUri(m_uri->text());
     });
     connect(m_test, &QPushButton::clicked, this, &ConnectionManagerDialog::testConnection);
+    connect(m_name, &QLineEdit::textEdited, this, [this](const QString &name) { // (the list shows the name as it is typed)
+        if (QListWidgetItem *item = m_list->item(m_current); item && !name.trimmed().isEmpty())
+            item->setText(name.trimmed());
+    });
     connect(m_inspector, &InspectorController::finished, this, [this](quint64 id, const ServerInspection &in) {
         if (id != m_pendingTest)
             return;

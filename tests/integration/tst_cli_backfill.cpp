@@ -114,7 +114,7 @@ void TestCliBackfill::rejectedRowsExitWithOne()
                                               fourth, QStringLiteral("--csv"), sample("conditions_bad_rows.csv"), QStringLiteral("--max-rejects"),
                                               QStringLiteral("1")});
     QCOMPARE(limited.exitCode, 2);
-    QVERIFY2(limited.err.contains("more than 1 rows rejected (the first on line 7; the last on line 19, column temperature"), limited.err.constData());
+    QVERIFY2(limited.err.contains("more than 1 row rejected (the first on line 7; the last on line 19, column temperature"), limited.err.constData());
     QVERIFY2(limited.err.contains("Rejected: " + file + ", line 7, column time"), limited.err.constData());
     QVERIFY2(limited.err.contains("Rejected: " + file + ", line 19, column temperature"), limited.err.constData());
     QCOMPARE(count(QStringLiteral("SELECT count(*) FROM ") + fourth), qint64(0));

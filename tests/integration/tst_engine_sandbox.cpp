@@ -184,7 +184,7 @@ void TestEngineSandbox::duplicatesAreUpdated()
     const BackfillEngine::Result dry = run(o);
     QVERIFY2(dry.outcome == CsvLoader::Outcome::Completed, qPrintable(dry.message));
     QVERIFY2(dry.message.contains(QLatin1String("2 rows would be loaded into public.et_update, 1 of them updating rows already there, and "
-                                                "1 skipped as repeating an earlier line")),
+                                                "1 skipped because a later line has the same key")),
              qPrintable(dry.message));
     o.planOnly = false;
     const BackfillEngine::Result r = run(o);

@@ -133,6 +133,16 @@ void TestLoader::rejectsFileKeepsLineColumnReasonAndText()
     QCOMPARE(lines.at(4), QByteArray("43,device_id,\"\"\"seven\"\" is not an integer\",\"2026-08-25 20:30:00+00,seven,23.03,55.03,ok\""));
     QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_bad")), qint64(44));
 
+    // A load that rejects nothing leaves no rejects file: neither one of a header alone nor the
+    // last run's, which would tell of rows this load did not reject.
+    {
+        CsvLoader::Options clean = o;
+        clean.csvPath = writeCsv(QStringLiteral("clean.csv"), "time,device_id,temperature,humidity,status\n2026-09-01 00:00:00+00,8,20,50,ok\n");
+        const CsvLoader::Summary none = load(pg, clean);
+        QCOMPARE(none.rowsRejected, qint64(0));
+        QVERIFY(!QFile::exists(clean.rejectsPath));
+    }
+
     // A rejects file that cannot be written (a full disk): the rejected rows would be listed
     // nowhere, so the load stops and writes nothing.
     if (QFileInfo(QStringLiteral("/dev/full")).exists()) {
@@ -316,7 +326,7 @@ void TestLoader::dryRunCountsExistingRowsAndWritesNothing()
     CsvLoader::Options update = o;
     update.conflict = CsvLoader::Conflict::Update;
     QCOMPARE(load(pg, update).message, QStringLiteral("Dry run: 3 rows would be loaded into public.r_dry, 1 of them updating rows already "
-                                                      "there, and 1 skipped as repeating an earlier line; nothing was written."));
+                                                      "there, and 1 skipped because a later line has the same key (the last line wins); nothing was written."));
     o.dryRun = false;
     const CsvLoader::Summary real = load(pg, o);
     QCOMPARE(real.rowsDuplicate, twice.rowsExisting + twice.rowsRepeated);
@@ -592,7 +602,7 @@ void TestLoader::dryRunCountsUnderEveryKeyAsTheRunWould()
     const CsvLoader::Summary plan = load(pg, u);
     QVERIFY2(plan.outcome == CsvLoader::Outcome::Completed, qPrintable(plan.message));
     QVERIFY2(plan.message.contains(QLatin1String("3 rows would be loaded into public.r_upd, 1 of them updating rows already there, and 2 "
-                                                 "skipped as repeating an earlier line")),
+                                                 "skipped because a later line has the same key (the last line wins)")),
              qPrintable(plan.message));
     u.dryRun = false;
     const CsvLoader::Summary ran = load(pg, u);
