@@ -124,6 +124,7 @@ void TestConnectionManager::firstStartTakesWhatIsTypedWithoutNew()
         QTRY_VERIFY(name->hasFocus());
         QCOMPARE(name->selectedText(), QStringLiteral("New connection 1"));
         QTest::keyClicks(name, QStringLiteral("Plant floor"));
+        QCOMPARE(d.profileList()->item(0)->text(), QStringLiteral("Plant floor")); // (the list follows the typing)
         ConnectionProfile form;
         form.host = QStringLiteral("10.1.2.3");
         form.port = 6432;
