@@ -141,7 +141,7 @@ bool BackfillRun::summarise()
                 grp.rows += n;
             }
         }
-        if (sum.rowsOutsideChunks > 0)
+        if (sum.rowsOutsideChunks > 0 && options.planOnly) // (for the plan's timeline: a run does not draw it again)
             newChunkSpans();
         const QueryResult &span = answers.at(2);
         if (!span.isNull(0, QStringLiteral("lo"))) {

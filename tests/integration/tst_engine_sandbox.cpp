@@ -228,12 +228,14 @@ void TestEngineSandbox::rowsBeforeTheFirstChunkCreateCompressedChunks()
     o.load.csvPath = csv(QStringLiteral("before.csv"), {row("2026-08-15 12:00:00+00", 1), row("2026-08-16 12:00:00+00", 1),
                                                         row("2026-08-20 12:00:00+00", 7)});
     o.load.table = QStringLiteral("et_before");
+    // Where the new chunks go, for the plan's timeline: the two daily chunks TimescaleDB makes for them.
+    const auto day = [](int d) { return QDateTime(QDate(2026, 8, d), QTime(0, 0), Qt::UTC).toMSecsSinceEpoch(); };
+    o.planOnly = true;
+    QCOMPARE(run(o).plan.summary.outsideSpans, (QList<QPair<qint64, qint64>>{{day(15), day(16)}, {day(16), day(17)}}));
+    o.planOnly = false;
     const BackfillEngine::Result r = run(o);
     QVERIFY2(r.outcome == CsvLoader::Outcome::Completed, qPrintable(r.message));
     QCOMPARE(r.plan.newChunkRows, qint64(2));
-    // Where the new chunks go, for the timeline: the two daily chunks TimescaleDB makes for them.
-    const auto day = [](int d) { return QDateTime(QDate(2026, 8, d), QTime(0, 0), Qt::UTC).toMSecsSinceEpoch(); };
-    QCOMPARE(r.plan.summary.outsideSpans, (QList<QPair<qint64, qint64>>{{day(15), day(16)}, {day(16), day(17)}}));
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM timescaledb_information.chunks WHERE hypertable_name = 'et_before' "
                                    "AND range_start IN ('2026-08-15+00', '2026-08-16+00') AND range_end - range_start = interval '1 day'")),
              qint64(2));

@@ -269,13 +269,15 @@ void TestEngineSetups::chunksOfAnEarlierIntervalGetTheirOwnRows()
     o.load.csvPath = csv(QStringLiteral("reinterval.csv"), {row("2026-08-20 12:00:00+00", 5), row("2026-08-21 12:00:00+00", 5),
                                                              row("2026-08-22 12:00:00+00", 5), row("2026-08-24 12:00:00+00", 5)});
     o.load.table = QStringLiteral("et_reinterval");
+    // The plan's timeline shows the new chunk TimescaleDB makes (below): the week from 2026-08-20, cut at 08-23.
+    const auto day = [](int d) { return QDateTime(QDate(2026, 8, d), QTime(0, 0), Qt::UTC).toMSecsSinceEpoch(); };
+    o.planOnly = true;
+    QCOMPARE(run(o).plan.summary.outsideSpans, (QList<QPair<qint64, qint64>>{{day(23), day(27)}}));
+    o.planOnly = false;
     const BackfillEngine::Result r = run(o);
     QVERIFY2(r.outcome == CsvLoader::Outcome::Completed, qPrintable(r.message));
     QCOMPARE(r.load.rowsLoaded, qint64(4));
     QCOMPARE(r.plan.newChunkRows, qint64(1));
-    // The timeline's new chunk is the one TimescaleDB made: the week from 2026-08-20, cut at 08-23.
-    const auto day = [](int d) { return QDateTime(QDate(2026, 8, d), QTime(0, 0), Qt::UTC).toMSecsSinceEpoch(); };
-    QCOMPARE(r.plan.summary.outsideSpans, (QList<QPair<qint64, qint64>>{{day(23), day(27)}}));
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM timescaledb_information.chunks WHERE hypertable_name = 'et_reinterval' "
                                    "AND range_start = '2026-08-23+00' AND range_end = '2026-08-27+00'")),
              qint64(1));
