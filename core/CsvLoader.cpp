@@ -306,7 +306,8 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
     RejectsWriter rejects;
     if (!o.rejectsPath.isEmpty()) {
         QString error;
-        if (!rejects.open(o.rejectsPath, &error))
+        // (written as the file was: its delimiter; a byte-order mark when it had one or was not UTF-8)
+        if (!rejects.open(o.rejectsPath, &error, format.delimiter, format.hasBom || format.encoding != CsvFormat::Encoding::Utf8))
             return fail(s, Outcome::InputError, error);
     }
 

@@ -2,12 +2,13 @@
 
 #include <QDir>
 #include <QFileInfo>
+#include <QStringList>
 
 namespace bfs {
 
-QString RejectsWriter::quote(const QString &field)
+QString RejectsWriter::quote(const QString &field, QChar delimiter)
 {
-    if (!field.contains(QLatin1Char('"')) && !field.contains(QLatin1Char(',')) && !field.contains(QLatin1Char('\n'))
+    if (!field.contains(QLatin1Char('"')) && !field.contains(delimiter) && !field.contains(QLatin1Char('\n'))
         && !field.contains(QLatin1Char('\r')))
         return field;
     QString q = field;
@@ -15,7 +16,7 @@ QString RejectsWriter::quote(const QString &field)
     return QLatin1Char('"') + q + QLatin1Char('"');
 }
 
-bool RejectsWriter::open(const QString &path, QString *error)
+bool RejectsWriter::open(const QString &path, QString *error, QChar delimiter, bool byteOrderMark)
 {
     m_file.setFileName(path);
     QDir().mkpath(QFileInfo(path).absolutePath()); // (a folder of its own, as the wizard's: made here, off the GUI thread)
@@ -23,7 +24,9 @@ bool RejectsWriter::open(const QString &path, QString *error)
         *error = QStringLiteral("cannot write the rejects file %1: %2").arg(path, m_file.errorString());
         return false;
     }
-    m_file.write("line,column,reason,record\n");
+    m_delimiter = delimiter;
+    const QString header = QStringList{QStringLiteral("line"), QStringLiteral("column"), QStringLiteral("reason"), QStringLiteral("record")}.join(delimiter);
+    m_file.write((byteOrderMark ? QByteArray("\xEF\xBB\xBF") : QByteArray()) + header.toUtf8() + '\n');
     m_count = 0;
     return true;
 }
@@ -40,8 +43,8 @@ bool RejectsWriter::write(qint64 line, const QString &column, const QString &rea
     r.replace(QChar(0xFFFF), QChar(QChar::ReplacementCharacter));
     if (truncated)
         r += QStringLiteral("…[truncated]");
-    const QByteArray row = (QString::number(line) + QLatin1Char(',') + quote(column) + QLatin1Char(',') + quote(reason)
-                            + QLatin1Char(',') + quote(r) + QLatin1Char('\n')).toUtf8();
+    const QChar d = m_delimiter;
+    const QByteArray row = (QString::number(line) + d + quote(column, d) + d + quote(reason, d) + d + quote(r, d) + QLatin1Char('\n')).toUtf8();
     if (!m_failed && m_file.write(row) != row.size())
         m_failed = true;
     if (m_failed && error)

@@ -542,9 +542,9 @@ namespace {
 // Runs on a worker thread: both files may be large.
 QPair<QString, int> writeRetryFile(const QString &rejects, const QString &original, const CsvFormat &format)
 {
-    CsvFormat rf;
+    CsvFormat rf; // (the rejects file: UTF-8, the original's delimiter, see RejectsWriter)
     rf.header = true;
-    rf.delimiter = QLatin1Char(',');
+    rf.delimiter = format.delimiter;
     CsvReader reader(rf);
     if (!reader.open(rejects))
         return {QString(), 0};
@@ -564,7 +564,7 @@ QPair<QString, int> writeRetryFile(const QString &rejects, const QString &origin
     if (format.header) { // (a file without one gets none: its columns go by position)
         QStringList quoted;
         for (const QString &h : std::as_const(originalHeader))
-            quoted << (h.contains(d) || h.contains(QLatin1Char('"')) ? RejectsWriter::quote(h) : h);
+            quoted << RejectsWriter::quote(h, d);
         out.write((quoted.join(d) + QLatin1Char('\n')).toUtf8());
     }
     CsvRecord rec;
@@ -572,9 +572,9 @@ QPair<QString, int> writeRetryFile(const QString &rejects, const QString &origin
     while (reader.next(&rec)) {
         // (A replacement character stands for bytes that did not decode: back to the reader's
         // marker, so that the row is rejected again rather than loaded with it, unless fixed.)
-        // A record edited by hand without its quotes: its commas are its own, not the rejects
-        // file's (the fields after the third are the record's, as written).
-        QString record = rec.fields.mid(3).join(QLatin1Char(','));
+        // A record edited by hand without its quotes: its delimiters are its own, not the
+        // rejects file's (the fields after the third are the record's, as written).
+        QString record = rec.fields.mid(3).join(format.delimiter);
         record.replace(QChar(QChar::ReplacementCharacter), QChar(0xFFFF));
         out.write((record + QLatin1Char('\n')).toUtf8());
         ++n;

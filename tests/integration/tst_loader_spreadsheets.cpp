@@ -1,5 +1,6 @@
 // Loading the files spreadsheets write: Excel's sep= line, decimal commas, guessed date orders,
 // header cells left empty, against PostgreSQL 15.
+#include "CsvReader.h"
 #include "CsvSniffer.h"
 #include "LoaderCase.h"
 #include "TestServers.h"
@@ -35,11 +36,13 @@ void TestLoaderSpreadsheets::europeanFileIsDetectedAndConverted()
     const QString path = writeCsv(QStringLiteral("euro.csv"),
                                   "time;device_id;temperature;humidity;status\r\n"
                                   "31.01.2026 14:30;1;21,5;1.013,25;ok\r\n"
-                                  "31.01.2026 15:00;2;-3,75;998,5;M\xFC" "de\r\n"); // Windows-1252 ü
+                                  "31.01.2026 15:00;2;-3,75;998,5;M\xFC" "de\r\n" // Windows-1252 ü
+                                  "31.01.2026 15:30;drei;1,5;999;Gr\xFC\xDF" "e\r\n");
     CsvLoader::Options o;
     o.csvPath = path;
     o.table = QStringLiteral("r_euro");
     o.timeZone = QStringLiteral("Europe/Berlin");
+    o.rejectsPath = m_dir.filePath(QStringLiteral("euro.rejects.csv"));
     const CsvLoader::Summary s = load(pg, o);
     QVERIFY2(s.outcome == CsvLoader::Outcome::Completed, qPrintable(s.message));
     QCOMPARE(s.format.delimiter, QLatin1Char(';'));
@@ -50,6 +53,23 @@ void TestLoaderSpreadsheets::europeanFileIsDetectedAndConverted()
                                       "AND humidity = 1013.25")),
              qint64(1));
     QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_euro WHERE status = 'Müde' AND temperature = -3.75")), qint64(1));
+    // The rejects file opens in the spreadsheet that made the file: its delimiter, and UTF-8 with
+    // the byte-order mark by which Excel knows it (it was one column of mangled accents before).
+    QCOMPARE(s.rowsRejected, qint64(1));
+    QFile f(o.rejectsPath);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QList<QByteArray> lines = f.readAll().split('\n');
+    QCOMPARE(lines.value(0), QByteArray("\xEF\xBB\xBFline;column;reason;record"));
+    QVERIFY2(lines.value(1).startsWith("4;device_id;"), lines.value(1).constData());
+    QVERIFY2(lines.value(1).endsWith(QStringLiteral(";\"31.01.2026 15:30;drei;1,5;999;Grüße\"").toUtf8()), lines.value(1).constData());
+    CsvFormat rf;
+    rf.delimiter = QLatin1Char(';');
+    CsvReader back(rf);
+    QVERIFY(back.open(o.rejectsPath));
+    QCOMPARE(back.header(), (QStringList{QStringLiteral("line"), QStringLiteral("column"), QStringLiteral("reason"), QStringLiteral("record")}));
+    CsvRecord rec;
+    QVERIFY(back.next(&rec));
+    QCOMPARE(rec.fields.value(3), QStringLiteral("31.01.2026 15:30;drei;1,5;999;Grüße"));
 }
 
 void TestLoaderSpreadsheets::excelSeparatorLineNamesTheDelimiter()
@@ -76,7 +96,9 @@ void TestLoaderSpreadsheets::excelSeparatorLineNamesTheDelimiter()
     QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_sep WHERE status = 'a,b,c,d,e,f' AND temperature = 21.5")), qint64(1));
     QFile f(o.rejectsPath);
     QVERIFY(f.open(QIODevice::ReadOnly));
-    QVERIFY2(f.readAll().split('\n').value(1).startsWith("4,device_id,"), "the rejected row is on line 4 of the file");
+    const QList<QByteArray> lines = f.readAll().split('\n');
+    QCOMPARE(lines.value(0), QByteArray("line;column;reason;record")); // (a UTF-8 file without a byte-order mark: none)
+    QVERIFY2(lines.value(1).startsWith("4;device_id;"), "the rejected row is on line 4 of the file");
 }
 
 void TestLoaderSpreadsheets::guessedDateOrderProvedWrongLaterWritesNothing()

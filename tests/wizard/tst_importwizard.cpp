@@ -465,10 +465,13 @@ void TestImportWizard::loggerPreambleIsSkippedAndRetriedRowsKeepTheHeader()
     QCOMPARE(r.load.rowsRejected, qint64(1));
     QFile rejects(r.load.rejectsPath);
     QVERIFY2(rejects.open(QIODevice::ReadOnly), qPrintable(r.load.rejectsPath));
-    QVERIFY(rejects.readAll().contains("5,Temperature")); // line 5 of the file
+    // Written with the file's ';' (the spreadsheet that saved the file opens it as columns), the
+    // record quoted for its own ';'.
+    const QByteArray text = rejects.readAll();
+    QVERIFY2(text.contains("5;Temperature;\"\"\"warm\"\" is not a number (decimal comma expected)\";\"21.08.2026 12:30;7;warm;ok\""), text.constData()); // line 5 of the file
     rejects.close();
-    // As a spreadsheet saves the edited record: quoted, for its comma.
-    const BackfillEngine::Result retry = retryFixed(w, {{"21.08.2026 12:30;7;warm;ok", "\"21.08.2026 12:30;7;24,5;ok\""}});
+    // The record fixed in the spreadsheet, which saves it quoted again.
+    const BackfillEngine::Result retry = retryFixed(w, {{"21.08.2026 12:30;7;warm;ok", "21.08.2026 12:30;7;24,5;ok"}});
     QVERIFY2(retry.outcome == CsvLoader::Outcome::Completed, qPrintable(retry.message));
     QCOMPARE(retry.load.rowsLoaded, qint64(1));
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM wz_preamble WHERE device_id = 7 AND temperature IN (21.5, 24.5, -3.75)")), qint64(3));
