@@ -197,10 +197,14 @@ int runEngine(Database &db, const CsvLoader::Options &load, const QCommandLinePa
         });
     }();
 
+    // A dry run or an export whose plan a run would refuse: the exit code says so, as the run's
+    // would, and so does --json's outcome.
+    const bool blocked = options.planOnly && r.outcome == CsvLoader::Outcome::Completed && !r.plan.blockers.isEmpty();
     if (parser.isSet(eo.json)) {
         QJsonObject o = summaryJson(r.load);
-        o[QStringLiteral("outcome")] = summaryJson([&] { CsvLoader::Summary x = r.load; x.outcome = r.outcome; return x; }())
-                                           .value(QStringLiteral("outcome"));
+        o[QStringLiteral("outcome")] = blocked ? QStringLiteral("blocked")
+                                               : summaryJson([&] { CsvLoader::Summary x = r.load; x.outcome = r.outcome; return x; }())
+                                                     .value(QStringLiteral("outcome")).toString();
         o[QStringLiteral("message")] = r.message;
         o[QStringLiteral("dry_run")] = options.planOnly;
         o[QStringLiteral("timescaledb_version")] = r.plan.version.text;
@@ -287,8 +291,7 @@ int runEngine(Database &db, const CsvLoader::Options &load, const QCommandLinePa
             Terminal::err(r.message + (r.error.server.isEmpty() ? QString() : QStringLiteral("\nServer: ") + r.error.server));
         printRejections(r.load, options.load.csvPath, false);
     }
-    // A dry run or an export whose plan a run would refuse: the exit code says so, as the run's would.
-    if (options.planOnly && r.outcome == CsvLoader::Outcome::Completed && !r.plan.blockers.isEmpty())
+    if (blocked)
         return ExitCode::Server;
     return exitCodeFor(r.outcome, r.load.rowsRejected);
 }
@@ -515,8 +518,16 @@ int runBackfill(const QStringList &arguments)
         return loader.run(*database, &g_cancel);
     }();
 
+    // A dry run whose load would stop at an existing key: the exit code says so, as the load's
+    // would, and so does --json's outcome.
+    const bool blocked = s.outcome == CsvLoader::Outcome::Completed && s.dryRun
+        && ((o.conflict == CsvLoader::Conflict::Error && qMax<qint64>(0, s.rowsExisting) + qMax<qint64>(0, s.rowsRepeated) > 0)
+            || s.rowsMeetingOtherKey > 0);
     if (parser.isSet(json)) {
-        Terminal::out(QString::fromUtf8(QJsonDocument(summaryJson(s)).toJson(QJsonDocument::Indented)));
+        QJsonObject j = summaryJson(s);
+        if (blocked)
+            j[QStringLiteral("outcome")] = QStringLiteral("blocked");
+        Terminal::out(QString::fromUtf8(QJsonDocument(j).toJson(QJsonDocument::Indented)));
         printRejections(s, o.csvPath, true);
     } else
         for (const QString &note : s.notes)
@@ -530,10 +541,7 @@ int runBackfill(const QStringList &arguments)
                                                           : QString()));
             printRejections(s, o.csvPath, false);
         }
-        // A dry run whose load would stop at an existing key: the exit code says so, as the load's would.
-        if (s.dryRun
-            && ((o.conflict == CsvLoader::Conflict::Error && qMax<qint64>(0, s.rowsExisting) + qMax<qint64>(0, s.rowsRepeated) > 0)
-                || s.rowsMeetingOtherKey > 0))
+        if (blocked)
             return ExitCode::Server;
         return s.rowsRejected > 0 ? ExitCode::Rejected : ExitCode::Ok;
     }

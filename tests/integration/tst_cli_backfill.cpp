@@ -142,6 +142,12 @@ void TestCliBackfill::duplicatesFailWithFourUnlessSkipped()
     const QStringList base{QStringLiteral("backfill"), QStringLiteral("--db"), conninfo(), QStringLiteral("--table"),
                            table, QStringLiteral("--csv"), sample("conditions_gap.csv")};
     QCOMPARE(TestServers::runCli(base).exitCode, 0);
+    // A dry run says beforehand that the load would stop, in its exit code and its JSON outcome.
+    const auto dry = TestServers::runCli(base + QStringList{QStringLiteral("--dry-run"), QStringLiteral("--json")});
+    QCOMPARE(dry.exitCode, 4);
+    const QJsonObject dj = QJsonDocument::fromJson(dry.out).object();
+    QCOMPARE(dj.value(QStringLiteral("outcome")).toString(), QStringLiteral("blocked"));
+    QCOMPARE(dj.value(QStringLiteral("rows_existing")).toInt(), 336);
     const auto dup = TestServers::runCli(base);
     QCOMPARE(dup.exitCode, 4);
     QVERIFY2(dup.err.contains("already exists"), dup.err.constData());

@@ -65,6 +65,11 @@ void TestEnginePrivileges::nonOwnerIsToldBeforeAnythingChanges()
     const auto dry = TestServers::runCli(QStringList(args) << QStringLiteral("--dry-run"), QStringLiteral("sandbox"));
     QCOMPARE(dry.exitCode, 4);
     QVERIFY2(dry.out.contains("role bfs_analyst does not own public.et_priv"), dry.out.constData());
+    const auto dryJson = TestServers::runCli(QStringList(args) << QStringLiteral("--dry-run") << QStringLiteral("--json"), QStringLiteral("sandbox"));
+    QCOMPARE(dryJson.exitCode, 4);
+    const QJsonObject dj = QJsonDocument::fromJson(dryJson.out).object();
+    QCOMPARE(dj.value(QStringLiteral("outcome")).toString(), QStringLiteral("blocked")); // (it said "completed")
+    QVERIFY(!dj.value(QStringLiteral("blockers")).toArray().isEmpty());
     const auto r = TestServers::runCli(args, QStringLiteral("sandbox"));
     QCOMPARE(r.exitCode, 4);
     const QString err = QString::fromUtf8(r.err);
