@@ -133,7 +133,9 @@ MainWindow::MainWindow(QWidget *parent)
     });
     reloadConnections();
     bfs::resizeToFit(this, QSize(1400, 880));
-    resizeDocks({connectionsDock, detailsDock}, {240, 230}, Qt::Horizontal);
+    // (on a small screen the docks give way to the timeline: at most a sixth of the window each)
+    const int side = width() / 6;
+    resizeDocks({connectionsDock, detailsDock}, {qMin(240, side), qMin(230, side)}, Qt::Horizontal);
     resizeDocks({activityDock}, {110}, Qt::Vertical);
     QSettings settings;
     restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());

@@ -1,10 +1,11 @@
 #include "ConnectionForm.h"
 
 #include <QComboBox>
-#include <QHBoxLayout>
+#include <QBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QResizeEvent>
 #include <QSignalBlocker>
 #include <QSpinBox>
 
@@ -45,21 +46,31 @@ ConnectionForm::ConnectionForm(QWidget *parent)
     m_connect->setObjectName(QStringLiteral("connect"));
     m_connect->setDefault(true);
 
-    auto *layout = new QHBoxLayout(this);
-    layout->setContentsMargins(0, 0, 0, 0);
-    auto addLabeled = [this, layout](const QString &label, QWidget *w, int stretch) {
+    // One row where the window is wide enough, two where it is not (a laptop's 1024 pixels
+    // squeezed every field to a few letters); each field keeps room for what it usually holds.
+    const int ch = fontMetrics().averageCharWidth();
+    m_host->setMinimumWidth(16 * ch);
+    for (QLineEdit *e : {m_database, m_user, m_password})
+        e->setMinimumWidth(10 * ch);
+    auto *rows = new QVBoxLayout(this);
+    rows->setContentsMargins(0, 0, 0, 0);
+    for (QHBoxLayout *&row : m_rows) {
+        row = new QHBoxLayout;
+        rows->addLayout(row);
+    }
+    auto labeled = [this](const QString &label, QWidget *w, int stretch) {
         auto *l = new QLabel(label, this);
         l->setBuddy(w);
-        layout->addWidget(l);
-        layout->addWidget(w, stretch);
+        m_cells << Cell{l, w, stretch};
     };
-    addLabeled(QStringLiteral("&Host:"), m_host, 3);
-    addLabeled(QStringLiteral("P&ort:"), m_port, 0);
-    addLabeled(QStringLiteral("&Database:"), m_database, 2);
-    addLabeled(QStringLiteral("&User:"), m_user, 2);
-    addLabeled(QStringLiteral("Pass&word:"), m_password, 2);
-    addLabeled(QStringLiteral("&SSL:"), m_sslMode, 0);
-    layout->addWidget(m_connect);
+    labeled(QStringLiteral("&Host:"), m_host, 3);
+    labeled(QStringLiteral("P&ort:"), m_port, 0);
+    labeled(QStringLiteral("&Database:"), m_database, 2);
+    labeled(QStringLiteral("&User:"), m_user, 2);
+    labeled(QStringLiteral("Pass&word:"), m_password, 2);
+    labeled(QStringLiteral("&SSL:"), m_sslMode, 0);
+    m_cells << Cell{nullptr, m_connect, 0};
+    arrange(false);
 
     connect(m_host, &QLineEdit::editingFinished, this, [this] {
         const QString t = m_host->text().trimmed();
@@ -71,6 +82,61 @@ ConnectionForm::ConnectionForm(QWidget *parent)
     connect(m_connect, &QPushButton::clicked, this, request);
     for (QLineEdit *e : {m_database, m_user, m_password})
         connect(e, &QLineEdit::returnPressed, this, request);
+}
+
+// The width one row needs: every label and field at its smallest, with the spacing between.
+int ConnectionForm::oneRowWidth() const
+{
+    int w = 0, n = 0;
+    for (const Cell &c : m_cells)
+        for (QWidget *x : {static_cast<QWidget *>(c.label), c.field})
+            if (x) {
+                w += qMax(x->minimumWidth(), x->minimumSizeHint().width());
+                ++n;
+            }
+    return w + (n - 1) * qMax(0, m_rows[0]->spacing());
+}
+
+// Puts the fields in one row, or in two (host, port, database; user, password, SSL, Connect).
+void ConnectionForm::arrange(bool twoRows)
+{
+    if (m_rows[0]->count() > 0 && twoRows == m_twoRows)
+        return;
+    m_twoRows = twoRows;
+    for (QHBoxLayout *row : m_rows)
+        while (row->count() > 0)
+            delete row->takeAt(0);
+    for (int i = 0; i < m_cells.size(); ++i) {
+        const Cell &c = m_cells.at(i);
+        QHBoxLayout *row = m_rows[twoRows && i >= 3 ? 1 : 0]; // (the second row starts at User)
+        if (c.label)
+            row->addWidget(c.label);
+        row->addWidget(c.field, c.stretch);
+    }
+    updateGeometry();
+}
+
+QSize ConnectionForm::minimumSizeHint() const
+{
+    // As narrow as two rows allow: the window may be made narrower than one row needs.
+    QSize s = QWidget::minimumSizeHint();
+    if (!m_twoRows) {
+        int first = 0, second = 0;
+        for (int i = 0; i < m_cells.size(); ++i) {
+            const Cell &c = m_cells.at(i);
+            const int w = qMax(c.field->minimumWidth(), c.field->minimumSizeHint().width())
+                + (c.label ? c.label->minimumSizeHint().width() + m_rows[0]->spacing() : 0) + m_rows[0]->spacing();
+            (i < 3 ? first : second) += w;
+        }
+        s.setWidth(qMax(first, second));
+    }
+    return s;
+}
+
+void ConnectionForm::resizeEvent(QResizeEvent *event)
+{
+    QWidget::resizeEvent(event);
+    arrange(event->size().width() < oneRowWidth());
 }
 
 void ConnectionForm::fillFromConnInfo(const QString &text)

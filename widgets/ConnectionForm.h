@@ -6,6 +6,8 @@
 #include <QWidget>
 
 class QComboBox;
+class QHBoxLayout;
+class QLabel;
 class QLineEdit;
 class QPushButton;
 class QSpinBox;
@@ -27,12 +29,26 @@ public:
     // takes the keyboard; Enter there connects again.
     void askForPassword();
     QPushButton *connectButton() const { return m_connect; }
+    // Narrower than one row needs, the fields take two rows.
+    bool isTwoRows() const { return m_twoRows; }
+    QSize minimumSizeHint() const override;
+
+protected:
+    void resizeEvent(QResizeEvent *event) override;
 
 Q_SIGNALS:
     void connectRequested(const bfs::ConnectionProfile &profile);
 
 private:
+    struct Cell
+    {
+        QLabel *label;
+        QWidget *field;
+        int stretch;
+    };
     void fillFromConnInfo(const QString &text);
+    int oneRowWidth() const;
+    void arrange(bool twoRows);
 
     QLineEdit *m_host = nullptr;
     QSpinBox *m_port = nullptr;
@@ -42,6 +58,9 @@ private:
     QComboBox *m_sslMode = nullptr;
     QPushButton *m_connect = nullptr;
     ConnectionProfile m_extra; // fields the form does not show (certificates, service)
+    QHBoxLayout *m_rows[2] = {nullptr, nullptr};
+    QList<Cell> m_cells;
+    bool m_twoRows = false;
 };
 
 } // namespace bfs

@@ -1,5 +1,6 @@
 // The connection manager: profiles without passwords on disk, URI and service-file
 // import, and "Test connection" messages against the real servers.
+#include "ConnectionForm.h"
 #include "ConnectionManagerDialog.h"
 #include "ImportSetupPages.h"
 #include "ImportWizard.h"
@@ -19,6 +20,7 @@
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QTemporaryDir>
+#include <QVBoxLayout>
 #include <QtTest>
 
 using namespace bfs;
@@ -33,6 +35,7 @@ private Q_SLOTS:
     void okStoresTheKeychainPasswordOrSaysItDidNot();
     void pastedUriFillsTheForm();
     void opensWithinASmallScreen();
+    void quickConnectFormTakesTwoRowsWhenNarrow();
     void everyMnemonicIsUnique();
     void serviceFileEntriesAreImported();
     void malformedServiceFileIsReportedWithItsLine();
@@ -226,6 +229,44 @@ void TestConnectionManager::opensWithinASmallScreen()
     QVERIFY2(d.width() <= room.width() && d.height() <= room.height(), qPrintable(QStringLiteral("%1x%2").arg(d.width()).arg(d.height())));
     ImportWizard w(TestServers::sandbox(), HypertableInfo());
     QVERIFY2(w.width() <= room.width() && w.height() <= room.height(), qPrintable(QStringLiteral("%1x%2").arg(w.width()).arg(w.height())));
+}
+
+void TestConnectionManager::quickConnectFormTakesTwoRowsWhenNarrow()
+{
+    // The main window's connection form on a laptop's 1024 pixels: its fields kept a few letters
+    // each ("0.0.1", "gres"). Narrower than one row of readable fields, it takes two.
+    QWidget window; // (as in the main window: the form is a child, whose window may be made narrow)
+    auto *layout = new QVBoxLayout(&window);
+    auto *formPtr = new ConnectionForm(&window);
+    ConnectionForm &form = *formPtr;
+    layout->addWidget(formPtr);
+    layout->addStretch();
+    ConnectionProfile p;
+    p.host = QStringLiteral("127.0.0.1");
+    p.database = QStringLiteral("postgres");
+    p.user = QStringLiteral("postgres");
+    form.setProfile(p);
+    auto *host = form.findChild<QLineEdit *>(QStringLiteral("host"));
+    auto *database = form.findChild<QLineEdit *>(QStringLiteral("database"));
+    auto *user = form.findChild<QLineEdit *>(QStringLiteral("user"));
+    auto *password = form.findChild<QLineEdit *>(QStringLiteral("password"));
+    const int readable = host->fontMetrics().horizontalAdvance(p.host);
+    for (const int width : {560, 700, 1400, 560}) {
+        window.resize(width, 200);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QTRY_COMPARE(window.width(), width);
+        QCoreApplication::sendPostedEvents(); // (the new arrangement's layout)
+        const bool twoRows = width < 1000;
+        QCOMPARE(form.isTwoRows(), twoRows);
+        QCOMPARE(user->y() > host->y(), twoRows);
+        QCOMPARE(database->y(), host->y());
+        QVERIFY2(host->width() >= readable, qPrintable(QStringLiteral("host %1 px at %2").arg(host->width()).arg(width)));
+        for (QLineEdit *e : {database, user, password})
+            QVERIFY2(e->width() >= e->fontMetrics().horizontalAdvance(QStringLiteral("postgres")),
+                     qPrintable(QStringLiteral("%1 %2 px at %3").arg(e->objectName()).arg(e->width()).arg(width)));
+        QVERIFY(form.connectButton()->geometry().right() <= form.width());
+    }
 }
 
 void TestConnectionManager::everyMnemonicIsUnique()
