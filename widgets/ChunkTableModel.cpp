@@ -3,13 +3,27 @@
 #include <QBrush>
 #include <QLocale>
 
+#include <algorithm>
+
 namespace bfs {
 
 void ChunkTableModel::setHypertable(const HypertableInfo &hypertable)
 {
     beginResetModel();
     m_hypertable = hypertable;
+    // Chunks of whole days (the usual intervals: a day, a week) show dates alone: the table then
+    // fits beside the docks without scrolling to the sizes.
+    m_datesOnly = std::all_of(hypertable.chunks.cbegin(), hypertable.chunks.cend(), [](const ChunkInfo &c) {
+        auto midnight = [](const QDateTime &t) { return !t.isValid() || t.toUTC().time() == QTime(0, 0); };
+        return c.integerRange || (midnight(c.rangeStart) && midnight(c.rangeEnd));
+    });
     endResetModel();
+}
+
+bool ChunkTableModel::integerTime() const
+{
+    const DimensionInfo *time = m_hypertable.timeDimension();
+    return time && time->isIntegerTime();
 }
 
 int ChunkTableModel::rowCount(const QModelIndex &parent) const
@@ -34,11 +48,12 @@ QVariant ChunkTableModel::data(const QModelIndex &index, int role) const
     if (!index.isValid() || index.row() >= m_hypertable.chunks.size())
         return QVariant();
     const ChunkInfo &c = m_hypertable.chunks.at(index.row());
-    auto bound = [&c](bool start) -> QString {
+    auto bound = [&c, datesOnly = m_datesOnly](bool start) -> QString {
         if (c.integerRange)
             return QString::number(start ? c.rangeStartInteger : c.rangeEndInteger);
         const QDateTime t = start ? c.rangeStart : c.rangeEnd;
-        return t.isValid() ? t.toUTC().toString(QStringLiteral("yyyy-MM-dd HH:mm 'UTC'")) : QStringLiteral("∞");
+        return t.isValid() ? t.toUTC().toString(datesOnly ? QStringLiteral("yyyy-MM-dd") : QStringLiteral("yyyy-MM-dd HH:mm"))
+                           : QStringLiteral("∞");
     };
     if (role == Qt::DisplayRole) {
         switch (index.column()) {
@@ -67,7 +82,7 @@ QVariant ChunkTableModel::data(const QModelIndex &index, int role) const
 QVariant ChunkTableModel::headerData(int section, Qt::Orientation orientation, int role) const
 {
     if (orientation == Qt::Horizontal && role == Qt::ToolTipRole) {
-        // (Size and After compression differ: Size also counts the chunk's own table and indexes)
+        // (Size and Compressed differ: Size also counts the chunk's own table and indexes)
         switch (section) {
         case TotalSize:
             return QStringLiteral("The chunk's size on disk now (chunks_detailed_size): its compressed data and its own, "
@@ -76,7 +91,9 @@ QVariant ChunkTableModel::headerData(int section, Qt::Orientation orientation, i
         case AfterSize:
             return QStringLiteral("The compressed data's size when it was compressed (chunk_compression_stats): without the "
                                   "chunk's own table and indexes that Size counts.");
-        case Ratio: return QStringLiteral("Before compression ÷ after compression.");
+        case RangeStart:
+        case RangeEnd: return integerTime() ? QVariant() : QStringLiteral("UTC; the end is not part of the chunk.");
+        case Ratio: return QStringLiteral("Uncompressed ÷ compressed.");
         default: return QVariant();
         }
     }
@@ -84,12 +101,12 @@ QVariant ChunkTableModel::headerData(int section, Qt::Orientation orientation, i
         return QAbstractTableModel::headerData(section, orientation, role);
     switch (section) {
     case Name: return QStringLiteral("Chunk");
-    case RangeStart: return QStringLiteral("From");
-    case RangeEnd: return QStringLiteral("To");
+    case RangeStart: return integerTime() ? QStringLiteral("From") : QStringLiteral("From (UTC)");
+    case RangeEnd: return integerTime() ? QStringLiteral("To") : QStringLiteral("To (UTC)");
     case State: return QStringLiteral("State");
     case TotalSize: return QStringLiteral("Size");
-    case BeforeSize: return QStringLiteral("Before compression");
-    case AfterSize: return QStringLiteral("After compression");
+    case BeforeSize: return QStringLiteral("Uncompressed");
+    case AfterSize: return QStringLiteral("Compressed");
     case Ratio: return QStringLiteral("Ratio");
     }
     return QVariant();

@@ -27,7 +27,10 @@ public:
     static QString formatBytes(qint64 bytes);
 
 private:
+    bool integerTime() const;
+
     HypertableInfo m_hypertable;
+    bool m_datesOnly = false;
 };
 
 } // namespace bfs

@@ -37,7 +37,8 @@ ServerBrowser::ServerBrowser(QWidget *parent)
     m_chunkView->setAlternatingRowColors(true);
     m_chunkView->verticalHeader()->hide();
     m_chunkView->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    m_chunkView->horizontalHeader()->setStretchLastSection(true);
+    // (no stretched last section: it would be at least the default section size, 100 pixels for
+    // a ratio of four characters, and push the table past its width)
 
     m_details = new QLabel(this);
     m_details->setObjectName(QStringLiteral("details"));
@@ -61,7 +62,7 @@ ServerBrowser::ServerBrowser(QWidget *parent)
     splitter->addWidget(m_hypertables);
     splitter->addWidget(right);
     splitter->setStretchFactor(1, 3);
-    splitter->setSizes({220, 780});
+    splitter->setSizes({190, 810}); // (the list: a name and a count of chunks; the rest for the chunks)
 
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(m_form);
