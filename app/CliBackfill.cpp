@@ -98,6 +98,10 @@ QJsonObject summaryJson(const CsvLoader::Summary &s)
     o[QStringLiteral("rows_duplicate")] = double(s.rowsDuplicate);
     o[QStringLiteral("rows_not_written")] = double(s.rowsNotWritten); // dropped by a trigger or a rule
     o[QStringLiteral("rows_rejected")] = double(s.rowsRejected);
+    if (s.rowsToLoad >= 0) { // (a dry run loads nothing: what its run would load and skip)
+        o[QStringLiteral("rows_to_load")] = double(s.rowsToLoad);
+        o[QStringLiteral("rows_to_skip")] = double(s.rowsToSkip);
+    }
     o[QStringLiteral("rows_not_loaded")] = double(s.rowsNotLoaded); // the run stopped: once fixed, a re-run loads them
     if (s.rowsExisting >= 0)
         o[QStringLiteral("rows_existing")] = double(s.rowsExisting);
@@ -520,9 +524,7 @@ int runBackfill(const QStringList &arguments)
 
     // A dry run whose load would stop at an existing key: the exit code says so, as the load's
     // would, and so does --json's outcome.
-    const bool blocked = s.outcome == CsvLoader::Outcome::Completed && s.dryRun
-        && ((o.conflict == CsvLoader::Conflict::Error && qMax<qint64>(0, s.rowsExisting) + qMax<qint64>(0, s.rowsRepeated) > 0)
-            || s.rowsMeetingOtherKey > 0);
+    const bool blocked = s.outcome == CsvLoader::Outcome::Completed && s.dryRun && s.rowsToLoad < 0;
     if (parser.isSet(json)) {
         QJsonObject j = summaryJson(s);
         if (blocked)

@@ -424,6 +424,8 @@ bool BackfillRun::makePlan()
         dropStage();
         res.load.rowsExisting = sum.existingRows;
         res.load.rowsRepeated = sum.repeatedRows;
+        if (res.plan.runnable())
+            res.load.splitDryRun(staged - resumedRows, options.load.conflict);
         QString account = res.plan.runnable()
             ? CsvLoader::dryRunAccount(res.load, staged - resumedRows, options.load.conflict, options.load.rejectsPath)
             : QStringLiteral("%1 rows staged, but the run would be refused: %2").arg(staged - resumedRows).arg(res.plan.blockers.join(QStringLiteral("; ")));

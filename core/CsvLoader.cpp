@@ -147,6 +147,10 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
             return fail(s, Outcome::InputError, QStringLiteral("--map %1=%2: table %3 has no column \"%2\"").arg(csvRef, column, s.target));
         if (tableTaken[ti])
             return fail(s, Outcome::InputError, QStringLiteral("--map: column \"%1\" is mapped twice").arg(column));
+        if (csvToTable[ci] >= 0) // (the second --map replaced the first, and a required column went unloaded)
+            return fail(s, Outcome::InputError, QStringLiteral("--map: CSV column \"%1\" is mapped twice (to \"%2\" and \"%3\"); a CSV column "
+                                                               "goes to one table column")
+                                                    .arg(csvColumns.at(ci), table.columns.at(csvToTable[ci]).name, column));
         csvToTable[ci] = ti;
         tableTaken[ti] = true;
     }
@@ -664,6 +668,8 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
                                        "matches on: ON CONFLICT updates through one key only, so the load would stop at the first and "
                                        "write nothing (fix those rows, or use skip). Nothing was written.")
                             .arg(s.rowsMeetingOtherKey).arg(staged).arg(s.target);
+        if ((o.conflict != Conflict::Error || s.rowsExisting + qMax<qint64>(0, s.rowsRepeated) == 0) && s.rowsMeetingOtherKey == 0)
+            s.splitDryRun(staged, o.conflict); // (a run that would stop has no such split)
         return s;
     }
 

@@ -163,6 +163,11 @@ public:
         qint64 rowsExisting = -1; // dry run: staged rows whose unique key already exists
         qint64 rowsRepeated = -1; // dry run: other staged rows repeating the key of an earlier line
         qint64 rowsMeetingOtherKey = 0; // dry run, update mode: rows meeting another row through another key (the load would stop)
+        // A dry run a run would go through with: the rows it would load and skip as duplicates
+        // (-1: not a dry run, or one whose run would stop). With rowsRejected (and the rows of
+        // ranges an interrupted run completed) they add up to rowsRead.
+        qint64 rowsToLoad = -1;
+        qint64 rowsToSkip = -1;
         qint64 blankLines = 0;
         // Rows with fewer fields than the file has columns: padded (Options::padShortRows) or rejected.
         qint64 shortRows = 0;
@@ -193,6 +198,8 @@ public:
         bool accountedFor() const { return rowsLoaded + rowsDuplicate + rowsNotWritten + rowsNotLoaded + rowsRejected == rowsRead; }
         // After a run that stopped: the rows read that it neither loaded, skipped nor rejected.
         void countRowsNotLoaded() { rowsNotLoaded = qMax<qint64>(0, rowsRead - rowsRejected - rowsLoaded - rowsDuplicate - rowsNotWritten); }
+        // Sets rowsToLoad and rowsToSkip of a dry run from its staged rows and the key counts.
+        void splitDryRun(qint64 staged, Conflict conflict);
         // " N were not written: …" when a trigger or a rule dropped rows; else empty.
         QString notWrittenText() const;
         // The note on rows with fewer fields than the file has columns (shortRows), if any.

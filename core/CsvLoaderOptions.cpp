@@ -83,6 +83,15 @@ CsvSniffer::Hints CsvLoader::sniffHints(const Options &o, const TargetTable &tab
     return hints;
 }
 
+void CsvLoader::Summary::splitDryRun(qint64 staged, Conflict conflict)
+{
+    // Skip: every key already there or repeated is skipped; update: a key already there is
+    // updated (loaded), only a repeat is skipped (the last line wins); error: nothing is skipped.
+    const qint64 existing = qMax<qint64>(0, rowsExisting), repeated = qMax<qint64>(0, rowsRepeated);
+    rowsToSkip = conflict == Conflict::Skip ? existing + repeated : conflict == Conflict::Update ? repeated : 0;
+    rowsToLoad = staged - rowsToSkip;
+}
+
 QString CsvLoader::dryRunAccount(const Summary &s, qint64 staged, Conflict conflict, const QString &rejectsPath)
 {
     const qint64 existing = qMax<qint64>(0, s.rowsExisting), repeated = qMax<qint64>(0, s.rowsRepeated);

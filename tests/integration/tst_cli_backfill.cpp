@@ -148,9 +148,18 @@ void TestCliBackfill::duplicatesFailWithFourUnlessSkipped()
     const QJsonObject dj = QJsonDocument::fromJson(dry.out).object();
     QCOMPARE(dj.value(QStringLiteral("outcome")).toString(), QStringLiteral("blocked"));
     QCOMPARE(dj.value(QStringLiteral("rows_existing")).toInt(), 336);
+    QVERIFY(!dj.contains(QStringLiteral("rows_to_load"))); // (the run would stop: nothing to split)
     const auto dup = TestServers::runCli(base);
     QCOMPARE(dup.exitCode, 4);
     QVERIFY2(dup.err.contains("already exists"), dup.err.constData());
+    // With skip, the dry run says what the run then does: rows to load and to skip.
+    const auto skipDry = TestServers::runCli(base + QStringList{QStringLiteral("--on-conflict"), QStringLiteral("skip"), QStringLiteral("--json"),
+                                                                QStringLiteral("--dry-run")});
+    QCOMPARE(skipDry.exitCode, 0);
+    const QJsonObject sd = QJsonDocument::fromJson(skipDry.out).object();
+    QCOMPARE(sd.value(QStringLiteral("outcome")).toString(), QStringLiteral("completed"));
+    QCOMPARE(sd.value(QStringLiteral("rows_to_load")).toInt(-1), 0);
+    QCOMPARE(sd.value(QStringLiteral("rows_to_skip")).toInt(), 336);
     const auto skip = TestServers::runCli(base + QStringList{QStringLiteral("--on-conflict"), QStringLiteral("skip"), QStringLiteral("--json")});
     QCOMPARE(skip.exitCode, 0);
     QCOMPARE(QJsonDocument::fromJson(skip.out).object().value(QStringLiteral("rows_duplicate")).toInt(), 336);
@@ -185,6 +194,14 @@ void TestCliBackfill::inputErrorsExitWithTwo()
     const auto badMap = TestServers::runCli(base + QStringList{QStringLiteral("--csv"), sample("conditions_gap.csv"),
                                                                QStringLiteral("--map"), QStringLiteral("nope=device_id")});
     QCOMPARE(badMap.exitCode, 2);
+    // One CSV column mapped twice: the second --map replaced the first, and the load failed on the
+    // server at a NOT NULL column (exit 4, a hypertable's policy paused and resumed on the way).
+    const auto twice = TestServers::runCli(base + QStringList{QStringLiteral("--csv"), sample("conditions_gap.csv"), QStringLiteral("--map"),
+                                                              QStringLiteral("device_id=device_id"), QStringLiteral("--map"),
+                                                              QStringLiteral("device_id=humidity")});
+    QCOMPARE(twice.exitCode, 2);
+    QVERIFY2(twice.err.contains("--map: CSV column \"device_id\" is mapped twice (to \"device_id\" and \"humidity\")"), twice.err.constData());
+    QCOMPARE(count(QStringLiteral("SELECT count(*) FROM %1").arg(table)), qint64(0));
     const auto stop = TestServers::runCli(base + QStringList{QStringLiteral("--csv"), sample("conditions_bad_rows.csv"),
                                                              QStringLiteral("--max-rejects"), QStringLiteral("0"),
                                                              QStringLiteral("--on-conflict"), QStringLiteral("skip")});

@@ -23,6 +23,7 @@ private Q_SLOTS:
     void completedRangesThatDoNotMatchTheTableAreRefused();
     void aFailedRunAccountsForTheRowsOfItsCommittedRanges();
     void ledgersBelongToTheirTableNotToItsPrintedName();
+    void journalThatCannotBeWrittenChangesNothing();
 };
 
 void TestEngineReruns::initTestCase()
@@ -333,5 +334,26 @@ void TestEngineReruns::ledgersBelongToTheirTableNotToItsPrintedName()
              qint64(0));
 }
 
+void TestEngineReruns::journalThatCannotBeWrittenChangesNothing()
+{
+    createTable(QStringLiteral("et_nojournal"));
+    // The journal folder would have to be made inside a file: it cannot exist.
+    const QString blocker = m_dir.filePath(QStringLiteral("not-a-folder"));
+    QFile f(blocker);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.close();
+    BackfillEngine::Options o;
+    o.load.csvPath = csv(QStringLiteral("nojournal.csv"), {row("2026-08-20 10:15:00+00", 3)});
+    o.load.table = QStringLiteral("et_nojournal");
+    o.journalDirectory = blocker + QStringLiteral("/journals");
+    const BackfillEngine::Result r = run(o);
+    QCOMPARE(r.outcome, CsvLoader::Outcome::InputError);
+    QVERIFY2(r.message.contains(o.journalDirectory), qPrintable(r.message));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM et_nojournal WHERE device_id = 3")), qint64(0));
+    QVERIFY(policyScheduled(QStringLiteral("et_nojournal")));
+    QCOMPARE(notFullyCompressed(QStringLiteral("et_nojournal")), qint64(0));
+}
+
 QTEST_GUILESS_MAIN(TestEngineReruns)
+
 #include "tst_engine_reruns.moc"
