@@ -451,9 +451,10 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
                                        : file;
         if (e.sqlState == QLatin1String("23505")) {
             const QString detail = e.server.section(QStringLiteral("Detail: "), 1).section(QLatin1Char('\n'), 0, 0).trimmed();
-            e.message = QStringLiteral("%1: a row's key already exists in %2 or on an earlier line of the file%3. Use --on-conflict skip "
+            e.message = QStringLiteral("%1: %2 already exists in %3 or on an earlier line of the file%4. Use --on-conflict skip "
                                        "or update.")
-                            .arg(where, s.target, detail.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(detail));
+                            .arg(where, line > 0 ? QStringLiteral("the row's key") : QStringLiteral("a row's key"), s.target,
+                                 detail.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(detail));
         } else if (line > 0) {
             e.message = QStringLiteral("%1: %2").arg(where, e.message);
         }
@@ -706,6 +707,7 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
         if (dbError.sqlState == QLatin1String("23505")) {
             const QString detail = dbError.server.section(QStringLiteral("Detail: "), 1).section(QLatin1Char('\n'), 0, 0).trimmed();
             QString where = file;
+            QString whose = QStringLiteral("a row's key");
             if (o.conflict == Conflict::Error && savepoint && db.execScript(QStringLiteral("ROLLBACK TO SAVEPOINT bfs_insert"), &ignored)) {
                 // The first line whose key (the first one the file fills) is in the table or on an earlier line.
                 for (const QStringList &columns : std::as_const(table.uniqueKeys)) {
@@ -713,12 +715,13 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
                     QueryResult line;
                     if (!key.isEmpty() && db.exec(firstRepeatSql(stage, target, key), &line, &ignored) && !line.value(0, 0).isEmpty()) {
                         where += QStringLiteral(", line %1").arg(line.value(0, 0));
+                        whose = QStringLiteral("the row's key (%1)").arg(columns.join(QStringLiteral(", ")));
                         break;
                     }
                 }
             }
-            dbError.message = QStringLiteral("%1: a row's key already exists in %2 or on an earlier line of the file%3. %4")
-                                  .arg(where, s.target, detail.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(detail),
+            dbError.message = QStringLiteral("%1: %2 already exists in %3 or on an earlier line of the file%4. %5")
+                                  .arg(where, whose, s.target, detail.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(detail),
                                        o.conflict == Conflict::Update
                                            // ON CONFLICT (…) DO UPDATE matches one key; this row met another one.
                                            ? QStringLiteral("It is not the key the update matches on (%1): fix the row or load it with "

@@ -465,7 +465,8 @@ void TestLoader::serverRefusedValueNamesTheFileLineAndColumn()
     s = load(pg, o);
     QCOMPARE(s.outcome, CsvLoader::Outcome::ServerError);
     QVERIFY2(s.message.contains(QLatin1String("already exists in public.r_enum or on an earlier line of the file")), qPrintable(s.message));
-    QVERIFY2(s.message.startsWith(o.csvPath + QStringLiteral(", line 4: ")), qPrintable(s.message));
+    QVERIFY2(s.message.startsWith(o.csvPath + QStringLiteral(", line 4: the row's key")), qPrintable(s.message));
+    QVERIFY2(s.message.contains(QLatin1String("(Key (id)=(1) already exists.)")), qPrintable(s.message)); // (the key named)
     QCOMPARE(count(pg, QStringLiteral("SELECT count(*) FROM r_enum")), qint64(0));
 }
 
