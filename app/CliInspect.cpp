@@ -38,6 +38,8 @@ void printText(const ServerInspection &in)
     if (!in.timescaleInstalled)
         return;
     Terminal::out(QStringLiteral("TimescaleDB:  %1 (%2 license)").arg(in.timescaleVersion.toString(), in.license));
+    if (in.error.kind == DbError::Kind::TableMissing)
+        return; // (the table asked for is not there: a count of none would read as the database's)
     Terminal::out(QStringLiteral("Hypertables:  %1").arg(in.hypertables.size()));
     for (const HypertableInfo &h : in.hypertables) {
         Terminal::out(QString());

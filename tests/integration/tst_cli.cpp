@@ -70,6 +70,13 @@ void TestCli::inspectSandboxAsText()
     QVERIFY(r.out.contains("public.conditions (owner postgres): 90 chunks, 60 compressed"));
     QVERIFY(r.out.contains("unique key  conditions_time_device_id_key (time, device_id)"));
     QVERIFY(r.err.isEmpty()); // no server notice chatter on stderr
+    // A table that is not there: the error, and no "Hypertables: 0" that reads as the database's count.
+    const Run missing = cli({QStringLiteral("inspect"), QStringLiteral("--db"), TestServers::sandbox().toConnInfo(), QStringLiteral("--table"),
+                             QStringLiteral("no_such_table")},
+                            QStringLiteral("sandbox"));
+    QVERIFY(missing.exitCode != 0);
+    QVERIFY2(missing.err.contains("\"no_such_table\" is not a hypertable"), missing.err.constData());
+    QVERIFY2(!missing.out.contains("Hypertables:"), missing.out.constData());
 }
 
 void TestCli::inspectWithoutTimescaleSaysSo()
