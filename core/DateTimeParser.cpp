@@ -33,6 +33,12 @@ bool readDigits(QStringView s, qsizetype &pos, int n, int *value)
     return true;
 }
 
+// One or two digits (2024-1-5 9:30, which PostgreSQL reads too): two when the second is a digit.
+bool readOneOrTwoDigits(QStringView s, qsizetype &pos, int *value)
+{
+    return readDigits(s, pos, pos + 1 < s.size() && digit(s[pos + 1]) >= 0 ? 2 : 1, value);
+}
+
 // A Qt pattern without its quoted literal text ('T', 'at'): the letters that are fields.
 QString fieldLetters(const QString &pattern)
 {
@@ -109,14 +115,15 @@ bool DateTimeParser::parseIso(QStringView s, Result *r)
     const bool dashed = pos < s.size() && s[pos] == QLatin1Char('-');
     if (dashed)
         ++pos;
-    if (!readDigits(s, pos, 2, &mo))
+    // (with dashes the month and the day may have one digit; without, 20240105, two each)
+    if (!(dashed ? readOneOrTwoDigits(s, pos, &mo) : readDigits(s, pos, 2, &mo)))
         return false;
     if (dashed) {
         if (pos >= s.size() || s[pos] != QLatin1Char('-'))
             return false;
         ++pos;
     }
-    if (!readDigits(s, pos, 2, &d))
+    if (!(dashed ? readOneOrTwoDigits(s, pos, &d) : readDigits(s, pos, 2, &d)))
         return false;
     r->date = QDate(y, mo, d);
     if (!r->date.isValid()) {
@@ -130,7 +137,9 @@ bool DateTimeParser::parseIso(QStringView s, Result *r)
     ++pos;
     const qsizetype timeAt = pos;
     int h, mi, sec = 0;
-    if (!readDigits(s, pos, 2, &h))
+    // (an hour of one digit before a colon: 9:30)
+    const bool shortHour = pos + 1 < s.size() && digit(s[pos]) >= 0 && s[pos + 1] == QLatin1Char(':');
+    if (!readDigits(s, pos, shortHour ? 1 : 2, &h))
         return false;
     if (pos < s.size() && s[pos] == QLatin1Char(':'))
         ++pos;

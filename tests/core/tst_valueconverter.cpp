@@ -67,6 +67,12 @@ void TestValueConverter::converts_data()
     row("iso compact date", Type::TimestampTz, iso, utc, false, "20240331", "2024-03-31 00:00:00+00");
     row("iso impossible date", Type::TimestampTz, iso, utc, false, "2024-02-30 10:00", "!2024-02-30 is not a calendar date");
     row("iso garbage", Type::TimestampTz, iso, utc, false, "yesterday", "!is not an ISO 8601 date/time");
+    // One-digit month, day and hour, as PostgreSQL reads them (every such row was rejected).
+    row("iso one-digit fields", Type::TimestampTz, iso, utc, false, "2024-1-5 9:30", "2024-01-05 09:30:00+00");
+    row("iso one-digit day, two-digit month", Type::TimestampTz, iso, utc, false, "2024-12-5 19:30:05", "2024-12-05 19:30:05+00");
+    row("iso one-digit month date", Type::Date, iso, utc, false, "2024-1-15", "2024-01-15");
+    row("iso three-digit day", Type::TimestampTz, iso, utc, false, "2024-01-155", "!is not an ISO 8601 date/time");
+    row("iso compact date needs two digits", Type::TimestampTz, iso, utc, false, "2024015", "!is not an ISO 8601 date/time");
     row("naive time read in zone", Type::TimestampTz, iso, "Europe/Berlin", false, "2024-07-01 12:00:00", "2024-07-01 10:00:00+00");
     row("naive winter time in zone", Type::TimestampTz, iso, "Europe/Berlin", false, "2024-01-15 12:00:00", "2024-01-15 11:00:00+00");
     row("explicit offset beats zone", Type::TimestampTz, iso, "Europe/Berlin", false, "2024-07-01 12:00:00+00", "2024-07-01 12:00:00+00");
