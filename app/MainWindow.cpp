@@ -31,6 +31,8 @@
 #include <QTreeWidget>
 #include <QtConcurrent/QtConcurrentRun>
 
+#include <algorithm>
+
 MainWindow::MainWindow(QWidget *parent)
     : QMainWindow(parent)
     , m_browser(new bfs::ServerBrowser(this))
@@ -288,25 +290,67 @@ void MainWindow::closeEvent(QCloseEvent *event)
         event->ignore();
         if (m_closeWhenIdle)
             return; // (asked already: waiting for the cancel to finish)
-        if (backfilling
-            && QMessageBox::question(this, QStringLiteral("Backfill running"),
-                                     QStringLiteral("A backfill is still running. Cancel it and close? The chunk in progress is rolled "
-                                                    "back and the compression policy restored before the window closes."),
-                                     QMessageBox::Yes | QMessageBox::No, QMessageBox::No)
-                != QMessageBox::Yes)
+        if (!backfilling) {
+            cancelAndClose();
             return;
-        m_closeWhenIdle = true;
-        if (backfilling)
-            log(QStringLiteral("Cancelling the running backfill; the window closes when its compression policy is restored."));
-        for (bfs::ImportWizard *w : std::as_const(busy)) {
-            connect(w, &bfs::ImportWizard::becameIdle, this, &QWidget::close, Qt::QueuedConnection);
-            connect(w, &QObject::destroyed, this, &QWidget::close, Qt::QueuedConnection);
-            w->reject();
         }
+        if (m_closeQuestion) {
+            m_closeQuestion->raise();
+            return;
+        }
+        // Not modal: the run goes on while the question is open, and if it ends first the
+        // question goes (there is nothing left to cancel; closing again closes at once).
+        auto *box = new QMessageBox(QMessageBox::Question, QStringLiteral("Backfill running"),
+                                    QStringLiteral("A backfill is still running. Cancel it and close? The chunk in progress is rolled "
+                                                   "back and the compression policy restored before the window closes."),
+                                    QMessageBox::Yes | QMessageBox::No, this);
+        box->setDefaultButton(QMessageBox::No);
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        connect(box, &QMessageBox::finished, this, [this](int answer) {
+            if (answer == QMessageBox::Yes)
+                cancelAndClose();
+        });
+        for (bfs::ImportWizard *w : std::as_const(busy))
+            connect(w, &bfs::ImportWizard::becameIdle, box, [this, box] {
+                if (!m_closeWhenIdle && !isBusy())
+                    box->close();
+            });
+        m_closeQuestion = box;
+        box->open();
         return;
     }
     QSettings settings;
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
     settings.setValue(QStringLiteral("window/state"), saveState());
     QMainWindow::closeEvent(event);
+}
+
+bool MainWindow::isBusy() const
+{
+    const QList<bfs::ImportWizard *> wizards = findChildren<bfs::ImportWizard *>();
+    return std::any_of(wizards.cbegin(), wizards.cend(), [](const bfs::ImportWizard *w) { return w->isBusy(); });
+}
+
+// Cancels every wizard's work, and closes the window once all of it has stopped.
+void MainWindow::cancelAndClose()
+{
+    QList<bfs::ImportWizard *> busy;
+    bool backfilling = false;
+    for (bfs::ImportWizard *w : findChildren<bfs::ImportWizard *>())
+        if (w->isBusy()) {
+            busy << w;
+            backfilling = backfilling || w->runPage()->isRunning() || w->summaryPage()->isRetrying();
+        }
+    if (busy.isEmpty()) { // (it ended while the question was open)
+        close();
+        return;
+    }
+    m_closeWhenIdle = true;
+    if (backfilling)
+        log(QStringLiteral("Cancelling the running backfill; the window closes when its compression policy is restored."));
+    for (bfs::ImportWizard *w : std::as_const(busy)) {
+        connect(w, &bfs::ImportWizard::becameIdle, this, &QWidget::close, Qt::QueuedConnection);
+        connect(w, &QObject::destroyed, this, &QWidget::close, Qt::QueuedConnection);
+        w->cancelAndClose();
+    }
 }

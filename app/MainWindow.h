@@ -4,6 +4,7 @@
 #include "ServerModel.h"
 
 #include <QMainWindow>
+#include <QPointer>
 
 namespace bfs {
 class PasswordStore;
@@ -11,6 +12,7 @@ class ServerBrowser;
 }
 
 class QLabel;
+class QMessageBox;
 class QPlainTextEdit;
 class QTreeWidget;
 
@@ -34,6 +36,8 @@ private:
     void reloadConnections();
     void showInspection(const bfs::ServerInspection &in);
     void recoverInterruptedBackfills(const bfs::ConnectionProfile &profile);
+    bool isBusy() const;
+    void cancelAndClose();
 
     bfs::ServerBrowser *m_browser = nullptr;
     QLabel *m_versions = nullptr;
@@ -41,5 +45,6 @@ private:
     QLabel *m_chunkDetails = nullptr;
     QPlainTextEdit *m_activity = nullptr;
     bfs::PasswordStore *m_keychain = nullptr;
+    QPointer<QMessageBox> m_closeQuestion; // "Backfill running … close?", while it is open
     bool m_closeWhenIdle = false; // the user chose to close while a backfill ran: close when it has stopped
 };

@@ -7,6 +7,7 @@
 #include "ScreenFit.h"
 
 #include <QCloseEvent>
+#include <QMessageBox>
 
 namespace bfs {
 
@@ -41,6 +42,8 @@ ImportWizard::ImportWizard(const ConnectionProfile &profile, const HypertableInf
         } else if (m_closeWhenIdle) {
             QWizard::reject();
         } else {
+            if (m_cancelQuestion && !m_run->isRunning())
+                m_cancelQuestion->close(); // (the run ended while the question was open: nothing left to cancel)
             Q_EMIT becameIdle();
         }
     });
@@ -79,7 +82,38 @@ bool ImportWizard::isBusy() const
 
 void ImportWizard::reject()
 {
-    // While the run is going, closing would abandon it: cancel it first (the policy is restored).
+    // While the run is going, a stray Escape or a click on the title bar's close button must not
+    // end it unasked: a yes cancels it (the range in flight rolls back, the policy is restored).
+    if (m_run->isRunning()) {
+        if (m_cancelQuestion) {
+            m_cancelQuestion->raise();
+            return;
+        }
+        auto *box = new QMessageBox(QMessageBox::Question, QStringLiteral("Cancel the backfill?"),
+                                    QStringLiteral("The backfill is still running. Cancel it? The chunk range in progress is rolled "
+                                                   "back and the compression policy restored; the ranges already loaded stay, and "
+                                                   "running the same file again skips them."),
+                                    QMessageBox::Yes | QMessageBox::No, this);
+        box->setDefaultButton(QMessageBox::No);
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        connect(box, &QMessageBox::finished, this, [this](int answer) {
+            if (answer == QMessageBox::Yes && m_run->isRunning())
+                m_run->cancelRun();
+        });
+        m_cancelQuestion = box;
+        box->open();
+        return;
+    }
+    cancelAndClose();
+}
+
+QMessageBox *ImportWizard::cancelQuestion() const
+{
+    return m_cancelQuestion;
+}
+
+void ImportWizard::cancelAndClose()
+{
     if (m_run->isRunning()) {
         m_run->cancelRun();
         return;

@@ -4,7 +4,10 @@
 #include "ServerModel.h"
 #include "backfill_widgets_export.h"
 
+#include <QPointer>
 #include <QWizard>
+
+class QMessageBox;
 
 namespace bfs {
 
@@ -40,9 +43,15 @@ public:
 
     // A backfill, plan, script export or retry is under way on the worker thread.
     bool isBusy() const;
-    // Closing while busy cancels the work and closes once it has stopped (the worker thread is
-    // never waited for on the GUI thread; a backfill restores its policy first).
+    // Closing (Escape, the title bar) while a backfill runs asks first; a yes cancels it. Other
+    // work is cancelled at once. The wizard closes once the work has stopped (the worker thread
+    // is never waited for on the GUI thread; a backfill restores its policy first).
     void reject() override;
+    // Cancels whatever runs, without asking, and closes once it has stopped (the main window,
+    // closing, has asked already).
+    void cancelAndClose();
+    // The question reject() asks while a backfill runs, while it is open.
+    QMessageBox *cancelQuestion() const;
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -60,6 +69,7 @@ private:
     ImportRunPage *m_run;
     ImportSummaryPage *m_summary;
     bool m_closeWhenIdle = false;
+    QPointer<QMessageBox> m_cancelQuestion;
 };
 
 } // namespace bfs

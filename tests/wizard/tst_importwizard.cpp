@@ -13,6 +13,7 @@
 #include <QComboBox>
 #include <QFile>
 #include <QLabel>
+#include <QMessageBox>
 #include <QPushButton>
 #include <QRegularExpression>
 #include <QSignalSpy>
@@ -269,11 +270,24 @@ void TestImportWizard::cancelInTheMiddleRestoresThePolicyAndSaysWhatWasCommitted
     walkToPlan(w, file);
     auto *controller = w.findChild<BackfillController *>();
     QVERIFY(controller);
-    connect(controller, &BackfillController::progress, this, [&w](const BackfillEngine::Progress &p) {
-        if (p.phase == QLatin1String("move") && p.chunk >= 2 && w.runPage()->cancelButton()->isEnabled())
-            QTest::mouseClick(w.runPage()->cancelButton(), Qt::LeftButton);
+    // A stray Escape asks and the run goes on (it cancelled the run unasked); the second one's
+    // question answered yes cancels it.
+    int escapes = 0;
+    bool goesOn = false;
+    connect(controller, &BackfillController::progress, this, [&](const BackfillEngine::Progress &p) {
+        if (p.phase != QLatin1String("move") || p.chunk < escapes + 1 || escapes >= 2 || !w.runPage()->cancelButton()->isEnabled())
+            return;
+        QTest::keyClick(&w, Qt::Key_Escape);
+        if (QMessageBox *question = w.cancelQuestion()) {
+            goesOn = goesOn || (escapes == 0 && w.runPage()->isRunning());
+            question->button(escapes == 0 ? QMessageBox::No : QMessageBox::Yes)->click();
+        }
+        ++escapes;
     });
     runToSummary(w);
+    QCOMPARE(escapes, 2);
+    QVERIFY(goesOn);
+    QTRY_VERIFY(!w.cancelQuestion());
     const BackfillEngine::Result &r = w.session()->runResult;
     QCOMPARE(r.outcome, CsvLoader::Outcome::Cancelled);
     const QString summary = w.summaryPage()->report();
