@@ -90,6 +90,19 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
     s.rejectsPath = o.rejectsPath;
     const QString &file = o.csvPath; // messages name the file as the user gave it
     auto cancelled = [cancel] { return cancel && cancel->load(std::memory_order_relaxed); };
+    {
+        const QFileInfo info(file);
+        s.fileSize = info.exists() ? info.size() : -1;
+        s.fileModified = info.lastModified();
+        if ((o.expectedFileSize >= 0 && s.fileSize != o.expectedFileSize)
+            || (o.expectedFileModified.isValid() && s.fileModified != o.expectedFileModified))
+            return fail(s, Outcome::InputError,
+                        QStringLiteral("%1 has changed since it was planned (%2): nothing was changed. Plan again, so that the run "
+                                       "does what its plan shows.")
+                            .arg(file, s.fileSize < 0 ? QStringLiteral("it is gone")
+                                       : s.fileSize != o.expectedFileSize ? QStringLiteral("%1 bytes then, %2 now").arg(o.expectedFileSize).arg(s.fileSize)
+                                                                          : QStringLiteral("written to since")));
+    }
 
     // 1. How the file is written: detected around the user's overrides (a delimiter given changes
     // what the columns look like), and with the target's column names, which a header names.

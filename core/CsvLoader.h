@@ -6,6 +6,7 @@
 #include "DbError.h"
 #include "backfill_core_export.h"
 
+#include <QDateTime>
 #include <QHash>
 #include <QList>
 #include <QPair>
@@ -35,6 +36,10 @@ public:
     struct Options
     {
         QString csvPath;
+        // The file as a plan read it (Summary::fileSize, fileModified): a run of a file changed
+        // since stops before reading it, so that it never does other than the plan showed.
+        qint64 expectedFileSize = -1;
+        QDateTime expectedFileModified;
         QString table;
         std::optional<QChar> delimiter;
         std::optional<QChar> quote; // QChar() = no quoting
@@ -150,6 +155,8 @@ public:
         Outcome outcome = Outcome::Completed;
         DbError error;
         QString message;
+        qint64 fileSize = -1;   // the file as it was opened
+        QDateTime fileModified;
         qint64 rowsRead = 0;
         qint64 rowsLoaded = 0;
         qint64 rowsDuplicate = 0;

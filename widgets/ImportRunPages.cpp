@@ -375,6 +375,10 @@ void ImportRunPage::initializePage()
     BackfillEngine::Options o = m_session->options;
     o.planOnly = false;
     o.journalDirectory = m_session->journalDirectory;
+    // The file as the plan read it: changed since, the run stops before changing anything (it
+    // would have done other than the plan showed).
+    o.load.expectedFileSize = m_session->planResult.load.fileSize;
+    o.load.expectedFileModified = m_session->planResult.load.fileModified;
     if (o.load.rejectsPath.isEmpty())
         o.load.rejectsPath = rejectsPathFor(o.load.csvPath);
     m_session->options.load.rejectsPath = o.load.rejectsPath;

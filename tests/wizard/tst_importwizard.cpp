@@ -41,6 +41,7 @@ private Q_SLOTS:
     void anotherFileIsDetectedAfreshAndTheWheelScrollsPastMappings();
     void closingWhileAPassRunsClosesWhenItHasStopped();
     void chunksLeftToThePolicyAreNamedInTheSummary();
+    void aFileChangedAfterItsPlanIsNotRun();
 
 private:
     HypertableInfo createTable(const QString &name);
@@ -580,6 +581,28 @@ void TestImportWizard::chunksLeftToThePolicyAreNamedInTheSummary()
     QVERIFY2(summary.contains(QLatin1String("Chunks touched: 1 (0 decompressed, 0 compressed again, 1 left partly uncompressed for the "
                                             "compression policy)")),
              qPrintable(summary));
+}
+
+void TestImportWizard::aFileChangedAfterItsPlanIsNotRun()
+{
+    // The plan is shown for the file as it was; rows appended afterwards (a new chunk, here) would
+    // have been loaded by a run that did other than the approved plan. It stops before anything.
+    const HypertableInfo ht = createTable(QStringLiteral("wz_changed"));
+    const QString file = csv(QStringLiteral("changed.csv"), "time,device_id,temperature,status\n2026-08-20 12:30:00+00,8,21.5,ok\n");
+    ImportWizard w(TestServers::sandbox(), ht);
+    walkToPlan(w, file);
+    QCOMPARE(w.session()->planResult.plan.newChunkRows, qint64(0));
+    QFile f(file);
+    QVERIFY(f.open(QIODevice::Append));
+    f.write("2026-07-01 12:30:00+00,8,22.5,ok\n");
+    f.close();
+    runToSummary(w);
+    const BackfillEngine::Result &r = w.session()->runResult;
+    QCOMPARE(r.outcome, CsvLoader::Outcome::InputError);
+    QVERIFY2(r.message.contains(QLatin1String("has changed since it was planned")), qPrintable(r.message));
+    QVERIFY2(w.summaryPage()->report().contains(QLatin1String("Plan again")), qPrintable(w.summaryPage()->report()));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM wz_changed WHERE device_id = 8")), qint64(0));
+    QCOMPARE(scalar(QStringLiteral("SELECT bool_and(scheduled) FROM timescaledb_information.jobs WHERE hypertable_name = 'wz_changed'")), qint64(1));
 }
 
 QTEST_MAIN(TestImportWizard)
