@@ -613,16 +613,24 @@ void ImportColumnsPage::check()
     for (const TargetTable::Column &col : m_session->target.columns)
         if (col.notNull && !col.hasDefault && !col.generated && !mappedColumns.contains(col.name))
             missing << col.name;
+    // A table column can take one CSV column only.
+    QStringList twice;
+    for (const QString &column : std::as_const(mappedColumns))
+        if (mappedColumns.count(column) > 1 && !twice.contains(column))
+            twice << column;
     QString status;
     if (!zone.isValid())
         status = QStringLiteral("Unknown time zone \"%1\". ").arg(m_zone->currentText());
+    if (!twice.isEmpty())
+        status += QStringLiteral("More than one CSV column goes to %1: choose one (set the others to \"(skip this column)\"). ")
+                      .arg(twice.join(QStringLiteral(", ")));
     if (!missing.isEmpty())
         status += QStringLiteral("Required columns without a CSV column: %1. ").arg(missing.join(QStringLiteral(", ")));
     status += totalErrors == 1 ? QStringLiteral("1 sample value does not convert: its row will be rejected with the reason.")
         : totalErrors          ? QStringLiteral("%1 sample values do not convert: those rows will be rejected with the reason.").arg(totalErrors)
                                : QStringLiteral("Every sample value converts.");
     m_status->setText(status);
-    setProperty("missing", missing);
+    setProperty("missing", missing + twice); // (either keeps Next off)
     Q_EMIT completeChanged();
 }
 

@@ -395,6 +395,14 @@ void TestImportWizard::europeanFileIsDetectedWithoutManualSettings()
     QVERIFY(columns->item(0, 3)->text().startsWith(QLatin1String("4 of 4 fail")));
     columns->item(0, 2)->setText(QStringLiteral("dd.MM.yyyy HH:mm"));
     QVERIFY(status->text().contains(QLatin1String("Every sample value converts")));
+    // Two CSV columns to one table column: said here, and Next stays off (the plan page said it
+    // in the command line's words, "--map: column … is mapped twice").
+    auto *temperature = qobject_cast<QComboBox *>(columns->cellWidget(2, 1));
+    temperature->setCurrentIndex(temperature->findData(QStringLiteral("time")));
+    QVERIFY2(status->text().contains(QLatin1String("More than one CSV column goes to time")), qPrintable(status->text()));
+    QVERIFY(!w.columnsPage()->isComplete());
+    temperature->setCurrentIndex(temperature->findData(QStringLiteral("temperature")));
+    QVERIFY(w.columnsPage()->isComplete());
     // The columns page's choices reach the load (the format page was validated on Next).
     w.back();
     w.back();
