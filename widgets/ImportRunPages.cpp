@@ -35,6 +35,19 @@ namespace bfs {
 
 namespace {
 
+// What a planned chunk looks like once its range has committed: compressed again in the range's
+// own transaction, or, when that waits (for the end of the run or the policy), partly compressed
+// after a direct insert and uncompressed after a decompression.
+ChunkInfo::State stateAfterRange(const BackfillPlan &plan, const BackfillPlan::ChunkStep &s)
+{
+    if (!s.chunk.isCompressed())
+        return s.chunk.state;
+    if (plan.recompressInTransaction(s))
+        return ChunkInfo::State::Compressed;
+    return s.action == BackfillPlan::Action::DecompressInsertRecompress ? ChunkInfo::State::Uncompressed
+                                                                        : ChunkInfo::State::PartiallyCompressed;
+}
+
 QString rejectsPathFor(const QString &csv)
 {
     // (the folder is made when the file is opened, on the worker thread)
@@ -303,12 +316,16 @@ ImportRunPage::ImportRunPage(ImportSession *session, BackfillController *control
             m_rate->setText(QStringLiteral("%1 of %2 rows, %3 rows/s, about %4 s left")
                                 .arg(p.rowsMoved).arg(p.rowsTotal).arg(qRound64(rate))
                                 .arg(rate > 0 ? qRound64(left / rate) : 0));
-            // Live chunk states: what the previous chunk looks like now.
-            for (const auto &s : m_session->planResult.plan.chunks)
-                if (s.chunk.name == p.chunkName && s.action == BackfillPlan::Action::DecompressInsertRecompress)
-                    m_timeline->setChunkState(s.chunk.qualifiedName(), ChunkInfo::State::Uncompressed);
-                else if (s.chunk.name == p.chunkName && s.chunk.isCompressed())
-                    m_timeline->setChunkState(s.chunk.qualifiedName(), ChunkInfo::State::PartiallyCompressed);
+            // Live chunk states: the chunk before this one is done (its COMMIT goes with this
+            // range's statements); the one in progress keeps its state until then (it was drawn
+            // partly compressed while its transaction, compressing it again, was open).
+            if (p.chunkName != m_movingChunk) {
+                const BackfillPlan &plan = m_session->planResult.plan;
+                for (const auto &s : plan.chunks)
+                    if (!m_movingChunk.isEmpty() && s.chunk.name == m_movingChunk)
+                        m_timeline->setChunkState(s.chunk.qualifiedName(), stateAfterRange(plan, s));
+                m_movingChunk = p.chunkName;
+            }
         } else if (p.phase == QLatin1String("recompress")) {
             m_progress->setValue(m_progress->maximum());
             m_phase->setText(QStringLiteral("Compressing the touched chunks again…"));
@@ -331,8 +348,18 @@ ImportRunPage::ImportRunPage(ImportSession *session, BackfillController *control
         m_done = true;
         m_session->runResult = r;
         m_session->ran = true;
-        for (const auto &c : r.chunks)
-            m_timeline->setChunkState(c.name, c.compressedAfter ? ChunkInfo::State::Compressed : ChunkInfo::State::Uncompressed);
+        // Each planned chunk as the run left it: those of committed ranges by their state at the
+        // end, the others (rolled back after a cancel or a failure, or not reached) as they were.
+        for (const auto &s : m_session->planResult.plan.chunks) {
+            const auto done = std::find_if(r.chunks.cbegin(), r.chunks.cend(),
+                                           [&s](const BackfillEngine::ChunkResult &c) { return c.name == s.chunk.qualifiedName(); });
+            m_timeline->setChunkState(s.chunk.qualifiedName(),
+                                      done == r.chunks.cend()                                         ? s.chunk.state
+                                          : done->compressedAfter                                     ? ChunkInfo::State::Compressed
+                                          : s.chunk.isCompressed() && s.action == BackfillPlan::Action::DirectInsert ? ChunkInfo::State::PartiallyCompressed
+                                                                                                      : ChunkInfo::State::Uncompressed);
+        }
+        m_movingChunk.clear();
         m_cancel->setEnabled(false);
         m_phase->setText(r.message);
         const double secs = qMax(0.001, m_clock.elapsed() / 1000.0);
@@ -364,6 +391,7 @@ void ImportRunPage::initializePage()
     m_log->clear();
     m_done = false;
     m_running = true;
+    m_movingChunk.clear();
     m_cancelAsked = false;
     m_compressingNew = false;
     m_cancel->setEnabled(true);

@@ -70,8 +70,9 @@ public:
     bool isComplete() const override;
     bool isRunning() const { return m_running; }
     QPushButton *cancelButton() const { return m_cancel; }
-    // What Cancel does (also Esc and closing the wizard during the run): nothing in the phases
-    // that must finish, where the button is off.
+    ChunkTimeline *timeline() const { return m_timeline; }
+    // What Cancel does (also Esc and closing the wizard during the run, once confirmed): nothing
+    // in the phases that must finish, where the button is off.
     void cancelRun();
 
 Q_SIGNALS:
@@ -91,6 +92,7 @@ private:
     bool m_done = false;
     bool m_cancelAsked = false;
     bool m_compressingNew = false; // the one step after the rows a cancel stops
+    QString m_movingChunk;         // the chunk whose range is in progress
     bool m_active = false;
 };
 

@@ -301,6 +301,16 @@ void TestImportWizard::cancelInTheMiddleRestoresThePolicyAndSaysWhatWasCommitted
     QVERIFY(m.captured(2).toInt() < 4);
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM wz_cancel WHERE device_id = 5")), committed);
     QCOMPARE(committed % 1440, qint64(0)); // whole chunks only
+    // The run page's timeline shows each chunk as the server has it: the committed ones compressed
+    // again, the one rolled back as it was (it stayed "partially compressed"), none partial.
+    const QList<ChunkInfo> shown = w.runPage()->timeline()->hypertable().chunks;
+    QVERIFY(!shown.isEmpty());
+    for (const ChunkInfo &c : shown) {
+        const qint64 partial = scalar(QStringLiteral("SELECT count(*) FROM timescaledb_information.chunks WHERE chunk_name = '%1' "
+                                                     "AND (NOT is_compressed OR _timescaledb_functions.chunk_status(format('%I.%I', "
+                                                     "chunk_schema, chunk_name)::regclass) & 8 <> 0)").arg(c.name));
+        QVERIFY2((c.state == ChunkInfo::State::Compressed) == (partial == 0), qPrintable(c.name + QLatin1Char(' ') + ChunkInfo::stateName(c.state)));
+    }
     QCOMPARE(scalar(QStringLiteral("SELECT bool_and(scheduled) FROM timescaledb_information.jobs WHERE hypertable_name = 'wz_cancel'")), qint64(1));
 }
 
