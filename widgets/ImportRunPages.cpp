@@ -18,6 +18,7 @@
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QLocale>
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QProgressBar>
@@ -122,6 +123,16 @@ ImportPlanPage::ImportPlanPage(ImportSession *session, BackfillController *contr
         if (!f.isEmpty())
             exportSql(f);
     });
+    // A large file takes a while to read: how far the pass has come.
+    connect(m_controller, &BackfillController::progress, this, [this](const BackfillEngine::Progress &p) {
+        if (!m_planning)
+            return;
+        if (p.phase == QLatin1String("stage") && p.rowsMoved > 0)
+            m_summary->setText(QStringLiteral("%1 %2 rows read so far.").arg(m_planMessage, QLocale().toString(p.rowsMoved)));
+        else if (p.phase == QLatin1String("plan"))
+            m_summary->setText(QStringLiteral("%1 The file is read (%2 rows to plan); counting them per chunk, and those already there…")
+                                   .arg(m_planMessage, QLocale().toString(p.rowsTotal)));
+    });
     connect(m_controller, &BackfillController::finished, this, [this](const BackfillEngine::Result &r) {
         if (!m_planning)
             return;
@@ -217,6 +228,7 @@ void ImportPlanPage::startPlanning(const QString &exportPath, const QString &mes
     m_conflict->setEnabled(false); // (a change now would be lost: it plans again when this pass ends)
     m_recompress->setEnabled(false);
     m_summary->setText(message);
+    m_planMessage = message;
     Q_EMIT completeChanged();
     BackfillEngine::Options o = m_session->options;
     o.planOnly = true;

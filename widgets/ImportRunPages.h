@@ -51,6 +51,7 @@ private:
     QComboBox *m_conflict = nullptr;
     QCheckBox *m_recompress = nullptr;
     QLabel *m_summary = nullptr;
+    QString m_planMessage; // what the pass under way does, before its count of rows read
     QPlainTextEdit *m_reasons = nullptr;
     ChunkTimeline *m_timeline = nullptr;
     QPushButton *m_export = nullptr;

@@ -606,9 +606,22 @@ void TestImportWizard::aFileChangedAfterItsPlanIsNotRun()
     // The plan is shown for the file as it was; rows appended afterwards (a new chunk, here) would
     // have been loaded by a run that did other than the approved plan. It stops before anything.
     const HypertableInfo ht = createTable(QStringLiteral("wz_changed"));
-    const QString file = csv(QStringLiteral("changed.csv"), "time,device_id,temperature,status\n2026-08-20 12:30:00+00,8,21.5,ok\n");
+    // Device 8 every second for five and a half hours of one chunk: long enough for the plan page
+    // to say how far the planning pass has come.
+    QByteArray content("time,device_id,temperature,status\n");
+    const QDateTime start(QDate(2026, 8, 20), QTime(6, 0), Qt::UTC);
+    for (int i = 0; i < 20000; ++i)
+        content += start.addSecs(i).toString(QStringLiteral("yyyy-MM-dd HH:mm:ss+00")).toUtf8() + ",8,21.5,ok\n";
+    const QString file = csv(QStringLiteral("changed.csv"), content);
     ImportWizard w(TestServers::sandbox(), ht);
+    QStringList shown; // the plan page's words after each progress report
+    connect(w.findChild<BackfillController *>(), &BackfillController::progress, this, [&](const BackfillEngine::Progress &) {
+        if (w.currentId() == ImportWizard::PlanPage)
+            shown << w.planPage()->findChild<QLabel *>(QStringLiteral("summary"))->text();
+    });
     walkToPlan(w, file);
+    QVERIFY2(shown.filter(QStringLiteral("%1 rows read so far").arg(QLocale().toString(16384))).size() == 1, qPrintable(shown.join(QLatin1Char('\n'))));
+    QVERIFY2(shown.filter(QStringLiteral("(%1 rows to plan)").arg(QLocale().toString(20000))).size() == 1, qPrintable(shown.join(QLatin1Char('\n'))));
     QCOMPARE(w.session()->planResult.plan.newChunkRows, qint64(0));
     QFile f(file);
     QVERIFY(f.open(QIODevice::Append));
