@@ -672,8 +672,8 @@ void BackfillRun::finish()
     res.load.rowsNotWritten = lo.conflict == CsvLoader::Conflict::Error ? notInserted : 0;
     res.load.rowsDuplicate = notInserted - res.load.rowsNotWritten;
     if (!failed) {
-        res.message = QStringLiteral("%1 rows read: %2 loaded%5, %3 skipped as duplicates, %4 rejected.%6")
-                          .arg(res.load.rowsRead).arg(res.load.rowsLoaded).arg(res.load.rowsDuplicate).arg(res.load.rowsRejected)
+        res.message = QStringLiteral("%1: %2 loaded%5, %3 skipped as duplicates, %4 rejected.%6")
+                          .arg(CsvLoader::rowsReadText(res.load.rowsRead)).arg(res.load.rowsLoaded).arg(res.load.rowsDuplicate).arg(res.load.rowsRejected)
                           .arg(earlier > 0 ? QStringLiteral(" (%1 of them before an interruption)").arg(earlier) : QString(),
                                res.load.notWrittenText());
         if (res.load.rowsDuplicate > 0 && !ht.beforeInsertRowTriggers.isEmpty())

@@ -448,6 +448,14 @@ bool BackfillRun::makePlan()
         return fail(CsvLoader::Outcome::ServerError,
                     QStringLiteral("Nothing was changed: %1.").arg(res.plan.blockers.join(QStringLiteral("; "))));
     }
+    if (staged == 0) {
+        // A file of a header alone, or of rejected rows only: no reason to pause the policy.
+        dropStage();
+        res.message = QStringLiteral("%1, %2 rejected: nothing to load into %3, and nothing was changed (the compression policy "
+                                     "was not paused).")
+                          .arg(CsvLoader::rowsReadText(res.load.rowsRead)).arg(res.load.rowsRejected).arg(ht.qualifiedName());
+        return false; // (completed: res.outcome stays Completed)
+    }
     for (const BackfillPlan::ChunkStep &s : std::as_const(res.plan.chunks)) {
         RangeGroup probe;
         probe.range = s.chunk;

@@ -613,8 +613,8 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
             s.rowsDuplicate = 0;
             // COPY counts the rows it wrote: the others a trigger or a rule dropped.
             s.rowsNotWritten = s.rowsRead - s.rowsRejected - copied;
-            s.message = QStringLiteral("%1 rows read: %2 loaded, %3 skipped as duplicates, %4 rejected.%5")
-                            .arg(s.rowsRead).arg(s.rowsLoaded).arg(s.rowsDuplicate).arg(s.rowsRejected).arg(s.notWrittenText());
+            s.message = QStringLiteral("%1: %2 loaded, %3 skipped as duplicates, %4 rejected.%5")
+                            .arg(rowsReadText(s.rowsRead)).arg(s.rowsLoaded).arg(s.rowsDuplicate).arg(s.rowsRejected).arg(s.notWrittenText());
             return s;
         }
     } else if (!stop && !flushInsert()) {
@@ -751,8 +751,8 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
     // Without ON CONFLICT no row is skipped as a duplicate: the ones missing were dropped.
     s.rowsNotWritten = o.conflict == Conflict::Error ? staged - written : 0;
     s.rowsDuplicate = staged - written - s.rowsNotWritten;
-    s.message = QStringLiteral("%1 rows read: %2 loaded, %3 skipped as duplicates, %4 rejected.%5")
-                    .arg(s.rowsRead).arg(s.rowsLoaded).arg(s.rowsDuplicate).arg(s.rowsRejected).arg(s.notWrittenText());
+    s.message = QStringLiteral("%1: %2 loaded, %3 skipped as duplicates, %4 rejected.%5")
+                    .arg(rowsReadText(s.rowsRead)).arg(s.rowsLoaded).arg(s.rowsDuplicate).arg(s.rowsRejected).arg(s.notWrittenText());
     return s;
 }
 

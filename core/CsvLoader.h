@@ -215,6 +215,8 @@ public:
     // A dry run's account of the rows read, as the run would treat them: "N rows would be loaded
     // into T and D skipped as duplicates (…); R rows are rejected (…)".
     static QString dryRunAccount(const Summary &s, qint64 staged, Conflict conflict, const QString &rejectsPath);
+    // "1 row read" or "N rows read": how a load's account begins.
+    static QString rowsReadText(qint64 rows) { return rows == 1 ? QStringLiteral("1 row read") : QStringLiteral("%1 rows read").arg(rows); }
     // What the file's detection is told: the options the user gave, the table's column names and
     // its numeric ones (the load and the wizard's preview read a file alike).
     static CsvSniffer::Hints sniffHints(const Options &o, const TargetTable &table);

@@ -41,6 +41,7 @@ private Q_SLOTS:
     void updateThatMeetsAnotherKeyNamesTheLine();
     void integerTimeNewChunksAreCompressedAsThePolicyWould();
     void journalOfARunningBackfillIsLeftButAStaleOneIsRecovered();
+    void aFileWithoutRowsChangesNothing();
 };
 
 void TestEngineSetups::initTestCase()
@@ -731,6 +732,25 @@ void TestEngineSetups::journalOfARunningBackfillIsLeftButAStaleOneIsRecovered()
     QVERIFY(policyScheduled(QStringLiteral("et_lock")));
     QVERIFY(Journal::unfinished(journals).isEmpty());
     QCOMPARE(scalar(QStringLiteral("SELECT sum(n) FROM et_lock_daily WHERE device_id = 4")), qint64(1));
+}
+
+void TestEngineSetups::aFileWithoutRowsChangesNothing()
+{
+    // A header alone, or rejected rows only: the run paused and resumed the policy for nothing.
+    createTable(QStringLiteral("et_norows"));
+    BackfillEngine::Options o;
+    o.load.table = QStringLiteral("et_norows");
+    for (const QList<QByteArray> &rows : {QList<QByteArray>(), QList<QByteArray>{QByteArray("2026-08-20 10:15:00+00,seven,1,1,ok")}}) {
+        o.load.csvPath = csv(QStringLiteral("norows.csv"), rows);
+        const BackfillEngine::Result r = run(o);
+        QVERIFY2(r.outcome == CsvLoader::Outcome::Completed, qPrintable(r.message));
+        QVERIFY2(r.message.contains(QLatin1String("nothing to load into public.et_norows, and nothing was changed")), qPrintable(r.message));
+        QCOMPARE(r.load.rowsRejected, qint64(rows.size()));
+        QVERIFY(r.load.accountedFor());
+        QVERIFY(!r.policyPaused);
+        QVERIFY(r.journalPath.isEmpty() || !QFile::exists(r.journalPath));
+        QVERIFY(policyScheduled(QStringLiteral("et_norows")));
+    }
 }
 
 QTEST_GUILESS_MAIN(TestEngineSetups)
