@@ -581,11 +581,10 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
                 return serverFailure(dbError);
             }
         }
-        if ((s.rowsRead & 0x3FFF) == 0) {
+        if ((s.rowsRead & 0x3FFF) == 0)
             reportProgress(QStringLiteral("upload"));
-            if (cancelled())
-                break;
-        }
+        if ((s.rowsRead & 0x3FF) == 0 && cancelled()) // (a cancel stops the reading within a thousand rows)
+            break;
     }
     s.blankLines = reader.blankLines();
     s.noteShortRows(file, o.padShortRows);

@@ -87,13 +87,15 @@ QVariant ChunkTableModel::headerData(int section, Qt::Orientation orientation, i
         case TotalSize:
             return QStringLiteral("The chunk's size on disk now (chunks_detailed_size): its compressed data and its own, "
                                   "uncompressed table and indexes, which take pages even when empty.");
-        case BeforeSize: return QStringLiteral("The chunk's size before it was compressed (chunk_compression_stats).");
+        case BeforeSize:
+            return QStringLiteral("The chunk's size before it was compressed whole (chunk_compression_stats). Rows inserted into "
+                                  "the compressed chunk since, and compressed in place, do not change it.");
         case AfterSize:
-            return QStringLiteral("The compressed data's size when it was compressed (chunk_compression_stats): without the "
+            return QStringLiteral("The compressed data's size when it was compressed whole (chunk_compression_stats): without the "
                                   "chunk's own table and indexes that Size counts.");
         case RangeStart:
         case RangeEnd: return integerTime() ? QVariant() : QStringLiteral("UTC; the end is not part of the chunk.");
-        case Ratio: return QStringLiteral("Uncompressed ÷ compressed.");
+        case Ratio: return QStringLiteral("Uncompressed ÷ compressed, when the chunk was compressed whole.");
         default: return QVariant();
         }
     }

@@ -277,7 +277,9 @@ QString ChunkTimeline::toolTipFor(int index) const
     if (c.totalBytes >= 0)
         lines << QStringLiteral("Size: %1").arg(ChunkTableModel::formatBytes(c.totalBytes));
     if (c.bytesBefore > 0 && c.bytesAfter > 0)
-        lines << QStringLiteral("Before compression: %1, after: %2 (ratio %3×)")
+        // (TimescaleDB measures a chunk when it compresses it whole: rows inserted into it since,
+        // and compressed in place, leave these as they were)
+        lines << QStringLiteral("When compressed whole: %1 before, %2 after (ratio %3×)")
                      .arg(ChunkTableModel::formatBytes(c.bytesBefore), ChunkTableModel::formatBytes(c.bytesAfter))
                      .arg(double(c.bytesBefore) / double(c.bytesAfter), 0, 'f', 1);
     BackfillPlan::Action a;

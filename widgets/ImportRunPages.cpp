@@ -524,6 +524,10 @@ QString ImportSummaryPage::report() const
     QStringList lines;
     lines << QStringLiteral("Backfill of %1 into %2: %3").arg(m_session->options.load.csvPath, m_session->tableName(), outcomeText(r.outcome));
     lines << QStringLiteral("Rows read: %1").arg(r.load.rowsRead);
+    // A run stopped while it read the file: the rest of the file, as the plan counted it.
+    if (const qint64 planned = m_session->planResult.load.rowsRead; r.outcome != CsvLoader::Outcome::Completed && planned > r.load.rowsRead)
+        lines << QStringLiteral("Rows not read (the run stopped before them; the plan read %1 rows in the file): %2")
+                     .arg(planned).arg(planned - r.load.rowsRead);
     lines << QStringLiteral("Rows loaded: %1").arg(r.load.rowsLoaded);
     lines << QStringLiteral("Rows skipped as duplicates: %1").arg(r.load.rowsDuplicate);
     if (r.load.rowsNotWritten > 0)

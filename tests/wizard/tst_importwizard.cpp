@@ -42,6 +42,7 @@ private Q_SLOTS:
     void closingWhileAPassRunsClosesWhenItHasStopped();
     void chunksLeftToThePolicyAreNamedInTheSummary();
     void aFileChangedAfterItsPlanIsNotRun();
+    void cancelWhileReadingCountsTheRowsNotRead();
 
 private:
     HypertableInfo createTable(const QString &name);
@@ -50,6 +51,9 @@ private:
     // onFormatPage: what the user does on the format page before Next.
     void walkToPlan(ImportWizard &w, const QString &file, const std::function<void()> &onFormatPage = {});
     void runToSummary(ImportWizard &w);
+    // Device `device` every second from 06:00 for `rows` seconds of one chunk: long enough a file
+    // for progress reports while it is read.
+    static QByteArray secondsOfOneChunk(int device, int rows = 20000);
     // The analyst edits the rejects file (from → to), then retries the rejected rows.
     BackfillEngine::Result retryFixed(ImportWizard &w, const QList<QPair<QByteArray, QByteArray>> &fixes);
     QTemporaryDir m_dir;
@@ -606,13 +610,7 @@ void TestImportWizard::aFileChangedAfterItsPlanIsNotRun()
     // The plan is shown for the file as it was; rows appended afterwards (a new chunk, here) would
     // have been loaded by a run that did other than the approved plan. It stops before anything.
     const HypertableInfo ht = createTable(QStringLiteral("wz_changed"));
-    // Device 8 every second for five and a half hours of one chunk: long enough for the plan page
-    // to say how far the planning pass has come.
-    QByteArray content("time,device_id,temperature,status\n");
-    const QDateTime start(QDate(2026, 8, 20), QTime(6, 0), Qt::UTC);
-    for (int i = 0; i < 20000; ++i)
-        content += start.addSecs(i).toString(QStringLiteral("yyyy-MM-dd HH:mm:ss+00")).toUtf8() + ",8,21.5,ok\n";
-    const QString file = csv(QStringLiteral("changed.csv"), content);
+    const QString file = csv(QStringLiteral("changed.csv"), secondsOfOneChunk(8));
     ImportWizard w(TestServers::sandbox(), ht);
     QStringList shown; // the plan page's words after each progress report
     connect(w.findChild<BackfillController *>(), &BackfillController::progress, this, [&](const BackfillEngine::Progress &) {
@@ -634,6 +632,38 @@ void TestImportWizard::aFileChangedAfterItsPlanIsNotRun()
     QVERIFY2(w.summaryPage()->report().contains(QLatin1String("Plan again")), qPrintable(w.summaryPage()->report()));
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM wz_changed WHERE device_id = 8")), qint64(0));
     QCOMPARE(scalar(QStringLiteral("SELECT bool_and(scheduled) FROM timescaledb_information.jobs WHERE hypertable_name = 'wz_changed'")), qint64(1));
+}
+
+QByteArray TestImportWizard::secondsOfOneChunk(int device, int rows)
+{
+    QByteArray content("time,device_id,temperature,status\n");
+    const QDateTime start(QDate(2026, 8, 20), QTime(6, 0), Qt::UTC);
+    for (int i = 0; i < rows; ++i)
+        content += start.addSecs(i).toString(QStringLiteral("yyyy-MM-dd HH:mm:ss+00")).toUtf8() + ',' + QByteArray::number(device) + ",21.5,ok\n";
+    return content;
+}
+
+void TestImportWizard::cancelWhileReadingCountsTheRowsNotRead()
+{
+    // Cancelled while the run reads the file: the summary counted the rows read (16384, all "not
+    // loaded") and said nothing of the rest of the file, which the plan had counted.
+    const HypertableInfo ht = createTable(QStringLiteral("wz_notread"));
+    const QString file = csv(QStringLiteral("notread.csv"), secondsOfOneChunk(9, 40000));
+    ImportWizard w(TestServers::sandbox(), ht);
+    walkToPlan(w, file);
+    connect(w.findChild<BackfillController *>(), &BackfillController::progress, this, [&w](const BackfillEngine::Progress &p) {
+        if (p.phase == QLatin1String("stage") && p.rowsMoved > 0 && w.runPage()->cancelButton()->isEnabled())
+            QTest::mouseClick(w.runPage()->cancelButton(), Qt::LeftButton);
+    });
+    runToSummary(w);
+    const BackfillEngine::Result &r = w.session()->runResult;
+    QCOMPARE(r.outcome, CsvLoader::Outcome::Cancelled);
+    QVERIFY(r.load.rowsRead < 40000);
+    const QString report = w.summaryPage()->report();
+    QVERIFY2(report.contains(QStringLiteral("Rows not read (the run stopped before them; the plan read 40000 rows in the file): %1")
+                                 .arg(40000 - r.load.rowsRead)),
+             qPrintable(report));
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM wz_notread WHERE device_id = 9")), qint64(0));
 }
 
 QTEST_MAIN(TestImportWizard)
