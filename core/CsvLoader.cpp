@@ -477,6 +477,8 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
     QList<ValueConverter::Value> values(nMapped);
     QString stopReason;
     while (reader.next(&rec)) {
+        if (!o.reportedLines.isEmpty())
+            rec.line = o.reportedLines.value(rec.line, rec.line);
         ++s.rowsRead;
         QString reason;
         QString column;

@@ -53,6 +53,9 @@ public:
         // A row with fewer fields than the file has columns gets empty ones at its end (Excel leaves out the
         // delimiters of empty cells at the end of some rows); false: such a row is rejected.
         bool padShortRows = false;
+        // The line each record is reported as, by the line it starts on in this file (absent: its
+        // own): a retry file of rejected rows reports them as the original file numbers them.
+        QHash<qint64, qint64> reportedLines;
         QHash<QString, QString> formats;         // table or CSV column → date-time format
         bool formatsMustApply = false;           // a format that names no loaded date/time column is an input error
         QString timeZone;                        // IANA name for naive timestamps; empty = UTC

@@ -36,6 +36,8 @@ namespace bfs {
 
 namespace {
 
+void settleRetryFiles(const QString &retryPath, const QString &retryRejects, const QString &rejects, bool completed);
+
 // What a planned chunk looks like once its range has committed: compressed again in the range's
 // own transaction, or, when that waits (for the end of the run or the policy), partly compressed
 // after a direct insert and uncompressed after a decompression.
@@ -483,9 +485,8 @@ ImportSummaryPage::ImportSummaryPage(ImportSession *session, BackfillController 
         watcher->setFuture(QtConcurrent::run(writeReport, f, report()));
     });
     connect(m_controller, &BackfillController::finished, this, [this](const BackfillEngine::Result &r) {
-        if (!m_retrying)
+        if (!m_retrying || m_retryPath.isEmpty())
             return;
-        m_retrying = false;
         BackfillEngine::Result &total = m_session->runResult;
         total.load.rowsLoaded += r.load.rowsLoaded;
         total.load.rowsDuplicate += r.load.rowsDuplicate;
@@ -498,17 +499,25 @@ ImportSummaryPage::ImportSummaryPage(ImportSession *session, BackfillController 
                 same->compressedAfter = c.compressedAfter;
         }
         total.message += QStringLiteral("\nRetry of the rejected rows: ") + r.message;
-        if (r.outcome == CsvLoader::Outcome::Completed) {
+        const bool completed = r.outcome == CsvLoader::Outcome::Completed;
+        if (completed) {
+            // The rows rejected again replace the rejects file's (named by their original lines).
             total.load.rowsRejected -= r.load.rowsRead - r.load.rowsRejected;
-            if (!r.load.rejectsPath.isEmpty())
-                total.load.rejectsPath = r.load.rejectsPath;
+            total.load.firstRejections = r.load.firstRejections;
         } else {
-            // A retry that stopped: the rows it did not write are still rejected, in the file it
-            // read (another retry picks them up; the ranges it committed are skipped then).
+            // A retry that stopped: the rows it did not write are still rejected, in the rejects
+            // file it read (another retry picks them up; the ranges it committed are skipped then).
             total.load.rowsRejected -= r.load.rowsLoaded + r.load.rowsDuplicate + r.load.rowsNotWritten;
         }
-        initializePage();
-        Q_EMIT retryFinished(r);
+        // The files are put in place off the GUI thread; the page waits for them.
+        auto *settled = new QFutureWatcher<void>(this);
+        connect(settled, &QFutureWatcher<void>::finished, this, [this, settled, r] {
+            settled->deleteLater();
+            m_retrying = false;
+            initializePage();
+            Q_EMIT retryFinished(r);
+        });
+        settled->setFuture(QtConcurrent::run(settleRetryFiles, m_retryPath, m_retryRejectsPath, total.load.rejectsPath, completed));
     });
 }
 
@@ -586,16 +595,29 @@ QString ImportSummaryPage::writeReport(const QString &path, const QString &text)
 
 namespace {
 
-// Header of the original file, then each rejected record as (possibly fixed) in the rejects file.
-// Runs on a worker thread: both files may be large.
-QPair<QString, int> writeRetryFile(const QString &rejects, const QString &original, const CsvFormat &format)
+struct RetryFile
 {
+    QString path;        // empty: it could not be written
+    QString rejectsPath; // where the retry writes the rows rejected again
+    int rows = 0;
+    QHash<qint64, qint64> lines; // line in the retry file → line in the original
+};
+
+// Header of the original file, then each rejected record as (possibly fixed) in the rejects file,
+// and for each the line it starts on in the retry file → its line in the original (so that the
+// retry names the rows as the original file numbers them).
+// Runs on a worker thread: both files may be large.
+RetryFile writeRetryFile(const QString &rejects, const QString &original, const CsvFormat &format)
+{
+    RetryFile result;
     CsvFormat rf; // (the rejects file: UTF-8, the original's delimiter, see RejectsWriter)
     rf.header = true;
     rf.delimiter = format.delimiter;
     CsvReader reader(rf);
-    if (!reader.open(rejects))
-        return {QString(), 0};
+    QFile head(rejects);
+    if (!head.open(QIODevice::ReadOnly) || !reader.open(rejects))
+        return result;
+    const bool bom = head.peek(3) == QByteArray("\xEF\xBB\xBF"); // (kept: the retry's rejects file gets one too)
     const CsvFormat &of = format; // the original's header, after its skipped lines
     QStringList originalHeader;
     {
@@ -603,20 +625,22 @@ QPair<QString, int> writeRetryFile(const QString &rejects, const QString &origin
         if (h.open(original))
             originalHeader = h.header();
     }
-    const QString retryPath = QFileInfo(rejects).absolutePath() + QLatin1Char('/') + QFileInfo(rejects).completeBaseName()
-        + QStringLiteral(".retry.csv");
-    QFile out(retryPath);
+    const QString base = QFileInfo(rejects).absolutePath() + QLatin1Char('/') + QFileInfo(rejects).completeBaseName();
+    QFile out(base + QStringLiteral(".retry.csv"));
     if (!out.open(QIODevice::WriteOnly | QIODevice::Truncate))
-        return {QString(), 0};
+        return result;
+    if (bom)
+        out.write("\xEF\xBB\xBF");
     const QChar d = format.delimiter;
+    qint64 line = 1;
     if (format.header) { // (a file without one gets none: its columns go by position)
         QStringList quoted;
         for (const QString &h : std::as_const(originalHeader))
             quoted << RejectsWriter::quote(h, d);
         out.write((quoted.join(d) + QLatin1Char('\n')).toUtf8());
+        ++line;
     }
     CsvRecord rec;
-    int n = 0;
     while (reader.next(&rec)) {
         // (A replacement character stands for bytes that did not decode: back to the reader's
         // marker, so that the row is rejected again rather than loaded with it, unless fixed.)
@@ -625,9 +649,31 @@ QPair<QString, int> writeRetryFile(const QString &rejects, const QString &origin
         QString record = rec.fields.mid(3).join(format.delimiter);
         record.replace(QChar(QChar::ReplacementCharacter), QChar(0xFFFF));
         out.write((record + QLatin1Char('\n')).toUtf8());
-        ++n;
+        bool isNumber = false;
+        const qint64 originalLine = rec.fields.value(0).toLongLong(&isNumber);
+        if (isNumber)
+            result.lines.insert(line, originalLine);
+        line += 1 + record.count(QLatin1Char('\n'));
+        ++result.rows;
     }
-    return {retryPath, n};
+    result.path = out.fileName();
+    result.rejectsPath = base + QStringLiteral(".retry-rejects.csv");
+    return result;
+}
+
+// After a retry that went through: its rejects (the rows rejected again) take the rejects file's
+// place, or, none rejected, the rejects file goes. The retry file goes either way (another retry
+// writes it again from the rejects file). Off the GUI thread.
+void settleRetryFiles(const QString &retryPath, const QString &retryRejects, const QString &rejects, bool completed)
+{
+    QFile::remove(retryPath);
+    if (!completed) {
+        QFile::remove(retryRejects);
+        return;
+    }
+    QFile::remove(rejects);
+    if (QFile::exists(retryRejects))
+        QFile::rename(retryRejects, rejects);
 }
 
 } // namespace
@@ -637,9 +683,11 @@ void ImportSummaryPage::retryRejected()
     const CsvLoader::Summary &load = m_session->runResult.load;
     m_retrying = true;
     m_retry->setEnabled(false);
-    auto *watcher = new QFutureWatcher<QPair<QString, int>>(this);
-    connect(watcher, &QFutureWatcher<QPair<QString, int>>::finished, this, [this, watcher] {
-        const auto [retryPath, n] = watcher->result();
+    auto *watcher = new QFutureWatcher<RetryFile>(this);
+    connect(watcher, &QFutureWatcher<RetryFile>::finished, this, [this, watcher] {
+        const RetryFile retry = watcher->result();
+        const QString retryPath = retry.path;
+        const int n = retry.rows;
         watcher->deleteLater();
         if (retryPath.isEmpty() || n == 0) {
             m_retrying = false;
@@ -661,7 +709,10 @@ void ImportSummaryPage::retryRejected()
         o.load.delimiter = read.delimiter;
         o.load.quote = read.quote;
         o.load.decimalComma = read.decimalComma;
-        o.load.rejectsPath = rejectsPathFor(retryPath);
+        o.load.rejectsPath = retry.rejectsPath;
+        o.load.reportedLines = retry.lines; // (rows named by their lines in the original file)
+        m_retryPath = retry.path;
+        m_retryRejectsPath = retry.rejectsPath;
         if (!m_controller->start(m_session->profile, o)) {
             m_retrying = false;
             initializePage();

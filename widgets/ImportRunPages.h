@@ -122,7 +122,9 @@ private:
     QLabel *m_text = nullptr;
     QPushButton *m_retry = nullptr;
     QPushButton *m_save = nullptr;
-    bool m_retrying = false;
+    bool m_retrying = false;     // from Retry until the retry's files are in place
+    QString m_retryPath;         // the retry's file of the rejected records
+    QString m_retryRejectsPath;  // where it writes the rows rejected again
     bool m_retryUnavailable = false; // the last retry found no rejects file to read
 };
 

@@ -11,7 +11,9 @@
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QLabel>
 #include <QMessageBox>
 #include <QPushButton>
@@ -250,15 +252,38 @@ void TestImportWizard::badRowsGoToTheRejectsFileAndRetryLoadsThemWhenFixed()
     // The analyst fixes the records in the rejects file, then retries. (The second fix also drops
     // the record's quotes, as a hand edit may: its commas still belong to the record; they once
     // cut it short, and the row went in with its last cells empty.)
-    const BackfillEngine::Result retry = retryFixed(w, {{"4,warm,ok", "4,24,ok"}, {"\"2026-08-20 12:30:00+00,four,22,ok\"", "2026-08-20 12:30:00+00,4,22,ok"}});
+    // First only the one on line 3: the other is rejected again, named by its line in the file (it
+    // was line 3 of a retry file), in the rejects file, which lists it alone now (the retry's
+    // rejects went to a file of their own, a longer name each time, and the retry file stayed).
+    const QString rejectsPath = r.load.rejectsPath;
+    const BackfillEngine::Result first = retryFixed(w, {{"4,warm,ok", "4,24,ok"}});
+    QVERIFY2(first.outcome == CsvLoader::Outcome::Completed, qPrintable(first.message));
+    QCOMPARE(first.load.rowsLoaded, qint64(1));
+    QCOMPARE(first.load.rowsRejected, qint64(1));
+    QCOMPARE(first.load.firstRejections.value(0).line, qint64(4));
+    QCOMPARE(w.session()->runResult.load.rejectsPath, rejectsPath);
+    QVERIFY(rejects.open(QIODevice::ReadOnly));
+    text = rejects.readAll();
+    rejects.close();
+    QCOMPARE(text.count('\n'), 2); // the header and the row still rejected
+    QVERIFY2(text.contains("\n4,device_id,"), text.constData());
+    const auto filesOfThisRun = [&rejectsPath] {
+        return QDir(QFileInfo(rejectsPath).absolutePath()).entryList({QFileInfo(rejectsPath).completeBaseName() + QLatin1Char('*')}, QDir::Files);
+    };
+    QCOMPARE(filesOfThisRun(), QStringList{QFileInfo(rejectsPath).fileName()});
+    QVERIFY(w.summaryPage()->retryButton()->isEnabled());
+    const BackfillEngine::Result retry = retryFixed(w, {{"\"2026-08-20 12:30:00+00,four,22,ok\"", "2026-08-20 12:30:00+00,4,22,ok"}});
     QVERIFY2(retry.outcome == CsvLoader::Outcome::Completed, qPrintable(retry.message));
-    QCOMPARE(retry.load.rowsLoaded, qint64(2));
+    QCOMPARE(retry.load.rowsLoaded, qint64(1));
+    QVERIFY(!QFile::exists(rejectsPath)); // nothing rejected any more: no rejects file, no retry files
+    QVERIFY(filesOfThisRun().isEmpty());
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM wz_rejects WHERE device_id = 4")), qint64(4));
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM wz_rejects WHERE device_id = 4 AND temperature = 22 AND status = 'ok'")), qint64(1));
     const QString report = w.summaryPage()->report();
     QVERIFY(report.contains(QLatin1String("Rows rejected: 0")));
     // The run's closing words stay, and the retry's follow them (they once said nothing of it).
-    QVERIFY2(report.contains(QLatin1String("4 rows read: 2 loaded")) && report.contains(QLatin1String("Retry of the rejected rows: 2 rows read: 2 loaded")),
+    QVERIFY2(report.contains(QLatin1String("4 rows read: 2 loaded")) && report.contains(QLatin1String("Retry of the rejected rows: 2 rows read: 1 loaded"))
+                 && report.contains(QLatin1String("Retry of the rejected rows: 1 row read: 1 loaded")),
              qPrintable(report));
 }
 
