@@ -4,6 +4,7 @@
 
 #include <QFile>
 #include <QFutureWatcher>
+#include <QMap>
 #include <QSettings>
 #include <QtConcurrent/QtConcurrentRun>
 
@@ -80,16 +81,53 @@ void ImportSession::remember() const
 {
     QSettings s;
     s.beginGroup(QStringLiteral("import/") + tableName());
-    QStringList mapping;
-    for (const auto &[csv, column] : options.load.mappings)
-        mapping << csv + QLatin1Char('=') + column;
-    s.setValue(QStringLiteral("mapping"), mapping);
-    QStringList formats;
-    for (auto it = options.load.formats.cbegin(); it != options.load.formats.cend(); ++it)
-        formats << it.key() + QLatin1Char('=') + it.value();
-    s.setValue(QStringLiteral("formats"), formats);
     s.setValue(QStringLiteral("timezone"), options.load.timeZone);
     s.setValue(QStringLiteral("conflict"), CsvLoader::conflictName(options.load.conflict));
+    s.endGroup();
+}
+
+namespace {
+
+// "name=value" lines ↔ a map (a CSV column's name may hold '=': the last one separates).
+QMap<QString, QString> readPairs(const QStringList &lines)
+{
+    QMap<QString, QString> out;
+    for (const QString &l : lines)
+        out.insert(l.section(QLatin1Char('='), 0, -2), l.section(QLatin1Char('='), -1));
+    return out;
+}
+
+QStringList writePairs(const QMap<QString, QString> &pairs)
+{
+    QStringList out;
+    for (auto it = pairs.cbegin(); it != pairs.cend(); ++it)
+        out << it.key() + QLatin1Char('=') + it.value();
+    return out;
+}
+
+} // namespace
+
+void ImportSession::rememberColumns(const QList<ColumnChoice> &choices)
+{
+    QSettings s;
+    s.beginGroup(QStringLiteral("import/") + tableName());
+    QMap<QString, QString> mapping = readPairs(s.value(QStringLiteral("columns")).toStringList());
+    QMap<QString, QString> formats = readPairs(s.value(QStringLiteral("columnFormats")).toStringList());
+    for (const ColumnChoice &c : choices) {
+        mapping.insert(c.csvColumn, c.tableColumn); // (empty: skipped)
+        rememberedColumns.insert(c.csvColumn, c.tableColumn);
+        if (c.format.isEmpty()) {
+            formats.remove(c.csvColumn);
+            rememberedFormats.remove(c.csvColumn);
+        } else {
+            formats.insert(c.csvColumn, c.format);
+            rememberedFormats.insert(c.csvColumn, c.format);
+        }
+    }
+    s.setValue(QStringLiteral("columns"), writePairs(mapping));
+    s.setValue(QStringLiteral("columnFormats"), writePairs(formats));
+    s.remove(QStringLiteral("mapping")); // (what earlier versions kept: the last file's only)
+    s.remove(QStringLiteral("formats"));
     s.endGroup();
 }
 
@@ -97,12 +135,18 @@ void ImportSession::recall()
 {
     QSettings s;
     s.beginGroup(QStringLiteral("import/") + tableName());
-    options.load.mappings.clear();
-    for (const QString &m : s.value(QStringLiteral("mapping")).toStringList())
-        options.load.mappings << qMakePair(m.section(QLatin1Char('='), 0, 0), m.section(QLatin1Char('='), 1));
+    options.load.mappings.clear(); // (the Columns page sets them from what it shows)
     options.load.formats.clear();
-    for (const QString &f : s.value(QStringLiteral("formats")).toStringList())
-        options.load.formats.insert(f.section(QLatin1Char('='), 0, 0), f.section(QLatin1Char('='), 1));
+    rememberedColumns.clear();
+    const QStringList columns = s.contains(QStringLiteral("columns")) ? s.value(QStringLiteral("columns")).toStringList()
+                                                                        : s.value(QStringLiteral("mapping")).toStringList();
+    const QMap<QString, QString> mapping = readPairs(columns);
+    for (auto it = mapping.cbegin(); it != mapping.cend(); ++it)
+        rememberedColumns.insert(it.key(), it.value());
+    rememberedFormats.clear();
+    const QMap<QString, QString> formats = readPairs(s.value(QStringLiteral("columnFormats")).toStringList());
+    for (auto it = formats.cbegin(); it != formats.cend(); ++it)
+        rememberedFormats.insert(it.key(), it.value());
     options.load.timeZone = s.value(QStringLiteral("timezone")).toString();
     CsvLoader::Conflict c;
     if (CsvLoader::conflictFromName(s.value(QStringLiteral("conflict"), QStringLiteral("skip")).toString(), &c))

@@ -7,6 +7,7 @@
 #include "TargetTable.h"
 #include "backfill_widgets_export.h"
 
+#include <QHash>
 #include <QObject>
 
 namespace bfs {
@@ -40,9 +41,23 @@ public:
     // are left out of the detection. Only the latest request's result is kept.
     void sniff(const QString &csvPath);
 
-    // Mapping/format/zone remembered per hypertable.
+    // Time zone and conflict mode remembered per hypertable (remember), and its columns:
+    // recall() fills rememberedColumns and rememberedFormats with the choices made for CSV
+    // columns of those names in any file imported into it before.
     void remember() const;
     void recall();
+    // The Columns page's choices for this file's CSV columns (mapped: its table column and the
+    // format the user set; skipped: an empty column), merged into what is remembered of other files
+    // (a monthly export and another file into the same table each keep theirs).
+    struct ColumnChoice
+    {
+        QString csvColumn;
+        QString tableColumn;
+        QString format;
+    };
+    void rememberColumns(const QList<ColumnChoice> &choices);
+    QHash<QString, QString> rememberedColumns; // CSV column → its table column ("": skipped)
+    QHash<QString, QString> rememberedFormats; // CSV column → the date-time format set for it
 
 Q_SIGNALS:
     void targetReady();

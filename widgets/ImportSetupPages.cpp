@@ -392,7 +392,7 @@ void ImportFormatPage::refreshPreview()
         if (!m_session->options.load.nullTokens.isEmpty())
             vo.nullTokens = m_session->options.load.nullTokens;
         vo.decimalComma = f.decimalComma;
-        vo.dateTimeFormat = m_session->options.load.formats.value(header.at(c), m_session->sniffed.dateFormats.value(c));
+        vo.dateTimeFormat = m_session->rememberedFormats.value(header.at(c), m_session->sniffed.dateFormats.value(c));
         if (vo.dateTimeFormat.isEmpty())
             vo.dateTimeFormat = QStringLiteral("iso");
         if (ti >= 0)
@@ -515,6 +515,7 @@ void ImportColumnsPage::initializePage()
     const TargetTable &t = m_session->target;
     if (!m_session->options.load.timeZone.isEmpty())
         m_zone->setCurrentText(m_session->options.load.timeZone);
+    QStringList taken; // table columns chosen for an earlier CSV column
     for (int c = 0; c < header.size(); ++c) {
         m_table->insertRow(c);
         auto *name = new QTableWidgetItem(header.at(c));
@@ -526,23 +527,25 @@ void ImportColumnsPage::initializePage()
         for (const TargetTable::Column &col : t.columns)
             if (!col.generated)
                 combo->addItem(QStringLiteral("%1 (%2)").arg(col.name, col.sqlType), col.name);
-        QString chosen;
-        for (const auto &[csv, column] : m_session->options.load.mappings)
-            if (csv == header.at(c))
-                chosen = column;
-        if (chosen.isEmpty()) {
+        // What was chosen for a CSV column of this name before (in any file into this table),
+        // else the table column of a like name; never a table column an earlier CSV column took.
+        const auto remembered = m_session->rememberedColumns.constFind(header.at(c));
+        QString chosen = remembered != m_session->rememberedColumns.cend() ? *remembered : QString();
+        if (remembered == m_session->rememberedColumns.cend() || (!chosen.isEmpty() && taken.contains(chosen))) {
             const int ti = fuzzyColumn(t, header.at(c));
-            if (ti >= 0)
-                chosen = t.columns.at(ti).name;
+            chosen = ti >= 0 ? t.columns.at(ti).name : QString();
         }
+        if (taken.contains(chosen))
+            chosen.clear();
+        if (!chosen.isEmpty())
+            taken << chosen;
         combo->setCurrentIndex(qMax(0, combo->findData(chosen)));
         // Scrolling the table over a mapping must not change it: the wheel turns a combo only
         // once it has been clicked or tabbed to.
         combo->setFocusPolicy(Qt::StrongFocus);
         combo->installEventFilter(this);
         m_table->setCellWidget(c, 1, combo);
-        auto *format = new QTableWidgetItem(m_session->options.load.formats.value(
-            chosen, m_session->sniffed.dateFormats.value(c)));
+        auto *format = new QTableWidgetItem(m_session->rememberedFormats.value(header.at(c), m_session->sniffed.dateFormats.value(c)));
         m_table->setItem(c, 2, format);
         m_table->setItem(c, 3, new QTableWidgetItem);
         connect(combo, &QComboBox::currentIndexChanged, this, &ImportColumnsPage::check);
@@ -645,22 +648,27 @@ bool ImportColumnsPage::validatePage()
     CsvLoader::Options &o = m_session->options.load;
     o.mappings.clear();
     o.formats.clear();
+    QList<ImportSession::ColumnChoice> choices;
     for (int c = 0; c < m_table->rowCount(); ++c) {
         auto *combo = qobject_cast<QComboBox *>(m_table->cellWidget(c, 1));
         const QString column = combo ? combo->currentData().toString() : QString();
         const QString csv = m_table->item(c, 0)->text();
+        // Only a format the user set: a detected one stays the load's to detect, so that a date
+        // order it guessed is noted, and a later row that proves it wrong stops the load.
+        QString fmt = m_table->item(c, 2)->text().trimmed();
+        if (fmt == m_session->sniffed.dateFormats.value(c))
+            fmt.clear();
+        choices << ImportSession::ColumnChoice{csv, column, column.isEmpty() ? QString() : fmt};
         if (column.isEmpty())
             continue;
         o.mappings << qMakePair(csv, column);
-        // Only a format the user set: a detected one stays the load's to detect, so that a date
-        // order it guessed is noted, and a later row that proves it wrong stops the load.
-        const QString fmt = m_table->item(c, 2)->text().trimmed();
-        if (!fmt.isEmpty() && fmt != m_session->sniffed.dateFormats.value(c))
+        if (!fmt.isEmpty())
             o.formats.insert(column, fmt);
     }
     o.explicitMappingOnly = true;
     o.timeZone = m_zone->currentText() == QLatin1String("UTC") ? QString() : m_zone->currentText();
     m_session->remember();
+    m_session->rememberColumns(choices);
     return true;
 }
 

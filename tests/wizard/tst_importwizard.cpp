@@ -18,6 +18,7 @@
 #include <QMessageBox>
 #include <QPushButton>
 #include <QRegularExpression>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QTableWidget>
@@ -45,13 +46,15 @@ private Q_SLOTS:
     void chunksLeftToThePolicyAreNamedInTheSummary();
     void aFileChangedAfterItsPlanIsNotRun();
     void cancelWhileReadingCountsTheRowsNotRead();
+    void eachFilesMappingIsRemembered();
 
 private:
     HypertableInfo createTable(const QString &name);
     QString csv(const QString &name, const QByteArray &content);
     qint64 scalar(const QString &sql);
     // onFormatPage: what the user does on the format page before Next.
-    void walkToPlan(ImportWizard &w, const QString &file, const std::function<void()> &onFormatPage = {});
+    void walkToPlan(ImportWizard &w, const QString &file, const std::function<void()> &onFormatPage = {},
+                    const std::function<void()> &onColumnsPage = {});
     void runToSummary(ImportWizard &w);
     // Device `device` every second from 06:00 for `rows` seconds of one chunk: long enough a file
     // for progress reports while it is read.
@@ -112,7 +115,8 @@ qint64 TestImportWizard::scalar(const QString &sql)
     return r.value(0, 0) == QLatin1String("t") ? 1 : r.value(0, 0) == QLatin1String("f") ? 0 : r.intValue(0, 0);
 }
 
-void TestImportWizard::walkToPlan(ImportWizard &w, const QString &file, const std::function<void()> &onFormatPage)
+void TestImportWizard::walkToPlan(ImportWizard &w, const QString &file, const std::function<void()> &onFormatPage,
+                                  const std::function<void()> &onColumnsPage)
 {
     w.setJournalDirectory(m_dir.filePath(QStringLiteral("journals")));
     w.show();
@@ -132,6 +136,8 @@ void TestImportWizard::walkToPlan(ImportWizard &w, const QString &file, const st
         onFormatPage();
     w.next();
     QCOMPARE(w.currentId(), int(ImportWizard::ColumnsPage));
+    if (onColumnsPage)
+        onColumnsPage();
     QTRY_VERIFY_WITH_TIMEOUT(w.columnsPage()->isComplete(), 30000);
     QSignalSpy planned(w.planPage(), &ImportPlanPage::planReady);
     w.next();
@@ -689,6 +695,44 @@ void TestImportWizard::cancelWhileReadingCountsTheRowsNotRead()
                                  .arg(40000 - r.load.rowsRead)),
              qPrintable(report));
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM wz_notread WHERE device_id = 9")), qint64(0));
+}
+
+void TestImportWizard::eachFilesMappingIsRemembered()
+{
+    // A monthly German export mapped by hand, then another file into the same table: the export's
+    // mapping came back as "(skip this column)", the other file's having replaced it.
+    const HypertableInfo ht = createTable(QStringLiteral("wz_memory"));
+    QSettings().remove(QStringLiteral("import/public.wz_memory"));
+    const QString german = csv(QStringLiteral("monat.csv"), "Zeit;Gerät;Temperatur;Zustand\n20.08.2026 12:30;6;21,5;ok\n");
+    const QString english = csv(QStringLiteral("month.csv"), "time,device_id,temperature,status\n2026-08-21 10:30:00+00,7,1,ok\n");
+    const auto mapped = [](ImportWizard &w) {
+        QStringList out;
+        QTableWidget *columns = w.columnsPage()->columns();
+        for (int c = 0; c < columns->rowCount(); ++c)
+            out << columns->item(c, 0)->text() + QLatin1Char('=') + qobject_cast<QComboBox *>(columns->cellWidget(c, 1))->currentData().toString()
+                    + QLatin1Char(' ') + columns->item(c, 2)->text();
+        return out;
+    };
+    const QStringList byHand{QStringLiteral("Zeit=time dd.MM.yyyy HH:mm"), QStringLiteral("Gerät=device_id "),
+                             QStringLiteral("Temperatur=temperature "), QStringLiteral("Zustand= ")};
+    {
+        ImportWizard w(TestServers::sandbox(), ht);
+        walkToPlan(w, german, {}, [&w] {
+            QTableWidget *columns = w.columnsPage()->columns();
+            for (const auto &[row, column] : {std::pair{0, "time"}, std::pair{1, "device_id"}, std::pair{2, "temperature"}, std::pair{3, ""}}) {
+                auto *combo = qobject_cast<QComboBox *>(columns->cellWidget(row, 1));
+                combo->setCurrentIndex(combo->findData(QString::fromLatin1(column)));
+            }
+        });
+        QCOMPARE(mapped(w), byHand);
+    }
+    {
+        ImportWizard w(TestServers::sandbox(), ht);
+        walkToPlan(w, english);
+    }
+    ImportWizard w(TestServers::sandbox(), ht);
+    walkToPlan(w, german);
+    QCOMPARE(mapped(w), byHand);
 }
 
 QTEST_MAIN(TestImportWizard)
