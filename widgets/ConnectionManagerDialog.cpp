@@ -418,7 +418,9 @@ void ConnectionManagerDialog::showResult(const ServerInspection &in)
                               .arg(in.serverVersion, in.timescaleVersion.toString(), in.license)
                               .arg(in.hypertables.size()));
     } else if (in.error.kind == DbError::Kind::NotTimescale) {
-        m_result->setText(QStringLiteral("Connected to PostgreSQL %1. %2").arg(in.serverVersion, in.error.message));
+        // (the message names the version where it matters: said once)
+        m_result->setText(in.error.message.contains(in.serverVersion) ? QStringLiteral("Connected. %1").arg(in.error.message)
+                                                                      : QStringLiteral("Connected to PostgreSQL %1. %2").arg(in.serverVersion, in.error.message));
     } else {
         m_result->setText(in.error.message);
     }

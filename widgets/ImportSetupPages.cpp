@@ -26,6 +26,8 @@
 #include <QTableWidget>
 #include <QTimeZone>
 #include <QTimer>
+
+#include <utility>
 #include <QtConcurrent/QtConcurrentRun>
 #include <QVBoxLayout>
 
@@ -129,6 +131,9 @@ ImportSourcePage::ImportSourcePage(ImportSession *session, QWidget *parent)
         m_checkTimer->start();
         Q_EMIT completeChanged();
     });
+    // Enter right after typing a path: Next once the path is checked (until then Next is off, and
+    // Enter did nothing). When it is on, Enter presses it as the wizard's default button.
+    connect(m_file, &QLineEdit::returnPressed, this, [this] { m_nextWhenChecked = !isComplete(); });
     connect(browse, &QPushButton::clicked, this, [this] {
         // (starts where the last check found a file: the dialog would stat a path that does not answer)
         const QString f = QFileDialog::getOpenFileName(this, QStringLiteral("Choose a CSV file"), isComplete() ? file() : QString(),
@@ -196,6 +201,8 @@ void ImportSourcePage::checkFile()
         m_fileNote->setText(m_checkedIsFile ? QString() : QStringLiteral("There is no file at this path."));
         m_fileNote->setVisible(!m_checkedIsFile);
         Q_EMIT completeChanged();
+        if (std::exchange(m_nextWhenChecked, false) && isComplete() && wizard() && wizard()->currentPage() == this)
+            wizard()->next();
     });
     watcher->setFuture(QtConcurrent::run(pool, [path] { return QFileInfo(path).isFile(); }));
 }

@@ -45,6 +45,7 @@ private:
     int m_checkRequest = 0;
     bool m_checking = false;   // a check is under way
     bool m_checkAgain = false; // the text changed since it started
+    bool m_nextWhenChecked = false; // Enter was pressed before the path was checked
     QString m_checkedPath; // the last path checked, and whether it is a file
     bool m_checkedIsFile = false;
 };
