@@ -1,6 +1,7 @@
 #include "DateTimeParser.h"
 
 #include <QLocale>
+#include <QRegularExpression>
 
 #include <algorithm>
 #include <charconv>
@@ -31,6 +32,47 @@ bool readDigits(QStringView s, qsizetype &pos, int n, int *value)
     pos += n;
     *value = v;
     return true;
+}
+
+// The shape a Qt date-time pattern writes (its digits where its fields are, its other characters
+// as they are), whatever the values; an invalid expression for a pattern it cannot tell.
+QRegularExpression shapeOf(const QString &format)
+{
+    QString rx = QStringLiteral("^");
+    for (qsizetype i = 0; i < format.size();) {
+        const QChar c = format.at(i);
+        qsizetype n = 1;
+        while (i + n < format.size() && format.at(i + n) == c)
+            ++n;
+        if (c == QLatin1Char('\'')) { // quoted text
+            const qsizetype end = format.indexOf(QLatin1Char('\''), i + 1);
+            if (end < 0)
+                return QRegularExpression(QStringLiteral("("));
+            rx += QRegularExpression::escape(format.mid(i + 1, end - i - 1));
+            i = end + 1;
+            continue;
+        }
+        switch (c.unicode()) {
+        case 'd': case 'M':
+            rx += n <= 2 ? (n == 1 ? QStringLiteral("\\d{1,2}") : QStringLiteral("\\d{2}")) : QStringLiteral("\\p{L}+");
+            break;
+        case 'y': rx += n == 4 ? QStringLiteral("\\d{4}") : QStringLiteral("\\d{2}"); break;
+        case 'h': case 'H': case 'm': case 's': rx += n == 1 ? QStringLiteral("\\d{1,2}") : QStringLiteral("\\d{2}"); break;
+        case 'z': rx += QStringLiteral("\\d{1,3}"); break;
+        case 'a': case 'A': case 'p': case 'P': // (AP, ap, A or a: AM or PM)
+            rx += QStringLiteral("[AaPp][Mm]");
+            if ((c == QLatin1Char('A') || c == QLatin1Char('a')) && i + 1 < format.size() && format.at(i + 1).toLower() == QLatin1Char('p'))
+                n = 2;
+            break;
+        case 't': rx += QStringLiteral(".+"); break;
+        default:
+            if (c.isLetter())
+                return QRegularExpression(QStringLiteral("("));
+            rx += QRegularExpression::escape(format.mid(i, n));
+        }
+        i += n;
+    }
+    return QRegularExpression(rx + QLatin1Char('$'));
 }
 
 // One or two digits (2024-1-5 9:30, which PostgreSQL reads too): two when the second is a digit.
@@ -72,6 +114,7 @@ DateTimeParser::DateTimeParser(const QString &format)
             || fields.contains(QLatin1Char('s'));
         m_patternHasZone = fields.contains(QLatin1Char('t'));
         m_twoDigitYear = fields.contains(QLatin1String("yy")) && !fields.contains(QLatin1String("yyyy"));
+        m_shape = shapeOf(m_format);
     }
 }
 
@@ -294,7 +337,10 @@ DateTimeParser::Result DateTimeParser::parse(QStringView text) const
                 return r;
             }
         }
-        r.error = QStringLiteral("\"%1\" does not match the format %2").arg(s, m_format);
+        // Written as the format says, but no such day or time (31.09., 25:00): said so, not
+        // that it does not match.
+        r.error = m_shape.isValid() && m_shape.match(s).hasMatch() ? QStringLiteral("\"%1\" is not a calendar date or time of day (read as %2)").arg(s, m_format)
+                                          : QStringLiteral("\"%1\" does not match the format %2").arg(s, m_format);
         return r;
     }
     }

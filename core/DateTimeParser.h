@@ -3,6 +3,7 @@
 #include "backfill_core_export.h"
 
 #include <QDateTime>
+#include <QRegularExpression>
 #include <QString>
 #include <QTimeZone>
 
@@ -57,6 +58,7 @@ private:
     bool m_patternHasTime = false;
     bool m_patternHasZone = false; // a 't' field: the text names its zone or offset
     bool m_twoDigitYear = false;   // yy without yyyy
+    QRegularExpression m_shape; // what the pattern writes, whatever the values (see shapeOf)
 };
 
 } // namespace bfs

@@ -107,6 +107,13 @@ void TestValueConverter::converts_data()
     row("compact yyyyMMdd", Type::TimestampTz, QStringLiteral("yyyyMMdd"), utc, false, "19950101", "1995-01-01 00:00:00+00");
     row("month names", Type::TimestampTz, QStringLiteral("MMM-d-yyyy"), utc, false, "Jan-1-1995", "1995-01-01 00:00:00+00");
     row("pattern mismatch", Type::TimestampTz, QStringLiteral("dd.MM.yyyy HH:mm"), utc, false, "2025-12-31", "!does not match the format dd.MM.yyyy HH:mm");
+    // Written as the format says, but no such day or time: said so (it said "does not match").
+    row("pattern, no such day", Type::TimestampTz, QStringLiteral("dd.MM.yyyy HH:mm"), utc, false, "31.09.2026 12:30",
+        "!\"31.09.2026 12:30\" is not a calendar date or time of day (read as dd.MM.yyyy HH:mm)");
+    row("pattern, no such hour", Type::TimestampTz, QStringLiteral("dd/MM/yyyy h:mm AP"), utc, false, "01/02/2026 13:30 PM",
+        "!is not a calendar date or time of day");
+    row("pattern, no such day, date only", Type::Date, QStringLiteral("d.M.yy"), utc, false, "30.2.26", "!is not a calendar date or time of day");
+    row("pattern, text in place of digits", Type::Date, QStringLiteral("dd.MM.yyyy"), utc, false, "3I.O9.2026", "!does not match the format");
     row("epoch seconds", Type::TimestampTz, QStringLiteral("epoch"), utc, false, "1700000000", "2023-11-14 22:13:20+00");
     row("epoch with fraction", Type::TimestampTz, QStringLiteral("epoch"), utc, false, "1700000000.25", "2023-11-14 22:13:20.250000+00");
     row("epoch milliseconds", Type::TimestampTz, QStringLiteral("epoch_ms"), utc, false, "1700000000123", "2023-11-14 22:13:20.123000+00");
