@@ -285,6 +285,7 @@ ImportRunPage::ImportRunPage(ImportSession *session, BackfillController *control
     m_progress = new QProgressBar(this);
     m_progress->setObjectName(QStringLiteral("progress"));
     m_phase = new QLabel(this);
+    m_phase->setWordWrap(true); // (a stopped run's message is long)
     m_phase->setObjectName(QStringLiteral("phase"));
     m_rate = new QLabel(this);
     m_rate->setObjectName(QStringLiteral("rate"));
@@ -379,8 +380,12 @@ ImportRunPage::ImportRunPage(ImportSession *session, BackfillController *control
         const double secs = qMax(0.001, m_clock.elapsed() / 1000.0);
         m_rate->setText(QStringLiteral("%1 rows written in %2 s (%3 rows/s)")
                             .arg(r.load.rowsLoaded).arg(secs, 0, 'f', 1).arg(qRound64(r.load.rowsLoaded / secs)));
+        if (m_progress->maximum() == 0)
+            m_progress->setRange(0, 1); // (no more busy stripes: it stopped before a chunk, or had none)
         if (r.outcome != CsvLoader::Outcome::Completed && r.load.rowsLoaded == 0)
             m_progress->setValue(m_progress->minimum()); // (a full bar would say it all went in)
+        else if (r.outcome == CsvLoader::Outcome::Completed)
+            m_progress->setValue(m_progress->maximum());
         Q_EMIT completeChanged();
         Q_EMIT runFinished();
         if (wizard())

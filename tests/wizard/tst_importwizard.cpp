@@ -17,6 +17,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
+#include <QProgressBar>
 #include <QPushButton>
 #include <QRegularExpression>
 #include <QSettings>
@@ -699,6 +700,10 @@ void TestImportWizard::cancelWhileReadingCountsTheRowsNotRead()
                                  .arg(40000 - r.load.rowsRead)),
              qPrintable(report));
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM wz_notread WHERE device_id = 9")), qint64(0));
+    // The bar no longer shows its busy stripes (it stopped before a chunk range), and is empty.
+    const auto *bar = w.runPage()->findChild<QProgressBar *>(QStringLiteral("progress"));
+    QVERIFY(bar->maximum() > 0);
+    QCOMPARE(bar->value(), bar->minimum());
 }
 
 void TestImportWizard::eachFilesMappingIsRemembered()
