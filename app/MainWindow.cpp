@@ -242,7 +242,15 @@ void MainWindow::startImport(const QString &csvPath)
 {
     bfs::HypertableInfo ht;
     if (!m_browser->currentHypertable(&ht)) {
-        QMessageBox::information(this, QStringLiteral("Import CSV"), QStringLiteral("Connect and select a hypertable first."));
+        // (connected to a database without hypertables, the user is told why, not to connect)
+        const bfs::ServerInspection &in = m_browser->inspection();
+        const QString why = in.serverVersionNum == 0 ? QStringLiteral("Connect to a database with TimescaleDB, and select a hypertable first.")
+            : !in.timescaleInstalled ? QStringLiteral("%1 has no TimescaleDB: the import wizard backfills hypertables. (backfill-studio-cli "
+                                                      "backfill loads a CSV file into a plain table too.)").arg(in.database)
+            : in.hypertables.isEmpty() ? QStringLiteral("%1 has no hypertable: the import wizard backfills hypertables. (backfill-studio-cli "
+                                                        "backfill loads a CSV file into a plain table too.)").arg(in.database)
+                                       : QStringLiteral("Select a hypertable first.");
+        QMessageBox::information(this, QStringLiteral("Import CSV"), why);
         return;
     }
     auto *wizard = new bfs::ImportWizard(m_browser->profile(), ht, this);

@@ -277,6 +277,14 @@ bool loadDetails(Database &db, HypertableInfo &ht, DbError *error)
 
 } // namespace
 
+QString ServerInspector::failureText(const ServerInspection &in)
+{
+    if (in.serverVersionNum <= 0)
+        return in.error.message;
+    return in.error.message.contains(in.serverVersion) ? QStringLiteral("Connected. %1").arg(in.error.message)
+                                                       : QStringLiteral("Connected to PostgreSQL %1. %2").arg(in.serverVersion, in.error.message);
+}
+
 bool ServerInspector::splitQualifiedName(const QString &text, QString *schema, QString *name)
 {
     // Accepts name, schema.name, "Quoted ""name""", "my schema"."my.table".

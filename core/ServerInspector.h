@@ -29,6 +29,9 @@ public:
 
     // Splits "schema.name" (identifiers may be double-quoted) into its parts.
     static bool splitQualifiedName(const QString &text, QString *schema, QString *name);
+    // What an inspection that failed after connecting says: "Connected to PostgreSQL …" and its
+    // error (the version once: the error may name it already); without a connection, the error.
+    static QString failureText(const ServerInspection &in);
 };
 
 } // namespace bfs

@@ -3,6 +3,7 @@
 #include "InspectorController.h"
 #include "PasswordStore.h"
 #include "ScreenFit.h"
+#include "ServerInspector.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -418,9 +419,7 @@ void ConnectionManagerDialog::showResult(const ServerInspection &in)
                               .arg(in.serverVersion, in.timescaleVersion.toString(), in.license)
                               .arg(in.hypertables.size()));
     } else if (in.error.kind == DbError::Kind::NotTimescale) {
-        // (the message names the version where it matters: said once)
-        m_result->setText(in.error.message.contains(in.serverVersion) ? QStringLiteral("Connected. %1").arg(in.error.message)
-                                                                      : QStringLiteral("Connected to PostgreSQL %1. %2").arg(in.serverVersion, in.error.message));
+        m_result->setText(ServerInspector::failureText(in));
     } else {
         m_result->setText(in.error.message);
     }

@@ -4,6 +4,7 @@
 #include "ChunkTimeline.h"
 #include "ConnectionForm.h"
 #include "InspectorController.h"
+#include "ServerInspector.h"
 
 #include <QHeaderView>
 #include <QLabel>
@@ -133,9 +134,7 @@ void ServerBrowser::showInspection(const ServerInspection &in)
     m_details->clear();
 
     if (in.error.isError()) {
-        QString text = in.error.message;
-        if (in.serverVersionNum > 0)
-            text = QStringLiteral("Connected to PostgreSQL %1. %2").arg(in.serverVersion, text);
+        QString text = ServerInspector::failureText(in);
         if (in.error.kind == DbError::Kind::PasswordRequired || in.error.kind == DbError::Kind::AuthenticationFailed) {
             // (a saved connection whose password is kept nowhere: asked for here, not a dead end)
             text += QStringLiteral(" Type the password in the Password field and press Enter.");

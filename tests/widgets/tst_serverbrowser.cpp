@@ -131,7 +131,8 @@ void TestServerBrowser::connectionFailureIsExplained()
     QTest::keyClicks(password, TestServers::pg15ScramPassword());
     QTest::keyClick(password, Qt::Key_Return);
     QVERIFY(spy.wait(60000));
-    QVERIFY2(browser.statusText().contains(QLatin1String("Connected to PostgreSQL")), qPrintable(browser.statusText()));
+    QVERIFY2(browser.statusText().startsWith(QLatin1String("Connected")), qPrintable(browser.statusText()));
+    QCOMPARE(browser.statusText().count(QLatin1String("PostgreSQL 15.")), 1); // (the version once: it was said twice)
 }
 
 void TestServerBrowser::pastingUriFillsTheForm()
