@@ -31,8 +31,6 @@
 #include <QTreeWidget>
 #include <QtConcurrent/QtConcurrentRun>
 
-#include <algorithm>
-
 MainWindow::MainWindow(QWidget *parent)
     : QMainWindow(parent)
     , m_browser(new bfs::ServerBrowser(this))
@@ -287,13 +285,8 @@ void MainWindow::closeEvent(QCloseEvent *event)
 {
     // A wizard still at work (a backfill, a plan, an export, a retry): closing (or quitting)
     // would cancel it unseen, and its worker thread must not be waited for here.
-    QList<bfs::ImportWizard *> busy;
     bool backfilling = false;
-    for (bfs::ImportWizard *w : findChildren<bfs::ImportWizard *>())
-        if (w->isBusy()) {
-            busy << w;
-            backfilling = backfilling || w->runPage()->isRunning() || w->summaryPage()->isRetrying();
-        }
+    const QList<bfs::ImportWizard *> busy = busyWizards(&backfilling);
     if (!busy.isEmpty()) {
         event->ignore();
         if (m_closeWhenIdle)
@@ -320,7 +313,7 @@ void MainWindow::closeEvent(QCloseEvent *event)
         });
         for (bfs::ImportWizard *w : std::as_const(busy))
             connect(w, &bfs::ImportWizard::becameIdle, box, [this, box] {
-                if (!m_closeWhenIdle && !isBusy())
+                if (!m_closeWhenIdle && busyWizards(nullptr).isEmpty())
                     box->close();
             });
         m_closeQuestion = box;
@@ -333,22 +326,25 @@ void MainWindow::closeEvent(QCloseEvent *event)
     QMainWindow::closeEvent(event);
 }
 
-bool MainWindow::isBusy() const
+// The wizards still at work (a backfill, a plan, an export, a retry); *backfilling: one of them
+// runs a backfill or a retry.
+QList<bfs::ImportWizard *> MainWindow::busyWizards(bool *backfilling) const
 {
-    const QList<bfs::ImportWizard *> wizards = findChildren<bfs::ImportWizard *>();
-    return std::any_of(wizards.cbegin(), wizards.cend(), [](const bfs::ImportWizard *w) { return w->isBusy(); });
+    QList<bfs::ImportWizard *> busy;
+    for (bfs::ImportWizard *w : findChildren<bfs::ImportWizard *>())
+        if (w->isBusy()) {
+            busy << w;
+            if (backfilling)
+                *backfilling = *backfilling || w->runPage()->isRunning() || w->summaryPage()->isRetrying();
+        }
+    return busy;
 }
 
 // Cancels every wizard's work, and closes the window once all of it has stopped.
 void MainWindow::cancelAndClose()
 {
-    QList<bfs::ImportWizard *> busy;
     bool backfilling = false;
-    for (bfs::ImportWizard *w : findChildren<bfs::ImportWizard *>())
-        if (w->isBusy()) {
-            busy << w;
-            backfilling = backfilling || w->runPage()->isRunning() || w->summaryPage()->isRetrying();
-        }
+    const QList<bfs::ImportWizard *> busy = busyWizards(&backfilling);
     if (busy.isEmpty()) { // (it ended while the question was open)
         close();
         return;

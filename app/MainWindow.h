@@ -7,6 +7,7 @@
 #include <QPointer>
 
 namespace bfs {
+class ImportWizard;
 class PasswordStore;
 class ServerBrowser;
 }
@@ -36,7 +37,7 @@ private:
     void reloadConnections();
     void showInspection(const bfs::ServerInspection &in);
     void recoverInterruptedBackfills(const bfs::ConnectionProfile &profile);
-    bool isBusy() const;
+    QList<bfs::ImportWizard *> busyWizards(bool *backfilling) const;
     void cancelAndClose();
 
     bfs::ServerBrowser *m_browser = nullptr;
