@@ -683,7 +683,7 @@ CsvLoader::Summary CsvLoader::run(Database &db, const std::atomic<bool> *cancel,
                                        "matches on: ON CONFLICT updates through one key only, so the load would stop at the first and "
                                        "write nothing (fix those rows, or use skip). Nothing was written.")
                             .arg(s.rowsMeetingOtherKey).arg(staged).arg(s.target);
-        if ((o.conflict != Conflict::Error || s.rowsExisting + qMax<qint64>(0, s.rowsRepeated) == 0) && s.rowsMeetingOtherKey == 0)
+        if ((o.conflict != Conflict::Error || qMax<qint64>(0, s.rowsExisting) + qMax<qint64>(0, s.rowsRepeated) == 0) && s.rowsMeetingOtherKey == 0)
             s.splitDryRun(staged, o.conflict); // (a run that would stop has no such split)
         return s;
     }

@@ -178,6 +178,25 @@ void TestCliBackfill::dryRunChangesNothing()
     QCOMPARE(o.value(QStringLiteral("rows_read")).toInt(), 144);
     QVERIFY(o.contains(QStringLiteral("rows_existing")));
     QCOMPARE(count(QStringLiteral("SELECT count(*) FROM cli_dry")), before);
+    // A table without a unique key: nothing can stop the run, and the dry run says what it loads
+    // (it exited 4, "blocked", for want of a key count).
+    {
+        Database db(TestServers::pg15(QStringLiteral("bf_owner")));
+        DbError e;
+        QVERIFY(db.open(&e));
+        QVERIFY2(db.execScript(QStringLiteral("DROP TABLE IF EXISTS cli_dry_nokey; CREATE TABLE cli_dry_nokey (time timestamptz NOT NULL, "
+                                              "device_id int, temperature float8, humidity float8, status text)"),
+                               &e),
+                 qPrintable(e.toString()));
+    }
+    const auto nokey = TestServers::runCli({QStringLiteral("backfill"), QStringLiteral("--db"), conninfo(), QStringLiteral("--table"),
+                                            QStringLiteral("cli_dry_nokey"), QStringLiteral("--csv"), sample("conditions_duplicates.csv"),
+                                            QStringLiteral("--dry-run"), QStringLiteral("--json")});
+    QCOMPARE(nokey.exitCode, 0);
+    const QJsonObject n = QJsonDocument::fromJson(nokey.out).object();
+    QCOMPARE(n.value(QStringLiteral("outcome")).toString(), QStringLiteral("completed"));
+    QCOMPARE(n.value(QStringLiteral("rows_to_load")).toInt(), 144);
+    QCOMPARE(n.value(QStringLiteral("rows_to_skip")).toInt(-1), 0);
 }
 
 void TestCliBackfill::inputErrorsExitWithTwo()
