@@ -242,12 +242,16 @@ void MainWindow::startImport(const QString &csvPath)
     if (!m_browser->currentHypertable(&ht)) {
         // (connected to a database without hypertables, the user is told why, not to connect)
         const bfs::ServerInspection &in = m_browser->inspection();
-        const QString why = in.serverVersionNum == 0 ? QStringLiteral("Connect to a database with TimescaleDB, and select a hypertable first.")
-            : !in.timescaleInstalled ? QStringLiteral("%1 has no TimescaleDB: the import wizard backfills hypertables. (backfill-studio-cli "
-                                                      "backfill loads a CSV file into a plain table too.)").arg(in.database)
-            : in.hypertables.isEmpty() ? QStringLiteral("%1 has no hypertable: the import wizard backfills hypertables. (backfill-studio-cli "
-                                                        "backfill loads a CSV file into a plain table too.)").arg(in.database)
-                                       : QStringLiteral("Select a hypertable first.");
+        const bool connected = in.serverVersionNum > 0 && !in.error.isError();
+        const QString cli = QStringLiteral("the import wizard backfills hypertables. (backfill-studio-cli backfill loads a CSV file "
+                                           "into a plain table too.)");
+        QString why = QStringLiteral("Connect to a database with TimescaleDB, and select a hypertable first.");
+        if (in.error.kind == bfs::DbError::Kind::NotTimescale)
+            why = QStringLiteral("%1 has no TimescaleDB: %2").arg(in.database, cli);
+        else if (connected && in.hypertables.isEmpty())
+            why = QStringLiteral("%1 has no hypertable: %2").arg(in.database, cli);
+        else if (connected)
+            why = QStringLiteral("Select a hypertable first.");
         QMessageBox::information(this, QStringLiteral("Import CSV"), why);
         return;
     }

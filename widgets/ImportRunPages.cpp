@@ -36,7 +36,7 @@ namespace bfs {
 
 namespace {
 
-void settleRetryFiles(const QString &retryPath, const QString &retryRejects, const QString &rejects, bool completed);
+QString settleRetryFiles(const QString &retryPath, const QString &retryRejects, const QString &rejects, bool completed);
 
 // What a planned chunk looks like once its range has committed: compressed again in the range's
 // own transaction, or, when that waits (for the end of the run or the policy), partly compressed
@@ -132,8 +132,9 @@ ImportPlanPage::ImportPlanPage(ImportSession *session, BackfillController *contr
         if (p.phase == QLatin1String("stage") && p.rowsMoved > 0)
             m_summary->setText(QStringLiteral("%1 %2 rows read so far.").arg(m_planMessage, QLocale().toString(p.rowsMoved)));
         else if (p.phase == QLatin1String("plan"))
-            m_summary->setText(QStringLiteral("%1 The file is read (%2 rows to plan); counting them per chunk, and those already there…")
-                                   .arg(m_planMessage, QLocale().toString(p.rowsTotal)));
+            m_summary->setText(QStringLiteral("%1 The file is read (%2 to plan); counting them per chunk, and those already there…")
+                                   .arg(m_planMessage, p.rowsTotal == 1 ? QStringLiteral("1 row")
+                                                                        : QStringLiteral("%1 rows").arg(QLocale().toString(p.rowsTotal))));
     });
     connect(m_controller, &BackfillController::finished, this, [this](const BackfillEngine::Result &r) {
         if (!m_planning)
@@ -334,11 +335,16 @@ ImportRunPage::ImportRunPage(ImportSession *session, BackfillController *control
             // Live chunk states: the chunk before this one is done (its COMMIT goes with this
             // range's statements); the one in progress keeps its state until then (it was drawn
             // partly compressed while its transaction, compressing it again, was open).
+            // (with space partitions a range has a chunk per partition: progress names the first)
             if (p.chunkName != m_movingChunk) {
                 const BackfillPlan &plan = m_session->planResult.plan;
-                for (const auto &s : plan.chunks)
-                    if (!m_movingChunk.isEmpty() && s.chunk.name == m_movingChunk)
-                        m_timeline->setChunkState(s.chunk.qualifiedName(), stateAfterRange(plan, s));
+                const auto named = std::find_if(plan.chunks.cbegin(), plan.chunks.cend(),
+                                                [this](const BackfillPlan::ChunkStep &s) { return s.chunk.name == m_movingChunk; });
+                if (named != plan.chunks.cend())
+                    for (const auto &s : plan.chunks)
+                        if (s.chunk.rangeStart == named->chunk.rangeStart && s.chunk.rangeEnd == named->chunk.rangeEnd
+                            && s.chunk.rangeStartInteger == named->chunk.rangeStartInteger)
+                            m_timeline->setChunkState(s.chunk.qualifiedName(), stateAfterRange(plan, s));
                 m_movingChunk = p.chunkName;
             }
         } else if (p.phase == QLatin1String("recompress")) {
@@ -365,7 +371,7 @@ ImportRunPage::ImportRunPage(ImportSession *session, BackfillController *control
         m_session->ran = true;
         // Each planned chunk as the run left it: those of committed ranges by their state at the
         // end, the others (rolled back after a cancel or a failure, or not reached) as they were.
-        for (const auto &s : m_session->planResult.plan.chunks) {
+        for (const auto &s : (r.planned ? r.plan : m_session->planResult.plan).chunks) { // (the run's own plan)
             const auto done = std::find_if(r.chunks.cbegin(), r.chunks.cend(),
                                            [&s](const BackfillEngine::ChunkResult &c) { return c.name == s.chunk.qualifiedName(); });
             m_timeline->setChunkState(s.chunk.qualifiedName(),
@@ -504,20 +510,20 @@ ImportSummaryPage::ImportSummaryPage(ImportSession *session, BackfillController 
                 same->compressedAfter = c.compressedAfter;
         }
         total.message += QStringLiteral("\nRetry of the rejected rows: ") + r.message;
+        // The rows it wrote (or skipped) are no longer rejected; the others still are (also those
+        // taken out of the rejects file by hand), and a retry that stopped leaves its rows in the
+        // rejects file it read (another retry picks them up; the ranges it committed are skipped then).
         const bool completed = r.outcome == CsvLoader::Outcome::Completed;
-        if (completed) {
-            // The rows rejected again replace the rejects file's (named by their original lines).
-            total.load.rowsRejected -= r.load.rowsRead - r.load.rowsRejected;
-            total.load.firstRejections = r.load.firstRejections;
-        } else {
-            // A retry that stopped: the rows it did not write are still rejected, in the rejects
-            // file it read (another retry picks them up; the ranges it committed are skipped then).
-            total.load.rowsRejected -= r.load.rowsLoaded + r.load.rowsDuplicate + r.load.rowsNotWritten;
-        }
+        total.load.rowsRejected -= r.load.rowsLoaded + r.load.rowsDuplicate + r.load.rowsNotWritten;
+        if (completed)
+            total.load.firstRejections = r.load.firstRejections; // (named by their original lines)
         // The files are put in place off the GUI thread; the page waits for them.
-        auto *settled = new QFutureWatcher<void>(this);
-        connect(settled, &QFutureWatcher<void>::finished, this, [this, settled, r] {
+        auto *settled = new QFutureWatcher<QString>(this);
+        connect(settled, &QFutureWatcher<QString>::finished, this, [this, settled, r] {
+            m_session->runResult.load.rejectsPath = settled->result();
             settled->deleteLater();
+            m_retryPath.clear();
+            m_retryRejectsPath.clear();
             m_retrying = false;
             initializePage();
             Q_EMIT retryFinished(r);
@@ -540,8 +546,8 @@ QString ImportSummaryPage::report() const
     lines << QStringLiteral("Rows read: %1").arg(r.load.rowsRead);
     // A run stopped while it read the file: the rest of the file, as the plan counted it.
     if (const qint64 planned = m_session->planResult.load.rowsRead; r.outcome != CsvLoader::Outcome::Completed && planned > r.load.rowsRead)
-        lines << QStringLiteral("Rows not read (the run stopped before them; the plan read %1 rows in the file): %2")
-                     .arg(planned).arg(planned - r.load.rowsRead);
+        lines << QStringLiteral("Rows not read (the run stopped before them; the plan read %1 in the file): %2")
+                     .arg(planned == 1 ? QStringLiteral("1 row") : QStringLiteral("%1 rows").arg(planned)).arg(planned - r.load.rowsRead);
     lines << QStringLiteral("Rows loaded: %1").arg(r.load.rowsLoaded);
     lines << QStringLiteral("Rows skipped as duplicates: %1").arg(r.load.rowsDuplicate);
     if (r.load.rowsNotWritten > 0)
@@ -658,27 +664,37 @@ RetryFile writeRetryFile(const QString &rejects, const QString &original, const 
         const qint64 originalLine = rec.fields.value(0).toLongLong(&isNumber);
         if (isNumber)
             result.lines.insert(line, originalLine);
-        line += 1 + record.count(QLatin1Char('\n'));
+        // (its line ends: LF, CRLF, or a lone CR, as the reader counts them)
+        line += 1 + record.count(QLatin1Char('\n')) + record.count(QLatin1Char('\r')) - record.count(QLatin1String("\r\n"));
         ++result.rows;
+    }
+    if (result.rows == 0) { // (nothing to retry: no file left behind)
+        out.remove();
+        return result;
     }
     result.path = out.fileName();
     result.rejectsPath = base + QStringLiteral(".retry-rejects.csv");
     return result;
 }
 
-// After a retry that went through: its rejects (the rows rejected again) take the rejects file's
-// place, or, none rejected, the rejects file goes. The retry file goes either way (another retry
-// writes it again from the rejects file). Off the GUI thread.
-void settleRetryFiles(const QString &retryPath, const QString &retryRejects, const QString &rejects, bool completed)
+// After a retry: the file where the rows still rejected are now ("": none). One that went through
+// puts its rejects (the rows rejected again) in the rejects file's place, or, none rejected, takes
+// the rejects file away; where the rejects file cannot go (a spreadsheet holds it open), its own
+// stay where they are. One that stopped leaves the rejects file as it was (another retry picks its
+// rows up). The retry file goes either way (another retry writes it again). Off the GUI thread.
+QString settleRetryFiles(const QString &retryPath, const QString &retryRejects, const QString &rejects, bool completed)
 {
     QFile::remove(retryPath);
     if (!completed) {
         QFile::remove(retryRejects);
-        return;
+        return rejects;
     }
-    QFile::remove(rejects);
-    if (QFile::exists(retryRejects))
-        QFile::rename(retryRejects, rejects);
+    const bool again = QFile::exists(retryRejects);
+    if (!QFile::remove(rejects) && QFile::exists(rejects))
+        return again ? retryRejects : QString();
+    if (!again)
+        return QString();
+    return QFile::rename(retryRejects, rejects) ? rejects : retryRejects;
 }
 
 } // namespace
@@ -720,10 +736,14 @@ void ImportSummaryPage::retryRejected()
         m_retryRejectsPath = retry.rejectsPath;
         if (!m_controller->start(m_session->profile, o)) {
             m_retrying = false;
+            m_retryPath.clear();
+            m_retryRejectsPath.clear();
+            (void)QtConcurrent::run([path = retry.path] { QFile::remove(path); }); // (off the GUI thread)
             initializePage();
             return;
         }
-        m_text->setText(m_text->text() + QStringLiteral("<br><i>Retrying %1 rejected rows…</i>").arg(n));
+        m_text->setText(m_text->text() + (n == 1 ? QStringLiteral("<br><i>Retrying 1 rejected row…</i>")
+                                                 : QStringLiteral("<br><i>Retrying %1 rejected rows…</i>").arg(n)));
     });
     watcher->setFuture(QtConcurrent::run(writeRetryFile, load.rejectsPath, m_session->options.load.csvPath, load.format));
 }

@@ -125,6 +125,7 @@ ImportSourcePage::ImportSourcePage(ImportSession *session, QWidget *parent)
     m_checkTimer->setInterval(150);
     connect(m_checkTimer, &QTimer::timeout, this, &ImportSourcePage::checkFile);
     connect(m_file, &QLineEdit::textChanged, this, [this] {
+        m_nextWhenChecked = false; // (Enter was for the text before)
         ++m_checkRequest; // an answer for an earlier text no longer counts
         m_fileNote->clear();
         m_fileNote->hide();
@@ -133,7 +134,7 @@ ImportSourcePage::ImportSourcePage(ImportSession *session, QWidget *parent)
     });
     // Enter right after typing a path: Next once the path is checked (until then Next is off, and
     // Enter did nothing). When it is on, Enter presses it as the wizard's default button.
-    connect(m_file, &QLineEdit::returnPressed, this, [this] { m_nextWhenChecked = !isComplete(); });
+    connect(m_file, &QLineEdit::returnPressed, this, [this] { m_nextWhenChecked = m_checkTimer->isActive() || m_checking; });
     connect(browse, &QPushButton::clicked, this, [this] {
         // (starts where the last check found a file: the dialog would stat a path that does not answer)
         const QString f = QFileDialog::getOpenFileName(this, QStringLiteral("Choose a CSV file"), isComplete() ? file() : QString(),
@@ -668,7 +669,7 @@ bool ImportColumnsPage::validatePage()
         choices << ImportSession::ColumnChoice{csv, column, column.isEmpty() ? QString() : fmt};
         if (column.isEmpty())
             continue;
-        o.mappings << qMakePair(csv, column);
+        o.mappings << qMakePair(QString::number(c + 1), column); // (by position: two CSV columns may share a name)
         if (!fmt.isEmpty())
             o.formats.insert(column, fmt);
     }

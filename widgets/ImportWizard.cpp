@@ -8,6 +8,7 @@
 
 #include <QCloseEvent>
 #include <QMessageBox>
+#include <QPushButton>
 
 namespace bfs {
 
@@ -42,7 +43,7 @@ ImportWizard::ImportWizard(const ConnectionProfile &profile, const HypertableInf
         } else if (m_closeWhenIdle) {
             QWizard::reject();
         } else {
-            if (m_cancelQuestion && !m_run->isRunning())
+            if (m_cancelQuestion && !m_controller->isRunning())
                 m_cancelQuestion->close(); // (the run ended while the question was open: nothing left to cancel)
             Q_EMIT becameIdle();
         }
@@ -82,9 +83,13 @@ bool ImportWizard::isBusy() const
 
 void ImportWizard::reject()
 {
-    // While the run is going, a stray Escape or a click on the title bar's close button must not
-    // end it unasked: a yes cancels it (the range in flight rolls back, the policy is restored).
-    if (m_run->isRunning()) {
+    // While a backfill (or a retry of rejected rows) runs, a stray Escape or a click on the title
+    // bar's close button must not end it unasked: a yes cancels it (the range in flight rolls
+    // back, the policy is restored). In the phases that must finish it is not offered at all.
+    const bool running = m_run->isRunning();
+    if (running || (m_summary->isRetrying() && m_controller->isRunning())) {
+        if (running && !m_run->cancelButton()->isEnabled())
+            return;
         if (m_cancelQuestion) {
             m_cancelQuestion->raise();
             return;
@@ -97,8 +102,13 @@ void ImportWizard::reject()
         box->setDefaultButton(QMessageBox::No);
         box->setAttribute(Qt::WA_DeleteOnClose);
         connect(box, &QMessageBox::finished, this, [this](int answer) {
-            if (answer == QMessageBox::Yes && m_run->isRunning())
+            m_cancelQuestion.clear(); // (deleted later: a second Escape asks again, not a hidden box)
+            if (answer != QMessageBox::Yes)
+                return;
+            if (m_run->isRunning())
                 m_run->cancelRun();
+            else if (m_summary->isRetrying() && m_controller->isRunning())
+                m_controller->cancel();
         });
         m_cancelQuestion = box;
         box->open();

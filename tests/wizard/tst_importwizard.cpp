@@ -308,23 +308,19 @@ void TestImportWizard::cancelInTheMiddleRestoresThePolicyAndSaysWhatWasCommitted
     walkToPlan(w, file);
     auto *controller = w.findChild<BackfillController *>();
     QVERIFY(controller);
-    // A stray Escape asks and the run goes on (it cancelled the run unasked); the second one's
-    // question answered yes cancels it.
+    // A stray Escape asks, and answered no, the run goes on to the next chunk range (it cancelled
+    // the run unasked: no second Escape then); the second one's question answered yes cancels it.
     int escapes = 0;
-    bool goesOn = false;
     connect(controller, &BackfillController::progress, this, [&](const BackfillEngine::Progress &p) {
         if (p.phase != QLatin1String("move") || p.chunk < escapes + 1 || escapes >= 2 || !w.runPage()->cancelButton()->isEnabled())
             return;
         QTest::keyClick(&w, Qt::Key_Escape);
-        if (QMessageBox *question = w.cancelQuestion()) {
-            goesOn = goesOn || (escapes == 0 && w.runPage()->isRunning());
+        if (QMessageBox *question = w.cancelQuestion())
             question->button(escapes == 0 ? QMessageBox::No : QMessageBox::Yes)->click();
-        }
         ++escapes;
     });
     runToSummary(w);
     QCOMPARE(escapes, 2);
-    QVERIFY(goesOn);
     QTRY_VERIFY(!w.cancelQuestion());
     const BackfillEngine::Result &r = w.session()->runResult;
     QCOMPARE(r.outcome, CsvLoader::Outcome::Cancelled);
@@ -681,23 +677,24 @@ QByteArray TestImportWizard::secondsOfOneChunk(int device, int rows)
 
 void TestImportWizard::cancelWhileReadingCountsTheRowsNotRead()
 {
-    // Cancelled while the run reads the file: the summary counted the rows read (16384, all "not
-    // loaded") and said nothing of the rest of the file, which the plan had counted.
+    // Cancelled while the run reads the file: the summary counted the rows read (all "not loaded")
+    // and said nothing of the rest of the file, which the plan had counted.
     const HypertableInfo ht = createTable(QStringLiteral("wz_notread"));
-    const QString file = csv(QStringLiteral("notread.csv"), secondsOfOneChunk(9, 40000));
+    const QString file = csv(QStringLiteral("notread.csv"), secondsOfOneChunk(9));
     ImportWizard w(TestServers::sandbox(), ht);
     walkToPlan(w, file);
     connect(w.findChild<BackfillController *>(), &BackfillController::progress, this, [&w](const BackfillEngine::Progress &p) {
-        if (p.phase == QLatin1String("stage") && p.rowsMoved > 0 && w.runPage()->cancelButton()->isEnabled())
+        // (at the first report: the cancel lands long before the last row, whatever the threads' pace)
+        if (p.phase == QLatin1String("stage") && w.runPage()->cancelButton()->isEnabled())
             QTest::mouseClick(w.runPage()->cancelButton(), Qt::LeftButton);
     });
     runToSummary(w);
     const BackfillEngine::Result &r = w.session()->runResult;
     QCOMPARE(r.outcome, CsvLoader::Outcome::Cancelled);
-    QVERIFY(r.load.rowsRead < 40000);
+    QVERIFY(r.load.rowsRead < 20000);
     const QString report = w.summaryPage()->report();
-    QVERIFY2(report.contains(QStringLiteral("Rows not read (the run stopped before them; the plan read 40000 rows in the file): %1")
-                                 .arg(40000 - r.load.rowsRead)),
+    QVERIFY2(report.contains(QStringLiteral("Rows not read (the run stopped before them; the plan read 20000 rows in the file): %1")
+                                 .arg(20000 - r.load.rowsRead)),
              qPrintable(report));
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM wz_notread WHERE device_id = 9")), qint64(0));
     // The bar no longer shows its busy stripes (it stopped before a chunk range), and is empty.
