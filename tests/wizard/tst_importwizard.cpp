@@ -285,6 +285,8 @@ void TestImportWizard::badRowsGoToTheRejectsFileAndRetryLoadsThemWhenFixed()
     QCOMPARE(retry.load.rowsLoaded, qint64(1));
     QVERIFY(!QFile::exists(rejectsPath)); // nothing rejected any more: no rejects file, no retry files
     QVERIFY(filesOfThisRun().isEmpty());
+    QVERIFY(w.session()->runResult.load.rejectsPath.isEmpty()); // (the summary points at no file that is gone)
+    QVERIFY(!w.summaryPage()->retryButton()->isEnabled());
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM wz_rejects WHERE device_id = 4")), qint64(4));
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM wz_rejects WHERE device_id = 4 AND temperature = 22 AND status = 'ok'")), qint64(1));
     const QString report = w.summaryPage()->report();
