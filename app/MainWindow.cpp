@@ -7,6 +7,7 @@
 #include "ImportRunPages.h"
 #include "ImportSession.h"
 #include "ImportWizard.h"
+#include "OpenQuestion.h"
 #include "Journal.h"
 #include "PasswordStore.h"
 #include "ProfileStore.h"
@@ -305,23 +306,16 @@ void MainWindow::closeEvent(QCloseEvent *event)
         }
         // Not modal: the run goes on while the question is open, and if it ends first the
         // question goes (there is nothing left to cancel; closing again closes at once).
-        auto *box = new QMessageBox(QMessageBox::Question, QStringLiteral("Backfill running"),
-                                    QStringLiteral("A backfill is still running. Cancel it and close? The chunk in progress is rolled "
-                                                   "back and the compression policy restored before the window closes."),
-                                    QMessageBox::Yes | QMessageBox::No, this);
-        box->setDefaultButton(QMessageBox::No);
-        box->setAttribute(Qt::WA_DeleteOnClose);
-        connect(box, &QMessageBox::finished, this, [this](int answer) {
-            if (answer == QMessageBox::Yes)
-                cancelAndClose();
-        });
+        QMessageBox *box = bfs::openQuestion(this, QStringLiteral("Backfill running"),
+                                             QStringLiteral("A backfill is still running. Cancel it and close? The chunk in progress is "
+                                                            "rolled back and the compression policy restored before the window closes."),
+                                             [this] { cancelAndClose(); });
         for (bfs::ImportWizard *w : std::as_const(busy))
             connect(w, &bfs::ImportWizard::becameIdle, box, [this, box] {
                 if (!m_closeWhenIdle && busyWizards(nullptr).isEmpty())
                     box->close();
             });
         m_closeQuestion = box;
-        box->open();
         return;
     }
     QSettings settings;

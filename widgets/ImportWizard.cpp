@@ -4,6 +4,7 @@
 #include "ImportRunPages.h"
 #include "ImportSession.h"
 #include "ImportSetupPages.h"
+#include "OpenQuestion.h"
 #include "ScreenFit.h"
 
 #include <QCloseEvent>
@@ -94,24 +95,17 @@ void ImportWizard::reject()
             m_cancelQuestion->raise();
             return;
         }
-        auto *box = new QMessageBox(QMessageBox::Question, QStringLiteral("Cancel the backfill?"),
-                                    QStringLiteral("The backfill is still running. Cancel it? The chunk range in progress is rolled "
-                                                   "back and the compression policy restored; the ranges already loaded stay, and "
-                                                   "running the same file again skips them."),
-                                    QMessageBox::Yes | QMessageBox::No, this);
-        box->setDefaultButton(QMessageBox::No);
-        box->setAttribute(Qt::WA_DeleteOnClose);
-        connect(box, &QMessageBox::finished, this, [this](int answer) {
-            m_cancelQuestion.clear(); // (deleted later: a second Escape asks again, not a hidden box)
-            if (answer != QMessageBox::Yes)
-                return;
-            if (m_run->isRunning())
-                m_run->cancelRun();
-            else if (m_summary->isRetrying() && m_controller->isRunning())
-                m_controller->cancel();
-        });
-        m_cancelQuestion = box;
-        box->open();
+        m_cancelQuestion = openQuestion(
+            this, QStringLiteral("Cancel the backfill?"),
+            QStringLiteral("The backfill is still running. Cancel it? The chunk range in progress is rolled back and the compression "
+                           "policy restored; the ranges already loaded stay, and running the same file again skips them."),
+            [this] {
+                if (m_run->isRunning())
+                    m_run->cancelRun();
+                else if (m_summary->isRetrying() && m_controller->isRunning())
+                    m_controller->cancel();
+            },
+            [this] { m_cancelQuestion.clear(); }); // (deleted later: a second Escape asks again, not a hidden box)
         return;
     }
     cancelAndClose();
