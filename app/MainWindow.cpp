@@ -134,7 +134,10 @@ MainWindow::MainWindow(QWidget *parent)
     });
     reloadConnections();
     bfs::resizeToFit(this, QSize(1400, 880));
-    // (on a small screen the docks give way to the timeline: at most a sixth of the window each)
+    // On a small screen the docks give way to the timeline and the chunk table: the chunk's
+    // details go under the connections (one column of docks), at most a sixth of the window.
+    if (width() < 1300)
+        splitDockWidget(connectionsDock, detailsDock, Qt::Vertical);
     const int side = width() / 6;
     resizeDocks({connectionsDock, detailsDock}, {qMin(240, side), qMin(230, side)}, Qt::Horizontal);
     resizeDocks({activityDock}, {110}, Qt::Vertical);

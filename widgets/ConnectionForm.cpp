@@ -50,8 +50,9 @@ ConnectionForm::ConnectionForm(QWidget *parent)
     // squeezed every field to a few letters); each field keeps room for what it usually holds.
     const int ch = fontMetrics().averageCharWidth();
     m_host->setMinimumWidth(16 * ch);
-    for (QLineEdit *e : {m_database, m_user, m_password})
-        e->setMinimumWidth(10 * ch);
+    for (QLineEdit *e : {m_database, m_user})
+        e->setMinimumWidth(11 * ch);
+    m_password->setMinimumWidth(16 * ch); // (its dots are wider than letters, and its hint is long)
     auto *rows = new QVBoxLayout(this);
     rows->setContentsMargins(0, 0, 0, 0);
     for (QHBoxLayout *&row : m_rows) {

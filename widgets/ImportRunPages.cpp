@@ -386,12 +386,12 @@ ImportRunPage::ImportRunPage(ImportSession *session, BackfillController *control
         const double secs = qMax(0.001, m_clock.elapsed() / 1000.0);
         m_rate->setText(QStringLiteral("%1 rows written in %2 s (%3 rows/s)")
                             .arg(r.load.rowsLoaded).arg(secs, 0, 'f', 1).arg(qRound64(r.load.rowsLoaded / secs)));
-        if (m_progress->maximum() == 0)
-            m_progress->setRange(0, 1); // (no more busy stripes: it stopped before a chunk, or had none)
-        if (r.outcome != CsvLoader::Outcome::Completed && r.load.rowsLoaded == 0)
-            m_progress->setValue(m_progress->minimum()); // (a full bar would say it all went in)
-        else if (r.outcome == CsvLoader::Outcome::Completed)
-            m_progress->setValue(m_progress->maximum());
+        // The bar ends as full as the run went: a stopped run's share of the rows read that it
+        // loaded, skipped or rejected (putting compression back had filled it), no busy stripes.
+        m_progress->setRange(0, 1000);
+        m_progress->setValue(r.outcome == CsvLoader::Outcome::Completed ? 1000
+                             : r.load.rowsRead > 0 ? int(1000 * (r.load.rowsRead - r.load.rowsNotLoaded) / r.load.rowsRead)
+                                                   : 0);
         Q_EMIT completeChanged();
         Q_EMIT runFinished();
         if (wizard())
@@ -553,7 +553,10 @@ QString ImportSummaryPage::report() const
     if (r.load.rowsNotWritten > 0)
         lines << QStringLiteral("Rows not written (the table's trigger or rule dropped them): %1").arg(r.load.rowsNotWritten);
     if (r.load.rowsNotLoaded > 0)
-        lines << QStringLiteral("Rows not loaded (the run stopped; once what stopped it is fixed, running it again loads them): %1").arg(r.load.rowsNotLoaded);
+        lines << (r.outcome == CsvLoader::Outcome::Cancelled
+                      ? QStringLiteral("Rows not loaded (the run was cancelled; running it again loads them): %1")
+                      : QStringLiteral("Rows not loaded (the run stopped; once what stopped it is fixed, running it again loads them): %1"))
+                     .arg(r.load.rowsNotLoaded);
     lines << QStringLiteral("Rows rejected: %1").arg(r.load.rowsRejected);
     if (!r.load.rejectsPath.isEmpty() && r.load.rowsRejected > 0)
         lines << QStringLiteral("Rejects file: %1").arg(r.load.rejectsPath);

@@ -336,6 +336,10 @@ void TestImportWizard::cancelInTheMiddleRestoresThePolicyAndSaysWhatWasCommitted
     QVERIFY(m.captured(2).toInt() < 4);
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM wz_cancel WHERE device_id = 5")), committed);
     QCOMPARE(committed % 1440, qint64(0)); // whole chunks only
+    // The bar ends as full as the run went (putting compression back had filled it).
+    const auto *bar = w.runPage()->findChild<QProgressBar *>(QStringLiteral("progress"));
+    QCOMPARE(bar->value(), int(1000 * committed / r.load.rowsRead));
+    QVERIFY(bar->value() < bar->maximum());
     // The run page's timeline shows each chunk as the server has it: the committed ones compressed
     // again, the one rolled back as it was (it stayed "partially compressed"), none partial.
     const QList<ChunkInfo> shown = w.runPage()->timeline()->hypertable().chunks;
